@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
+import { showEntry } from '../../core/show.js';
+import { entryJson } from '../json.js';
+import { entryFull } from '../format.js';
+
+export function registerShow(program: Command, io: CliIO): void {
+  common(program.command('show'))
+    .description('print one entry, whole (a unique id prefix is enough)')
+    .argument('<id>', 'entry id or unique prefix')
+    .action((id: string, opts: CommonOpts) =>
+      withCtx(io, opts, async (ctx, out) => {
+        const { entry } = await showEntry(ctx, { id });
+        out.result({ entry: entryJson(entry) });
+        out.text(entryFull(out, entry));
+      }),
+    );
+}

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import type { Deps } from '../deps.js';
+import { openCtx, closeCtx, type Ctx } from '../core/context.js';
+import { Output } from './output.js';
+
+/** What a command needs from the process it runs in. */
+export interface CliIO {
+  deps: Deps;
+  stdout(text: string): void;
+  stdoutIsTTY: boolean;
+  /** The whole of stdin, or null when stdin is a terminal (nothing was piped). */
+  readStdin(): Promise<Buffer | null>;
+}
+
+export interface CommonOpts {
+  json?: boolean;
+  agent?: string;
+  session?: string;
+}
+
+/** Options every command takes. */
+export function common(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one JSON object on stdout')
+    .option('--agent <name>', 'agent name (default: $GIT_CTX_AGENT, git user.name)')
+    .option('--session <id>', 'session id (default: $GIT_CTX_SESSION, worktree folder and branch)');
+}
+
+export function makeOutput(io: CliIO, opts: CommonOpts): Output {
+  const env = io.deps.env;
+  const color = io.stdoutIsTTY && !opts.json && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  return new Output({ json: !!opts.json, color, write: io.stdout });
+}
+
+/** Open the store, run one command against it, and always close it. */
+export async function withCtx(io: CliIO, opts: CommonOpts, fn: (ctx: Ctx, out: Output) => Promise<void>): Promise<void> {
+  let ctx: Ctx | undefined;
+  try {
+    ctx = await openCtx(io.deps);
+    await fn(ctx, makeOutput(io, opts));
+  } finally {
+    closeCtx(ctx);
+  }
+}
+
+/** Collect a repeatable option into an array. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function intOption(value: string): number {
+  if (!/^\d+$/.test(value.trim())) return Number.NaN;
+  return Number(value);
+}

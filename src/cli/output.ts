@@ -1,0 +1,43 @@
+/**
+ * Rendering for people and for programs. With --json, stdout carries exactly one JSON object
+ * `{ "schemaVersion": 1, ... }`; otherwise plain text, coloured only on a terminal without NO_COLOR.
+ * Text that came from entries is neutralised before it reaches a terminal: control characters and
+ * escape sequences are shown as visible escapes, never interpreted.
+ */
+export interface OutputOptions {
+  json: boolean;
+  color: boolean;
+  write(text: string): void;
+}
+
+const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Make untrusted text safe to print: control characters become visible escapes (\x1b, ...). */
+export function safe(text: string, keepNewlines = true): string {
+  const s = text.replace(CONTROL_RE, (c) => (c === '\t' ? '\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return keepNewlines ? s : s.replace(/[\r\n]+/g, ' ');
+}
+
+export class Output {
+  constructor(private readonly opts: OutputOptions) {}
+
+  get json(): boolean {
+    return this.opts.json;
+  }
+
+  /** Emit the command's JSON result (only in --json mode). */
+  result(payload: Record<string, unknown>): void {
+    if (this.opts.json) this.opts.write(`${JSON.stringify({ schemaVersion: 1, ...payload })}\n`);
+  }
+
+  /** Emit human text (only when not in --json mode). */
+  text(text: string): void {
+    if (!this.opts.json) this.opts.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  }
+
+  paint(code: 'dim' | 'bold' | 'yellow' | 'cyan' | 'green' | 'red' | 'magenta', s: string): string {
+    if (!this.opts.color) return s;
+    const codes = { dim: 2, bold: 1, yellow: 33, cyan: 36, green: 32, red: 31, magenta: 35 } as const;
+    return `\u001b[${codes[code]}m${s}\u001b[0m`;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * add: validate, build one entry file, and commit it to the context branch.
+ */
+import type { Ctx, WhoOptions } from './context.js';
+import { maxBodyBytes, resolveIdentity } from './context.js';
+import { newId } from '../model/id.js';
+import { entryPath, serializeEntry, type EntryData, type StoredEntry } from '../model/entry.js';
+import { isKind, KINDS, type Kind } from '../model/kinds.js';
+import { checkBody, checkLabel, checkRef, checkTitle, checkWho, titleFromBody, uniq, LIMITS } from '../model/validate.js';
+import { InvalidInputError, UsageError } from '../errors.js';
+
+export interface AddInput extends WhoOptions {
+  kind?: string;
+  title?: string;
+  body: string;
+  topic?: string;
+  tags?: readonly string[];
+  refs?: readonly string[];
+  to?: string;
+  supersedes?: readonly string[];
+}
+
+export interface AddResult {
+  entry: StoredEntry;
+  attempts: number;
+}
+
+/** Check and normalise everything the user gave, before any object is written. */
+export function checkAddInput(input: AddInput, maxBytes: number): Omit<EntryData, 'id' | 'agent' | 'session' | 'worktree' | 'branch' | 'head' | 'author' | 'createdAt' | 'extra'> {
+  const kind = input.kind ?? 'note';
+  if (!isKind(kind)) throw new UsageError(`unknown kind: ${kind}`, { code: 'E_KIND', hint: `kinds: ${KINDS.join(', ')}` });
+  const body = checkBody(input.body, maxBytes);
+  const title = checkTitle(input.title?.trim() ? input.title : titleFromBody(body));
+  if (!title) throw new InvalidInputError('E_TITLE', 'the entry needs a title (-t) or a body whose first line can serve as one');
+  const tags = uniq((input.tags ?? []).map((t) => checkLabel(t, 'tag')));
+  if (tags.length > LIMITS.tags) throw new InvalidInputError('E_LABEL', `at most ${LIMITS.tags} tags`);
+  const refs = uniq((input.refs ?? []).map(checkRef));
+  if (refs.length > LIMITS.refs) throw new InvalidInputError('E_REF', `at most ${LIMITS.refs} --ref paths`);
+  return {
+    kind: kind as Kind,
+    title,
+    body,
+    topic: input.topic === undefined ? null : checkLabel(input.topic, 'topic'),
+    tags,
+    refs,
+    to: input.to === undefined ? null : checkWho(input.to),
+    supersedes: uniq(input.supersedes ?? []),
+  };
+}
+
+/** One line, as trailers and subjects need. */
+function oneLine(s: string, max = 200): string {
+  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max);
+}
+
+export function commitMessage(e: EntryData): string {
+  const subject = oneLine(`${e.kind}: ${e.title}`, 72);
+  const trailers = [`Ctx-Id: ${e.id}`, `Ctx-Kind: ${e.kind}`, `Ctx-Agent: ${oneLine(e.agent)}`, `Ctx-Session: ${oneLine(e.session)}`];
+  return `${subject}\n\n${trailers.join('\n')}\n`;
+}
+
+export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
+  const checked = checkAddInput(input, maxBodyBytes(ctx));
+  const who = await resolveIdentity(ctx, input);
+  const now = ctx.deps.now();
+  const entry: EntryData = {
+    ...checked,
+    id: newId(now, ctx.deps.random(10)),
+    agent: who.agent,
+    session: who.session,
+    worktree: who.worktree,
+    branch: who.branch,
+    head: who.head,
+    author: who.author,
+    createdAt: new Date(now).toISOString(),
+    extra: {},
+  };
+  const path = entryPath(entry.id);
+  const result = await ctx.store.commit({
+    add: [{ path, content: serializeEntry(entry), createOnly: true }],
+    message: commitMessage(entry),
+    author: who.author,
+  });
+  if (result.existing.length) throw new InvalidInputError('E_ID_TAKEN', `entry id ${entry.id} already exists`);
+  return { entry: { ...entry, path, commit: result.commit }, attempts: result.attempts };
+}

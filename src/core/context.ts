@@ -1,0 +1,102 @@
+/**
+ * Opening the store for a command: find the repository, read git-ctx's settings, and work out who is
+ * writing. Everything is keyed by the repository's common git dir, so every worktree and subdirectory
+ * of one repository opens the same store.
+ */
+import { basename } from 'node:path';
+import type { Deps } from '../deps.js';
+import { discoverRepo, type Repo } from '../git/repo.js';
+import { readConfig, type GitConfig } from '../git/config.js';
+import { GitRunner } from '../git/run.js';
+import { Store } from '../store/store.js';
+import { CatFile } from '../git/cat-file.js';
+import { IndexCache } from '../store/index-cache.js';
+import { UsageError } from '../errors.js';
+import { LIMITS } from '../model/validate.js';
+
+export interface Ctx {
+  deps: Deps;
+  repo: Repo;
+  config: GitConfig;
+  store: Store;
+  index: IndexCache;
+}
+
+export interface WhoOptions {
+  agent?: string;
+  session?: string;
+}
+
+export interface Identity {
+  agent: string;
+  session: string;
+  worktree: string | null;
+  branch: string | null;
+  head: string | null;
+  author: { name: string; email: string };
+}
+
+const BRANCH_RE = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<!\.lock)(?<![/.])$/;
+
+export async function openCtx(deps: Deps): Promise<Ctx> {
+  // Three git processes start at once: discovery, config, and the object reader every command uses
+  // (it finds the repository from the same directory and environment as discovery does).
+  const probe = new GitRunner(deps.cwd, deps.env);
+  const cat = new CatFile(probe).warm();
+  let repo: Repo;
+  let config: GitConfig;
+  try {
+    [repo, config] = await Promise.all([discoverRepo(deps.cwd, deps.env), readConfig(probe)]);
+  } catch (e) {
+    cat.close();
+    throw e;
+  }
+  const branch = config.get('ctx.branch') ?? 'context';
+  if (!BRANCH_RE.test(branch)) {
+    cat.close();
+    throw new UsageError(`ctx.branch is not a valid branch name: ${branch}`, { code: 'E_CONFIG' });
+  }
+  const store = new Store(repo, deps, branch, cat);
+  return { deps, repo, config, store, index: new IndexCache(store) };
+}
+
+export function closeCtx(ctx: Ctx | undefined): void {
+  ctx?.store.close();
+}
+
+/** The body size limit: git config ctx.maxBodyBytes, else 256 KiB. */
+export function maxBodyBytes(ctx: Ctx): number {
+  const v = Number(ctx.config.get('ctx.maxBodyBytes'));
+  return Number.isFinite(v) && v > 0 ? v : LIMITS.bodyBytes;
+}
+
+/** Who is writing: agent and session from flags, environment or git, plus where they are. */
+export async function resolveIdentity(ctx: Ctx, who: WhoOptions): Promise<Identity> {
+  let branch = ctx.repo.branch;
+  if (branch === undefined) {
+    // No commits yet: HEAD names a branch that does not exist, which only symbolic-ref will say.
+    const r = await ctx.repo.git.run(['symbolic-ref', '-q', '--short', 'HEAD'], { okStatus: [0, 1, 128] });
+    branch = r.status === 0 ? r.stdout.toString('utf8').trim() || null : null;
+  }
+  const head = ctx.repo.head;
+  const userName = ctx.config.get('user.name')?.trim();
+  const userEmail = ctx.config.get('user.email')?.trim();
+  const agent = clean(who.agent) ?? clean(ctx.deps.env.GIT_CTX_AGENT) ?? userName ?? 'unknown';
+  const worktree = ctx.repo.workTree;
+  const place = worktree ? basename(worktree) : basename(ctx.repo.gitDir);
+  const session = clean(who.session) ?? clean(ctx.deps.env.GIT_CTX_SESSION) ?? `${place}:${branch ?? (head ? `detached-${head.slice(0, 7)}` : 'unborn')}`;
+  return {
+    agent,
+    session,
+    worktree,
+    branch,
+    head,
+    // A missing user.name / user.email is common in CI: fall back to the agent rather than fail.
+    author: { name: userName || agent, email: userEmail || `${agent.replace(/[^\w.-]+/g, '-')}@git-ctx.invalid` },
+  };
+}
+
+function clean(v: string | undefined): string | undefined {
+  const t = v?.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return t ? t.slice(0, LIMITS.whoChars) : undefined;
+}

@@ -1,0 +1,19 @@
+import type { GitRunner } from './run.js';
+import { splitNul } from './run.js';
+
+/** git-ctx's own settings and the user's identity, read with one `git config` call. */
+export interface GitConfig {
+  get(key: string): string | undefined;
+}
+
+export async function readConfig(git: GitRunner): Promise<GitConfig> {
+  const { stdout } = await git.run(['config', '-z', '--get-regexp', '^(ctx|user)\\.'], { okStatus: [0, 1, 128] });
+  const values = new Map<string, string>();
+  for (const rec of splitNul(stdout)) {
+    const nl = rec.indexOf('\n');
+    // Later values override earlier ones (local over global), as git resolves them.
+    if (nl < 0) values.set(rec.toLowerCase(), 'true');
+    else values.set(rec.slice(0, nl).toLowerCase(), rec.slice(nl + 1));
+  }
+  return { get: (key) => values.get(key.toLowerCase()) };
+}

@@ -1,0 +1,196 @@
+/**
+ * The entry file format (format version 1, see docs/data-model.md).
+ *
+ * An entry is one Markdown file, written once and never edited:
+ *
+ *     ---
+ *     id: 01jd8x3m5q7k2v9w0a1b2c3d4e
+ *     kind: decision
+ *     title: "Use fast-import: no"
+ *     tags: ["storage", "perf"]
+ *     ...
+ *     ---
+ *
+ *     body, verbatim
+ *
+ * Header values are written plain when that is unambiguous and as JSON otherwise (JSON strings and
+ * arrays are also valid YAML flow scalars, so YAML tools read the header too). Keys this version does
+ * not know are kept in `extra`, so a newer writer's fields survive an older reader.
+ */
+import { idTime } from './id.js';
+import { isKind, type Kind } from './kinds.js';
+
+export interface Author {
+  name: string;
+  email: string;
+}
+
+/** What is stored in the entry file. */
+export interface EntryData {
+  id: string;
+  kind: Kind;
+  title: string;
+  body: string;
+  topic: string | null;
+  tags: string[];
+  refs: string[];
+  to: string | null;
+  agent: string;
+  session: string;
+  worktree: string | null;
+  branch: string | null;
+  head: string | null;
+  author: Author;
+  createdAt: string;
+  /** Ids of entries this one replaces (decisions). */
+  supersedes: string[];
+  /** Header keys from a newer format, kept as read. */
+  extra: Record<string, unknown>;
+}
+
+/** An entry as read from the branch: its data plus where it lives. */
+export interface StoredEntry extends EntryData {
+  path: string;
+  /** The commit that added the entry (null when it is not known, e.g. kept by a merge). */
+  commit: string | null;
+}
+
+export class EntryParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EntryParseError';
+  }
+}
+
+const HEADER_ORDER = ['id', 'kind', 'title', 'topic', 'tags', 'refs', 'to', 'supersedes', 'agent', 'session', 'worktree', 'branch', 'head', 'author', 'createdAt'] as const;
+
+/** The sharded path of an entry: entries/YYYY/MM/DD/HH/<id>.md (UTC, from the id's timestamp). */
+export function entryPath(id: string): string {
+  const d = new Date(idTime(id));
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  return `entries/${d.getUTCFullYear()}/${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${p2(d.getUTCHours())}/${id}.md`;
+}
+
+export function idFromPath(path: string): string | null {
+  const m = /^entries\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/([0-9a-z]{26})(?:~[0-9a-f]+)?\.md$/.exec(path);
+  return m ? m[1]! : null;
+}
+
+const PLAIN_RE = /^[\p{L}\p{N}_./@+][\p{L}\p{N} _./@+=,()'-]*$/u;
+
+function encodeScalar(v: string): string {
+  if (PLAIN_RE.test(v) && !v.endsWith(' ') && v !== 'null' && v !== 'true' && v !== 'false' && !/^[\d.+-]+$/.test(v)) return v;
+  return JSON.stringify(v);
+}
+
+function encodeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return encodeScalar(v);
+  return JSON.stringify(v);
+}
+
+export function serializeEntry(e: EntryData): string {
+  const lines = ['---'];
+  const fields: Record<string, unknown> = {
+    id: e.id,
+    kind: e.kind,
+    title: e.title,
+    topic: e.topic,
+    tags: e.tags,
+    refs: e.refs,
+    to: e.to,
+    supersedes: e.supersedes,
+    agent: e.agent,
+    session: e.session,
+    worktree: e.worktree,
+    branch: e.branch,
+    head: e.head,
+    author: `${e.author.name} <${e.author.email}>`,
+    createdAt: e.createdAt,
+  };
+  for (const key of HEADER_ORDER) {
+    const v = fields[key];
+    // Empty optional fields are left out to keep the header short; the parser supplies defaults.
+    if (v === null || (Array.isArray(v) && v.length === 0)) continue;
+    lines.push(`${key}: ${encodeValue(v)}`);
+  }
+  for (const [k, v] of Object.entries(e.extra)) {
+    if (/^[A-Za-z][\w-]*$/.test(k) && !(HEADER_ORDER as readonly string[]).includes(k)) lines.push(`${k}: ${JSON.stringify(v)}`);
+  }
+  lines.push('---', '', '');
+  return lines.join('\n') + e.body;
+}
+
+function decodeValue(raw: string): unknown {
+  const v = raw.trim();
+  if (v === 'null' || v === '~' || v === '') return null;
+  // Plain scalars never look like JSON numbers or booleans (the writer quotes those), so these are JSON.
+  if (v.startsWith('"') || v.startsWith('[') || v.startsWith('{') || v === 'true' || v === 'false' || /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(v)) {
+    try {
+      return JSON.parse(v);
+    } catch {
+      throw new EntryParseError(`bad header value: ${v.slice(0, 40)}`);
+    }
+  }
+  return v;
+}
+
+function asString(v: unknown, key: string): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new EntryParseError(`header field ${key} is not text`);
+}
+
+function asStringOrNull(v: unknown, key: string): string | null {
+  return v === null || v === undefined ? null : asString(v, key);
+}
+
+function asList(v: unknown, key: string): string[] {
+  if (v === null || v === undefined) return [];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  if (typeof v === 'string') return [v];
+  throw new EntryParseError(`header field ${key} is not a list of text`);
+}
+
+/** Parse an entry file. Throws EntryParseError (and nothing else) on anything malformed. */
+export function parseEntry(text: string): EntryData {
+  if (!text.startsWith('---\n')) throw new EntryParseError('missing header');
+  const end = text.indexOf('\n---\n', 3);
+  if (end < 0) throw new EntryParseError('unterminated header');
+  const header = text.slice(4, end);
+  let body = text.slice(end + 5);
+  if (body.startsWith('\n')) body = body.slice(1);
+  const fields: Record<string, unknown> = {};
+  for (const line of header.split('\n')) {
+    if (!line.trim()) continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new EntryParseError(`bad header line: ${line.slice(0, 40)}`);
+    fields[line.slice(0, colon).trim()] = decodeValue(line.slice(colon + 1));
+  }
+  const id = asString(fields.id, 'id');
+  const kind = asString(fields.kind ?? 'note', 'kind');
+  if (!isKind(kind)) throw new EntryParseError(`unknown kind: ${kind}`);
+  const authorText = asString(fields.author ?? '', 'author');
+  const m = /^(.*?)\s*<([^>]*)>\s*$/.exec(authorText);
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) if (!(HEADER_ORDER as readonly string[]).includes(k)) extra[k] = v;
+  return {
+    id,
+    kind,
+    title: asString(fields.title ?? '', 'title'),
+    body,
+    topic: asStringOrNull(fields.topic, 'topic'),
+    tags: asList(fields.tags, 'tags'),
+    refs: asList(fields.refs, 'refs'),
+    to: asStringOrNull(fields.to, 'to'),
+    supersedes: asList(fields.supersedes, 'supersedes'),
+    agent: asString(fields.agent ?? 'unknown', 'agent'),
+    session: asString(fields.session ?? '', 'session'),
+    worktree: asStringOrNull(fields.worktree, 'worktree'),
+    branch: asStringOrNull(fields.branch, 'branch'),
+    head: asStringOrNull(fields.head, 'head'),
+    author: m ? { name: m[1]!, email: m[2]! } : { name: authorText, email: '' },
+    createdAt: asString(fields.createdAt ?? '', 'createdAt'),
+    extra,
+  };
+}

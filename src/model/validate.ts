@@ -1,0 +1,100 @@
+/**
+ * Input rules for what becomes an entry (storage invariant 8). Every check runs before anything is
+ * hashed, so bad input changes nothing. Values that end up in paths or in git arguments are held to
+ * rules that keep them in their place: no `..` segments, no absolute paths, no control characters.
+ */
+import { InvalidInputError } from '../errors.js';
+
+export const LIMITS = {
+  bodyBytes: 256 * 1024,
+  titleChars: 200,
+  labelChars: 100,
+  tags: 32,
+  refs: 256,
+  refChars: 1024,
+  whoChars: 200,
+};
+
+const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** Decode bytes as UTF-8, refusing invalid sequences and NUL bytes. */
+export function decodeText(bytes: Uint8Array, what: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InvalidInputError('E_ENCODING', `${what} is not valid UTF-8 text`, { hint: 'git-ctx stores text only; attach binary files to the repository instead' });
+  }
+  return text;
+}
+
+export function checkBody(body: string, maxBytes = LIMITS.bodyBytes): string {
+  if (body.includes('\0')) throw new InvalidInputError('E_NUL', 'the text contains a NUL byte', { hint: 'git-ctx stores text only' });
+  if (!body.trim()) throw new InvalidInputError('E_EMPTY', 'the text is empty', { hint: 'give it with -m TEXT, -F FILE, or on stdin' });
+  const bytes = Buffer.byteLength(body, 'utf8');
+  if (bytes > maxBytes) {
+    throw new InvalidInputError('E_TOO_LARGE', `the text is ${bytes} bytes, over the limit of ${maxBytes}`, {
+      data: { bytes, limit: maxBytes },
+      hint: 'store large material in the repository and refer to it with --ref; raise the limit with git config ctx.maxBodyBytes',
+    });
+  }
+  return body;
+}
+
+export function checkTitle(title: string): string {
+  const t = title.trim();
+  if (/[\r\n]/.test(t)) throw new InvalidInputError('E_TITLE', 'the title must be one line');
+  if (CONTROL_RE.test(t) || t.includes('\0')) throw new InvalidInputError('E_TITLE', 'the title contains control characters');
+  if ([...t].length > LIMITS.titleChars) {
+    throw new InvalidInputError('E_TITLE', `the title is longer than ${LIMITS.titleChars} characters`, { data: { limit: LIMITS.titleChars } });
+  }
+  return t;
+}
+
+/** The first meaningful line of a body, as a title when none was given. */
+export function titleFromBody(body: string): string {
+  const line = body.split(/\r?\n/).map((l) => l.replace(/^#+\s*/, '').trim()).find(Boolean) ?? '';
+  const clean = line.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  const chars = [...clean];
+  return chars.length > 80 ? `${chars.slice(0, 79).join('')}…` : clean;
+}
+
+/** Topics and tags: one label, never a path. */
+export function checkLabel(value: string, what: 'topic' | 'tag'): string {
+  const v = value.trim();
+  if (!v) throw new InvalidInputError('E_LABEL', `the ${what} is empty`);
+  if (CONTROL_RE.test(v) || /[\r\n\0]/.test(v)) throw new InvalidInputError('E_LABEL', `the ${what} contains control characters`);
+  if (v.includes('/') || v.includes('\\') || v === '.' || v === '..' || v.includes('..')) {
+    throw new InvalidInputError('E_LABEL', `the ${what} "${v}" must be a single name, not a path`, { hint: 'use letters, digits, -, _ and .' });
+  }
+  if ([...v].length > LIMITS.labelChars) throw new InvalidInputError('E_LABEL', `the ${what} is longer than ${LIMITS.labelChars} characters`);
+  return v;
+}
+
+/** A path in the repository, relative to its root, in git's form (forward slashes). */
+export function checkRef(value: string): string {
+  let v = value.trim();
+  if (!v) throw new InvalidInputError('E_REF', 'a --ref path is empty');
+  if (CONTROL_RE.test(v) || /[\r\n\0]/.test(v)) throw new InvalidInputError('E_REF', 'a --ref path contains control characters');
+  if (v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\')) {
+    throw new InvalidInputError('E_REF', `--ref ${v}: must be relative to the repository root, not absolute`);
+  }
+  v = v.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+/g, '/').replace(/\/$/, '');
+  if (v.split('/').some((seg) => seg === '..')) throw new InvalidInputError('E_REF', `--ref ${value.trim()}: ".." would leave the repository`);
+  if (!v || v === '.') throw new InvalidInputError('E_REF', 'a --ref path is empty');
+  if (v.length > LIMITS.refChars) throw new InvalidInputError('E_REF', `a --ref path is longer than ${LIMITS.refChars} characters`);
+  return v;
+}
+
+/** A recipient or reader: a session id, an agent name, or "all". */
+export function checkWho(value: string, what = '--to'): string {
+  const v = value.trim();
+  if (!v) throw new InvalidInputError('E_WHO', `${what} is empty`);
+  if (CONTROL_RE.test(v) || /[\r\n\0]/.test(v)) throw new InvalidInputError('E_WHO', `${what} contains control characters`);
+  if ([...v].length > LIMITS.whoChars) throw new InvalidInputError('E_WHO', `${what} is longer than ${LIMITS.whoChars} characters`);
+  return v;
+}
+
+export function uniq<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}

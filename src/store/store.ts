@@ -1,0 +1,261 @@
+/**
+ * The context branch as a store of immutable files.
+ *
+ * Writes (storage invariant 3): blobs are written first, outside any lock; then, holding the advisory
+ * writer lock, the writer reads the branch tip, rebuilds only the trees on the paths it touches (an
+ * append rewrites six small trees, whatever the size of the store), writes a commit whose parent is
+ * that tip, and moves the branch with `git update-ref <ref> <new> <old>`. If the CAS loses, the commit
+ * is rebuilt on the new tip and tried again, so no write is ever lost. Nothing here touches the user's
+ * index, HEAD, working tree or any other ref.
+ */
+import { join } from 'node:path';
+import type { Deps } from '../deps.js';
+import type { Repo } from '../git/repo.js';
+import { CatFile } from '../git/cat-file.js';
+import { ObjectWriter, parseCommitHeader, parseTree, type TreeItem } from '../git/objects.js';
+import { compareAndSwapRef } from '../git/refs.js';
+import { acquireLock } from './lock.js';
+import { CtxError, InternalError } from '../errors.js';
+
+export interface FileWrite {
+  path: string;
+  content: string | Buffer;
+  /** Fail the change (and write nothing) if the path already exists at the tip it is built on. */
+  createOnly?: boolean;
+}
+
+export interface Change {
+  add: readonly FileWrite[];
+  remove?: readonly string[];
+  message: string;
+  author: { name: string; email: string };
+}
+
+export interface CommitResult {
+  commit: string;
+  parent: string | null;
+  attempts: number;
+  /** Paths of createOnly writes that already existed: nothing was written. */
+  existing: string[];
+}
+
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+/** The fixed identity and date of the root commit, so that independently created branches share it. */
+const ROOT_IDENTITY = { name: 'git-ctx', email: 'git-ctx@localhost', time: 1704067200 };
+export const FORMAT_VERSION = 1;
+export const BRANCH_README = `# git-ctx context branch
+
+This orphan branch is written by git-ctx. It holds notes, decisions, postmortems, handoffs and messages
+shared by the coding sessions working on this repository, one immutable Markdown file per entry under
+entries/YYYY/MM/DD/HH/<id>.md, and small state files under state/.
+
+Read it with \`git ctx log\`, \`git ctx show ID\` or \`git show context:<path>\`. Do not check it out or
+edit it by hand: git-ctx merges concurrent writers by itself.
+`;
+
+const MAX_ATTEMPTS = 1000;
+
+export class Store {
+  readonly ref: string;
+  readonly cat: CatFile;
+  readonly writer: ObjectWriter;
+  readonly zeroOid: string;
+
+  constructor(
+    readonly repo: Repo,
+    readonly deps: Deps,
+    readonly branch: string,
+    cat?: CatFile,
+  ) {
+    this.ref = `refs/heads/${branch}`;
+    this.cat = cat ?? new CatFile(repo.git);
+    this.writer = new ObjectWriter(repo.objectsDir, repo.objectFormat);
+    this.zeroOid = '0'.repeat(repo.objectFormat === 'sha1' ? 40 : 64);
+  }
+
+  /** Directory for git-ctx's private per-repository files (locks, caches), shared by all worktrees. */
+  get privateDir(): string {
+    return join(this.repo.commonDir, 'ctx');
+  }
+
+  /** The branch tip, read through the long-lived cat-file (it resolves refs afresh on every read). */
+  async tip(): Promise<string | null> {
+    return (await this.tipCommit())?.oid ?? null;
+  }
+
+  async tipCommit(): Promise<{ oid: string; tree: string } | null> {
+    const obj = await this.cat.read(this.ref);
+    if (!obj) return null;
+    if (obj.type !== 'commit') throw new InternalError(`${this.ref} does not point to a commit`);
+    return { oid: obj.oid, tree: parseCommitHeader(obj.content).tree };
+  }
+
+  async treeOf(commit: string): Promise<string> {
+    const obj = await this.cat.read(commit);
+    if (!obj || obj.type !== 'commit') throw new InternalError(`not a commit: ${commit}`);
+    return parseCommitHeader(obj.content).tree;
+  }
+
+  async readTree(oid: string): Promise<TreeItem[]> {
+    const obj = await this.cat.read(oid);
+    if (!obj || obj.type !== 'tree') throw new InternalError(`not a tree: ${oid}`);
+    return parseTree(obj.content, this.repo.objectFormat);
+  }
+
+  /** The tree or blob at `path` under `tree`, or null. */
+  async lookup(tree: string, path: string): Promise<TreeItem | null> {
+    let current: TreeItem = { mode: '40000', name: '', oid: tree };
+    for (const seg of path.split('/').filter(Boolean)) {
+      if (current.mode !== '40000') return null;
+      const found: TreeItem | undefined = (await this.readTree(current.oid)).find((i) => i.name === seg);
+      if (!found) return null;
+      current = found;
+    }
+    return current;
+  }
+
+  async readBlob(oid: string): Promise<Buffer | null> {
+    const obj = await this.cat.read(oid);
+    return obj && obj.type === 'blob' ? obj.content : null;
+  }
+
+  /** The deterministic root commit: same tree, identity and date everywhere, hence the same id. */
+  rootCommit(): string {
+    const readme = this.writer.blob(BRANCH_README);
+    const format = this.writer.blob(`${FORMAT_VERSION}\n`);
+    const tree = this.writer.tree([
+      { mode: '100644', name: '.ctx-format', oid: format },
+      { mode: '100644', name: 'README.md', oid: readme },
+    ]);
+    const sig = { name: ROOT_IDENTITY.name, email: ROOT_IDENTITY.email, time: ROOT_IDENTITY.time };
+    return this.writer.commit({ tree, parents: [], author: sig, committer: sig, message: 'git-ctx: start the context branch\n' });
+  }
+
+  /** Create the branch at the root commit if it does not exist. Returns the tip and whether it was created. */
+  async ensureBranch(): Promise<{ tip: string; created: boolean }> {
+    for (;;) {
+      const tip = await this.tip();
+      if (tip) return { tip, created: false };
+      const root = this.rootCommit();
+      const cas = await compareAndSwapRef(this.repo.git, { ref: this.ref, newOid: root, oldOid: null, zeroOid: this.zeroOid, message: 'git-ctx: init' });
+      if (cas.ok) return { tip: root, created: true };
+      await this.deps.sleep(2);
+    }
+  }
+
+  /**
+   * Commit one change on top of the current tip, retrying on a lost compare-and-swap until it lands.
+   * createOnly writes are checked against the exact tip each attempt builds on, so the CAS decides
+   * races between them: exactly one of several concurrent createOnly writes of one path wins.
+   */
+  async commit(change: Change): Promise<CommitResult> {
+    // Blobs do not depend on the tip: write them before queueing for the lock.
+    const blobs = new Map<string, string>();
+    for (const f of change.add) blobs.set(f.path, this.writer.blob(f.content));
+    const createOnly = new Set(change.add.filter((f) => f.createOnly).map((f) => f.path));
+
+    const lock = await acquireLock(join(this.privateDir, 'locks', `${this.branch.replace(/[^\w.-]/g, '_')}.lock`), this.deps);
+    try {
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        const current = await this.tipCommit();
+        const tip = current?.oid ?? null;
+        const parent = tip ?? this.rootCommit();
+        const baseTree = current ? current.tree : await this.treeOf(parent);
+
+        const existing: string[] = [];
+        for (const path of createOnly) if (await this.lookup(baseTree, path)) existing.push(path);
+        if (existing.length) return { commit: parent, parent: tip, attempts: attempt, existing };
+
+        const edits = new Map<string, string | null>();
+        for (const path of change.remove ?? []) edits.set(path, null);
+        for (const [path, oid] of blobs) edits.set(path, oid);
+        const tree = (await this.editTree(baseTree, edits)) ?? this.writer.tree([]);
+
+        const time = Math.floor(this.deps.now() / 1000);
+        const sig = { ...change.author, time };
+        const commit = this.writer.commit({ tree, parents: [parent], author: sig, committer: sig, message: change.message });
+        const cas = await compareAndSwapRef(this.repo.git, {
+          ref: this.ref,
+          newOid: commit,
+          oldOid: tip,
+          zeroOid: this.zeroOid,
+          message: `git-ctx: ${change.message.split('\n')[0]}`,
+        });
+        if (cas.ok) return { commit, parent: tip, attempts: attempt, existing: [] };
+        // Lost the race (a writer without the lock, or another clone's pull): jitter, rebuild, retry.
+        await this.deps.sleep(1 + (this.deps.random(1)[0]! % (cas.reason === 'locked' ? 20 : 8)));
+      }
+    } finally {
+      lock?.release();
+    }
+    throw new CtxError('E_CONTENTION', 1, `could not update ${this.ref} after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Apply path edits (blob id, or null to delete) to a tree, rewriting only the trees on edited paths.
+   * Returns null when the result is empty (empty subtrees are dropped, as git does).
+   */
+  async editTree(tree: string | null, edits: Map<string, string | null>): Promise<string | null> {
+    const items = new Map<string, TreeItem>();
+    if (tree) for (const item of await this.readTree(tree)) items.set(item.name, item);
+    const nested = new Map<string, Map<string, string | null>>();
+    for (const [path, oid] of edits) {
+      const slash = path.indexOf('/');
+      if (slash < 0) {
+        if (oid === null) items.delete(path);
+        else items.set(path, { mode: '100644', name: path, oid });
+        continue;
+      }
+      const head = path.slice(0, slash);
+      if (!nested.has(head)) nested.set(head, new Map());
+      nested.get(head)!.set(path.slice(slash + 1), oid);
+    }
+    const children = await Promise.all(
+      [...nested].map(async ([name, sub]) => {
+        const existing = items.get(name);
+        return [name, await this.editTree(existing?.mode === '40000' ? existing.oid : null, sub)] as const;
+      }),
+    );
+    for (const [name, oid] of children) {
+      if (oid === null) items.delete(name);
+      else items.set(name, { mode: '40000', name, oid });
+    }
+    if (items.size === 0) return null;
+    return this.writer.tree([...items.values()]);
+  }
+
+  /**
+   * Entry files under `entries/`, newest first, read lazily: listing the newest 20 of 100k reads six
+   * trees. `fromDay`/`toDay` ("YYYY/MM/DD") prune whole shards.
+   */
+  async *walkEntries(tip: string, bounds: { from?: string; to?: string } = {}): AsyncGenerator<TreeItem & { path: string }> {
+    const root = await this.treeOf(tip);
+    const entries = await this.lookup(root, 'entries');
+    if (!entries || entries.mode !== '40000') return;
+    const self = this;
+    async function* walk(tree: string, prefix: string, depth: number): AsyncGenerator<TreeItem & { path: string }> {
+      const items = (await self.readTree(tree)).sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+      for (const item of items) {
+        const path = `${prefix}/${item.name}`;
+        if (depth < 4) {
+          if (item.mode !== '40000') continue;
+          const key = path.slice('entries/'.length); // "YYYY", "YYYY/MM", ...
+          if (bounds.to && key > bounds.to.slice(0, key.length)) continue;
+          if (bounds.from && key < bounds.from.slice(0, key.length)) return;
+          yield* walk(item.oid, path, depth + 1);
+        } else if (item.mode !== '40000' && item.name.endsWith('.md')) {
+          yield { ...item, path };
+        }
+      }
+    }
+    yield* walk(entries.oid, 'entries', 0);
+  }
+
+  close(): void {
+    this.cat.close();
+  }
+}
