@@ -10,7 +10,7 @@ function when(iso: string): string {
 
 /** `01jd8x3m5q7k2  2026-11-21 09:30  note        claude  Title` */
 export function entryLine(out: Output, e: StoredEntry): string {
-  return [out.paint('yellow', e.id.slice(0, SHORT_ID)), out.paint('dim', when(e.createdAt)), out.paint('cyan', e.kind.padEnd(10)), safe(e.agent, false), safe(e.title, false)].join('  ');
+  return [out.paint('yellow', e.id.slice(0, SHORT_ID)), out.paint('dim', when(e.createdAt)), out.paint('cyan', e.kind.padEnd(10)), safe(e.agent, false).padEnd(8), safe(e.title, false)].join('  ');
 }
 
 /** The whole entry: a header of fields, then the body. */
