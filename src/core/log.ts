@@ -27,6 +27,8 @@ export interface LogInput {
   ref?: string;
   since?: string;
   until?: string;
+  /** Whether entry bodies are needed (human output lists titles only). Default true. */
+  bodies?: boolean;
 }
 
 export interface LogResult {
@@ -82,47 +84,53 @@ function needsIndex(f: EntryFilter): boolean {
   return !!(f.kind || f.agent || f.session || f.topic || f.tag || f.ref);
 }
 
+/** Past this many entries, listing from the index beats walking the tree and reading each blob. */
+const WALK_LIMIT = 200;
+
 export async function logEntries(ctx: Ctx, input: LogInput): Promise<LogResult> {
-  const limit = input.limit && input.limit > 0 ? input.limit : Infinity;
   if (input.limit !== undefined && (!Number.isInteger(input.limit) || input.limit < 0)) throw new UsageError('-n takes a whole number (0 for all)', { code: 'E_USAGE' });
+  const limit = input.limit && input.limit > 0 ? input.limit : Infinity;
+  const bodies = input.bodies ?? true;
   const filter = await buildFilter(ctx, input);
   const tip = await ctx.store.tip();
   if (!tip) return { entries: [], more: false };
+  if (!needsIndex(filter) && limit <= WALK_LIMIT) return walkNewest(ctx, tip, filter, limit);
 
-  let picked: EntryRef[];
+  const fromIndex = !bodies || limit > WALK_LIMIT;
+  const index = await ctx.index.load(tip, { withBodies: bodies && fromIndex, onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
+  const hits: IndexedEntry[] = [];
+  for (const e of index.entries.values()) if (matchesFilter(e.meta, filter)) hits.push(e);
+  hits.sort((a, b) => (a.meta.id < b.meta.id ? 1 : a.meta.id > b.meta.id ? -1 : 0));
+  const picked = hits.slice(0, limit === Infinity ? undefined : limit);
+  const more = hits.length > picked.length;
+  if (!fromIndex) return { entries: await readEntries(ctx, picked), more };
+  const entries = picked.map((e): StoredEntry => ({ ...e.meta, body: index.bodies?.get(e.path) ?? '', path: e.path, commit: e.commit }));
+  return { entries, more };
+}
+
+/** The newest entries, read straight from the tree: a few tree reads and one blob per entry. */
+async function walkNewest(ctx: Ctx, tip: string, filter: EntryFilter, limit: number): Promise<LogResult> {
+  const bounds = {
+    from: filter.sinceMs === undefined ? undefined : shardKey(filter.sinceMs),
+    to: filter.untilMs === undefined ? undefined : shardKey(filter.untilMs),
+  };
+  const picked: EntryRef[] = [];
   let more = false;
-  if (needsIndex(filter)) {
-    const index = await ctx.index.load(tip, { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
-    const hits: IndexedEntry[] = [];
-    for (const e of index.entries.values()) if (matchesFilter(e.meta, filter)) hits.push(e);
-    hits.sort((a, b) => (a.meta.id < b.meta.id ? 1 : a.meta.id > b.meta.id ? -1 : 0));
-    more = hits.length > limit;
-    picked = hits.slice(0, limit === Infinity ? undefined : limit);
-  } else {
-    const bounds = {
-      from: filter.sinceMs === undefined ? undefined : shardKey(filter.sinceMs),
-      to: filter.untilMs === undefined ? undefined : shardKey(filter.untilMs),
-    };
-    picked = [];
-    for await (const item of ctx.store.walkEntries(tip, bounds)) {
-      const id = idFromPath(item.path);
-      if (!id) continue;
-      const t = idTime(id);
-      if ((filter.sinceMs !== undefined && t < filter.sinceMs) || (filter.untilMs !== undefined && t > filter.untilMs)) continue;
-      if (picked.length === limit) {
-        more = true;
-        break;
-      }
-      picked.push({ path: item.path, oid: item.oid });
+  for await (const item of ctx.store.walkEntries(tip, bounds)) {
+    const id = idFromPath(item.path);
+    if (!id) continue;
+    const t = idTime(id);
+    if ((filter.sinceMs !== undefined && t < filter.sinceMs) || (filter.untilMs !== undefined && t > filter.untilMs)) continue;
+    if (picked.length === limit) {
+      more = true;
+      break;
     }
-    // The newest entries were written by the newest commits; name them. (Older ones come from the index.)
-    if (picked.length && picked.length <= 500) {
-      const commits = await recentCommitIds(ctx, tip, picked.length * 2 + 50);
-      for (const p of picked) p.commit = commits.get(idFromPath(p.path)!) ?? null;
-    } else if (picked.length) {
-      const index = await ctx.index.load(tip);
-      for (const p of picked) p.commit = index.entries.get(p.path)?.commit ?? null;
-    }
+    picked.push({ path: item.path, oid: item.oid });
+  }
+  // The newest entries were written by the newest commits: one short `git log` names them.
+  if (picked.length) {
+    const commits = await recentCommitIds(ctx, tip, picked.length * 2 + 50);
+    for (const p of picked) p.commit = commits.get(idFromPath(p.path)!) ?? null;
   }
   return { entries: await readEntries(ctx, picked), more };
 }

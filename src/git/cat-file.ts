@@ -18,6 +18,51 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/**
+ * Read many objects at once through a one-shot `git cat-file --batch --buffer` (git buffers its output
+ * instead of flushing per object): 100k blobs in about the time git takes to inflate them. `onObject`
+ * is called in request order; missing objects are reported as null.
+ */
+export function readObjects(git: GitRunner, names: readonly string[], onObject: (index: number, obj: GitObject | null) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = git.start(['cat-file', '--batch', '--buffer']);
+    let buf: Buffer = Buffer.alloc(0);
+    let next = 0;
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => (stderr += s));
+    child.stdout.on('data', (chunk: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      let pos = 0;
+      while (next < names.length) {
+        const nl = buf.indexOf(0x0a, pos);
+        if (nl < 0) break;
+        const header = buf.toString('utf8', pos, nl);
+        if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+          onObject(next++, null);
+          pos = nl + 1;
+          continue;
+        }
+        const [oid, type, sizeText] = header.split(' ');
+        const end = nl + 1 + Number(sizeText);
+        if (buf.length < end + 1) break;
+        onObject(next++, { oid: oid!, type: type!, content: buf.subarray(nl + 1, end) });
+        pos = end + 1;
+      }
+      buf = buf.subarray(pos);
+    });
+    child.on('error', (e) => reject(new GitError(['cat-file', '--batch'], null, e.message)));
+    child.on('close', (status) => {
+      if (next === names.length) resolve();
+      else reject(new GitError(['cat-file', '--batch', '--buffer'], status, stderr || 'output ended early'));
+    });
+    child.stdin.on('error', () => {
+      /* reported through 'close' */
+    });
+    child.stdin.end(names.length ? `${names.join('\n')}\n` : '');
+  });
+}
+
 export class CatFile {
   private child: ChildProcessWithoutNullStreams | null = null;
   private readonly queue: Pending[] = [];

@@ -20,6 +20,7 @@ import type { Store } from './store.js';
 import { parseEntry, type EntryData } from '../model/entry.js';
 import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
+import { readObjects } from '../git/cat-file.js';
 
 const INDEX_VERSION = 1;
 
@@ -160,10 +161,8 @@ export class IndexCache {
   /** Records for the entries added and removed between two tips. */
   private async delta(from: string, to: string, opts: IndexOptions): Promise<{ meta: MetaRecord[]; text: TextRecord[] }> {
     const git = this.store.repo.git;
-    const [diff, commits] = await Promise.all([
-      git.run(['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', from, to, '--', 'entries']),
-      this.commitsById(`${from}..${to}`),
-    ]);
+    const commits = this.commitsById(`${from}..${to}`);
+    const diff = await git.run(['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', from, to, '--', 'entries']);
     const parts = splitNul(diff.stdout);
     const removed: string[] = [];
     const added: { path: string; oid: string }[] = [];
@@ -179,7 +178,9 @@ export class IndexCache {
 
   private async build(tip: string, opts: IndexOptions): Promise<{ meta: MetaRecord[]; text: TextRecord[] }> {
     const git = this.store.repo.git;
-    const [tree, commits] = await Promise.all([git.run(['ls-tree', '-r', '-z', tip, '--', 'entries']), this.commitsById(tip)]);
+    // The commit log (slow on long histories) runs while the blobs are read.
+    const commits = this.commitsById(tip);
+    const tree = await git.run(['ls-tree', '-r', '-z', tip, '--', 'entries']);
     const files: { path: string; oid: string }[] = [];
     for (const rec of splitNul(tree.stdout)) {
       const tab = rec.indexOf('\t');
@@ -202,35 +203,38 @@ export class IndexCache {
 
   private async readEntries(
     files: readonly { path: string; oid: string }[],
-    commits: Map<string, string>,
+    commitsPromise: Promise<Map<string, string>>,
     opts: IndexOptions,
   ): Promise<{ meta: MetaRecord[]; text: TextRecord[] }> {
+    const parsed: ({ data: Omit<EntryData, 'body'>; body: string } | null)[] = new Array(files.length).fill(null);
+    const report = (done: number) => {
+      if (files.length <= 5000 || (done % 5000 !== 0 && done !== files.length)) return;
+      if (opts.onProgress) opts.onProgress(done, files.length);
+      else this.store.deps.progress?.('indexing entries', done, files.length);
+    };
+    await readObjects(
+      this.store.repo.git,
+      files.map((f) => f.oid),
+      (i, obj) => {
+        report(i + 1);
+        if (!obj || obj.type !== 'blob') return;
+        try {
+          const { body, ...data } = parseEntry(obj.content.toString('utf8'));
+          parsed[i] = { data, body };
+        } catch (e) {
+          opts.onWarning?.(`skipping unreadable entry ${files[i]!.path}: ${(e as Error).message}`);
+        }
+      },
+    );
+    const commits = await commitsPromise;
     const meta: MetaRecord[] = [];
     const text: TextRecord[] = [];
-    const CHUNK = 2000;
-    for (let i = 0; i < files.length; i += CHUNK) {
-      const slice = files.slice(i, i + CHUNK);
-      const blobs = await Promise.all(slice.map((f) => this.store.readBlob(f.oid)));
-      slice.forEach((f, j) => {
-        const blob = blobs[j];
-        if (!blob) return;
-        let data: EntryData;
-        try {
-          data = parseEntry(blob.toString('utf8'));
-        } catch (e) {
-          opts.onWarning?.(`skipping unreadable entry ${f.path}: ${(e as Error).message}`);
-          return;
-        }
-        const { body, ...m } = data;
-        meta.push({ p: f.path, o: f.oid, c: commits.get(data.id) ?? null, m });
-        text.push({ p: f.path, b: body });
-      });
-      if (files.length > 5000) {
-        const done = Math.min(i + CHUNK, files.length);
-        if (opts.onProgress) opts.onProgress(done, files.length);
-        else this.store.deps.progress?.('indexing entries', done, files.length);
-      }
-    }
+    parsed.forEach((p, i) => {
+      if (!p) return;
+      const f = files[i]!;
+      meta.push({ p: f.path, o: f.oid, c: commits.get(p.data.id) ?? null, m: p.data });
+      text.push({ p: f.path, b: p.body });
+    });
     return { meta, text };
   }
 

@@ -51,8 +51,8 @@ export function registerAdd(program: Command, io: CliIO): void {
     .action((opts: AddOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         const body = await readBody(io, opts.message, opts.file);
-        const { entry } = await addEntry(ctx, { ...opts, body, tags: opts.tag, refs: opts.ref });
-        out.result({ id: entry.id, entry: entryJson(entry) });
+        const { entry, attempts } = await addEntry(ctx, { ...opts, body, tags: opts.tag, refs: opts.ref });
+        out.result({ id: entry.id, entry: entryJson(entry), attempts });
         out.text(entry.id);
       }),
     );

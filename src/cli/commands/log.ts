@@ -29,9 +29,9 @@ export function registerLog(program: Command, io: CliIO): void {
     .addHelpText('after', '\n--agent and --session filter by writer.')
     .action((opts: LogOpts) =>
       withCtx(io, opts, async (ctx, out) => {
-        const r = await logEntries(ctx, { ...opts, limit: opts.number });
+        const r = await logEntries(ctx, { ...opts, limit: opts.number, bodies: !!opts.json });
         out.result({ entries: r.entries.map(entryJson), more: r.more });
-        for (const e of r.entries) out.text(entryLine(out, e));
+        if (r.entries.length) out.text(r.entries.map((e) => entryLine(out, e)).join('\n'));
         if (r.more && !out.json) io.deps.stderr(`git-ctx: more entries than shown; use -n N, or -n 0 for all\n`);
       }),
     );

@@ -1,0 +1,15 @@
+// Load a TypeScript module of this repository from a bench script: esbuild bundles it to a temporary
+// CommonJS file, which is then required. Bench scripts stay plain `node bench/x.mjs`.
+import { buildSync } from 'esbuild';
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+export function loadTs(entry) {
+  const out = join(mkdtempSync(join(tmpdir(), 'git-ctx-bench-')), 'mod.cjs');
+  buildSync({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
+  return require(out);
+}

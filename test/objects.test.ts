@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import * as isogit from 'isomorphic-git';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { ObjectWriter, formatTree, hashObject, parseTree, sortTreeItems } from '../src/git/objects.js';
+import { fsck, git, makeRepo } from './helpers/repo.js';
+
+describe('the in-process object writer', () => {
+  it('writes blobs, trees and commits that git reads back byte for byte and fsck --strict accepts', () => {
+    const repo = makeRepo();
+    const w = new ObjectWriter(join(repo, '.git/objects'), 'sha1');
+    const blob = w.blob('hello\n');
+    expect(blob).toBe(git(repo, ['hash-object', '--stdin'], { input: 'hello\n' }));
+    const sub = w.tree([{ mode: '100644', name: 'x.md', oid: blob }]);
+    // Names chosen so that git's "trees sort as name/" rule matters: "a" (tree) sorts after "a.b".
+    const root = w.tree([
+      { mode: '40000', name: 'a', oid: sub },
+      { mode: '100644', name: 'a.b', oid: blob },
+      { mode: '100644', name: 'a-c', oid: blob },
+    ]);
+    expect(git(repo, ['ls-tree', root]).split('\n').map((l) => l.split('\t')[1])).toEqual(['a-c', 'a.b', 'a']);
+    const commit = w.commit({
+      tree: root,
+      parents: [git(repo, ['rev-parse', 'HEAD'])],
+      author: { name: 'A <bad> name', email: 'a@example.com', time: 1700000000 },
+      committer: { name: 'C', email: 'c@example.com', time: 1700000001 },
+      message: 'subject\n\nCtx-Id: x\n',
+    });
+    expect(git(repo, ['cat-file', '-t', commit])).toBe('commit');
+    expect(git(repo, ['log', '-1', '--format=%an|%ae|%at|%s', commit])).toBe('A bad name|a@example.com|1700000000|subject');
+    git(repo, ['update-ref', 'refs/heads/check', commit]);
+    fsck(repo);
+  });
+
+  it('agrees with an independent implementation (isomorphic-git) on what it wrote', async () => {
+    const repo = makeRepo();
+    const w = new ObjectWriter(join(repo, '.git/objects'), 'sha1');
+    const blob = w.blob('héllo wörld\r\n');
+    const tree = w.tree([{ mode: '100644', name: 'ünïcode name.md', oid: blob }]);
+    const commit = w.commit({ tree, parents: [], author: { name: 'Ü', email: 'u@example.com', time: 1 }, committer: { name: 'Ü', email: 'u@example.com', time: 1 }, message: 'm' });
+    const gitdir = join(repo, '.git');
+    const c = await isogit.readCommit({ fs, gitdir, oid: commit });
+    expect(c.commit.tree).toBe(tree);
+    expect(c.commit.author.name).toBe('Ü');
+    const t = await isogit.readTree({ fs, gitdir, oid: tree });
+    expect(t.tree).toEqual([{ mode: '100644', path: 'ünïcode name.md', oid: blob, type: 'blob' }]);
+    const b = await isogit.readBlob({ fs, gitdir, oid: blob });
+    expect(Buffer.from(b.blob).toString('utf8')).toBe('héllo wörld\r\n');
+  });
+
+  it('writes SHA-256 objects in a SHA-256 repository', () => {
+    const repo = makeRepo({ objectFormat: 'sha256' });
+    const w = new ObjectWriter(join(repo, '.git/objects'), 'sha256');
+    const blob = w.blob('x');
+    expect(blob).toHaveLength(64);
+    expect(blob).toBe(git(repo, ['hash-object', '--stdin'], { input: 'x' }));
+    const items = [{ mode: '100644' as const, name: 'f', oid: blob }];
+    const tree = w.tree(items);
+    expect(git(repo, ['cat-file', '-t', tree])).toBe('tree');
+    expect(parseTree(formatTree(items), 'sha256')).toEqual(items);
+  });
+
+  it('never leaves a partial object file: content goes to a temporary file first', () => {
+    const repo = makeRepo();
+    const w = new ObjectWriter(join(repo, '.git/objects'), 'sha1');
+    const oid = w.blob('atomic');
+    expect(hashObject('sha1', 'blob', Buffer.from('atomic'))).toBe(oid);
+    const dir = join(repo, '.git/objects', oid.slice(0, 2));
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('tmp_obj_'))).toEqual([]);
+    // Writing the same object again is a no-op.
+    expect(w.blob('atomic')).toBe(oid);
+  });
+
+  it('sorts tree items the way git does', () => {
+    const items = sortTreeItems([
+      { mode: '100644', name: 'b', oid: '0'.repeat(40) },
+      { mode: '40000', name: 'a', oid: '0'.repeat(40) },
+      { mode: '100644', name: 'a.txt', oid: '0'.repeat(40) },
+    ]);
+    expect(items.map((i) => i.name)).toEqual(['a.txt', 'a', 'b']);
+  });
+});
