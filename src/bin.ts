@@ -1,13 +1,66 @@
 /**
  * Entry point: wire the real system (git on PATH, the clock, randomness, the process's streams) and run
  * the command line. The only file that sets the exit code.
+ *
+ * Start-up is budgeted (git-ctx runs inside git and agent hooks): the git processes every command
+ * needs are started first, and the rest of git-ctx is loaded while they run.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { main } from './cli/main.js';
-import { progress } from './cli/progress.js';
-import type { Deps } from './deps.js';
-import type { CliIO } from './cli/io.js';
+import { startProbe, type RepoProbe } from './git/probe.js';
+
+const argv = process.argv.slice(2);
+const NO_REPO = new Set(['-h', '--help', 'help', '-V', '--version']);
+const probe: RepoProbe | undefined = argv.length && !NO_REPO.has(argv[0]!) ? startProbe(process.cwd(), process.env) : undefined;
+
+void (async () => {
+  const [{ randomBytes }, { hostname }, { main }, { progress }] = await Promise.all([import('node:crypto'), import('node:os'), import('./cli/main.js'), import('./cli/progress.js')]);
+  type Deps = import('./deps.js').Deps;
+  const reporters = new Map<string, ReturnType<typeof progress>>();
+
+  const deps: Deps = {
+    cwd: process.cwd(),
+    env: process.env,
+    now: () => Date.now(),
+    random: (n) => randomBytes(n),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    stderr: (s) => void process.stderr.write(s),
+    stderrIsTTY: !!process.stderr.isTTY,
+    progress(label, done, total) {
+      let p = reporters.get(label);
+      if (!p) reporters.set(label, (p = progress(deps, label)));
+      p.update(done, total);
+      if (done >= total) {
+        p.done();
+        reporters.delete(label);
+      }
+    },
+    pid: process.pid,
+    hostname: hostname(),
+    processAlive(pid) {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
+  };
+
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    // A closed pipe (`git ctx log | head`) is not an error worth reporting.
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+
+  const code = await main(argv, {
+    deps,
+    stdout: (s) => void process.stdout.write(s),
+    stdoutIsTTY: !!process.stdout.isTTY,
+    readStdin,
+    probe,
+  });
+  // A command that never opened the store (bad usage) leaves the early object reader to close here.
+  if (probe && !probe.taken) probe.cat.close();
+  process.exitCode = code;
+})();
 
 function readStdin(): Promise<Buffer | null> {
   if (process.stdin.isTTY) return Promise.resolve(null);
@@ -18,50 +71,3 @@ function readStdin(): Promise<Buffer | null> {
     process.stdin.on('error', reject);
   });
 }
-
-const reporters = new Map<string, ReturnType<typeof progress>>();
-
-const deps: Deps = {
-  cwd: process.cwd(),
-  env: process.env,
-  now: () => Date.now(),
-  random: (n) => randomBytes(n),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  stderr: (s) => void process.stderr.write(s),
-  stderrIsTTY: !!process.stderr.isTTY,
-  progress(label, done, total) {
-    let p = reporters.get(label);
-    if (!p) reporters.set(label, (p = progress(deps, label)));
-    p.update(done, total);
-    if (done >= total) {
-      p.done();
-      reporters.delete(label);
-    }
-  },
-  pid: process.pid,
-  hostname: hostname(),
-  processAlive(pid) {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  },
-};
-
-const io: CliIO = {
-  deps,
-  stdout: (s) => void process.stdout.write(s),
-  stdoutIsTTY: !!process.stdout.isTTY,
-  readStdin,
-};
-
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  // A closed pipe (`git ctx log | head`) is not an error worth reporting.
-  if (e.code === 'EPIPE') process.exit(0);
-});
-
-void main(process.argv.slice(2), io).then((code) => {
-  process.exitCode = code;
-});

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Deps } from '../deps.js';
 import { openCtx, closeCtx, type Ctx } from '../core/context.js';
 import { Output } from './output.js';
+import type { RepoProbe } from '../git/probe.js';
 
 /** What a command needs from the process it runs in. */
 export interface CliIO {
@@ -10,6 +11,8 @@ export interface CliIO {
   stdoutIsTTY: boolean;
   /** The whole of stdin, or null when stdin is a terminal (nothing was piped). */
   readStdin(): Promise<Buffer | null>;
+  /** Git processes started before the CLI loaded (see src/git/probe.ts). */
+  probe?: RepoProbe;
 }
 
 export interface CommonOpts {
@@ -36,7 +39,7 @@ export function makeOutput(io: CliIO, opts: CommonOpts): Output {
 export async function withCtx(io: CliIO, opts: CommonOpts, fn: (ctx: Ctx, out: Output) => Promise<void>): Promise<void> {
   let ctx: Ctx | undefined;
   try {
-    ctx = await openCtx(io.deps);
+    ctx = await openCtx(io.deps, io.probe);
     await fn(ctx, makeOutput(io, opts));
   } finally {
     closeCtx(ctx);

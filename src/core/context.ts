@@ -9,7 +9,7 @@ import { discoverRepo, type Repo } from '../git/repo.js';
 import { readConfig, type GitConfig } from '../git/config.js';
 import { GitRunner } from '../git/run.js';
 import { Store } from '../store/store.js';
-import { CatFile } from '../git/cat-file.js';
+import { startProbe, type RepoProbe } from '../git/probe.js';
 import { IndexCache } from '../store/index-cache.js';
 import { UsageError } from '../errors.js';
 import { LIMITS } from '../model/validate.js';
@@ -38,15 +38,19 @@ export interface Identity {
 
 const BRANCH_RE = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<!\.lock)(?<![/.])$/;
 
-export async function openCtx(deps: Deps): Promise<Ctx> {
-  // Three git processes start at once: discovery, config, and the object reader every command uses
-  // (it finds the repository from the same directory and environment as discovery does).
-  const probe = new GitRunner(deps.cwd, deps.env);
-  const cat = new CatFile(probe).warm();
+/**
+ * Open the store. Three git processes start at once: discovery, config, and the object reader every
+ * command uses (it finds the repository from the same directory and environment as discovery does).
+ * The CLI starts them before loading itself and hands them over as `early`.
+ */
+export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
+  const probe = early && !early.taken ? early : startProbe(deps.cwd, deps.env);
+  probe.taken = true;
+  const cat = probe.cat;
   let repo: Repo;
   let config: GitConfig;
   try {
-    [repo, config] = await Promise.all([discoverRepo(deps.cwd, deps.env), readConfig(probe)]);
+    [repo, config] = await Promise.all([discoverRepo(deps.cwd, deps.env, probe.discovery), readConfig(new GitRunner(deps.cwd, deps.env), probe.config)]);
   } catch (e) {
     cat.close();
     throw e;

@@ -1,4 +1,4 @@
-import type { GitRunner } from './run.js';
+import type { GitRunner, RunResult } from './run.js';
 import { splitNul } from './run.js';
 
 /** git-ctx's own settings and the user's identity, read with one `git config` call. */
@@ -6,8 +6,10 @@ export interface GitConfig {
   get(key: string): string | undefined;
 }
 
-export async function readConfig(git: GitRunner): Promise<GitConfig> {
-  const { stdout } = await git.run(['config', '-z', '--get-regexp', '^(ctx|user)\\.'], { okStatus: [0, 1, 128] });
+export const configArgs = ['config', '-z', '--get-regexp', '^(ctx|user)\\.'];
+
+export async function readConfig(git: GitRunner, pending?: Promise<RunResult>): Promise<GitConfig> {
+  const { stdout } = await (pending ?? git.run(configArgs, { okStatus: [0, 1, 128] }));
   const values = new Map<string, string>();
   for (const rec of splitNul(stdout)) {
     const nl = rec.indexOf('\n');

@@ -2,7 +2,7 @@
  * Finding the repository. Everything git-ctx stores is keyed by the repository's common git dir, never
  * by the current directory, so that every linked worktree (and every subdirectory) sees one store.
  */
-import { GitRunner } from './run.js';
+import { GitRunner, type RunResult } from './run.js';
 import { GitError, NotARepositoryError, UnsupportedError } from '../errors.js';
 
 export type ObjectFormat = 'sha1' | 'sha256';
@@ -25,22 +25,22 @@ export interface Repo {
   git: GitRunner;
 }
 
+// One call answers everything a command needs to start. Order matters: in a bare repository git dies
+// at --show-toplevel, and with no commits yet it dies at HEAD, each time after printing what came before.
+export const discoveryArgs = ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--show-object-format', '--git-path', 'objects', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD'];
+
 /** Resolve the repository around `cwd`, honouring GIT_DIR / GIT_WORK_TREE the way git does. */
-export async function discoverRepo(cwd: string, env: Record<string, string | undefined>): Promise<Repo> {
+export async function discoverRepo(cwd: string, env: Record<string, string | undefined>, pending?: Promise<RunResult>): Promise<Repo> {
   const probe = new GitRunner(cwd, env);
-  // One call answers everything a command needs to start. Order matters: in a bare repository git dies
-  // at --show-toplevel, and with no commits yet it dies at HEAD, each time after printing what came before.
-  const args = ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--show-object-format', '--git-path', 'objects', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD'];
-  let out: string;
-  let complete: boolean;
+  let result: RunResult;
   try {
-    const r = await probe.run(args, { okStatus: [0, 128] });
-    out = r.stdout.toString('utf8');
-    complete = r.status === 0;
+    result = await (pending ?? probe.run(discoveryArgs, { okStatus: [0, 128] }));
   } catch (e) {
     if (e instanceof GitError && e.data.status === null) throw e;
     throw new NotARepositoryError(cwd);
   }
+  const out = result.stdout.toString('utf8');
+  const complete = result.status === 0;
   const lines = out.split('\n');
   if (lines.length < 4 || !lines[0]) throw new NotARepositoryError(cwd);
   const [gitDir, commonDir, format, objectsDir, top, head, symbolic] = lines;
