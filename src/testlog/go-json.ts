@@ -4,7 +4,7 @@
  * that fails with no failed test (a build failure, a panic outside a test, a timeout) is a failure of
  * its own. Read line by line, keeping only a few output lines per test: memory stays bounded.
  */
-import { FailureList, type TestFailure, type TestReport, type TextChunks } from './types.js';
+import { Tally, type TestFailure, type TestReport, type TextChunks } from './types.js';
 import { findLocation, firstLines, goMessage, linesOf } from './text.js';
 
 /** Output lines kept per test or package (the message is its first few; a panic's frame comes soon after). */
@@ -82,8 +82,7 @@ export async function parseGoTestJson(path: string, chunks: TextChunks): Promise
     const slash = s.name.lastIndexOf('/');
     if (slash > 0) for (let n = s.name; n.includes('/'); ) parents.add(`${s.pkg}\u0000${(n = n.slice(0, n.lastIndexOf('/')))}`);
   }
-  const failures = new FailureList();
-  const totals = { total: 0, passed: 0, failed: 0, skipped: 0 };
+  const tally = new Tally();
   const failedPackages = new Set<string>();
   let unfinished = 0;
   // Packages run in parallel and their events interleave: list by package, then in the order tests ran.
@@ -97,31 +96,16 @@ export async function parseGoTestJson(path: string, chunks: TextChunks): Promise
       unfinished++;
       continue;
     }
-    totals.total++;
-    if (result === 'pass') totals.passed++;
-    else if (result === 'skip') totals.skipped++;
-    else {
-      totals.failed++;
-      failedPackages.add(s.pkg);
-      failures.push(toFailure(s.name, s.pkg, s.output, s.result === null));
-    }
+    if (result === 'fail') failedPackages.add(s.pkg);
+    tally.add(result === 'pass' ? 'passed' : result === 'skip' ? 'skipped' : 'failed', () => toFailure(s.name, s.pkg, s.output, s.result === null));
   }
   for (const [pkg, p] of packages) {
     if (p.result === 'fail' && !failedPackages.has(pkg)) {
-      totals.total++;
-      totals.failed++;
-      failures.push({ ...toFailure('(package)', pkg, p.output, false), name: `${pkg} (package failed)`, kind: 'error' });
+      tally.add('failed', () => ({ ...toFailure('(package)', pkg, p.output, false), name: `${pkg} (package failed)`, kind: 'error' }));
     }
   }
   if (unfinished) warnings.push(`${path}: ${unfinished} test${unfinished === 1 ? '' : 's'} with no result (truncated log?), not counted`);
-  return {
-    path,
-    format: 'go-test-json',
-    totals: { ...totals, durationMs: first !== null && last !== null ? Math.round(last - first) : null },
-    failures: failures.items,
-    failuresOmitted: failures.omitted,
-    warnings,
-  };
+  return tally.report(path, 'go-test-json', first !== null && last !== null ? last - first : null, warnings);
 }
 
 function toFailure(name: string, pkg: string, output: string[], unfinished: boolean): TestFailure {

@@ -7,7 +7,7 @@
 import { createReadStream, openSync, readSync, closeSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { TEST_LOG_FORMATS, type TestLogFormat, type TestReport } from './types.js';
+import { Tally, TEST_LOG_FORMATS, type TestLogFormat, type TestReport } from './types.js';
 
 export * from './types.js';
 
@@ -117,7 +117,7 @@ export async function parseTestLog(file: string, opts: ParseOptions = {}): Promi
     case 'jest-json': {
       const { parseJestJson, MAX_JSON_BYTES } = await import('./jest-json.js');
       if (size > MAX_JSON_BYTES) {
-        return { path: file, format, totals: { total: 0, passed: 0, failed: 0, skipped: 0, durationMs: null }, failures: [], failuresOmitted: 0, warnings: [`${file}: ${size} bytes is over the ${MAX_JSON_BYTES}-byte limit for JSON reports; not read`] };
+        return new Tally().report(file, format, null, [`${file}: ${size} bytes is over the ${MAX_JSON_BYTES}-byte limit for JSON reports; not read`]);
       }
       return parseJestJson(file, readFileSync(file, 'utf8'));
     }

@@ -6,7 +6,7 @@
  * One JSON document: it is read whole, up to MAX_JSON_BYTES. A truncated one is repaired by cutting it
  * after its last complete object and closing what is open, so whatever was written still counts.
  */
-import { FailureList, type TestReport } from './types.js';
+import { Tally, type TestReport } from './types.js';
 import { findLocation, firstLines } from './text.js';
 
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -90,47 +90,37 @@ export function parseJestJson(path: string, text: string): TestReport {
     report = { testResults: [] };
   }
 
-  const failures = new FailureList();
-  const totals = { total: 0, passed: 0, failed: 0, skipped: 0 };
+  const tally = new Tally();
   let end = 0;
   for (const file of report.testResults ?? []) {
     if (!file || typeof file !== 'object') continue;
     const results = Array.isArray(file.assertionResults) ? file.assertionResults : [];
     if (typeof file.endTime === 'number') end = Math.max(end, file.endTime);
     for (const a of results) {
-      totals.total++;
-      const status = a.status ?? '';
-      if (status === 'passed') totals.passed++;
-      else if (status === 'failed') {
-        totals.failed++;
+      // Anything neither passed nor failed (pending, skipped, todo, disabled) was skipped.
+      const outcome = a.status === 'passed' ? 'passed' : a.status === 'failed' ? 'failed' : 'skipped';
+      tally.add(outcome, () => {
         const text = (a.failureMessages ?? []).join('\n');
         const loc = a.location?.line ? { file: file.name ?? null, line: a.location.line } : findLocation(text, file.name);
-        failures.push({
+        return {
           name: [...(a.ancestorTitles ?? []), a.title ?? a.fullName ?? '(unnamed)'].join(' > '),
           suite: file.name ?? null,
           file: loc?.file ?? file.name ?? null,
           line: loc?.line ?? null,
           message: firstLines(text) || 'failed',
           kind: /^\s*(\w*Assertion\w*|Error: expect\()/.test(text) ? 'failure' : 'error',
-        });
-      } else totals.skipped++; // pending, skipped, todo, disabled
+        };
+      });
     }
     // A file that failed without any failed test could not run (a syntax error, a failing import).
     const fileMessage = file.testExecError?.message || file.message || file.failureMessage || '';
     if (file.status === 'failed' && !results.some((a) => a.status === 'failed') && fileMessage.trim()) {
-      totals.total++;
-      totals.failed++;
-      const loc = findLocation(fileMessage, file.name);
-      failures.push({ name: '(test file failed to run)', suite: file.name ?? null, file: loc?.file ?? file.name ?? null, line: loc?.line ?? null, message: firstLines(fileMessage), kind: 'error' });
+      tally.add('failed', () => {
+        const loc = findLocation(fileMessage, file.name);
+        return { name: '(test file failed to run)', suite: file.name ?? null, file: loc?.file ?? file.name ?? null, line: loc?.line ?? null, message: firstLines(fileMessage), kind: 'error' };
+      });
     }
   }
   const start = typeof report.startTime === 'number' ? report.startTime : null;
-  return {
-    path,
-    format: 'jest-json',
-    totals: { ...totals, durationMs: start !== null && end >= start ? Math.round(end - start) : null },
-    failures: failures.items,
-    failuresOmitted: failures.omitted,
-    warnings,
-  };
+  return tally.report(path, 'jest-json', start !== null && end >= start ? end - start : null, warnings);
 }

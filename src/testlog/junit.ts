@@ -8,7 +8,7 @@
  * XML errors (a truncated file, a bad entity) become warnings, and parsing goes on with what follows.
  */
 import type { SaxesParser as SaxesParserType, SaxesTagPlain } from 'saxes';
-import { FailureList, MAX_RAW_MESSAGE, type TestReport, type TextChunks } from './types.js';
+import { MAX_RAW_MESSAGE, Tally, type TestReport, type TextChunks } from './types.js';
 import { BoundedText, findLocation, firstLines, goMessage, isGoOutput, pytestExplanation } from './text.js';
 
 interface OpenCase {
@@ -51,8 +51,7 @@ export async function parseJUnit(path: string, chunks: TextChunks): Promise<Test
   const parser: SaxesParserType = new SaxesParser({ position: true });
   const warnings: string[] = [];
   let xmlErrors = 0;
-  const failures = new FailureList();
-  const totals = { total: 0, passed: 0, failed: 0, skipped: 0 };
+  const tally = new Tally();
   const suites: { name: string; timeMs: number | null }[] = [];
   let rootTimeMs: number | null = null;
   let outerSuitesMs = 0;
@@ -101,7 +100,7 @@ export async function parseJUnit(path: string, chunks: TextChunks): Promise<Test
             current.messageAttr = a.message ?? '';
             current.type = a.type ?? '';
           }
-          current.capturing = !failures.full;
+          current.capturing = !tally.full;
         }
         break;
       case 'skipped':
@@ -127,13 +126,8 @@ export async function parseJUnit(path: string, chunks: TextChunks): Promise<Test
         const c = current as OpenCase | null;
         current = null;
         if (!c) break;
-        totals.total++;
-        totals[c.status]++;
+        tally.add(c.status, () => toFailure(c));
         if (c.timeMs !== null) casesMs += c.timeMs;
-        if (c.status === 'failed') {
-          if (failures.full) failures.omitted++;
-          else failures.push(toFailure(c));
-        }
         goTests.record(c);
         break;
       }
@@ -165,27 +159,12 @@ export async function parseJUnit(path: string, chunks: TextChunks): Promise<Test
   }
   // Go reports (gotestsum, go-junit-report) list a test with subtests as a test case of its own, which
   // fails whenever a subtest does: count the subtests only, as go test -json is read.
-  for (const parent of goTests.parents()) {
-    totals.total--;
-    totals[parent.status]--;
-    if (parent.status === 'failed') {
-      const i = failures.items.findIndex((f) => f.name === parent.name && f.suite === parent.suite);
-      if (i >= 0) failures.items.splice(i, 1);
-    }
-  }
+  for (const parent of goTests.parents()) tally.remove(parent.status, (f) => f.name === parent.name && f.suite === parent.suite);
   if (xmlErrors > 3) warnings.push(`${path}: ${xmlErrors - 3} more XML errors`);
   if (current || suites.length) warnings.push(`${path}: the file ends inside a ${current ? 'test case' : 'test suite'} (truncated?); counted what was complete`);
   if (!sawRoot) warnings.push(`${path}: no <testsuite> or <testsuites> element: is this a JUnit XML report?`);
 
-  const durationMs = rootTimeMs ?? (outerSuitesTimed ? outerSuitesMs : totals.total ? casesMs : null);
-  return {
-    path,
-    format: 'junit',
-    totals: { ...totals, durationMs: durationMs === null ? null : Math.round(durationMs) },
-    failures: failures.items,
-    failuresOmitted: failures.omitted,
-    warnings,
-  };
+  return tally.report(path, 'junit', rootTimeMs ?? (outerSuitesTimed ? outerSuitesMs : casesMs || null), warnings);
 }
 
 const GO_TEST_RE = /^(Test|Example|Benchmark|Fuzz)[^/]*(\/.+)?$/;

@@ -7,7 +7,7 @@
  * node-tap reports each assertion as a point inside its test, so counting leaves gives the number of
  * tests either way (and matches both runners' own summaries). Read line by line: memory stays bounded.
  */
-import { FailureList, type TestFailure, type TestReport, type TextChunks } from './types.js';
+import { Tally, type TestFailure, type TestReport, type TextChunks } from './types.js';
 import { findLocation, firstLines, linesOf } from './text.js';
 
 type Yaml = Record<string, string | Record<string, string>>;
@@ -78,8 +78,7 @@ function str(v: Yaml[string] | undefined): string {
 
 export async function parseTap(path: string, chunks: TextChunks): Promise<TestReport> {
   const warnings: string[] = [];
-  const failures = new FailureList();
-  const totals = { total: 0, passed: 0, failed: 0, skipped: 0 };
+  const tally = new Tally();
   let durationMs: number | null = null;
   let plan: number | null = null;
   let topLevelPoints = 0;
@@ -92,14 +91,7 @@ export async function parseTap(path: string, chunks: TextChunks): Promise<TestRe
   let inYaml = false;
 
   const finish = (p: Point) => {
-    if (!p.leaf) return;
-    totals.total++;
-    if (p.directive) totals.skipped++;
-    else if (p.ok) totals.passed++;
-    else {
-      totals.failed++;
-      failures.push(toFailure(p));
-    }
+    if (p.leaf) tally.add(p.directive ? 'skipped' : p.ok ? 'passed' : 'failed', () => toFailure(p));
   };
 
   for await (const line of linesOf(chunks)) {
@@ -150,9 +142,8 @@ export async function parseTap(path: string, chunks: TextChunks): Promise<TestRe
     } else if (/^TAP version \d+/.test(line)) sawTap = true;
     else if ((m = /^\s*Bail out!\s*(.*)$/.exec(line))) {
       warnings.push(`${path}: the run bailed out${m[1] ? `: ${m[1]}` : ''}`);
-      totals.total++;
-      totals.failed++;
-      failures.push({ name: 'Bail out!', suite: null, file: null, line: null, message: m[1] || 'bailed out', kind: 'error' });
+      const reason = m[1];
+      tally.add('failed', () => ({ name: 'Bail out!', suite: null, file: null, line: null, message: reason || 'bailed out', kind: 'error' }));
     } else if ((m = /^# duration_ms ([\d.]+)/.exec(line))) durationMs = Number(m[1]);
     else if ((m = /^# time=([\d.]+)(m?s)/.exec(line))) durationMs = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
   }
@@ -163,14 +154,7 @@ export async function parseTap(path: string, chunks: TextChunks): Promise<TestRe
   if (!sawTap) warnings.push(`${path}: no TAP test points found: is this a TAP stream?`);
   if (sawTap && plan === null) warnings.push(`${path}: no plan line (1..N): the log may be truncated`);
   if (plan !== null && topLevelPoints < plan) warnings.push(`${path}: planned ${plan} tests but the log has ${topLevelPoints} (truncated, or the run stopped early)`);
-  return {
-    path,
-    format: 'tap',
-    totals: { ...totals, durationMs: durationMs === null ? null : Math.round(durationMs) },
-    failures: failures.items,
-    failuresOmitted: failures.omitted,
-    warnings,
-  };
+  return tally.report(path, 'tap', durationMs, warnings);
 }
 
 function toFailure(p: Point): TestFailure {

@@ -49,19 +49,46 @@ export const MAX_FAILURES = 1000;
 /** Characters of raw failure text kept while reading, before the message is cut to its first lines. */
 export const MAX_RAW_MESSAGE = 8192;
 
-/** Collects failures up to the cap, counting the rest. */
-export class FailureList {
-  readonly items: TestFailure[] = [];
+export type Outcome = 'passed' | 'failed' | 'skipped';
+
+/** What a parser counts as it reads: tests by outcome, and failures up to MAX_FAILURES (the rest counted). */
+export class Tally {
+  readonly counts: Record<Outcome, number> = { passed: 0, failed: 0, skipped: 0 };
+  readonly failures: TestFailure[] = [];
   omitted = 0;
 
   /** Whether another failure would be kept (so that callers skip building ones that would not). */
   get full(): boolean {
-    return this.items.length >= MAX_FAILURES;
+    return this.failures.length >= MAX_FAILURES;
   }
 
-  push(f: TestFailure): void {
-    if (this.full) this.omitted++;
-    else this.items.push(f);
+  /** Count one test; a failed one with its failure (built only when it will be kept). */
+  add(outcome: Outcome, failure?: () => TestFailure): void {
+    this.counts[outcome]++;
+    if (outcome !== 'failed') return;
+    if (this.full || !failure) this.omitted++;
+    else this.failures.push(failure());
+  }
+
+  /** Uncount a test counted by mistake (a Go test that turns out to have subtests). */
+  remove(outcome: Outcome, matches?: (f: TestFailure) => boolean): void {
+    this.counts[outcome]--;
+    if (outcome !== 'failed' || !matches) return;
+    const i = this.failures.findIndex(matches);
+    if (i >= 0) this.failures.splice(i, 1);
+    else if (this.omitted > 0) this.omitted--;
+  }
+
+  report(path: string, format: TestLogFormat, durationMs: number | null, warnings: string[]): TestReport {
+    const { passed, failed, skipped } = this.counts;
+    return {
+      path,
+      format,
+      totals: { total: passed + failed + skipped, passed, failed, skipped, durationMs: durationMs === null ? null : Math.round(durationMs) },
+      failures: this.failures,
+      failuresOmitted: this.omitted,
+      warnings,
+    };
   }
 }
 
