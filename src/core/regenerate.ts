@@ -94,8 +94,10 @@ async function chooseBase(ctx: Ctx, input: RegenerateInput, session: string, hea
   return chosen;
 }
 
+type Progress = (label: string, done: number, total: number) => void;
+
 /** Calls deps.progress, but only once the run has taken over a second. */
-function lateProgress(ctx: Ctx, start: number): (label: string, done: number, total: number) => void {
+function lateProgress(ctx: Ctx, start: number): Progress {
   return (label, done, total) => {
     if (ctx.deps.progress && ctx.deps.now() - start >= 1000) ctx.deps.progress(label, done, total);
   };
@@ -115,7 +117,7 @@ function repoPath(file: string, workTree: string | null, changed: ReadonlyMap<st
   return file;
 }
 
-async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[]): Promise<TestSummary | null> {
+async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[], progress: Progress): Promise<TestSummary | null> {
   if (!input.testLogs?.length) return null;
   const format = input.format === undefined ? undefined : checkFormat(input.format);
   const paths = input.testLogs.map((p) => resolve(ctx.deps.cwd, p));
@@ -126,7 +128,9 @@ async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[]): 
   const unreadable: TestSummary['unreadable'] = [];
   for (const [i, p] of paths.entries()) {
     try {
-      for (const r of await parseTestLogs(p, { format })) reports.push({ ...r, path: r.path === p ? input.testLogs[i]! : relative(ctx.deps.cwd, r.path) });
+      const MiB = 1 << 20;
+      const onProgress = (bytes: number, size: number) => progress(`reading ${input.testLogs![i]} (MiB)`, Math.floor(bytes / MiB), Math.max(1, Math.ceil(size / MiB)));
+      for (const r of await parseTestLogs(p, { format, onProgress })) reports.push({ ...r, path: r.path === p ? input.testLogs[i]! : relative(ctx.deps.cwd, r.path) });
     } catch (e) {
       if (!(e instanceof CtxError) || e.code !== 'E_TEST_LOG_FORMAT') throw e;
       unreadable.push({ path: input.testLogs[i]!, reason: e.message });
@@ -137,7 +141,7 @@ async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[]): 
   return { reports, unreadable };
 }
 
-async function readSymbols(ctx: Ctx, hunks: readonly FileHunks[], untracked: readonly string[], head: string | null, progress: (l: string, d: number, t: number) => void, warnings: string[]): Promise<{ symbols: FileSymbols[]; skipped: number }> {
+async function readSymbols(ctx: Ctx, hunks: readonly FileHunks[], untracked: readonly string[], head: string | null, progress: Progress, warnings: string[]): Promise<{ symbols: FileSymbols[]; skipped: number }> {
   const work = [
     ...hunks.filter((h) => languageOf(h.path)).map((h) => ({ path: h.path, ranges: h.ranges, size: h.ranges.reduce((n, r) => n + r.end - r.start + 1, 0) })),
     ...untracked.filter((p) => languageOf(p)).map((p) => ({ path: p, ranges: [{ start: 1, end: Number.MAX_SAFE_INTEGER }], size: 0 })),
@@ -200,7 +204,7 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
   const emptyTree = hashObject(ctx.repo.objectFormat, 'tree', Buffer.alloc(0));
   const who = await resolveIdentity(ctx, input);
   // Test logs first: a missing file is a usage error, and must stop the run before anything is done.
-  const tests = await readTests(ctx, input, warnings);
+  const tests = await readTests(ctx, input, warnings, progress);
 
   const head = ctx.repo.head;
   // The private index is made while the base is worked out: neither needs the other.

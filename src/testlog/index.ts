@@ -6,6 +6,7 @@
  */
 import { createReadStream, openSync, readSync, closeSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../errors.js';
 import { Tally, TEST_LOG_FORMATS, type TestLogFormat, type TestReport } from './types.js';
 
@@ -63,6 +64,21 @@ function readHead(file: string): string {
 export interface ParseOptions {
   /** Force the format instead of detecting it. */
   format?: TestLogFormat;
+  /** Called as a file is read: bytes read so far, and the file's size. */
+  onProgress?: (bytes: number, size: number) => void;
+}
+
+/** A file's text in chunks, decoded across chunk boundaries, with the bytes read reported as it goes. */
+async function* readChunks(file: string, size: number, onProgress?: ParseOptions['onProgress']): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let bytes = 0;
+  for await (const buf of createReadStream(file, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+    bytes += buf.length;
+    onProgress?.(bytes, size);
+    yield decoder.write(buf);
+  }
+  const rest = decoder.end();
+  if (rest) yield rest;
 }
 
 /**
@@ -106,7 +122,7 @@ export async function parseTestLog(file: string, opts: ParseOptions = {}): Promi
       hint: `give it with --format (${TEST_LOG_FORMATS.join(', ')})`,
     });
   }
-  const stream = () => createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 }) as AsyncIterable<string>;
+  const stream = () => readChunks(file, size, opts.onProgress);
   switch (format) {
     case 'junit':
       return (await import('./junit.js')).parseJUnit(file, stream());
