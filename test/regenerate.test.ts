@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, utimesSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, utimesSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addWorktree, contextTip, ctx, ctxOk, fsck, git, makeRepo, tempDir, userState, writeFiles } from './helpers/repo.js';
@@ -249,11 +249,17 @@ describe('regenerate on a real repository', () => {
   it('works with no commits yet, and from a linked worktree', async () => {
     const empty = makeRepo({ empty: true });
     writeFiles(empty, { 'a.ts': 'export function a() {}\n', 'b.txt': 'b\n' });
+    // A link to a file outside the repository: listed, but its content is not read.
+    const outside = join(tempDir(), 'outside.ts');
+    writeFileSync(outside, 'export function secretName() {}\n');
+    symlinkSync(outside, join(empty, 'link.ts'));
     git(empty, ['add', 'a.ts']);
     const r = await ctxOk(empty, ['regenerate', '--json', '--dry-run']);
     expect(r.json.range).toEqual({ base: null, head: null, commits: 0, uncommitted: true });
     expect(r.json.uncommitted.staged.map((f: any) => [f.path, f.status])).toEqual([['a.ts', 'added']]);
-    expect(r.json.uncommitted.untracked).toEqual(['b.txt']);
+    expect(r.json.uncommitted.untracked.sort()).toEqual(['b.txt', 'link.ts']);
+    expect(r.json.body).not.toContain('secretName');
+    expect(r.json.body).toContain('no commits yet on `main`');
     expect(r.json.symbols).toEqual([{ path: 'a.ts', symbols: [expect.objectContaining({ qualifiedName: 'a' })] }]);
 
     const { repo, main } = featureRepo();

@@ -8,7 +8,7 @@
  * run starts from its head. Nothing of the user's is written: uncommitted work is read through a
  * private copy of the index.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Ctx, WhoOptions } from './context.js';
 import { maxBodyBytes, resolveIdentity } from './context.js';
@@ -182,7 +182,8 @@ async function newText(ctx: Ctx, path: string, head: string | null): Promise<str
   if (workTree) {
     const file = join(workTree, path);
     try {
-      const st = statSync(file);
+      // Not through a symbolic link: the file's content must be the repository's.
+      const st = lstatSync(file);
       if (!st.isFile() || st.size > DEFAULT_MAX_BYTES) return null;
       bytes = readFileSync(file);
     } catch {
@@ -243,7 +244,7 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
   if (tests) for (const r of tests.reports) for (const f of r.failures) if (f.file) f.file = repoPath(f.file, ctx.repo.workTree, changedByName);
 
   const facts: RegenerateFacts = {
-    branch: ctx.repo.branch ?? null,
+    branch: who.branch,
     head,
     base,
     baseLabel: label,
