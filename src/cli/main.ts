@@ -11,10 +11,11 @@ import { registerAdd } from './commands/add.js';
 import { registerLog } from './commands/log.js';
 import { registerShow } from './commands/show.js';
 import { registerSearch } from './commands/search.js';
+import { registerRegenerate } from './commands/regenerate.js';
 
 export const VERSION = '0.1.0';
 
-const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch];
+const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerRegenerate];
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('git-ctx');

@@ -4,7 +4,7 @@
 import type { Ctx, WhoOptions } from './context.js';
 import { maxBodyBytes, resolveIdentity } from './context.js';
 import { newId } from '../model/id.js';
-import { entryPath, serializeEntry, type EntryData, type StoredEntry } from '../model/entry.js';
+import { entryPath, serializeEntry, HEADER_ORDER, type EntryData, type StoredEntry } from '../model/entry.js';
 import { isKind, KINDS, type Kind } from '../model/kinds.js';
 import { checkBody, checkLabel, checkRef, checkTitle, checkWho, titleFromBody, uniq, LIMITS } from '../model/validate.js';
 import { InvalidInputError, UsageError } from '../errors.js';
@@ -18,6 +18,12 @@ export interface AddInput extends WhoOptions {
   refs?: readonly string[];
   to?: string;
   supersedes?: readonly string[];
+  /**
+   * Further header fields, written as JSON after the standard ones (for features that record facts
+   * about an entry, e.g. the range a regenerated context covers). Keys are names (`[A-Za-z][\w-]*`)
+   * that are not standard fields.
+   */
+  extra?: Record<string, unknown>;
 }
 
 export interface AddResult {
@@ -48,6 +54,15 @@ export function checkAddInput(input: AddInput, maxBytes: number): Omit<EntryData
   };
 }
 
+function checkExtra(extra: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(extra ?? {})) {
+    if (!/^[A-Za-z][\w-]*$/.test(k) || (HEADER_ORDER as readonly string[]).includes(k)) throw new InvalidInputError('E_HEADER', `not a header field an entry can add: ${k}`);
+    out[k] = v;
+  }
+  return out;
+}
+
 /** One line, as trailers and subjects need. */
 function oneLine(s: string, max = 200): string {
   return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max);
@@ -73,7 +88,7 @@ export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
     head: who.head,
     author: who.author,
     createdAt: new Date(now).toISOString(),
-    extra: {},
+    extra: checkExtra(input.extra),
   };
   const path = entryPath(entry.id);
   const result = await ctx.store.commit({

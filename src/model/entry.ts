@@ -62,7 +62,7 @@ export class EntryParseError extends Error {
   }
 }
 
-const HEADER_ORDER = ['id', 'kind', 'title', 'topic', 'tags', 'refs', 'to', 'supersedes', 'agent', 'session', 'worktree', 'branch', 'head', 'author', 'createdAt'] as const;
+export const HEADER_ORDER = ['id', 'kind', 'title', 'topic', 'tags', 'refs', 'to', 'supersedes', 'agent', 'session', 'worktree', 'branch', 'head', 'author', 'createdAt'] as const;
 
 /** The sharded path of an entry: entries/YYYY/MM/DD/HH/<id>.md (UTC, from the id's timestamp). */
 export function entryPath(id: string): string {

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
+import { entryJson } from '../json.js';
+import { safe } from '../output.js';
+
+interface RegenerateOpts extends CommonOpts {
+  since?: string;
+  testLog?: string[];
+  format?: string;
+  dryRun?: boolean;
+}
+
+export function registerRegenerate(program: Command, io: CliIO): void {
+  common(program.command('regenerate'))
+    .description('write a context entry derived from commits, diffs (committed and uncommitted) and test logs')
+    .option('--since <rev>', 'start the range here (default: where this branch left its upstream or the default branch, or the previous regenerate)')
+    .option('--test-log <file>', 'a test log: JUnit XML, TAP, jest/vitest JSON, go test -json; a directory for all in it (repeatable)', collect)
+    .option('--format <format>', 'the test logs\' format, instead of telling it from each file: junit, tap, jest-json, go-test-json')
+    .option('--dry-run', 'print the entry, write nothing')
+    .action((opts: RegenerateOpts) =>
+      withCtx(io, opts, async (ctx, out) => {
+        // Loaded here only: this command's code (and the parsers it loads) stays out of every other command's start-up.
+        const { regenerate } = await import('../../core/regenerate.js');
+        const r = await regenerate(ctx, { ...opts, testLogs: opts.testLog });
+        for (const w of r.warnings) io.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`);
+        out.result({
+          dryRun: !!opts.dryRun,
+          written: !!r.entry,
+          nothingNew: r.nothingNew,
+          id: r.entry?.id ?? null,
+          title: r.title,
+          body: r.body,
+          refs: r.refs,
+          range: r.point,
+          commits: r.facts.commits,
+          commitsTotal: r.facts.commitsTotal,
+          files: r.facts.files,
+          symbols: r.facts.symbols,
+          symbolFilesSkipped: r.facts.symbolFilesSkipped,
+          tests: r.facts.tests,
+          uncommitted: r.facts.uncommitted && { staged: r.facts.uncommitted.staged, unstaged: r.facts.uncommitted.unstaged, untracked: r.facts.uncommitted.untracked },
+          warnings: r.warnings,
+          entry: r.entry && entryJson(r.entry),
+        });
+        if (opts.dryRun) out.text(`# ${safe(r.title, false)}\n\n${safe(r.body)}`);
+        else if (r.entry) out.text(`${r.entry.id}  ${safe(r.title, false)}`);
+        else out.text(`nothing new since ${safe(r.facts.baseLabel, false)} (no commit, no uncommitted change, no test log): nothing written`);
+      }),
+    );
+}

@@ -1,0 +1,281 @@
+/**
+ * regenerate: a `context` entry derived from what really happened, without any model: the commits
+ * since a base, the files and symbols they changed, the uncommitted work, and test logs.
+ *
+ * The base is `--since REV`, else where the current branch left its upstream (or the default branch),
+ * or this session's previous regenerate point when that is later. Each entry records the range it
+ * covered in its header (`regenerate: {"base": ..., "head": ...}`, see docs/data-model.md): the next
+ * run starts from its head. Nothing of the user's is written: uncommitted work is read through a
+ * private copy of the index.
+ */
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Ctx, WhoOptions } from './context.js';
+import { maxBodyBytes, resolveIdentity } from './context.js';
+import { addEntry } from './add.js';
+import { logEntries } from './log.js';
+import { hashObject } from '../git/objects.js';
+import { checkRef, LIMITS } from '../model/validate.js';
+import type { StoredEntry } from '../model/entry.js';
+import { CtxError, UsageError } from '../errors.js';
+import { baseRef, committedHunks, diffTrees, isAncestor, listCommits, mergeBase, PrivateIndex, resolveCommit, type Commit, type FileChange, type FileHunks, type Uncommitted } from '../regenerate/git.js';
+import { compressRefs, renderBody, renderTitle, type FileSymbols, type RegenerateFacts, type TestSummary } from '../regenerate/render.js';
+import { checkFormat, parseTestLogs, type TestReport } from '../testlog/index.js';
+import { DEFAULT_MAX_BYTES, languageOf, prepareSymbols, symbolsAt } from '../symbols/index.js';
+
+export interface RegenerateInput extends WhoOptions {
+  /** A revision: the range starts there instead of the default base. */
+  since?: string;
+  /** Test log files or directories, relative to the current directory. */
+  testLogs?: readonly string[];
+  /** Force the test log format (default: told by each file's first bytes). */
+  format?: string;
+  /** Build the entry but write nothing. */
+  dryRun?: boolean;
+}
+
+/** What an entry records about the range it covers (the `regenerate` header field). */
+export interface RegeneratePoint {
+  base: string | null;
+  head: string | null;
+  commits: number;
+  uncommitted: boolean;
+}
+
+export interface RegenerateResult {
+  facts: RegenerateFacts;
+  title: string;
+  body: string;
+  refs: string[];
+  point: RegeneratePoint;
+  /** The entry written; null with dryRun, or when there was nothing to say. */
+  entry: StoredEntry | null;
+  /** Nothing happened since the base (no commit, no uncommitted change, no test log): nothing was written. */
+  nothingNew: boolean;
+  warnings: string[];
+}
+
+/** The header field an entry's range is recorded in. */
+export const POINT_FIELD = 'regenerate';
+/** Commits listed (the count is exact beyond it). */
+const COMMIT_LIMIT = 5000;
+/** Source files whose symbols are read in one run, the biggest changes first. */
+const SYMBOL_FILES = 1000;
+/** Time for reading symbols; files left when it runs out are counted, not read. */
+const SYMBOL_BUDGET_MS = 1500;
+
+/** This session's latest regenerate point, from its newest context entries. */
+async function previousPoint(ctx: Ctx, session: string): Promise<{ point: RegeneratePoint; id: string } | null> {
+  const { entries } = await logEntries(ctx, { kind: 'context', session, limit: 20 });
+  for (const e of entries) {
+    const p = e.extra[POINT_FIELD] as Partial<RegeneratePoint> | undefined;
+    if (p && typeof p === 'object' && typeof p.head === 'string') return { point: { base: p.base ?? null, head: p.head, commits: p.commits ?? 0, uncommitted: !!p.uncommitted }, id: e.id };
+  }
+  return null;
+}
+
+interface Base {
+  base: string | null;
+  label: string;
+}
+
+async function chooseBase(ctx: Ctx, input: RegenerateInput, session: string, head: string): Promise<Base> {
+  const git = ctx.repo.git;
+  if (input.since !== undefined) return { base: await resolveCommit(git, input.since), label: `--since ${input.since}` };
+  const [ref, prev] = await Promise.all([baseRef(git, ctx.repo.branch ?? null), previousPoint(ctx, session)]);
+  const forkPoint = ref ? await mergeBase(git, head, ref) : null;
+  let chosen: Base = forkPoint ? { base: forkPoint, label: `the merge-base with ${ref}` } : { base: head, label: 'HEAD (no upstream or default branch to compare with)' };
+  if (prev?.point.head && prev.point.head !== chosen.base) {
+    // Later: the previous point is on this branch's history, past the fork point. (A point that is no
+    // longer a commit here, after a rebase or in another clone, is neither.)
+    const [onBranch, pastFork] = await Promise.all([isAncestor(git, prev.point.head, head), chosen.base ? isAncestor(git, chosen.base, prev.point.head) : true]);
+    if (onBranch && pastFork) chosen = { base: prev.point.head, label: `the previous regenerate (${prev.id.slice(0, 13)})` };
+  }
+  return chosen;
+}
+
+type Progress = (label: string, done: number, total: number) => void;
+
+/** Calls deps.progress, but only once the run has taken over a second. */
+function lateProgress(ctx: Ctx, start: number): Progress {
+  return (label, done, total) => {
+    if (ctx.deps.progress && ctx.deps.now() - start >= 1000) ctx.deps.progress(label, done, total);
+  };
+}
+
+/** A path from a test log, as a repository path where it is one. */
+function repoPath(file: string, workTree: string | null, changed: ReadonlyMap<string, string[]>): string {
+  if (workTree && isAbsolute(file)) {
+    const rel = relative(workTree, file);
+    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
+  }
+  // A bare file name (a Java stack frame's MathTest.java) that exactly one changed file has.
+  if (!file.includes('/')) {
+    const hits = changed.get(file);
+    if (hits?.length === 1) return hits[0]!;
+  }
+  return file;
+}
+
+async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[], progress: Progress): Promise<TestSummary | null> {
+  if (!input.testLogs?.length) return null;
+  const format = input.format === undefined ? undefined : checkFormat(input.format);
+  const paths = input.testLogs.map((p) => resolve(ctx.deps.cwd, p));
+  for (const [i, p] of paths.entries()) {
+    if (!existsSync(p)) throw new UsageError(`cannot read test log ${input.testLogs[i]}: no such file`, { code: 'E_FILE' });
+  }
+  const reports: TestReport[] = [];
+  const unreadable: TestSummary['unreadable'] = [];
+  for (const [i, p] of paths.entries()) {
+    try {
+      const MiB = 1 << 20;
+      const onProgress = (bytes: number, size: number) => progress(`reading ${input.testLogs![i]} (MiB)`, Math.floor(bytes / MiB), Math.max(1, Math.ceil(size / MiB)));
+      for (const r of await parseTestLogs(p, { format, onProgress })) reports.push({ ...r, path: r.path === p ? input.testLogs[i]! : relative(ctx.deps.cwd, r.path) });
+    } catch (e) {
+      if (!(e instanceof CtxError) || e.code !== 'E_TEST_LOG_FORMAT') throw e;
+      unreadable.push({ path: input.testLogs[i]!, reason: e.message });
+      warnings.push(`${e.message}; not read${e.hint ? ` (${e.hint})` : ''}`);
+    }
+  }
+  for (const r of reports) for (const w of r.warnings) warnings.push(w);
+  return { reports, unreadable };
+}
+
+async function readSymbols(ctx: Ctx, hunks: readonly FileHunks[], untracked: readonly string[], head: string | null, progress: Progress, warnings: string[]): Promise<{ symbols: FileSymbols[]; skipped: number }> {
+  const work = [
+    ...hunks.filter((h) => languageOf(h.path)).map((h) => ({ path: h.path, ranges: h.ranges, size: h.ranges.reduce((n, r) => n + r.end - r.start + 1, 0) })),
+    ...untracked.filter((p) => languageOf(p)).map((p) => ({ path: p, ranges: [{ start: 1, end: Number.MAX_SAFE_INTEGER }], size: 0 })),
+  ];
+  // The biggest changes say the most: read those first, and as many as the budget allows.
+  work.sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1));
+  const start = ctx.deps.now();
+  try {
+    await prepareSymbols(work.slice(0, SYMBOL_FILES).map((w) => w.path));
+  } catch (e) {
+    warnings.push(`symbols not read: ${(e as Error).message}`);
+    return { symbols: [], skipped: work.length };
+  }
+  const out: FileSymbols[] = [];
+  let done = 0;
+  for (const w of work) {
+    if (done >= SYMBOL_FILES || ctx.deps.now() - start > SYMBOL_BUDGET_MS) break;
+    done++;
+    progress('reading symbols', done, Math.min(work.length, SYMBOL_FILES));
+    const text = await newText(ctx, w.path, head);
+    if (text === null) continue;
+    try {
+      const symbols = await symbolsAt(w.path, text, w.ranges.map((r) => ({ start: r.start, end: Math.min(r.end, 1 << 30) })));
+      if (symbols?.length) out.push({ path: w.path, symbols });
+    } catch (e) {
+      warnings.push(`symbols not read: ${(e as Error).message}`);
+      return { symbols: out, skipped: work.length - done + 1 };
+    }
+  }
+  out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { symbols: out, skipped: work.length - done };
+}
+
+/** A changed file's text as it is now: in the worktree, or at HEAD without one. Null if not text or too big. */
+async function newText(ctx: Ctx, path: string, head: string | null): Promise<string | null> {
+  const workTree = ctx.repo.workTree;
+  let bytes: Buffer | null = null;
+  if (workTree) {
+    const file = join(workTree, path);
+    try {
+      // Not through a symbolic link: the file's content must be the repository's.
+      const st = lstatSync(file);
+      if (!st.isFile() || st.size > DEFAULT_MAX_BYTES) return null;
+      bytes = readFileSync(file);
+    } catch {
+      return null;
+    }
+  } else if (head) {
+    const obj = await ctx.store.cat.read(`${head}:${path}`);
+    bytes = obj?.type === 'blob' && obj.content.length <= DEFAULT_MAX_BYTES ? obj.content : null;
+  }
+  if (!bytes || bytes.includes(0)) return null;
+  return bytes.toString('utf8');
+}
+
+export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<RegenerateResult> {
+  const start = ctx.deps.now();
+  const progress = lateProgress(ctx, start);
+  const warnings: string[] = [];
+  const git = ctx.repo.git;
+  const emptyTree = hashObject(ctx.repo.objectFormat, 'tree', Buffer.alloc(0));
+  const who = await resolveIdentity(ctx, input);
+  // Test logs first: a missing file is a usage error, and must stop the run before anything is done.
+  const tests = await readTests(ctx, input, warnings, progress);
+
+  const head = ctx.repo.head;
+  // The private index is made while the base is worked out: neither needs the other.
+  const [{ base, label }, index] = await Promise.all([
+    head ? chooseBase(ctx, input, who.session, head) : { base: null, label: 'the first commit (none yet)' },
+    ctx.repo.workTree ? PrivateIndex.create(git, { gitDir: ctx.repo.gitDir, scratchDir: join(ctx.store.privateDir, 'tmp'), name: `index-${ctx.deps.pid}-${Buffer.from(ctx.deps.random(6)).toString('hex')}` }) : null,
+  ]);
+  progress('regenerating', 1, 3);
+  const committed = !!head && base !== head;
+  let log: { commits: Commit[]; total: number };
+  let files: FileChange[];
+  let uncommitted: Uncommitted | null;
+  let hunks: FileHunks[];
+  try {
+    [log, files, uncommitted, hunks] = await Promise.all([
+      committed ? listCommits(git, base, head!, COMMIT_LIMIT) : { commits: [], total: 0 },
+      committed ? diffTrees(git, base, head!, emptyTree) : [],
+      index ? index.uncommitted(head ?? emptyTree) : null,
+      // Symbols are read from what the files are now: the worktree (committed and uncommitted changes), or HEAD.
+      index ? index.hunksSince(base ?? emptyTree) : committed ? committedHunks(git, base, head!, emptyTree) : [],
+    ]);
+  } finally {
+    index?.dispose();
+  }
+  progress('regenerating', 2, 3);
+
+  const { symbols, skipped } = await readSymbols(ctx, hunks, uncommitted?.untracked ?? [], head, progress, warnings);
+  progress('regenerating', 3, 3);
+
+  // Failure locations as repository paths where they can be.
+  const changedByName = new Map<string, string[]>();
+  for (const p of [...files.map((f) => f.path), ...(uncommitted ? [...uncommitted.staged, ...uncommitted.unstaged].map((f) => f.path) : [])]) {
+    const name = p.slice(p.lastIndexOf('/') + 1);
+    changedByName.set(name, [...new Set([...(changedByName.get(name) ?? []), p])]);
+  }
+  if (tests) for (const r of tests.reports) for (const f of r.failures) if (f.file) f.file = repoPath(f.file, ctx.repo.workTree, changedByName);
+
+  const facts: RegenerateFacts = {
+    branch: who.branch,
+    head,
+    base,
+    baseLabel: label,
+    commits: log.commits,
+    commitsTotal: log.total,
+    files,
+    symbols,
+    symbolFilesSkipped: skipped,
+    tests,
+    uncommitted,
+  };
+  const body = renderBody(facts, maxBodyBytes(ctx));
+  const title = renderTitle(facts);
+  const paths = [...files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path])), ...(uncommitted ? [...uncommitted.staged.map((f) => f.path), ...uncommitted.unstaged.map((f) => f.path), ...uncommitted.untracked] : [])];
+  const refs = compressRefs(
+    paths.filter((p) => {
+      try {
+        return checkRef(p) === p;
+      } catch {
+        return false;
+      }
+    }),
+    LIMITS.refs,
+  );
+  const hasUncommitted = !!uncommitted && uncommitted.staged.length + uncommitted.unstaged.length + uncommitted.untracked.length > 0;
+  const point: RegeneratePoint = { base, head, commits: log.total, uncommitted: hasUncommitted };
+  let entry: StoredEntry | null = null;
+  // Hooks run regenerate often: an entry that says "nothing happened" is noise.
+  const nothingNew = log.total === 0 && !hasUncommitted && !tests;
+  if (!input.dryRun && !nothingNew) {
+    ({ entry } = await addEntry(ctx, { kind: 'context', title, body, refs, tags: ['regenerated'], agent: input.agent, session: input.session, extra: { [POINT_FIELD]: point } }));
+  }
+  return { facts, title, body, refs, point, entry, nothingNew, warnings };
+}
