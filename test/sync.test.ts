@@ -20,13 +20,23 @@ function runWorker(name: string, args: string[]): Promise<{ lines: any[]; code: 
   });
 }
 
+/** A bare remote and two clones of it; `published`: a's context branch is on the remote already. */
+async function pair(published = false): Promise<{ remote: string; a: string; b: string }> {
+  const remote = makeRemote();
+  const [a, b] = [cloneOf(remote), cloneOf(remote)];
+  if (published) {
+    await init(a);
+    await run(a, 'push');
+  }
+  return { remote, a, b };
+}
+
 const ids = (repo: string) => entryPaths(repo).map((p) => p.replace(/^.*\//, '').replace(/\.md$/, ''));
 const tree = (repo: string) => git(repo, ['rev-parse', 'context^{tree}']);
 
 describe('push, pull, sync with a bare remote', () => {
   it('round trip: entries go both ways, --json counts them, and nothing of the user changes', async () => {
-    const remote = makeRemote();
-    const [a, b] = [cloneOf(remote), cloneOf(remote)];
+    const { remote, a, b } = await pair();
     const before = { a: userState(a), b: userState(b) };
     await add(a, 'first from a');
     await add(a, 'second from a');
@@ -79,8 +89,7 @@ describe('push, pull, sync with a bare remote', () => {
   }, 120_000);
 
   it('merges two independently started histories with unrelated roots as a union', async () => {
-    const remote = makeRemote();
-    const [a, b] = [cloneOf(remote), cloneOf(remote)];
+    const { a, b } = await pair();
     await add(a, 'a1');
     await run(a, 'push');
     // b's branch comes from an older writer: another root commit, with another README.
@@ -104,8 +113,7 @@ describe('push, pull, sync with a bare remote', () => {
   });
 
   it('propagates a deletion made on one side while the other side added', async () => {
-    const remote = makeRemote();
-    const [a, b] = [cloneOf(remote), cloneOf(remote)];
+    const { a, b } = await pair();
     for (const m of ['keep', 'drop', 'keep too']) await add(a, m);
     await run(a, 'push');
     await run(b, 'pull');
@@ -124,10 +132,7 @@ describe('push, pull, sync with a bare remote', () => {
   });
 
   it('keeps both versions of a path written differently on two clones; both converge on one tree', async () => {
-    const remote = makeRemote();
-    const [a, b] = [cloneOf(remote), cloneOf(remote)];
-    await init(a);
-    await run(a, 'push');
+    const { a, b } = await pair(true);
     await run(b, 'pull');
     const path = 'state/consumed/01m7yvmwgafc92k5d0vbbcz0n0';
     const write = (dir: string, who: string) => withCtx(dir, (c) => c.store.commit({ add: [{ path, content: `consumed by ${who}\n` }], message: `pickup by ${who}\n`, author: { name: who, email: `${who}@example.com` } }));
@@ -254,10 +259,7 @@ describe('transport', () => {
   });
 
   it('a local add racing pulls loses nothing', async () => {
-    const remote = makeRemote();
-    const [a, b] = [cloneOf(remote), cloneOf(remote)];
-    await init(a);
-    await run(a, 'push');
+    const { a, b } = await pair(true);
     const adds = runWorker('add-worker', [b, '40', 'local']);
     const remoteIds: string[] = [];
     await withCtx(a, async (ca) => {

@@ -133,7 +133,7 @@ export async function fetchBranch(git: GitRunner, remote: Remote, branch: string
   if (opts.depth) args.push(`--depth=${opts.depth}`);
   args.push('--end-of-options', remote.fetchTarget, `+refs/heads/${branch}:${dst}`);
   const r = await git.run(args, { okStatus: [0, 1, 128], env: netEnv(opts), timeoutMs: timeLeft(opts, remote, 'cannot fetch from'), onStderr: progressFilter(opts) }).catch((e) => {
-    throw remoteFailure('cannot fetch from', remote, e.result ?? { status: null, stderr: String(e.message) });
+    throw remoteFailure('cannot fetch from', remote, e.result ?? { status: -1, stderr: String(e.message) });
   });
   if (r.status !== 0) {
     if (/couldn't find remote ref/.test(r.stderr)) {
@@ -159,7 +159,7 @@ export async function pushBranch(git: GitRunner, remote: Remote, oid: string, br
   if (remote.receivePack) args.push(`--receive-pack=${remote.receivePack}`);
   args.push('--end-of-options', remote.pushUrl, `${oid}:${dst}`);
   const r = await git.run(args, { okStatus: [0, 1, 128], env: netEnv(opts), timeoutMs: timeLeft(opts, remote, 'cannot push to'), onStderr: progressFilter(opts) }).catch((e) => {
-    throw remoteFailure('cannot push to', remote, e.result ?? { status: null, stderr: String(e.message) });
+    throw remoteFailure('cannot push to', remote, e.result ?? { status: -1, stderr: String(e.message) });
   });
   const line = r.stdout
     .toString('utf8')

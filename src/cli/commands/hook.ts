@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { CliIO } from '../io.js';
-import { withCtx } from '../io.js';
+import type { CliIO, CommonOpts } from '../io.js';
+import { common, makeOutput, withCtx } from '../io.js';
 import { safe } from '../output.js';
 import { CtxError } from '../../errors.js';
 
@@ -8,13 +8,13 @@ import { CtxError } from '../../errors.js';
 const DEFAULT_TIMEOUT_S = 10;
 
 export function registerHook(program: Command, io: CliIO): void {
-  program
-    .command('hook')
+  common(program.command('hook'))
     .description('run by the git hooks that init --hooks installs; never fails the git command')
     .argument('<name>', 'the git hook (pre-push, post-merge, post-rewrite)')
     .argument('[args...]', 'the arguments git gave the hook')
-    .action(async (name: string, args: string[]) => {
+    .action(async (name: string, args: string[], opts: CommonOpts) => {
       const started = io.deps.now();
+      const messages: string[] = [];
       try {
         const { findGitHook } = await import('../../hooks/git-hooks.js');
         const hook = findGitHook(name);
@@ -22,14 +22,15 @@ export function registerHook(program: Command, io: CliIO): void {
         const stdin = (await io.readStdin())?.toString('utf8') ?? '';
         const seconds = Number(io.deps.env.GIT_CTX_HOOK_TIMEOUT) || DEFAULT_TIMEOUT_S;
         const deadline = started + Math.max(500, seconds * 1000 - 1000);
-        await withCtx(io, {}, async (ctx) => {
-          for (const line of await hook.run(ctx, { args, stdin, env: io.deps.env, deadline })) io.deps.stderr(`${safe(line, false)}\n`);
+        await withCtx(io, opts, async (ctx) => {
+          messages.push(...(await hook.run(ctx, { args, stdin, env: io.deps.env, deadline })));
         });
       } catch (e) {
         // A hook reports and moves on: the user's git command must not fail because of git-ctx.
-        const message = e instanceof Error ? e.message : String(e);
-        io.deps.stderr(`git-ctx: warning: ${name} hook: ${safe(message, false)} (your git command is not affected)\n`);
+        messages.push(`git-ctx: warning: ${name} hook: ${e instanceof Error ? e.message : String(e)} (your git command is not affected)`);
         if (io.deps.env.GIT_CTX_DEBUG === '1' && e instanceof Error && e.stack) io.deps.stderr(`${e.stack}\n`);
       }
+      for (const m of messages) io.deps.stderr(`${safe(m, false)}\n`);
+      makeOutput(io, opts).result({ hook: name, messages });
     });
 }
