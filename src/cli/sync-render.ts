@@ -48,7 +48,7 @@ export function renderSync(out: Output, r: SyncResult): void {
     else if (r.sent) lines.push(`Sent ${entries(r.sent)} to ${remote}.`);
   }
   if (!lines.length) lines.push(`${r.branch} is up to date with ${remote}.`);
-  if (r.keptBoth.length) lines.push(`Kept both versions of ${r.keptBoth.length === 1 ? '1 file' : `${r.keptBoth.length} files`} changed on both sides: ${r.keptBoth.join(', ')}`);
+  if (r.keptBoth.length) lines.push(`Kept both versions of ${r.keptBoth.length === 1 ? '1 file' : `${r.keptBoth.length} files`} changed on both sides: ${r.keptBoth.map((p) => safe(p, false)).join(', ')}`);
   out.text(lines.join('\n'));
 }
 
