@@ -12,10 +12,14 @@ import { registerLog } from './commands/log.js';
 import { registerShow } from './commands/show.js';
 import { registerSearch } from './commands/search.js';
 import { registerRegenerate } from './commands/regenerate.js';
+import { registerPush } from './commands/push.js';
+import { registerPull } from './commands/pull.js';
+import { registerSync } from './commands/sync.js';
+import { registerHook } from './commands/hook.js';
 
 export const VERSION = '0.1.0';
 
-const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerRegenerate];
+const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerRegenerate, registerPush, registerPull, registerSync, registerHook];
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('git-ctx');

@@ -14,7 +14,7 @@ import type { Repo } from '../git/repo.js';
 import { CatFile } from '../git/cat-file.js';
 import { ObjectWriter, parseCommitHeader, parseTree, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef } from '../git/refs.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, type HeldLock } from './lock.js';
 import { CtxError, InternalError } from '../errors.js';
 
 export interface FileWrite {
@@ -148,6 +148,14 @@ export class Store {
   }
 
   /**
+   * The advisory writer lock for this branch (taking turns; correctness still comes from the CAS).
+   * Null when it could not be had in time: go ahead anyway.
+   */
+  writerLock(): Promise<HeldLock | null> {
+    return acquireLock(join(this.privateDir, 'locks', `${this.branch.replace(/[^\w.-]/g, '_')}.lock`), this.deps);
+  }
+
+  /**
    * Commit one change on top of the current tip, retrying on a lost compare-and-swap until it lands.
    * createOnly writes are checked against the exact tip each attempt builds on, so the CAS decides
    * races between them: exactly one of several concurrent createOnly writes of one path wins.
@@ -158,7 +166,7 @@ export class Store {
     for (const f of change.add) blobs.set(f.path, this.writer.blob(f.content));
     const createOnly = new Set(change.add.filter((f) => f.createOnly).map((f) => f.path));
 
-    const lock = await acquireLock(join(this.privateDir, 'locks', `${this.branch.replace(/[^\w.-]/g, '_')}.lock`), this.deps);
+    const lock = await this.writerLock();
     try {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const current = await this.tipCommit();

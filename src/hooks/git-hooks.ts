@@ -1,0 +1,69 @@
+/**
+ * The git hooks git-ctx installs, in one list: each names the git hook and says what `git ctx hook
+ * <name>` does when it fires. The installer (install.ts) writes a script for every hook listed here,
+ * so adding a hook is adding an entry.
+ *
+ * Every handler runs inside the user's git command. The script around it bounds it in time and
+ * ignores its failures (see scripts.ts); the handler itself never prompts, stops at its deadline,
+ * and reports problems as warnings, never as a failed git command.
+ */
+import type { Ctx } from '../core/context.js';
+
+export interface HookInput {
+  /** The arguments git gave the hook. */
+  args: string[];
+  /** What git wrote to the hook's stdin (pre-push: the refs being pushed). */
+  stdin: string;
+  env: Record<string, string | undefined>;
+  /** Stop starting network work after this time (milliseconds since the epoch). */
+  deadline: number;
+}
+
+export interface GitHook {
+  name: string;
+  /** One line for the README and `init --hooks` output. */
+  summary: string;
+  /** Do the work; returns lines for stderr (keep it quiet: hooks speak only when it matters). */
+  run(ctx: Ctx, input: HookInput): Promise<string[]>;
+}
+
+/** `git pull` runs merge or rebase with GIT_REFLOG_ACTION starting with "pull"; a local merge does not. */
+function fromPull(env: HookInput['env']): boolean {
+  return /^pull\b/.test(env.GIT_REFLOG_ACTION ?? '');
+}
+
+async function pullQuietly(ctx: Ctx, input: HookInput): Promise<string[]> {
+  const { syncContext } = await import('../core/sync.js');
+  await syncContext(ctx, { action: 'pull', unattended: true, deadline: input.deadline });
+  return [];
+}
+
+export const GIT_HOOKS: readonly GitHook[] = [
+  {
+    name: 'pre-push',
+    summary: 'also push the context branch to the same remote',
+    async run(ctx, input) {
+      if (!(await ctx.store.tip())) return [];
+      // The user is pushing the context branch themselves (`git push --all`, say): leave it to them.
+      if (input.stdin.split('\n').some((l) => l.split(' ')[2] === ctx.store.ref)) return [];
+      const [name, url] = input.args;
+      const { syncContext } = await import('../core/sync.js');
+      const r = await syncContext(ctx, { action: 'push', remote: name || url, unattended: true, deadline: input.deadline, maxAttempts: 3 });
+      return r.sent ? [`git-ctx: pushed ${r.sent === 1 ? '1 context entry' : `${r.sent} context entries`} to ${r.remote}`] : [];
+    },
+  },
+  {
+    name: 'post-merge',
+    summary: 'after `git pull`: pull the context branch too (quietly)',
+    run: (ctx, input) => (fromPull(input.env) ? pullQuietly(ctx, input) : Promise.resolve([])),
+  },
+  {
+    name: 'post-rewrite',
+    summary: 'after `git pull --rebase`: pull the context branch too (quietly)',
+    run: (ctx, input) => (input.args[0] === 'rebase' && fromPull(input.env) ? pullQuietly(ctx, input) : Promise.resolve([])),
+  },
+];
+
+export function findGitHook(name: string): GitHook | undefined {
+  return GIT_HOOKS.find((h) => h.name === name);
+}
