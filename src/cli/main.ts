@@ -4,17 +4,18 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { CliIO } from './io.js';
-import { CtxError } from '../errors.js';
+import { CtxError, ExitStatus } from '../errors.js';
 import { safe } from './output.js';
 import { registerInit } from './commands/init.js';
 import { registerAdd } from './commands/add.js';
 import { registerLog } from './commands/log.js';
 import { registerShow } from './commands/show.js';
 import { registerSearch } from './commands/search.js';
+import { registerScan } from './commands/scan.js';
 
 export const VERSION = '0.1.0';
 
-const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch];
+const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerScan];
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('git-ctx');
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
 }
 
 export function reportError(e: unknown, io: CliIO, json: boolean): number {
+  if (e instanceof ExitStatus) return e.exitCode; // the result is printed already
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
     const message = e.message.replace(/^error:\s*/, '');

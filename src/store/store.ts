@@ -7,6 +7,9 @@
  * that tip, and moves the branch with `git update-ref <ref> <new> <old>`. If the CAS loses, the commit
  * is rebuilt on the new tip and tried again, so no write is ever lost. Nothing here touches the user's
  * index, HEAD, working tree or any other ref.
+ *
+ * Before any of it is hashed, a change passes the secret screen (storage invariant 7,
+ * ./secret-net.ts): commit() is the only way new content reaches the object store.
  */
 import { join } from 'node:path';
 import type { Deps } from '../deps.js';
@@ -15,6 +18,8 @@ import { CatFile } from '../git/cat-file.js';
 import { ObjectWriter, parseCommitHeader, parseTree, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef } from '../git/refs.js';
 import { acquireLock } from './lock.js';
+import { screenChange } from './secret-net.js';
+import type { Redaction } from '../model/secrets.js';
 import { CtxError, InternalError } from '../errors.js';
 
 export interface FileWrite {
@@ -29,6 +34,12 @@ export interface Change {
   remove?: readonly string[];
   message: string;
   author: { name: string; email: string };
+  /**
+   * Store the content as given even where it looks like a secret (`--allow-secrets`). Without it,
+   * every file, the message and the identity are screened and secrets replaced by `[REDACTED:<kind>]`
+   * before anything is hashed (storage invariant 7).
+   */
+  allowSecrets?: boolean;
 }
 
 export interface CommitResult {
@@ -37,6 +48,8 @@ export interface CommitResult {
   attempts: number;
   /** Paths of createOnly writes that already existed: nothing was written. */
   existing: string[];
+  /** What the secret screen replaced (empty when the caller had redacted already, or allowed secrets). */
+  redactions: Redaction[];
 }
 
 export interface Identity {
@@ -62,7 +75,8 @@ const MAX_ATTEMPTS = 1000;
 export class Store {
   readonly ref: string;
   readonly cat: CatFile;
-  readonly writer: ObjectWriter;
+  /** Private: new content reaches the object store only through commit(), past the secret screen. */
+  private readonly writer: ObjectWriter;
   readonly zeroOid: string;
 
   constructor(
@@ -152,7 +166,8 @@ export class Store {
    * createOnly writes are checked against the exact tip each attempt builds on, so the CAS decides
    * races between them: exactly one of several concurrent createOnly writes of one path wins.
    */
-  async commit(change: Change): Promise<CommitResult> {
+  async commit(input: Change): Promise<CommitResult> {
+    const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
     // Blobs do not depend on the tip: write them before queueing for the lock.
     const blobs = new Map<string, string>();
     for (const f of change.add) blobs.set(f.path, this.writer.blob(f.content));
@@ -168,7 +183,7 @@ export class Store {
 
         const existing: string[] = [];
         for (const path of createOnly) if (await this.lookup(baseTree, path)) existing.push(path);
-        if (existing.length) return { commit: parent, parent: tip, attempts: attempt, existing };
+        if (existing.length) return { commit: parent, parent: tip, attempts: attempt, existing, redactions };
 
         const edits = new Map<string, string | null>();
         for (const path of change.remove ?? []) edits.set(path, null);
@@ -185,7 +200,7 @@ export class Store {
           zeroOid: this.zeroOid,
           message: `git-ctx: ${change.message.split('\n')[0]}`,
         });
-        if (cas.ok) return { commit, parent: tip, attempts: attempt, existing: [] };
+        if (cas.ok) return { commit, parent: tip, attempts: attempt, existing: [], redactions };
         // Lost the race (a writer without the lock, or another clone's pull): jitter, rebuild, retry.
         await this.deps.sleep(1 + (this.deps.random(1)[0]! % (cas.reason === 'locked' ? 20 : 8)));
       }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { addEntry } from '../../core/add.js';
 import { entryJson } from '../json.js';
+import { redactionJson, reportRedactions } from '../secrets.js';
 import { decodeText } from '../../model/validate.js';
 import { KINDS } from '../../model/kinds.js';
 import { UsageError } from '../../errors.js';
@@ -17,6 +18,7 @@ interface AddOpts extends CommonOpts {
   tag?: string[];
   ref?: string[];
   to?: string;
+  allowSecrets?: boolean;
 }
 
 /** The body from -m (joined as paragraphs, like git commit), -F FILE, -F - or piped stdin. */
@@ -48,11 +50,13 @@ export function registerAdd(program: Command, io: CliIO): void {
     .option('--tag <tag>', 'a tag (repeatable)', collect)
     .option('--ref <path>', 'a repository path this entry is about (repeatable)', collect)
     .option('--to <who>', 'addressee: a session, an agent, or all')
+    .option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])')
     .action((opts: AddOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         const body = await readBody(io, opts.message, opts.file);
-        const { entry, attempts } = await addEntry(ctx, { ...opts, body, tags: opts.tag, refs: opts.ref });
-        out.result({ id: entry.id, entry: entryJson(entry), attempts });
+        const { entry, attempts, redactions, secretsKept } = await addEntry(ctx, { ...opts, body, tags: opts.tag, refs: opts.ref });
+        reportRedactions(io.deps, redactions, secretsKept);
+        out.result({ id: entry.id, entry: entryJson(entry), attempts, redactions: redactions.map(redactionJson), secretsKept: secretsKept.map(redactionJson) });
         out.text(entry.id);
       }),
     );
