@@ -163,14 +163,6 @@ const RULES: readonly Rule[] = [
   { kind: 'linear-api-key', hints: ['lin_api_'], re: rx(`${B}lin_api_[A-Za-z0-9]{40}${E}`) },
   { kind: 'telegram-bot-token', hints: [':AA'], re: rx(`${B}\\d{8,10}:AA[0-9A-Za-z_-]{33}${E}`) },
   {
-    kind: 'url-credentials',
-    hints: ['://'],
-    // scheme://user:<password>@host: only the password goes.
-    re: rx(String.raw`\b[a-z][a-z0-9+.-]{1,30}://[^\s:/?#@"'<>\[\]\\]{0,128}:([^\s/?#@"'<>\[\]\\]{1,256})@`, 'di'),
-    group: 1,
-    accept: notPlaceholder,
-  },
-  {
     kind: 'connection-string-password',
     hints: [';'],
     // ADO.NET / ODBC style: "Server=db;User Id=app;Password=...;"
@@ -220,8 +212,29 @@ function findGeneric(text: string, out: Finding[]): void {
   }
 }
 
+const SCHEME_BEFORE = /[a-z][a-z0-9+.-]{1,30}$/i;
+const USERINFO_AFTER = /[^\s:/?#@"'<>[\]\\]{0,128}:([^\s/?#@"'<>[\]\\]{1,256})@/y;
+
+/**
+ * Credentials in a URL, `scheme://user:<password>@host`: only the password goes. Found from each
+ * `://` (a regular expression tried at every word start costs several times more on code).
+ */
+function findUrlCredentials(text: string, out: Finding[]): void {
+  for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', at + 3)) {
+    const before = text.slice(Math.max(0, at - 31), at);
+    const scheme = SCHEME_BEFORE.exec(before);
+    if (!scheme || /[A-Za-z0-9_]/.test(text[at - scheme[0].length - 1] ?? '')) continue;
+    USERINFO_AFTER.lastIndex = at + 3;
+    const m = USERINFO_AFTER.exec(text);
+    if (!m) continue;
+    const end = USERINFO_AFTER.lastIndex - 1;
+    const start = end - m[1]!.length;
+    if (!isPlaceholder(m[1]!)) out.push({ kind: 'url-credentials', start, end });
+  }
+}
+
 /** Every secret kind git-ctx detects (the generic rule last). */
-export const SECRET_KINDS: readonly string[] = [...RULES.map((r) => r.kind), 'generic-secret'];
+export const SECRET_KINDS: readonly string[] = [...RULES.map((r) => r.kind), 'url-credentials', 'generic-secret'];
 
 /** Find the secrets in a text, in order of position, never overlapping. */
 export function findSecrets(text: string): Finding[] {
@@ -266,9 +279,10 @@ export function findSecrets(text: string): Finding[] {
       consider({ kind: rule.kind, start, end });
     }
   }
-  const generic: Finding[] = [];
-  findGeneric(text, generic);
-  generic.forEach(consider);
+  const shaped: Finding[] = [];
+  findUrlCredentials(text, shaped);
+  findGeneric(text, shaped);
+  shaped.forEach(consider);
   return found.sort((a, b) => a.start - b.start);
 }
 
@@ -310,13 +324,10 @@ export function positions(text: string, offsets: readonly number[]): { line: num
   const out: { line: number; column: number }[] = new Array(offsets.length);
   let line = 1;
   let lineStart = 0;
-  let at = 0;
   for (const [offset, i] of order) {
-    for (; at < offset && at < text.length; at++) {
-      if (text.charCodeAt(at) === 10) {
-        line++;
-        lineStart = at + 1;
-      }
+    for (let nl = text.indexOf('\n', lineStart); nl >= 0 && nl < offset; nl = text.indexOf('\n', lineStart)) {
+      line++;
+      lineStart = nl + 1;
     }
     out[i] = { line, column: [...text.slice(lineStart, offset)].length + 1 };
   }
