@@ -10,7 +10,7 @@
 import type { Ctx } from './context.js';
 import { commitOfEntry } from './read.js';
 import { idFromPath } from '../model/entry.js';
-import { locateSecrets, type Redaction } from '../model/secrets.js';
+import { locateSecrets, textForScan, type Redaction } from '../model/secrets.js';
 
 export interface ScanFinding {
   /** A file's content or path (`blob`), or a commit's message and identity (`commit`). */
@@ -36,14 +36,6 @@ export interface ScanResult {
 const BATCH = 512;
 /** Histories smaller than this are read in well under a second: no progress line. */
 const PROGRESS_FROM = 20_000;
-
-function asText(content: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(content);
-  } catch {
-    return content.toString('latin1'); // every rule is ASCII: bytes map one to one
-  }
-}
 
 /** The commit that introduced a blob that is not an entry file: the oldest commit that touches it. */
 async function commitOfBlob(ctx: Ctx, tip: string, oid: string): Promise<string | null> {
@@ -77,14 +69,14 @@ export async function scanHistory(ctx: Ctx): Promise<ScanResult> {
       if (!obj) return;
       if (obj.type === 'commit') {
         commits++;
-        const secrets = locateSecrets('commit', asText(obj.content)); // identity lines and message
+        const secrets = locateSecrets('commit', textForScan(obj.content).text); // identity lines and message
         if (secrets.length) {
           const id = /^Ctx-Id: ([0-9a-z]{26})$/m.exec(obj.content.toString('utf8'))?.[1] ?? null;
           findings.push({ object: 'commit', oid: o.oid, id, path: null, commit: o.oid, secrets });
         }
       } else if (obj.type === 'blob') {
         blobs++;
-        const secrets = [...(o.path ? locateSecrets('path', o.path) : []), ...locateSecrets('content', asText(obj.content))];
+        const secrets = [...(o.path ? locateSecrets('path', o.path) : []), ...locateSecrets('content', textForScan(obj.content).text)];
         if (secrets.length) findings.push({ object: 'blob', oid: o.oid, id: o.path ? idFromPath(o.path) : null, path: o.path, commit: null, secrets });
       }
     });

@@ -318,6 +318,18 @@ export function redactText(text: string): RedactedText {
   return { text: current, findings: all };
 }
 
+/**
+ * Bytes as text for scanning: UTF-8 when they are, else one character per byte (every rule is ASCII,
+ * so matches and replacements land on the same bytes and the rest is kept as it was).
+ */
+export function textForScan(content: Uint8Array): { text: string; encoding: 'utf8' | 'latin1' } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(content), encoding: 'utf8' };
+  } catch {
+    return { text: Buffer.from(content).toString('latin1'), encoding: 'latin1' };
+  }
+}
+
 /** 1-based line and column (in characters) of each offset, in one pass over the text. */
 export function positions(text: string, offsets: readonly number[]): { line: number; column: number }[] {
   const order = offsets.map((o, i) => [o, i] as const).sort((a, b) => a[0] - b[0]);

@@ -11,7 +11,7 @@
  * inside a JSON header value keeps it valid JSON, and the entry reader reads a plain header value
  * that starts with a marker as text (see decodeValue in model/entry.ts).
  */
-import { findSecrets, redactField, type Redaction } from '../model/secrets.js';
+import { findSecrets, redactField, textForScan, type Redaction } from '../model/secrets.js';
 import { InvalidInputError } from '../errors.js';
 import type { Change, FileWrite } from './store.js';
 
@@ -20,25 +20,14 @@ export interface Screened {
   redactions: Redaction[];
 }
 
-function isUtf8(b: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function screenContent(path: string, content: string | Buffer, out: Redaction[]): string | Buffer {
   if (typeof content === 'string') {
     const r = redactField(path, content);
     out.push(...r.redactions);
     return r.text;
   }
-  // Bytes that are not UTF-8 are read one byte per character: every rule is ASCII, so matches and
-  // replacements land on the same bytes, and the rest of the file is kept as it was.
-  const encoding = isUtf8(content) ? 'utf8' : 'latin1';
-  const r = redactField(path, content.toString(encoding));
+  const { text, encoding } = textForScan(content);
+  const r = redactField(path, text);
   if (r.redactions.length === 0) return content;
   out.push(...r.redactions);
   return Buffer.from(r.text, encoding);
