@@ -8,9 +8,9 @@
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadTs } from './lib/ts.mjs';
 
 const RUNS = Number(process.argv[2] ?? 15);
 const root = resolve(import.meta.dirname, '..');
@@ -21,31 +21,29 @@ if (!existsSync(BIN)) {
   process.exit(2);
 }
 
-const bundle = (name, contents) =>
-  build({
-    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: `${name}.ts` },
-    outfile: join(tmp, `${name}.cjs`),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    minify: true,
-    target: 'node20',
-    logLevel: 'warning',
-  });
-
 // The scanner alone, built as the CLI bundle is (minified CommonJS), to time its load.
-await bundle('scanner', "export * from './src/model/secrets.ts';");
+await build({
+  entryPoints: [join(root, 'src/model/secrets.ts')],
+  outfile: join(tmp, 'scanner.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  minify: true,
+  target: 'node20',
+  logLevel: 'warning',
+});
 // The code under test plus the corpus generators.
-await bundle(
-  'lib',
+const entry = join(tmp, 'lib.ts');
+writeFileSync(
+  entry,
   [
-    "export * from './src/model/secrets.ts';",
-    "export { screenChange } from './src/store/secret-net.ts';",
-    "export { serializeEntry } from './src/model/entry.ts';",
-    "export { makeSamples, falsePositiveCorpus } from './test/helpers/secret-samples.ts';",
+    `export * from ${JSON.stringify(join(root, 'src/model/secrets.ts'))};`,
+    `export { screenChange } from ${JSON.stringify(join(root, 'src/store/secret-net.ts'))};`,
+    `export { serializeEntry } from ${JSON.stringify(join(root, 'src/model/entry.ts'))};`,
+    `export { makeSamples, falsePositiveCorpus } from ${JSON.stringify(join(root, 'test/helpers/secret-samples.ts'))};`,
   ].join('\n'),
 );
-const lib = createRequire(import.meta.url)(join(tmp, 'lib.cjs'));
+const lib = loadTs(entry);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const min = (xs) => Math.min(...xs);
@@ -104,7 +102,7 @@ const texts = {
   'a secret on every line (worst case)': fill((i) => samples[i % samples.length].text),
 };
 
-const entry = (body) => ({
+const entryOf = (body) => ({
   id: '01m7yvmwgafc92k5d0vbbcz0n0', kind: 'note', title: 'bench', body, topic: null, tags: [], refs: [], to: null, supersedes: [],
   agent: 'bench', session: 's', worktree: '/tmp/w', branch: 'main', head: null, author: { name: 'b', email: 'b@x' }, createdAt: '2026-11-21T00:00:00.000Z', extra: {},
 });
@@ -113,7 +111,7 @@ console.log(`\n## Screening a 256 KiB entry (median of ${RUNS} runs, ms; target 
 console.log('| body | findSecrets | redactEntry (fields) | + store net (serialised file) = add path | secrets found |');
 console.log('|---|---|---|---|---|');
 for (const [name, text] of Object.entries(texts)) {
-  const e = entry(text);
+  const e = entryOf(text);
   const find = time(() => lib.findSecrets(text));
   const fields = time(() => lib.redactEntry(e));
   const addPath = time(() => {
