@@ -44,7 +44,7 @@ const addScenario: CrashScenario<AddWorld> = {
     await gitAsync(repo, ['fsck', '--strict', '--no-progress', '--no-dangling']);
     const facts = {
       staleRefLocks: existsSync(join(repo, '.git/refs/heads/context.lock')) ? 1 : 0,
-      staleAdvisoryLocks: existsSync(join(repo, '.git/ctx/locks')) ? readdirSync(join(repo, '.git/ctx/locks')).length : 0,
+      staleAdvisoryLocks: existsSync(join(repo, '.git/ctx/locks')) ? readdirSync(join(repo, '.git/ctx/locks')).filter((n) => n.endsWith('.lock')).length : 0,
       // A survivor that took over 4 s waited out a ref lock left by a killed update-ref.
       refLockWaits: outcomes.filter((o) => o.proc.survivor && (o.ms ?? 0) > 4000).length,
     };
@@ -135,22 +135,25 @@ describe('locks left by a killed process do not stop the next command', () => {
     fsck(repo);
   }, 30_000);
 
-  it('our advisory lock held by a process that died, or held too long, is taken over at once', async () => {
+  it('our advisory lock held by a process that died, held too long, or left empty, is taken over at once', async () => {
     const repo = makeRepo();
     await ctxOk(repo, ['add', '-m', 'before']);
     const lock = join(repo, '.git/ctx/locks/context.lock');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a pid that has exited
-    for (const [content, ageMs] of [[`${dead} ${hostname()} deadbeef`, 0], [`${process.pid} ${hostname()} alive-but-stuck`, 60_000]] as const) {
+    // A dead holder; a live one that held it far too long; an empty lock (a holder killed between
+    // creating the file and writing its name, as O_EXCL-then-write allowed).
+    const cases = [[`${dead} ${hostname()} deadbeef`, 0], [`${process.pid} ${hostname()} alive-but-stuck`, 60_000], ['', 0]] as const;
+    for (const [content, ageMs] of cases) {
       writeFileSync(lock, content);
       const t = new Date(Date.now() - ageMs);
       utimesSync(lock, t, t);
-      const r = await runToEnd({ cwd: repo, args: ['add', '-m', content] });
+      const r = await runToEnd({ cwd: repo, args: ['add', '-m', `after ${content || 'an empty lock'}`] });
       expect(r.code, r.stderr).toBe(0);
       expect(r.ms).toBeLessThan(8000); // not the 10 s a live holder would cost
       expect(existsSync(lock)).toBe(false);
     }
-    expect(entryPaths(repo)).toHaveLength(3);
-  }, 30_000);
+    expect(entryPaths(repo)).toHaveLength(cases.length + 1);
+  }, 60_000);
 
   it('half-written object files (tmp_obj_*) are ignored by fsck and by the next write', async () => {
     const repo = makeRepo();
