@@ -1,5 +1,6 @@
-// Secret redaction: what it costs to load the scanner and to screen a 256 KiB entry, and what
-// `git ctx add` costs end to end with such a body. Prints markdown tables.
+// Secret redaction: what it costs to load the scanner and to screen a 256 KiB entry, what
+// `git ctx add` costs end to end with such a body, and how long `git ctx scan` takes over a history.
+// Prints markdown tables.
 //
 //   npm run build && node bench/redact.mjs [runs]
 //
@@ -41,6 +42,7 @@ writeFileSync(
     `export { screenChange } from ${JSON.stringify(join(root, 'src/store/secret-net.ts'))};`,
     `export { serializeEntry } from ${JSON.stringify(join(root, 'src/model/entry.ts'))};`,
     `export { makeSamples, falsePositiveCorpus } from ${JSON.stringify(join(root, 'test/helpers/secret-samples.ts'))};`,
+    `export { seed } from ${JSON.stringify(join(root, 'bench/lib/seed.ts'))};`,
   ].join('\n'),
 );
 const lib = loadTs(entry);
@@ -149,5 +151,22 @@ console.log(`\n## git ctx add end to end (median wall ms of ${RUNS}; over node -
 console.log('| command | median ms | over node -e 0 |');
 console.log('|---|---|---|');
 for (const [name, xs] of rows) console.log(`| ${name} | ${ms(median(xs))} | ${ms(median(xs) - median(base))} |`);
+
+// --- Auditing a history -----------------------------------------------------------------------------
+console.log(`\n## git ctx scan over a whole history (wall ms, one run each)\n`);
+console.log('| entries (one commit each) | objects read | ms | ms per 1k entries |');
+console.log('|---|---|---|---|');
+for (const n of [1_000, 10_000]) {
+  const big = join(tmp, `scan-${n}`);
+  execFileSync('git', ['init', '-q', '-b', 'main', big], { env });
+  execFileSync('git', ['-C', big, 'commit', '-q', '--allow-empty', '-m', 'init'], { env });
+  execFileSync(process.execPath, [BIN, 'init'], { cwd: big, env, stdio: 'ignore' });
+  await lib.seed(big, { count: n });
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [BIN, 'scan', '--json'], { cwd: big, env, maxBuffer: 1 << 26 });
+  const took = performance.now() - t0;
+  const out = JSON.parse(r.stdout);
+  console.log(`| ${n} | ${out.scanned.commits + out.scanned.blobs} | ${took.toFixed(0)} | ${((took / n) * 1000).toFixed(0)} |`);
+}
 
 rmSync(tmp, { recursive: true, force: true });
