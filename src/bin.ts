@@ -62,11 +62,20 @@ void (async () => {
   process.exitCode = code;
 })();
 
-function readStdin(): Promise<Buffer | null> {
+function readStdin(maxBytes = Infinity): Promise<Buffer | null> {
   if (process.stdin.isTTY) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    process.stdin.on('data', (c: Buffer) => {
+      chunks.push(c);
+      size += c.length;
+      if (size > maxBytes) {
+        // Enough to know it is too large: stop reading (the writer gets EPIPE, as with `| head`).
+        process.stdin.destroy();
+        resolve(Buffer.concat(chunks));
+      }
+    });
     process.stdin.on('end', () => resolve(Buffer.concat(chunks)));
     process.stdin.on('error', reject);
   });

@@ -7,6 +7,7 @@ import { openCtx, closeCtx, type Ctx } from '../src/core/context.js';
 import { mergeIntoBranch, mergeTrees } from '../src/store/merge.js';
 import { realDeps } from './helpers/real-deps.js';
 import { git, makeRepo } from './helpers/repo.js';
+import { ObjectWriter } from '../src/git/objects.js';
 
 const V = ['1', '2', '3', 'a'].map((c) => c.repeat(40));
 const [v1, v2, v3] = V as [string, string, string];
@@ -94,12 +95,16 @@ describe('store merge (real git) agrees with the pure rule', () => {
     }
   }
 
+  function writerOf(ctx: Ctx): ObjectWriter {
+    return new ObjectWriter(ctx.repo.objectsDir, ctx.repo.objectFormat);
+  }
+
   async function commitOf(ctx: Ctx, files: Map<string, string>, parents: string[], message: string): Promise<string> {
     const edits = new Map<string, string | null>();
-    for (const [path, content] of files) edits.set(path, ctx.store.writer.blob(content));
-    const tree = (await ctx.store.editTree(null, edits)) ?? ctx.store.writer.tree([]);
+    for (const [path, content] of files) edits.set(path, writerOf(ctx).blob(content));
+    const tree = (await ctx.store.editTree(null, edits)) ?? writerOf(ctx).tree([]);
     const sig = { name: 't', email: 't@example.com', time: 1_800_000_000 };
-    return ctx.store.writer.commit({ tree, parents, author: sig, committer: sig, message });
+    return writerOf(ctx).commit({ tree, parents, author: sig, committer: sig, message });
   }
 
   function flatten(repo: string, rev: string): Map<string, string> {
@@ -118,7 +123,7 @@ describe('store merge (real git) agrees with the pure rule', () => {
 
   it('merges random histories into the tree mergeFiles predicts, in either order', async () => {
     await withRepo(async (ctx) => {
-      const blobs = (m: Map<string, string>) => new Map([...m].map(([p, c]) => [p, ctx.store.writer.blob(c)]));
+      const blobs = (m: Map<string, string>) => new Map([...m].map(([p, c]) => [p, writerOf(ctx).blob(c)]));
       const samples = fc.sample(fc.tuple(files, files, files, fc.boolean()), { numRuns: 15, seed: 42 });
       for (const [base, ours, theirs, related] of samples) {
         const b = related ? await commitOf(ctx, base, [], 'base') : null;
@@ -143,7 +148,7 @@ describe('store merge (real git) agrees with the pure rule', () => {
 
   it('keeps a file and a directory of the same name both', async () => {
     await withRepo(async (ctx) => {
-      const w = ctx.store.writer;
+      const w = writerOf(ctx);
       const file = w.blob('file\n');
       const ours = w.tree([{ mode: '100644', name: 'n', oid: file }]);
       const theirs = w.tree([{ mode: '40000', name: 'n', oid: w.tree([{ mode: '100644', name: 'x', oid: w.blob('x\n') }]) }]);

@@ -9,8 +9,12 @@ export interface CliIO {
   deps: Deps;
   stdout(text: string): void;
   stdoutIsTTY: boolean;
-  /** The whole of stdin, or null when stdin is a terminal (nothing was piped). */
-  readStdin(): Promise<Buffer | null>;
+  /**
+   * The whole of stdin, or null when stdin is a terminal (nothing was piped). With `maxBytes`, reading
+   * stops once more than that has arrived (the result is then longer than maxBytes): an endless or
+   * huge pipe is refused without being held in memory.
+   */
+  readStdin(maxBytes?: number): Promise<Buffer | null>;
   /** Git processes started before the CLI loaded (see src/git/probe.ts). */
   probe?: RepoProbe;
 }

@@ -1,8 +1,8 @@
 /**
  * Rendering for people and for programs. With --json, stdout carries exactly one JSON object
  * `{ "schemaVersion": 1, ... }`; otherwise plain text, coloured only on a terminal without NO_COLOR.
- * Text that came from entries is neutralised before it reaches a terminal: control characters and
- * escape sequences are shown as visible escapes, never interpreted.
+ * Text that came from entries is neutralised before it reaches a terminal: control characters, escape
+ * sequences and bidirectional overrides are shown as visible escapes, never interpreted.
  */
 export interface OutputOptions {
   json: boolean;
@@ -10,13 +10,8 @@ export interface OutputOptions {
   write(text: string): void;
 }
 
-const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/** Make untrusted text safe to print: control characters become visible escapes (\x1b, ...). */
-export function safe(text: string, keepNewlines = true): string {
-  const s = text.replace(CONTROL_RE, (c) => (c === '\t' ? '\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
-  return keepNewlines ? s : s.replace(/[\r\n]+/g, ' ');
-}
+/** Make untrusted text safe to print (see model/text.ts). */
+export { safe } from '../model/text.js';
 
 export class Output {
   constructor(private readonly opts: OutputOptions) {}

@@ -5,6 +5,7 @@ import type { Ctx, WhoOptions } from './context.js';
 import { maxBodyBytes, resolveIdentity } from './context.js';
 import { newId } from '../model/id.js';
 import { entryPath, serializeEntry, HEADER_ORDER, type EntryData, type StoredEntry } from '../model/entry.js';
+import { redactEntry, type Redaction } from '../model/secrets.js';
 import { isKind, KINDS, type Kind } from '../model/kinds.js';
 import { checkBody, checkLabel, checkRef, checkTitle, checkWho, titleFromBody, uniq, LIMITS } from '../model/validate.js';
 import { InvalidInputError, UsageError } from '../errors.js';
@@ -24,11 +25,17 @@ export interface AddInput extends WhoOptions {
    * that are not standard fields.
    */
   extra?: Record<string, unknown>;
+  /** Store the text as given even where it looks like a secret. */
+  allowSecrets?: boolean;
 }
 
 export interface AddResult {
   entry: StoredEntry;
   attempts: number;
+  /** Secrets replaced by `[REDACTED:<kind>]` (kind and place, never the value). */
+  redactions: Redaction[];
+  /** With allowSecrets: what looked like a secret and was stored as given. */
+  secretsKept: Redaction[];
 }
 
 /** Check and normalise everything the user gave, before any object is written. */
@@ -78,7 +85,7 @@ export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
   const checked = checkAddInput(input, maxBodyBytes(ctx));
   const who = await resolveIdentity(ctx, input);
   const now = ctx.deps.now();
-  const entry: EntryData = {
+  const given: EntryData = {
     ...checked,
     id: newId(now, ctx.deps.random(10)),
     agent: who.agent,
@@ -90,12 +97,22 @@ export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
     createdAt: new Date(now).toISOString(),
     extra: checkExtra(input.extra),
   };
+  // Field by field first, so that each secret is reported by field and the redacted values are
+  // encoded like any other text; Store.commit screens the serialised file again as the last net.
+  const screened = redactEntry(given);
+  const entry = input.allowSecrets ? given : screened.entry;
   const path = entryPath(entry.id);
   const result = await ctx.store.commit({
     add: [{ path, content: serializeEntry(entry), createOnly: true }],
     message: commitMessage(entry),
     author: who.author,
+    allowSecrets: input.allowSecrets,
   });
   if (result.existing.length) throw new InvalidInputError('E_ID_TAKEN', `entry id ${entry.id} already exists`);
-  return { entry: { ...entry, path, commit: result.commit }, attempts: result.attempts };
+  return {
+    entry: { ...entry, path, commit: result.commit },
+    attempts: result.attempts,
+    redactions: input.allowSecrets ? [] : [...screened.redactions, ...result.redactions],
+    secretsKept: input.allowSecrets ? screened.redactions : [],
+  };
 }

@@ -15,6 +15,7 @@ import { shardKey } from '../model/when.js';
 import { isKind, KINDS } from '../model/kinds.js';
 import { checkRef, checkLabel } from '../model/validate.js';
 import { UsageError } from '../errors.js';
+import { safe } from '../model/text.js';
 
 export interface LogInput {
   /** 0 or undefined: no limit. */
@@ -97,7 +98,7 @@ export async function logEntries(ctx: Ctx, input: LogInput): Promise<LogResult> 
   if (!needsIndex(filter) && limit <= WALK_LIMIT) return walkNewest(ctx, tip, filter, limit);
 
   const fromIndex = !bodies || limit > WALK_LIMIT;
-  const index = await ctx.index.load(tip, { withBodies: bodies && fromIndex, onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
+  const index = await ctx.index.load(tip, { withBodies: bodies && fromIndex, onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`) });
   const hits: IndexedEntry[] = [];
   for (const e of index.entries.values()) if (matchesFilter(e.meta, filter)) hits.push(e);
   hits.sort((a, b) => (a.meta.id < b.meta.id ? 1 : a.meta.id > b.meta.id ? -1 : 0));

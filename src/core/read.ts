@@ -5,6 +5,7 @@ import type { Ctx } from './context.js';
 import { parseEntry, type StoredEntry } from '../model/entry.js';
 import { parseWhen } from '../model/when.js';
 import { UsageError } from '../errors.js';
+import { safe } from '../model/text.js';
 
 export interface EntryRef {
   path: string;
@@ -22,7 +23,7 @@ export async function readEntries(ctx: Ctx, items: readonly EntryRef[]): Promise
     try {
       out.push({ ...parseEntry(blob.toString('utf8')), path: item.path, commit: item.commit ?? null });
     } catch (e) {
-      ctx.deps.stderr(`git-ctx: warning: skipping unreadable entry ${item.path}: ${(e as Error).message}\n`);
+      ctx.deps.stderr(`git-ctx: warning: skipping unreadable entry ${safe(`${item.path}: ${(e as Error).message}`, false)}\n`);
     }
   });
   return out;

@@ -10,6 +10,7 @@ import type { Ctx } from './context.js';
 import { readEntries } from './read.js';
 import type { StoredEntry } from '../model/entry.js';
 import { UsageError } from '../errors.js';
+import { safe } from '../model/text.js';
 
 export interface SearchInput {
   query: string;
@@ -64,7 +65,7 @@ export async function searchEntries(ctx: Ctx, input: SearchInput): Promise<Searc
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('-n takes a whole number from 1', { code: 'E_USAGE' });
   const tip = await ctx.store.tip();
   if (!tip) return { query: input.query, terms, hits: [], total: 0 };
-  const index = await ctx.index.load(tip, { withBodies: true, onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
+  const index = await ctx.index.load(tip, { withBodies: true, onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`) });
 
   const docs = [...index.entries.values()];
   const n = docs.length;

@@ -77,10 +77,35 @@ export function idFromPath(path: string): string | null {
 }
 
 const PLAIN_RE = /^[\p{L}\p{N}_./@+][\p{L}\p{N} _./@+=,()'-]*$/u;
+/** What the reader takes for a JSON number: the writer must quote any text of this shape. */
+const NUMBER_RE = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
 function encodeScalar(v: string): string {
-  if (PLAIN_RE.test(v) && !v.endsWith(' ') && v !== 'null' && v !== 'true' && v !== 'false' && !/^[\d.+-]+$/.test(v)) return v;
+  if (PLAIN_RE.test(v) && !v.endsWith(' ') && v !== 'null' && v !== 'true' && v !== 'false' && !/^[\d.+-]+$/.test(v) && !NUMBER_RE.test(v)) return v;
   return JSON.stringify(v);
+}
+
+/**
+ * `Name <email>` when that reads back as written (always, for identities git accepts), else a JSON
+ * object, so that no name or address can be mangled by the angle brackets.
+ */
+function encodeAuthor(a: Author): unknown {
+  const plain = `${a.name} <${a.email}>`;
+  const back = decodeAuthor(plain);
+  return back.name === a.name && back.email === a.email && !/[\r\n]/.test(plain) ? plain : { name: a.name, email: a.email };
+}
+
+/** Split `Name <email>` at its last `<` (no regular expression: a long name must not cost more than linear time). */
+function decodeAuthor(v: unknown): Author {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    return { name: asString(o.name ?? '', 'author.name'), email: asString(o.email ?? '', 'author.email') };
+  }
+  const text = asString(v ?? '', 'author');
+  const t = text.trimEnd();
+  const open = t.lastIndexOf('<');
+  if (!t.endsWith('>') || open < 0 || t.indexOf('>', open) !== t.length - 1) return { name: text, email: '' };
+  return { name: t.slice(0, open).trimEnd(), email: t.slice(open + 1, -1) };
 }
 
 function encodeValue(v: unknown): string {
@@ -105,7 +130,7 @@ export function serializeEntry(e: EntryData): string {
     worktree: e.worktree,
     branch: e.branch,
     head: e.head,
-    author: `${e.author.name} <${e.author.email}>`,
+    author: encodeAuthor(e.author),
     createdAt: e.createdAt,
   };
   for (const key of HEADER_ORDER) {
@@ -125,10 +150,13 @@ function decodeValue(raw: string): unknown {
   const v = raw.trim();
   if (v === 'null' || v === '~' || v === '') return null;
   // Plain scalars never look like JSON numbers or booleans (the writer quotes those), so these are JSON.
-  if (v.startsWith('"') || v.startsWith('[') || v.startsWith('{') || v === 'true' || v === 'false' || /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(v)) {
+  if (v.startsWith('"') || v.startsWith('[') || v.startsWith('{') || v === 'true' || v === 'false' || NUMBER_RE.test(v)) {
     try {
       return JSON.parse(v);
     } catch {
+      // A plain value whose start was redacted after serialisation (the store's last-line secret
+      // scan works on the file's text) reads as the text it is: a marker is never valid JSON.
+      if (v.startsWith('[REDACTED:')) return v;
       throw new EntryParseError(`bad header value: ${v.slice(0, 40)}`);
     }
   }
@@ -160,7 +188,8 @@ export function parseEntry(text: string): EntryData {
   const header = text.slice(4, end);
   let body = text.slice(end + 5);
   if (body.startsWith('\n')) body = body.slice(1);
-  const fields: Record<string, unknown> = {};
+  // No prototype: a header key such as `__proto__` is a field like any other.
+  const fields: Record<string, unknown> = Object.create(null);
   for (const line of header.split('\n')) {
     if (!line.trim()) continue;
     const colon = line.indexOf(':');
@@ -170,10 +199,7 @@ export function parseEntry(text: string): EntryData {
   const id = asString(fields.id, 'id');
   const kind = asString(fields.kind ?? 'note', 'kind');
   if (!isKind(kind)) throw new EntryParseError(`unknown kind: ${kind}`);
-  const authorText = asString(fields.author ?? '', 'author');
-  const m = /^(.*?)\s*<([^>]*)>\s*$/.exec(authorText);
-  const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) if (!(HEADER_ORDER as readonly string[]).includes(k)) extra[k] = v;
+  const extra = Object.fromEntries(Object.entries(fields).filter(([k]) => !(HEADER_ORDER as readonly string[]).includes(k)));
   return {
     id,
     kind,
@@ -189,7 +215,7 @@ export function parseEntry(text: string): EntryData {
     worktree: asStringOrNull(fields.worktree, 'worktree'),
     branch: asStringOrNull(fields.branch, 'branch'),
     head: asStringOrNull(fields.head, 'head'),
-    author: m ? { name: m[1]!, email: m[2]! } : { name: authorText, email: '' },
+    author: decodeAuthor(fields.author),
     createdAt: asString(fields.createdAt ?? '', 'createdAt'),
     extra,
   };

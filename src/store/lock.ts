@@ -1,15 +1,23 @@
 /**
  * The advisory writer lock. Correctness never depends on it (every ref update is a compare-and-swap),
  * but without it 16 concurrent writers spent ~90% of their attempts losing races; taking turns cuts
- * the wasted work roughly tenfold. It is a file created with O_EXCL holding "pid host token"; a holder
- * that died (same host, pid gone) or that held it past STALE_MS is ignored, so a killed process never
- * blocks the next command for long.
+ * the wasted work roughly tenfold. It is a file holding "pid host token"; a holder that died (same
+ * host, pid gone) or that held it past STALE_MS is ignored, so a killed process never blocks the next
+ * command for long.
+ *
+ * The file appears whole or not at all: it is written under a private name and hard-linked into place
+ * (link fails if the lock exists, as O_EXCL does). Created with O_EXCL and then written, a process
+ * killed between the two left an empty lock that named no holder, and the next writer waited the full
+ * STALE_MS for it. Where hard links are not supported, O_EXCL is the fallback, and an empty or
+ * unreadable lock is taken as abandoned after EMPTY_GRACE_MS.
  */
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdirSync, statSync, writeFileSync, linkSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Deps } from '../deps.js';
 
 const STALE_MS = 10_000;
+/** A live writer fills its lock within microseconds of creating it. */
+const EMPTY_GRACE_MS = 2_000;
 
 export interface HeldLock {
   release(): void;
@@ -18,11 +26,60 @@ export interface HeldLock {
 function holderIsGone(path: string, deps: Deps): boolean {
   try {
     const st = statSync(path);
-    if (deps.now() - st.mtimeMs > STALE_MS) return true;
+    const age = deps.now() - st.mtimeMs;
+    if (age > STALE_MS) return true;
     const [pid, host] = readFileSync(path, 'utf8').split(' ');
-    return host === deps.hostname && Number(pid) > 0 && !deps.processAlive(Number(pid));
+    if (!(Number(pid) > 0) || !host) return age > EMPTY_GRACE_MS;
+    return host === deps.hostname && !deps.processAlive(Number(pid));
   } catch {
     return false;
+  }
+}
+
+/** Create the lock file with its content in one step. False if it exists. */
+function create(path: string, content: string, token: string): boolean {
+  const tmp = `${path}.${token}.tmp`;
+  try {
+    writeFileSync(tmp, content, { flag: 'wx' });
+    try {
+      linkSync(tmp, path);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw e;
+    } finally {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* gone already */
+      }
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  // No hard links here: O_EXCL, then write.
+  const fd = openSync(path, 'wx');
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** Remove private files that killed processes left beside the lock (rare: only after a crash). */
+function sweep(path: string, deps: Deps): void {
+  try {
+    const dir = dirname(path);
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.tmp')) continue;
+      const p = join(dir, name);
+      if (deps.now() - statSync(p).mtimeMs > STALE_MS) unlinkSync(p);
+    }
+  } catch {
+    /* best effort */
   }
 }
 
@@ -38,24 +95,19 @@ export async function acquireLock(path: string, deps: Deps, waitMs = 10_000): Pr
   let delay = 1;
   for (;;) {
     try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, content);
-      } finally {
-        closeSync(fd);
+      if (create(path, content, token)) {
+        return {
+          release() {
+            try {
+              if (readFileSync(path, 'utf8') === content) unlinkSync(path);
+            } catch {
+              /* already removed as stale: nothing to release */
+            }
+          },
+        };
       }
-      return {
-        release() {
-          try {
-            if (readFileSync(path, 'utf8') === content) unlinkSync(path);
-          } catch {
-            /* already removed as stale: nothing to release */
-          }
-        },
-      };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') return null; // read-only or odd filesystem: work without the lock
+    } catch {
+      return null; // read-only or odd filesystem: work without the lock
     }
     if (holderIsGone(path, deps)) {
       try {
@@ -63,6 +115,7 @@ export async function acquireLock(path: string, deps: Deps, waitMs = 10_000): Pr
       } catch {
         /* someone else cleared it */
       }
+      sweep(path, deps);
       continue;
     }
     if (deps.now() - start > waitMs) return null;

@@ -72,7 +72,7 @@ export async function mergeTrees(store: Store, base: string | null, ours: string
     items.push({ mode: modes.get(oid) ?? '100644', name: n, oid });
   }
   if (!items.length) return { tree: null, keptBoth };
-  return { tree: store.writer.tree(items), keptBoth: keptBoth.sort() };
+  return { tree: store.writeTree(items), keptBoth: keptBoth.sort() };
 }
 
 /** `git merge-base --all` of the first commit against (a merge of) the others; [] when unrelated. */
@@ -135,7 +135,7 @@ export async function mergeIntoBranch(store: Store, theirs: string, opts: MergeO
           const merged = await mergeTrees(store, base, ours, other);
           keptBoth = merged.keptBoth;
           const sig = { ...opts.author, time: Math.floor(store.deps.now() / 1000) };
-          next = store.writer.commit({ tree: merged.tree ?? store.writer.tree([]), parents: [local, theirs], author: sig, committer: sig, message: opts.message });
+          next = store.writeCommit({ tree: merged.tree ?? store.writeTree([]), parents: [local, theirs], author: sig, committer: sig, message: opts.message });
           kind = 'merge';
         }
       }

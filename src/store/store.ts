@@ -7,14 +7,19 @@
  * that tip, and moves the branch with `git update-ref <ref> <new> <old>`. If the CAS loses, the commit
  * is rebuilt on the new tip and tried again, so no write is ever lost. Nothing here touches the user's
  * index, HEAD, working tree or any other ref.
+ *
+ * Before any of it is hashed, a change passes the secret screen (storage invariant 7,
+ * ./secret-net.ts): commit() is the only way new content reaches the object store.
  */
 import { join } from 'node:path';
 import type { Deps } from '../deps.js';
 import type { Repo } from '../git/repo.js';
 import { CatFile } from '../git/cat-file.js';
-import { ObjectWriter, parseCommitHeader, parseTree, type TreeItem } from '../git/objects.js';
+import { ObjectWriter, parseCommitHeader, parseTree, type CommitFields, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef } from '../git/refs.js';
 import { acquireLock, type HeldLock } from './lock.js';
+import { screenChange } from './secret-net.js';
+import type { Redaction } from '../model/secrets.js';
 import { CtxError, InternalError } from '../errors.js';
 
 export interface FileWrite {
@@ -29,6 +34,12 @@ export interface Change {
   remove?: readonly string[];
   message: string;
   author: { name: string; email: string };
+  /**
+   * Store the content as given even where it looks like a secret (`--allow-secrets`). Without it,
+   * every file, the message and the identity are screened and secrets replaced by `[REDACTED:<kind>]`
+   * before anything is hashed (storage invariant 7).
+   */
+  allowSecrets?: boolean;
 }
 
 export interface CommitResult {
@@ -37,6 +48,8 @@ export interface CommitResult {
   attempts: number;
   /** Paths of createOnly writes that already existed: nothing was written. */
   existing: string[];
+  /** What the secret screen replaced (empty when the caller had redacted already, or allowed secrets). */
+  redactions: Redaction[];
 }
 
 export interface Identity {
@@ -62,7 +75,8 @@ const MAX_ATTEMPTS = 1000;
 export class Store {
   readonly ref: string;
   readonly cat: CatFile;
-  readonly writer: ObjectWriter;
+  /** Private: new content reaches the object store only through commit(), past the secret screen. */
+  private readonly writer: ObjectWriter;
   readonly zeroOid: string;
 
   constructor(
@@ -123,6 +137,22 @@ export class Store {
     return obj && obj.type === 'blob' ? obj.content : null;
   }
 
+  /**
+   * Write a tree of entries that are already objects (a merge of two histories). Trees add no new
+   * file content, so they need no screening; blobs only ever come in through commit().
+   */
+  writeTree(items: readonly TreeItem[]): string {
+    return this.writer.tree(items);
+  }
+
+  /** Write a commit over existing trees (a merge), its message and identity screened like any change. */
+  writeCommit(c: CommitFields): string {
+    const { change } = screenChange({ add: [], message: c.message, author: { name: c.author.name, email: c.author.email } });
+    const author = { ...c.author, ...change.author };
+    const committer = { ...c.committer, name: change.author.name, email: change.author.email };
+    return this.writer.commit({ ...c, message: change.message, author, committer });
+  }
+
   /** The deterministic root commit: same tree, identity and date everywhere, hence the same id. */
   rootCommit(): string {
     const readme = this.writer.blob(BRANCH_README);
@@ -160,7 +190,8 @@ export class Store {
    * createOnly writes are checked against the exact tip each attempt builds on, so the CAS decides
    * races between them: exactly one of several concurrent createOnly writes of one path wins.
    */
-  async commit(change: Change): Promise<CommitResult> {
+  async commit(input: Change): Promise<CommitResult> {
+    const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
     // Blobs do not depend on the tip: write them before queueing for the lock.
     const blobs = new Map<string, string>();
     for (const f of change.add) blobs.set(f.path, this.writer.blob(f.content));
@@ -176,7 +207,7 @@ export class Store {
 
         const existing: string[] = [];
         for (const path of createOnly) if (await this.lookup(baseTree, path)) existing.push(path);
-        if (existing.length) return { commit: parent, parent: tip, attempts: attempt, existing };
+        if (existing.length) return { commit: parent, parent: tip, attempts: attempt, existing, redactions };
 
         const edits = new Map<string, string | null>();
         for (const path of change.remove ?? []) edits.set(path, null);
@@ -193,7 +224,7 @@ export class Store {
           zeroOid: this.zeroOid,
           message: `git-ctx: ${change.message.split('\n')[0]}`,
         });
-        if (cas.ok) return { commit, parent: tip, attempts: attempt, existing: [] };
+        if (cas.ok) return { commit, parent: tip, attempts: attempt, existing: [], redactions };
         // Lost the race (a writer without the lock, or another clone's pull): jitter, rebuild, retry.
         await this.deps.sleep(1 + (this.deps.random(1)[0]! % (cas.reason === 'locked' ? 20 : 8)));
       }

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { addEntry } from '../../core/add.js';
 import { entryJson } from '../json.js';
-import { decodeText } from '../../model/validate.js';
+import { redactionJson, reportRedactions } from '../secrets.js';
+import { bodyTooLarge, decodeText } from '../../model/validate.js';
+import { maxBodyBytes } from '../../core/context.js';
 import { KINDS } from '../../model/kinds.js';
 import { UsageError } from '../../errors.js';
 
@@ -17,23 +19,49 @@ interface AddOpts extends CommonOpts {
   tag?: string[];
   ref?: string[];
   to?: string;
+  allowSecrets?: boolean;
 }
 
-/** The body from -m (joined as paragraphs, like git commit), -F FILE, -F - or piped stdin. */
-export async function readBody(io: CliIO, message: string[] | undefined, file: string | undefined): Promise<string> {
+/** At most `max + 1` bytes of a file: enough to refuse one that is too large (or endless, like /dev/zero). */
+function readAtMost(path: string, max: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - size));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      size += n;
+      if (size > max) break;
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The body from -m (joined as paragraphs, like git commit), -F FILE, -F - or piped stdin. Files and
+ * pipes are read only up to the size limit: a larger one is refused before it is held in memory.
+ */
+export async function readBody(io: CliIO, message: string[] | undefined, file: string | undefined, maxBytes = Number.MAX_SAFE_INTEGER - 1): Promise<string> {
   if (message?.length && file) throw new UsageError('give the text with -m or -F, not both');
   if (message?.length) return message.join('\n\n');
   if (file && file !== '-') {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(resolve(io.deps.cwd, file));
+      bytes = readAtMost(resolve(io.deps.cwd, file), maxBytes);
     } catch (e) {
       throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { code: 'E_FILE' });
     }
+    if (bytes.length > maxBytes) throw bodyTooLarge(maxBytes);
     return decodeText(bytes, file);
   }
-  const stdin = await io.readStdin();
+  const stdin = await io.readStdin(maxBytes);
   if (stdin === null) throw new UsageError('no text given', { code: 'E_EMPTY', hint: 'give it with -m TEXT, -F FILE, or on stdin' });
+  if (stdin.length > maxBytes) throw bodyTooLarge(maxBytes);
   return decodeText(stdin, 'stdin');
 }
 
@@ -48,11 +76,13 @@ export function registerAdd(program: Command, io: CliIO): void {
     .option('--tag <tag>', 'a tag (repeatable)', collect)
     .option('--ref <path>', 'a repository path this entry is about (repeatable)', collect)
     .option('--to <who>', 'addressee: a session, an agent, or all')
+    .option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])')
     .action((opts: AddOpts) =>
       withCtx(io, opts, async (ctx, out) => {
-        const body = await readBody(io, opts.message, opts.file);
-        const { entry, attempts } = await addEntry(ctx, { ...opts, body, tags: opts.tag, refs: opts.ref });
-        out.result({ id: entry.id, entry: entryJson(entry), attempts });
+        const body = await readBody(io, opts.message, opts.file, maxBodyBytes(ctx));
+        const { entry, attempts, redactions, secretsKept } = await addEntry(ctx, { ...opts, body, tags: opts.tag, refs: opts.ref });
+        reportRedactions(io.deps, redactions, secretsKept);
+        out.result({ id: entry.id, entry: entryJson(entry), attempts, redactions: redactions.map(redactionJson), secretsKept: secretsKept.map(redactionJson) });
         out.text(entry.id);
       }),
     );
