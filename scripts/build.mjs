@@ -14,7 +14,13 @@ await build({
   keepNames: true,
   target: 'node20',
   sourcemap: 'linked',
-  banner: { js: '#!/usr/bin/env node' },
+  // Packages that read files of their own at run time (tree-sitter's .wasm grammars) stay in
+  // node_modules, loaded lazily by the commands that need them; they must be in "dependencies".
+  external: ['@vscode/tree-sitter-wasm'],
+  // import.meta.url does not exist in CommonJS: give modules the bundle's own URL, so that
+  // createRequire(import.meta.url) resolves packages as it does from the sources.
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "#!/usr/bin/env node\nconst __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
 chmodSync('dist/bin.cjs', 0o755);
