@@ -75,6 +75,16 @@ export class GitError extends CtxError {
   }
 }
 
+/**
+ * Not a failure: the command has printed its result and reports what it found through its exit status
+ * (like `git diff --exit-code`): `scan` exits 1 when the history holds secrets. Nothing more is printed.
+ */
+export class ExitStatus extends CtxError {
+  constructor(exitCode: number, message: string) {
+    super('E_FOUND', exitCode, message);
+  }
+}
+
 /** Something that should not happen (exit 1). */
 export class InternalError extends CtxError {
   constructor(message: string, opts: { data?: Record<string, unknown>; cause?: unknown } = {}) {

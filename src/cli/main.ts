@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { CliIO } from './io.js';
-import { CtxError } from '../errors.js';
+import { CtxError, ExitStatus } from '../errors.js';
 import { safe } from './output.js';
 import { registerInit } from './commands/init.js';
 import { registerAdd } from './commands/add.js';
@@ -41,6 +41,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
 }
 
 export function reportError(e: unknown, io: CliIO, json: boolean): number {
+  if (e instanceof ExitStatus) return e.exitCode; // the result is printed already
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
     const message = e.message.replace(/^error:\s*/, '');
