@@ -11,10 +11,12 @@ import { registerAdd } from './commands/add.js';
 import { registerLog } from './commands/log.js';
 import { registerShow } from './commands/show.js';
 import { registerSearch } from './commands/search.js';
+import { registerConflicts } from './commands/conflicts.js';
+import { registerPublish } from './commands/publish.js';
 
 export const VERSION = '0.1.0';
 
-const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch];
+const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerConflicts, registerPublish];
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('git-ctx');
