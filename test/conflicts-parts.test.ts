@@ -43,6 +43,8 @@ describe('hunks', () => {
     expect(touchingRanges([[2, 1, 2, 1], [10, 2, 10, 2]], [[3, 1, 3, 1], [20, 1, 20, 1]])).toEqual([[2, 3]]);
     expect(touchingRanges([[4, 0, 5, 2]], [[4, 0, 5, 1]])).toEqual([[4, 5]]);
     expect(touchingRanges([[2, 1, 2, 1]], [[9, 1, 9, 1]])).toEqual([]);
+    // The identical edit on both sides is not a collision.
+    expect(touchingRanges([[2, 1, 2, 1], [5, 1, 5, 1]], [[5, 1, 5, 1]], (x, y) => x[0] === 5 && y[0] === 5)).toEqual([]);
   });
 });
 

@@ -20,6 +20,7 @@ function isBinary(buf: Buffer): boolean {
 export class ChangeDescriber {
   private readonly texts = new Map<string, string | null>();
   private readonly hunkCache = new Map<string, Hunk[] | null>();
+  private readonly lineCache = new Map<string, string[] | null>();
   private readonly symbolCache = new SymbolCache();
   constructor(private readonly git: GitRunner) {}
 
@@ -49,6 +50,27 @@ export class ChangeDescriber {
     const h = before != null && after != null ? (lineHunks(before, after) ?? wholeFile(lineCount(before), lineCount(after))) : null;
     this.hunkCache.set(k, h);
     return h;
+  }
+
+  /** Whether hunk `x` of change `a` and hunk `y` of change `b` replace the same base lines with the same text. */
+  sameEdit(a: FileChange, x: Hunk, b: FileChange, y: Hunk): boolean {
+    if (x[0] !== y[0] || x[1] !== y[1] || x[3] !== y[3]) return false;
+    const la = this.lines(a.oid);
+    const lb = this.lines(b.oid);
+    if (!la || !lb) return false;
+    for (let i = 0; i < x[3]; i++) if (la[x[2] - 1 + i] !== lb[y[2] - 1 + i]) return false;
+    return true;
+  }
+
+  private lines(oid: string | null): string[] | null {
+    if (!oid) return [];
+    let l = this.lineCache.get(oid);
+    if (l === undefined) {
+      const text = this.texts.get(oid);
+      l = text == null ? null : text.split('\n');
+      this.lineCache.set(oid, l);
+    }
+    return l;
   }
 
   /** Qualified names of the symbols the change touches; null when they cannot be known. */

@@ -85,12 +85,14 @@ export function hunksTouch(a: Hunk, b: Hunk): boolean {
 /**
  * Where two sides' hunks overlap or touch, as base line ranges `[first, last]` (merged, in order). An
  * insertion between lines k and k+1 shows as `[k, k+1]` clipped to the file. Empty when none touch.
+ * `sameEdit` tells pairs of hunks that make the identical change (skipped).
  */
-export function touchingRanges(a: readonly Hunk[], b: readonly Hunk[]): [number, number][] {
+export function touchingRanges(a: readonly Hunk[], b: readonly Hunk[], sameEdit?: (x: Hunk, y: Hunk) => boolean): [number, number][] {
   const out: [number, number][] = [];
   for (const x of a) {
     for (const y of b) {
-      if (!hunksTouch(x, y)) continue;
+      // The very same edit on both sides merges cleanly: it is not a collision.
+      if (!hunksTouch(x, y) || sameEdit?.(x, y)) continue;
       const [x0, x1] = span(x);
       const [y0, y1] = span(y);
       const lo = Math.min(x0, y0);

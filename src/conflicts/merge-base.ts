@@ -97,7 +97,7 @@ export function pairMergeBases(graph: HistoryGraph, heads: readonly string[], pa
  */
 export async function mergeBases(git: GitRunner, heads: readonly string[], pairs: readonly (readonly [number, number])[], run: () => RunOptions = () => ({})): Promise<string[][]> {
   if (!pairs.length) return [];
-  const distinct = [...new Set(heads)];
+  const distinct = [...new Set(pairs.flat().map((i) => heads[i]!))];
   const octo = distinct.length === 1 ? distinct[0]! : (await git.run(['merge-base', '--octopus', ...distinct], { ...run(), okStatus: [0, 1] })).stdout.toString('utf8').trim().split('\n')[0];
   if (!octo) {
     return mapLimit(pairs, 4, async ([a, b]) => {

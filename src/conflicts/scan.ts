@@ -21,13 +21,14 @@ import type { RunOptions } from '../git/run.js';
 import { splitNul } from '../git/run.js';
 import { CtxError } from '../errors.js';
 import { canonicalPath, listWorktrees, type Worktree } from './worktrees.js';
-import { commitOnHead, snapshotWorktree, type Snapshot } from './snapshot.js';
+import { snapshotWorktree, type Snapshot } from './snapshot.js';
 import { mergeBases } from './merge-base.js';
 import { diffCommits, type ChangeStatus, type FileChange } from './changes.js';
 import { mergeVerdicts, type ConflictKind, type MergeVerdict } from './merge.js';
 import { touchingRanges, type Hunk } from './hunks.js';
 import { ChangeDescriber } from './describe.js';
-import { parseWip, sessionKey, WIP_ROOT, type WipRecord } from './wip.js';
+import { sessionKey, type WipRecord } from './wip.js';
+import { materialize, readPublished } from './published.js';
 import { ACK_ROOT, ackNameMatches, contentFingerprint, overlapId } from './acks.js';
 import { mapLimit } from './limit.js';
 import { defaultBranch } from './default-branch.js';
@@ -112,7 +113,7 @@ export interface ScanStats {
   sessions: number;
   pairs: number;
   merges: number;
-  filesCompared: number;
+  overlaps: number;
   /** Wall time of each phase: snapshots, merge bases and diffs, merges, hunks and symbols. */
   ms: { snapshot: number; plan: number; merge: number; compare: number; total: number };
 }
@@ -132,6 +133,8 @@ const PROGRESS_INDEX_BYTES = 4 << 20;
 
 interface Side {
   info: SessionInfo;
+  /** A live worktree's git dir. */
+  gitDir?: string;
   snap: Snapshot | null;
   record: WipRecord | null;
 }
@@ -209,7 +212,7 @@ export class Scanner {
   async scan(): Promise<ScanResult> {
     const { ctx } = this;
     const host = ctx.deps.hostname;
-    const [worktrees, published] = await Promise.all([listWorktrees(ctx.repo.git, ctx.store.ref), this.readPublished()]);
+    const [worktrees, published] = await Promise.all([listWorktrees(ctx.repo.git, ctx.store.ref), readPublished(ctx.store, this.warnings)]);
     const byKey = new Map(published.map((r) => [r.key, r]));
 
     // Local worktrees, live.
@@ -233,13 +236,13 @@ export class Scanner {
       if (!snap) return;
       l.info.snapshot = snap.commit;
       l.info.dirty = snap.dirty;
-      sides.push({ info: l.info, snap, record: null });
+      sides.push({ info: l.info, gitDir: l.wt.gitDir, snap, record: null });
     });
 
     // Sessions elsewhere: this clone's own records are superseded by the live worktrees.
     const staleBefore = ctx.deps.now() - (this.input.staleMs ?? DEFAULT_STALE_MS);
     const remote = published.filter((r) => !localKeys.has(r.key) && !(r.host === host && samePath(r.repo, ctx.repo.commonDir)) && Date.parse(r.publishedAt) >= staleBefore && r.files.length > 0);
-    const materialized = await Promise.all(remote.map((r) => this.materialize(r)));
+    const materialized = await Promise.all(remote.map((r) => materialize(ctx.store, r)));
     remote.forEach((r, i) => {
       const snap = materialized[i] ?? null;
       sides.push({
@@ -287,7 +290,7 @@ export class Scanner {
         sessions: sides.length,
         pairs: pairs.length,
         merges: pairs.filter((p) => p.merge).length,
-        filesCompared: overlaps.length,
+        overlaps: overlaps.length,
         ms: { snapshot: msSnapshot, plan: msPlan, merge: msMerge, compare: ctx.deps.now() - tCompare, total },
       },
     };
@@ -326,46 +329,6 @@ export class Scanner {
         report?.('conflicts: reading worktrees', ++done, locals.length);
       }
     });
-  }
-
-  /** The newest record of every key under state/wip/ (unreadable ones are skipped with a warning). */
-  private async readPublished(): Promise<WipRecord[]> {
-    const { store } = this.ctx;
-    const tip = await store.tipCommit();
-    if (!tip) return [];
-    const root = await store.lookup(tip.tree, WIP_ROOT);
-    if (!root || root.mode !== '40000') return [];
-    const keys = (await store.readTree(root.oid)).filter((i) => i.mode === '40000');
-    const records = await Promise.all(
-      keys.map(async (k) => {
-        const files = (await store.readTree(k.oid)).filter((i) => i.mode !== '40000' && i.name.endsWith('.json')).sort((x, y) => (x.name < y.name ? -1 : 1));
-        const newest = files[files.length - 1];
-        if (!newest) return null;
-        const blob = await store.readBlob(newest.oid);
-        try {
-          const r = parseWip(blob?.toString('utf8') ?? '');
-          return r.key === k.name ? r : null;
-        } catch (e) {
-          this.warnings.push(`skipping unreadable ${WIP_ROOT}/${k.name}/${newest.name}: ${(e as Error).message}`);
-          return null;
-        }
-      }),
-    );
-    return records.filter((r): r is WipRecord => r !== null);
-  }
-
-  /**
-   * A published session's state as a local commit, when its objects are here: its snapshot commit
-   * (fetched through refs/ctx/wip/), or its tree and HEAD (nothing uncommitted, branch fetched). The
-   * snapshot commit is deterministic, so the one rebuilt here is the one the other machine made.
-   */
-  private async materialize(r: WipRecord): Promise<Snapshot | null> {
-    const cat = this.ctx.store.cat;
-    const snap = await cat.read(r.snapshot);
-    if (snap?.type === 'commit') return { commit: r.snapshot, tree: r.tree, head: r.head, dirty: r.snapshot !== r.head };
-    const [tree, head] = await Promise.all([cat.read(r.tree), cat.read(r.head)]);
-    if (tree?.type !== 'tree' || head?.type !== 'commit') return null;
-    return commitOnHead({ head: r.head, writer: this.ctx.store.writer, cat }, r.tree);
   }
 
   /**
@@ -487,7 +450,8 @@ export class Scanner {
       const [sa, sb] = await Promise.all([symbolsOf(fa, ha), symbolsOf(fb, hb)]);
       const levels: Level[] = ['file'];
       const comparable = fa.change.oldOid === fb.change.oldOid;
-      const lines = comparable && ha && hb ? touchingRanges(ha, hb) : [];
+      const same = fa.published || fb.published ? undefined : (x: Hunk, y: Hunk) => describe.sameEdit(fa.change, x, fb.change, y);
+      const lines = comparable && ha && hb ? touchingRanges(ha, hb, same) : [];
       const common = sa && sb ? sa.filter((x) => sb.includes(x)) : [];
       if (common.length) levels.push('symbol');
       if (lines.length) levels.push('hunk');
@@ -548,9 +512,7 @@ export class Scanner {
   /** Keep the overlaps on paths staged in the current worktree (what the next commit holds). */
   private async onlyStaged(self: Side, overlaps: Overlap[]): Promise<Overlap[]> {
     const wt = self.info.worktree!;
-    const gitDir = (await listWorktrees(this.ctx.repo.git, this.ctx.store.ref)).find((w) => samePath(w.path, wt))?.gitDir;
-    if (!gitDir) return [];
-    const git = this.ctx.repo.git.pinned(gitDir, wt);
+    const git = this.ctx.repo.git.pinned(self.gitDir!, wt);
     const env: Record<string, string> = { GIT_OPTIONAL_LOCKS: '0' };
     if (this.input.indexFile) env.GIT_INDEX_FILE = resolve(wt, this.input.indexFile);
     const { stdout } = await git.run(['diff-index', '--cached', '--name-only', '-z', '--no-renames', self.info.head!, '--'], { ...this.run(), env });
