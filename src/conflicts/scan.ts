@@ -21,7 +21,7 @@ import type { RunOptions } from '../git/run.js';
 import { splitNul } from '../git/run.js';
 import { CtxError } from '../errors.js';
 import { canonicalPath, listWorktrees, type Worktree } from './worktrees.js';
-import { snapshotWorktree, type Snapshot } from './snapshot.js';
+import { snapshotWorktree, sweepTemporaryIndexes, type Snapshot } from './snapshot.js';
 import { mergeBases } from './merge-base.js';
 import { diffCommits, type ChangeStatus, type FileChange } from './changes.js';
 import { mergeVerdicts, type ConflictKind, type MergeVerdict } from './merge.js';
@@ -300,6 +300,7 @@ export class Scanner {
   private async snapshotAll(locals: { wt: Worktree; info: SessionInfo }[]): Promise<(Snapshot | null)[]> {
     const { ctx } = this;
     const tmpDir = join(ctx.store.privateDir, 'tmp');
+    sweepTemporaryIndexes(tmpDir, ctx.deps.now());
     let indexBytes = 0;
     for (const l of locals) indexBytes += fileSize(join(l.wt.gitDir, 'index'));
     const report = indexBytes > PROGRESS_INDEX_BYTES && ctx.deps.progress ? ctx.deps.progress.bind(ctx.deps) : null;

@@ -12,7 +12,7 @@
  * state gives the same commit id on every run and on every machine, and scans leave no trail of new
  * objects while nothing changes.
  */
-import { copyFileSync, mkdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GitRunner, RunOptions } from '../git/run.js';
 import type { CatFile } from '../git/cat-file.js';
@@ -97,4 +97,27 @@ export async function commitOnHead(input: { head: string; writer: ObjectWriter; 
 function committerTime(commit: Buffer): number {
   const m = /^committer .* (\d+) [+-]\d{4}$/m.exec(commit.toString('utf8', 0, Math.min(commit.length, 4096)));
   return m ? Number(m[1]) : 0;
+}
+
+/** Temporary indexes older than this were left by a process that was killed: remove them. */
+const STALE_TMP_MS = 10 * 60_000;
+
+/** Remove temporary index copies left behind by killed scans. */
+export function sweepTemporaryIndexes(tmpDir: string, now: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith('index-')) continue;
+    const path = join(tmpDir, name);
+    try {
+      // ctime, not mtime: a copy is dated back to its original index on purpose.
+      if (now - statSync(path).ctimeMs > STALE_TMP_MS) rmSync(path, { force: true });
+    } catch {
+      /* gone already */
+    }
+  }
 }

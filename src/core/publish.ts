@@ -84,8 +84,12 @@ export async function publishWorkInProgress(ctx: Ctx, input: PublishInput = {}):
   const detailed = changes!.slice(0, DETAIL_LIMIT);
   await describe.load(detailed);
   const files: WipFile[] = [];
+  let truncated = changes!.length > DETAIL_LIMIT;
   for (const [i, c] of changes!.entries()) {
-    const hunks = i < DETAIL_LIMIT ? describe.hunks(c) : null;
+    // Past the detail limit, or close to the caller's deadline (a hook), paths and blob ids only.
+    const detail = i < DETAIL_LIMIT && (input.deadline === undefined || ctx.deps.now() < input.deadline - 250);
+    if (!detail && i < DETAIL_LIMIT) truncated = true;
+    const hunks = detail ? describe.hunks(c) : null;
     files.push({
       path: c.path,
       ...(c.oldPath !== c.path ? { oldPath: c.oldPath } : {}),
@@ -94,7 +98,7 @@ export async function publishWorkInProgress(ctx: Ctx, input: PublishInput = {}):
       oid: c.oid,
       mode: c.oid ? c.mode : c.oldMode,
       hunks,
-      symbols: i < DETAIL_LIMIT ? await describe.symbols(c, hunks) : null,
+      symbols: detail ? await describe.symbols(c, hunks) : null,
     });
   }
 
@@ -116,7 +120,7 @@ export async function publishWorkInProgress(ctx: Ctx, input: PublishInput = {}):
     tree: snap.tree,
     publishedAt: new Date(now).toISOString(),
     files,
-    truncated: changes!.length > DETAIL_LIMIT,
+    truncated,
   };
 
   let snapshotRef: string | null = null;
