@@ -51,14 +51,15 @@ git(repo, ['gc', '-q']);
 
 /**
  * Session s (0 = the main worktree) edits 20 files: 16 of its own and 4 from a pool of 12 files that
- * sessions share, each in one method chosen by session and file, on a line that sometimes collides
- * with another session's (same method, same line or a few lines apart). 10 changes are committed on
- * its branch, 4 staged, 4 unstaged, plus 2 untracked new files (one of them created by every session).
+ * sessions share. 10 changes are committed on its branch, 4 staged, 4 unstaged, plus 2 untracked new
+ * files (one of them created by every session, with different contents).
  */
 function work(wt, s) {
   const own = Array.from({ length: 16 }, (_, i) => 100 + s * 37 + i * 211).map((n) => n % FILES);
-  const shared = [0, 1, 2, 3].map((i) => (s * 3 + i * 4) % 12);
-  const edits = [...own.map((n) => ({ n, line: 3 + (s % 10) })), ...shared.map((n, i) => ({ n, line: 2 + ((s + i + n) % 3) * 14 + ((s * 7 + n) % 5) * 2 }))];
+  const shared = [0, 1, 2, 3].map((i) => (s * 5 + i * 3) % 12);
+  // In method (n + s) % 3 of the file, on its 1st or 5th line: two sessions in the same method
+  // collide on the same line when their numbers have the same parity, else edit it lines apart.
+  const edits = [...own.map((n) => ({ n, line: 3 + (s % 10) })), ...shared.map((n) => ({ n, line: 3 + ((n + s) % 3) * 14 + (s % 2) * 4 }))];
   // Shared files first, so that some shared edits are committed and some are not.
   const order = [edits[16], edits[17], ...edits.slice(0, 8), edits[18], edits[19], ...edits.slice(8, 16)];
   order.slice(0, 10).forEach(({ n, line }) => edit(wt, path(n), line, `    const v${line} = ${s}; // session ${s}`));
