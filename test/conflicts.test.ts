@@ -384,6 +384,9 @@ describe('the brief seam', () => {
       const cached = await currentConflicts(c, { maxAgeMs: 60_000 });
       expect(cached).toMatchObject({ fromCache: true, complete: true });
       expect(cached.overlaps.map((o) => o.id)).toEqual(fresh.overlaps.map((o) => o.id));
+      // An ack (from any worktree) drops the cached scans: the brief does not show it again.
+      await ctxOk(wb, ['conflicts', 'ack', fresh.overlaps[0]!.id]);
+      expect(await currentConflicts(c, { maxAgeMs: 60_000, timeoutMs: 20_000 })).toMatchObject({ fromCache: false, overlaps: [] });
     } finally {
       closeCtx(c);
     }

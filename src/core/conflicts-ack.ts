@@ -5,7 +5,7 @@
  */
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
-import { findConflicts, type Overlap } from './conflicts.js';
+import { findConflicts, forgetCachedConflicts, type Overlap } from './conflicts.js';
 import { ackPath, serializeAck, type AckRecord } from '../conflicts/acks.js';
 import { NotFoundError, UsageError } from '../errors.js';
 
@@ -67,6 +67,7 @@ export async function ackConflicts(ctx: Ctx, input: AckInput): Promise<AckResult
     // Another session acknowledged the same state first: theirs stands; write the rest.
     writes = writes.filter((w) => !r.existing.includes(w.path));
   }
+  forgetCachedConflicts(ctx);
   return {
     acked: chosen.map((o) => ({ id: o.id, path: o.path, fingerprint: o.fingerprint, sessions: [o.a.session, o.b.session], already: o.acked })),
     commit,

@@ -4,7 +4,7 @@
  * merge conflict. The machinery is in src/conflicts/; this is the operation around it: identity,
  * filters, acknowledgements, and the per-session cache that `currentConflicts` (the brief) reads.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
@@ -127,6 +127,11 @@ function writeCache(ctx: Ctx, key: string, scan: ScanResult): void {
   } catch {
     // A cache that cannot be written only costs the next reader a scan.
   }
+}
+
+/** Drop every session's cached scan (an ack changed what they should show). */
+export function forgetCachedConflicts(ctx: Ctx): void {
+  rmSync(join(ctx.store.privateDir, 'cache', 'conflicts'), { recursive: true, force: true });
 }
 
 function readCache(ctx: Ctx, key: string): CacheFile | null {
