@@ -100,12 +100,11 @@ export function conflictsTable(out: Output, r: ConflictsResult): string {
   ].map((c) => safe(c, false)));
   const head = ['ID', 'PAIR', 'PATH', 'LEVEL', 'LINES', 'SYMBOLS'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  const colour = (level: string, s: string) => out.paint(level.startsWith('merge') ? 'red' : level.startsWith('hunk') ? 'yellow' : level.startsWith('symbol') ? 'magenta' : 'cyan', s);
-  const body = rows.map((row) => {
-    const text = line(row);
-    return text.replace(row[3]!, colour(row[3]!, row[3]!)).replace(row[0]!, out.paint('dim', row[0]!));
-  });
+  // Pad first, paint after: escape codes must not count in the widths.
+  const line = (cells: string[], paint: (i: number, padded: string) => string = (_, p) => p) =>
+    cells.map((c, i) => paint(i, i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const levelColour = (level: string) => (level.startsWith('merge') ? 'red' : level.startsWith('hunk') ? 'yellow' : level.startsWith('symbol') ? 'magenta' : 'cyan');
+  const body = rows.map((row) => line(row, (i, p) => (i === 0 ? out.paint('dim', p) : i === 3 ? out.paint(levelColour(row[3]!), p) : p)));
   return [out.paint('bold', line(head)), ...body].join('\n');
 }
 
