@@ -27,6 +27,7 @@ import { diffCommits, type ChangeStatus, type FileChange } from './changes.js';
 import { mergeVerdicts, type ConflictKind, type MergeVerdict } from './merge.js';
 import { touchingRanges, type Hunk } from './hunks.js';
 import { ChangeDescriber } from './describe.js';
+import { SymbolCache } from './symbols.js';
 import { sessionKey, type WipRecord } from './wip.js';
 import { materialize, readPublished } from './published.js';
 import { ACK_ROOT, ackNameMatches, contentFingerprint, overlapId } from './acks.js';
@@ -270,6 +271,8 @@ export class Scanner {
     const msPlan = ctx.deps.now() - tPlan;
     this.check();
 
+    // Files both sides of some pair changed are the only ones parsed: load their grammars meanwhile.
+    SymbolCache.prepare(pairs.flatMap((p) => [...p.filesA.keys()].filter((k) => p.filesB.has(k))));
     const tMerge = ctx.deps.now();
     await this.mergeAll(sides, pairs);
     const msMerge = ctx.deps.now() - tMerge;

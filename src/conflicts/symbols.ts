@@ -10,6 +10,19 @@ import { newRange, oldRange, type Hunk } from './hunks.js';
 export class SymbolCache {
   private readonly parsed = new Map<string, Promise<CodeSymbol[] | null>>();
 
+  /**
+   * Start loading the parser and the grammars these paths need, without waiting: the WebAssembly
+   * compiles while git works on something else (merges), instead of after it.
+   */
+  static prepare(paths: Iterable<string>): void {
+    const byLanguage = new Map<string, string>();
+    for (const p of paths) {
+      const lang = languageOf(p);
+      if (lang && !byLanguage.has(lang)) byLanguage.set(lang, p);
+    }
+    for (const p of byLanguage.values()) listSymbols(p, '').catch(() => null);
+  }
+
   /** Whether symbols are extracted for this path's language at all. */
   static supports(path: string): boolean {
     return languageOf(path) !== null;
