@@ -65,7 +65,8 @@ export async function snapshotWorktree(input: SnapshotInput): Promise<Snapshot> 
       // clock tick as the index was written ("racily clean") from their content, not their stat data,
       // by comparing them with the index file's time. A fresh copy's time would hide an edit made
       // within that tick (one jiffy: a few milliseconds). Earlier is safe: it only checks a few more.
-      utimesSync(tmp, new Date(), (mtimeMs - RACY_MARGIN_MS) / 1000);
+      const dated = (mtimeMs - RACY_MARGIN_MS) / 1000;
+      utimesSync(tmp, dated, dated);
     } catch (e) {
       // No index yet (a worktree added with --no-checkout): start from an empty one.
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;

@@ -1,7 +1,8 @@
 /**
  * publish: record this session's work in progress on the context branch, so that sessions on other
  * machines can compare their edits with it (`git ctx conflicts` there reads it once the context
- * branch has travelled). `push` and the pre-push hook call `publishWorkInProgress` too.
+ * branch has travelled). `publishWorkInProgress` is the entry point for `push` and the pre-push hook too
+ * (docs/conflicts.md).
  *
  * What is recorded (src/conflicts/wip.ts): the files changed since the merge base with the default
  * branch, committed and not, renames followed, each with its blob ids, its hunks against the base and
