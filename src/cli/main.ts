@@ -17,10 +17,12 @@ import { registerPull } from './commands/pull.js';
 import { registerSync } from './commands/sync.js';
 import { registerHook } from './commands/hook.js';
 import { registerScan } from './commands/scan.js';
+import { registerConflicts } from './commands/conflicts.js';
+import { registerPublish } from './commands/publish.js';
 
 export const VERSION = '0.1.0';
 
-const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerRegenerate, registerPush, registerPull, registerSync, registerHook, registerScan];
+const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerRegenerate, registerPush, registerPull, registerSync, registerHook, registerScan, registerConflicts, registerPublish];
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('git-ctx');

@@ -9,6 +9,7 @@
  * (scripts/build.mjs) and resolves it from node_modules at run time.
  */
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import type * as TreeSitter from '@vscode/tree-sitter-wasm';
 import { LANGUAGES, type LanguageId, type LanguageSpec } from './languages.js';
@@ -29,10 +30,15 @@ const languages = new Map<LanguageId, Promise<Loaded>>();
 
 function loadRuntime(): Promise<{ ts: TS; dir: string }> {
   runtime ??= (async () => {
-    const dir = dirname(createRequire(import.meta.url).resolve('@vscode/tree-sitter-wasm'));
-    const mod = (await import('@vscode/tree-sitter-wasm')) as TS & { default?: TS };
-    // A CommonJS (UMD) module: through Node's ESM loader its exports arrive as `default`.
-    const ts = mod.default ?? mod;
+    // Baseline (Liftoff) code only: V8 otherwise recompiles the grammars with TurboFan in background
+    // threads, and Node waits for those at exit: 200-500 ms after the last parse of a command, on a
+    // loaded 2-core machine, for parses that Liftoff code finishes in a few milliseconds anyway.
+    setFlagsFromString('--liftoff-only');
+    const require = createRequire(import.meta.url);
+    const dir = dirname(require.resolve('@vscode/tree-sitter-wasm'));
+    // require, not import(): the package is CommonJS, and Node's ESM loader spends ~40 ms
+    // pre-parsing it for named exports.
+    const ts = require('@vscode/tree-sitter-wasm') as TS;
     await ts.Parser.init({ locateFile: (file: string) => join(dir, file) });
     return { ts, dir };
   })();

@@ -1,0 +1,173 @@
+/**
+ * publish: record this session's work in progress on the context branch, so that sessions on other
+ * machines can compare their edits with it (`git ctx conflicts` there reads it once the context
+ * branch has travelled). `publishWorkInProgress` is the entry point for `push` and the pre-push hook too
+ * (docs/conflicts.md).
+ *
+ * What is recorded (src/conflicts/wip.ts): the files changed since the merge base with the default
+ * branch, committed and not, renames followed, each with its blob ids, its hunks against the base and
+ * the symbols it touches; plus branch, HEAD, base, the snapshot commit and tree, worktree, host,
+ * session and time. No file content. A publish whose work is the same as the last one writes nothing.
+ *
+ * The snapshot's objects stay local unless `git config ctx.publish.snapshots true`: then the snapshot
+ * commit is also kept under `refs/ctx/wip/<key>`, which sync pushes, and other machines can run the
+ * real merge (`merge` level) against it. Off by default because that ships uncommitted, unreviewed
+ * file content (untracked files included) to the shared remote, where it stays.
+ */
+import type { Ctx, WhoOptions } from './context.js';
+import { resolveIdentity } from './context.js';
+import { newId } from '../model/id.js';
+import { canonicalPath } from '../conflicts/worktrees.js';
+import { snapshotWorktree, type Snapshot } from '../conflicts/snapshot.js';
+import { defaultBranch } from '../conflicts/default-branch.js';
+import { diffCommits } from '../conflicts/changes.js';
+import { ChangeDescriber } from '../conflicts/describe.js';
+import { parseWip, sameWork, serializeWip, sessionKey, wipPath, WIP_FORMAT, WIP_REF_PREFIX, WIP_ROOT, type WipFile, type WipRecord } from '../conflicts/wip.js';
+import { UnsupportedError } from '../errors.js';
+import { join, resolve } from 'node:path';
+import type { RunOptions } from '../git/run.js';
+
+/** Files past this many are published with paths and blob ids only (no hunks, no symbols). */
+export const DETAIL_LIMIT = 300;
+
+export interface PublishInput extends WhoOptions {
+  /** The index to snapshot from (a git hook's GIT_INDEX_FILE). */
+  indexFile?: string;
+  /** Stop git work at this time (milliseconds since the epoch). */
+  deadline?: number;
+}
+
+export interface PublishResult {
+  record: WipRecord;
+  /** Path of the record on the context branch (the existing one when unchanged). */
+  path: string;
+  /** The context commit written, or null when the work had not changed since the last publish. */
+  commit: string | null;
+  unchanged: boolean;
+  /** The ref holding the snapshot commit, when ctx.publish.snapshots is on. */
+  snapshotRef: string | null;
+}
+
+function enabled(v: string | undefined): boolean {
+  return /^(true|yes|on|1)$/i.test(v ?? '');
+}
+
+export async function publishWorkInProgress(ctx: Ctx, input: PublishInput = {}): Promise<PublishResult> {
+  const workTree = ctx.repo.workTree;
+  if (!workTree) throw new UnsupportedError('E_NO_WORKTREE', 'publish needs a worktree: there is no work in progress in a bare repository');
+  const head = ctx.repo.head;
+  if (!head) throw new UnsupportedError('E_NO_COMMITS', 'nothing to publish before the first commit', { hint: 'commit something first' });
+  const run = (): RunOptions => (input.deadline === undefined ? {} : { timeoutMs: Math.max(1, input.deadline - ctx.deps.now()) });
+  const who = await resolveIdentity(ctx, input);
+  const path = canonicalPath(workTree);
+  const key = sessionKey(ctx.deps.hostname, path);
+
+  const [snap, def, previous] = await Promise.all([
+    snapshotWorktree({
+      git: ctx.repo.git,
+      gitDir: ctx.repo.gitDir,
+      workTree,
+      head,
+      indexFile: input.indexFile ? resolve(workTree, input.indexFile) : undefined,
+      tmpDir: join(ctx.store.privateDir, 'tmp'),
+      tmpName: `index-${ctx.deps.pid}-${Buffer.from(ctx.deps.random(6)).toString('hex')}`,
+      writer: ctx.store.writer,
+      cat: ctx.store.cat,
+      run,
+    }),
+    defaultBranch(ctx.repo.git, ctx.config, run),
+    readOwn(ctx, key),
+  ]);
+  const base = def ? await mergeBase(ctx, snap, def.oid, run) : head;
+  const [changes] = await diffCommits(ctx.repo.git, [{ from: base, to: snap.commit }], run);
+
+  const describe = new ChangeDescriber(ctx.repo.git);
+  const detailed = changes!.slice(0, DETAIL_LIMIT);
+  await describe.load(detailed);
+  const files: WipFile[] = [];
+  let truncated = changes!.length > DETAIL_LIMIT;
+  for (const [i, c] of changes!.entries()) {
+    // Past the detail limit, or close to the caller's deadline (a hook), paths and blob ids only.
+    const detail = i < DETAIL_LIMIT && (input.deadline === undefined || ctx.deps.now() < input.deadline - 250);
+    if (!detail && i < DETAIL_LIMIT) truncated = true;
+    const hunks = detail ? describe.hunks(c) : null;
+    files.push({
+      path: c.path,
+      ...(c.oldPath !== c.path ? { oldPath: c.oldPath } : {}),
+      status: c.status,
+      oldOid: c.oldOid,
+      oid: c.oid,
+      mode: c.oid ? c.mode : c.oldMode,
+      hunks,
+      symbols: detail ? await describe.symbols(c, hunks) : null,
+    });
+  }
+
+  const now = ctx.deps.now();
+  const record: WipRecord = {
+    format: WIP_FORMAT,
+    id: newId(now, ctx.deps.random(10)),
+    key,
+    session: who.session,
+    agent: who.agent,
+    host: ctx.deps.hostname,
+    repo: ctx.repo.commonDir,
+    worktree: path,
+    branch: who.branch,
+    head,
+    base,
+    baseRef: def?.ref ?? null,
+    snapshot: snap.commit,
+    tree: snap.tree,
+    publishedAt: new Date(now).toISOString(),
+    files,
+    truncated,
+  };
+
+  let snapshotRef: string | null = null;
+  if (enabled(ctx.config.get('ctx.publish.snapshots'))) {
+    snapshotRef = `${WIP_REF_PREFIX}${key}`;
+    await ctx.repo.git.run(['update-ref', '-m', 'git-ctx: publish', '--end-of-options', snapshotRef, snap.commit], run());
+  }
+
+  if (previous.record && sameWork(previous.record, record)) {
+    return { record: previous.record, path: wipPath(key, previous.record.id), commit: null, unchanged: true, snapshotRef };
+  }
+  // Nothing in progress and nothing published before: nothing to say.
+  if (!previous.record && !files.length) return { record, path: wipPath(key, record.id), commit: null, unchanged: true, snapshotRef };
+
+  const file = wipPath(key, record.id);
+  const result = await ctx.store.commit({
+    add: [{ path: file, content: serializeWip(record), createOnly: true }],
+    remove: previous.paths,
+    message: `wip: ${oneLine(who.session)} (${files.length} ${files.length === 1 ? 'file' : 'files'})\n\nCtx-Kind: wip\nCtx-Agent: ${oneLine(who.agent)}\nCtx-Session: ${oneLine(who.session)}\n`,
+    author: who.author,
+  });
+  return { record, path: file, commit: result.commit, unchanged: false, snapshotRef };
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
+}
+
+async function mergeBase(ctx: Ctx, snap: Snapshot, other: string, run: () => RunOptions): Promise<string> {
+  const r = await ctx.repo.git.run(['merge-base', snap.commit, other], { ...run(), okStatus: [0, 1] });
+  return r.stdout.toString('utf8').trim() || snap.head;
+}
+
+/** This session's published files (all of them, to remove) and the newest record. */
+async function readOwn(ctx: Ctx, key: string): Promise<{ record: WipRecord | null; paths: string[] }> {
+  const tip = await ctx.store.tipCommit();
+  if (!tip) return { record: null, paths: [] };
+  const dir = await ctx.store.lookup(tip.tree, `${WIP_ROOT}/${key}`);
+  if (!dir || dir.mode !== '40000') return { record: null, paths: [] };
+  const items = (await ctx.store.readTree(dir.oid)).filter((i) => i.mode !== '40000').sort((a, b) => (a.name < b.name ? -1 : 1));
+  const paths = items.map((i) => `${WIP_ROOT}/${key}/${i.name}`);
+  const newest = items[items.length - 1];
+  if (!newest) return { record: null, paths };
+  try {
+    return { record: parseWip((await ctx.store.readBlob(newest.oid))?.toString('utf8') ?? ''), paths };
+  } catch {
+    return { record: null, paths };
+  }
+}

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENV, addWorktree, git, makeRepo, tempDir } from './helpers/repo.js';
+import { GitRunner } from '../src/git/run.js';
+import { hunksTouch, lineHunks, touchingRanges, type Hunk } from '../src/conflicts/hunks.js';
+import { mergeBases } from '../src/conflicts/merge-base.js';
+import { diffCommits } from '../src/conflicts/changes.js';
+import { mergeVerdicts, parseMergeTreeBatch } from '../src/conflicts/merge.js';
+import { listWorktrees, parseWorktreeList } from '../src/conflicts/worktrees.js';
+import { parseWip, sameWork, serializeWip, sessionKey, type WipRecord } from '../src/conflicts/wip.js';
+import { contentFingerprint, overlapId } from '../src/conflicts/acks.js';
+
+const runner = (cwd: string) => new GitRunner(cwd, ENV);
+
+describe('hunks', () => {
+  it.each([
+    ['a\nb\nc\n', 'a\nB\nc\n', [[2, 1, 2, 1]]],
+    ['a\nb\nc\n', 'a\nb\nx\nc\n', [[2, 0, 3, 1]]], // insertion after line 2
+    ['a\nb\nc\n', 'x\na\nb\nc\n', [[0, 0, 1, 1]]], // at the top
+    ['a\nb\nc\n', 'a\nc\n', [[2, 1, 1, 0]]], // deletion
+    ['', 'a\nb\n', [[0, 0, 1, 2]]],
+    ['a\nb\n', '', [[1, 2, 0, 0]]],
+    ['a\nb\n', 'a\nb\n', []],
+  ])('%j -> %j', (before, after, expected) => {
+    expect(lineHunks(before, after)).toEqual(expected);
+  });
+
+  it.each([
+    [[5, 1, 5, 1], [5, 1, 5, 1], true], // same line
+    [[5, 1, 5, 1], [6, 1, 6, 1], true], // adjacent lines: git conflicts on these too
+    [[5, 1, 5, 1], [7, 1, 7, 1], false], // one unchanged line between
+    [[5, 0, 6, 1], [6, 1, 6, 1], true], // insertion after 5 touches a change of 6
+    [[5, 0, 6, 1], [5, 0, 6, 2], true], // two insertions at one place
+    [[5, 0, 6, 1], [7, 1, 8, 1], false],
+    [[1, 3, 1, 1], [2, 1, 2, 1], true], // containment
+  ] as [Hunk, Hunk, boolean][])('%j and %j touch: %s', (a, b, touch) => {
+    expect(hunksTouch(a, b)).toBe(touch);
+    expect(hunksTouch(b, a)).toBe(touch);
+  });
+
+  it('reports where hunks touch as base line ranges', () => {
+    expect(touchingRanges([[2, 1, 2, 1], [10, 2, 10, 2]], [[3, 1, 3, 1], [20, 1, 20, 1]])).toEqual([[2, 3]]);
+    expect(touchingRanges([[4, 0, 5, 2]], [[4, 0, 5, 1]])).toEqual([[4, 5]]);
+    expect(touchingRanges([[2, 1, 2, 1]], [[9, 1, 9, 1]])).toEqual([]);
+    // The identical edit on both sides is not a collision.
+    expect(touchingRanges([[2, 1, 2, 1], [5, 1, 5, 1]], [[5, 1, 5, 1]], (x, y) => x[0] === 5 && y[0] === 5)).toEqual([]);
+  });
+});
+
+describe('git plumbing parsers, against real git', () => {
+  it('computes every pairwise merge base with two git calls, as git merge-base --all does', async () => {
+    // main with branches forked at different points, a criss-cross pair, a merge, and an unrelated history.
+    const repo = makeRepo();
+    const commit = (msg: string) => {
+      writeFileSync(join(repo, 'f'), `${msg}\n`);
+      git(repo, ['add', 'f']);
+      git(repo, ['commit', '-q', '-m', msg]);
+      return git(repo, ['rev-parse', 'HEAD']);
+    };
+    commit('m1');
+    git(repo, ['branch', 'x']);
+    commit('m2');
+    git(repo, ['branch', 'y']);
+    commit('m3');
+    git(repo, ['checkout', '-q', 'x']);
+    const x1 = commit('x1');
+    git(repo, ['checkout', '-q', 'y']);
+    commit('y1');
+    git(repo, ['checkout', '-q', '-b', 'cc1', 'x']);
+    git(repo, ['merge', '-q', '-s', 'ours', '--no-edit', 'y']);
+    git(repo, ['checkout', '-q', '-b', 'cc2', 'y']);
+    git(repo, ['merge', '-q', '-s', 'ours', '--no-edit', x1]);
+    git(repo, ['checkout', '-q', 'main']);
+    const heads = ['main', 'x', 'y', 'cc1', 'cc2', 'main~1', 'x'].map((r) => git(repo, ['rev-parse', r]));
+    const pairs: [number, number][] = [];
+    for (let a = 0; a < heads.length; a++) for (let b = a + 1; b < heads.length; b++) pairs.push([a, b]);
+    const bases = await mergeBases(runner(repo), heads, pairs);
+    pairs.forEach(([a, b], i) => {
+      const expected = git(repo, ['merge-base', '--all', heads[a]!, heads[b]!]).split('\n').sort();
+      expect(bases[i]!.sort(), `${a}/${b}`).toEqual(expected);
+    });
+    expect(bases[pairs.findIndex(([a, b]) => a === 3 && b === 4)]).toHaveLength(2); // criss-cross: two bases
+
+    git(repo, ['checkout', '-q', '--orphan', 'alone']);
+    const alone = commit('alone');
+    git(repo, ['checkout', '-q', 'main']);
+    const unrelated = await mergeBases(runner(repo), [heads[0]!, alone, heads[1]!], [[0, 1], [0, 2]]);
+    expect(unrelated).toEqual([[], [git(repo, ['merge-base', heads[0]!, heads[1]!])]]);
+  });
+
+  it('splits one diff-tree --stdin answer per input line, renames followed, empty diffs included', async () => {
+    const repo = makeRepo({ files: { 'a.txt': 'one\ntwo\nthree\nfour\n', 'b.txt': 'b\n' } });
+    const base = git(repo, ['rev-parse', 'HEAD']);
+    git(repo, ['mv', 'a.txt', ':odd name.txt']);
+    writeFileSync(join(repo, 'b.txt'), 'B\n');
+    writeFileSync(join(repo, 'c.txt'), 'c\n');
+    git(repo, ['add', '-A']);
+    git(repo, ['commit', '-q', '-m', 'x']);
+    const head = git(repo, ['rev-parse', 'HEAD']);
+    const [d1, d2, d3] = await diffCommits(runner(repo), [
+      { from: base, to: head },
+      { from: head, to: head },
+      { from: head, to: base },
+    ]);
+    expect(d1!.map((c) => [c.status, c.oldPath, c.path]).sort()).toEqual([
+      ['A', 'c.txt', 'c.txt'],
+      ['M', 'b.txt', 'b.txt'],
+      ['R', 'a.txt', ':odd name.txt'],
+    ]);
+    expect(d1!.find((c) => c.status === 'A')!.oldOid).toBeNull();
+    expect(d2).toEqual([]);
+    expect(d3!.find((c) => c.status === 'D')!.oid).toBeNull();
+  });
+
+  it('reads merge-tree --stdin verdicts with the kind of each conflict', async () => {
+    const repo = makeRepo({ files: { 'f.txt': '1\n2\n3\n', 'g.txt': 'g\n' } });
+    const branch = (name: string, edit: () => void) => {
+      git(repo, ['checkout', '-q', '-b', name, 'main']);
+      edit();
+      git(repo, ['add', '-A']);
+      git(repo, ['commit', '-q', '-m', name]);
+      return git(repo, ['rev-parse', 'HEAD']);
+    };
+    const a = branch('a', () => {
+      writeFileSync(join(repo, 'f.txt'), '1\nA\n3\n');
+      writeFileSync(join(repo, 'new.txt'), 'a\n');
+      git(repo, ['rm', '-q', 'g.txt']);
+    });
+    const b = branch('b', () => {
+      writeFileSync(join(repo, 'f.txt'), '1\nB\n3\n');
+      writeFileSync(join(repo, 'new.txt'), 'b\n');
+      writeFileSync(join(repo, 'g.txt'), 'G\n');
+    });
+    const c = branch('c', () => writeFileSync(join(repo, 'other.txt'), 'c\n'));
+    const verdicts = await mergeVerdicts(runner(repo), [
+      [a, b],
+      [a, c],
+      [a, a],
+    ]);
+    expect(verdicts[0]!.clean).toBe(false);
+    expect(Object.fromEntries(verdicts[0]!.conflicts.map((x) => [x.path, x.kind]))).toEqual({ 'f.txt': 'content', 'new.txt': 'add/add', 'g.txt': 'modify/delete' });
+    expect(verdicts.slice(1)).toEqual([
+      { clean: true, conflicts: [] },
+      { clean: true, conflicts: [] },
+    ]);
+    expect(() => parseMergeTreeBatch('1\0abc\0\0', 2)).toThrow();
+  });
+
+  it('lists worktrees with their git dirs', async () => {
+    const repo = makeRepo();
+    const wt = addWorktree(repo, 'side');
+    git(repo, ['worktree', 'add', '-q', '--detach', join(tempDir(), 'detached')]);
+    const list = await listWorktrees(runner(repo), 'refs/heads/context');
+    const head = git(repo, ['rev-parse', 'HEAD']);
+    expect(list.map((w) => `${w.branch}:${w.head === head}`).sort()).toEqual(['main:true', 'null:true', 'side:true']);
+    expect(list[0]!).toMatchObject({ path: repo, gitDir: join(repo, '.git') });
+    expect(list.find((w) => w.branch === 'side')).toMatchObject({ path: wt, gitDir: join(repo, '.git', 'worktrees', 'side') });
+    expect(parseWorktreeList('worktree /b\0bare\0\0worktree /p\0HEAD 0000000000000000000000000000000000000000\0branch refs/heads/x\0prunable gitdir file points to non-existent location\0\0')).toEqual([
+      { path: '/b', head: null, branchRef: null, bare: true, prunable: false },
+      { path: '/p', head: null, branchRef: 'refs/heads/x', bare: false, prunable: true },
+    ]);
+  });
+});
+
+describe('published records and overlap ids', () => {
+  const record: WipRecord = {
+    format: 1,
+    id: '01m7yvmwgafc92k5d0vbbcz0n0',
+    key: sessionKey('laptop', '/src/proj'),
+    session: 'proj:main',
+    agent: 'claude',
+    host: 'laptop',
+    repo: '/src/proj/.git',
+    worktree: '/src/proj',
+    branch: 'main',
+    head: 'a'.repeat(40),
+    base: 'b'.repeat(40),
+    baseRef: 'refs/remotes/origin/main',
+    snapshot: 'c'.repeat(40),
+    tree: 'd'.repeat(40),
+    publishedAt: '2026-11-21T10:00:00.000Z',
+    files: [
+      { path: 'src/a.ts', status: 'M', oldOid: 'e'.repeat(40), oid: 'f'.repeat(40), mode: '100644', hunks: [[3, 1, 3, 2]], symbols: ['A.run'] },
+      { path: 'docs/b.md', oldPath: 'b.md', status: 'R', oldOid: 'e'.repeat(40), oid: 'e'.repeat(40), mode: '100644', hunks: [], symbols: null },
+    ],
+    truncated: false,
+  };
+
+  it('round-trips, one line per file, and rejects what it cannot trust', () => {
+    const text = serializeWip(record);
+    expect(parseWip(text)).toEqual(record);
+    expect(text.split('\n').filter((l) => l.includes('"path"'))).toHaveLength(2);
+    expect(sameWork(record, { ...record, id: '01m7yvmwgafc92k5d0vbbcz0n1', publishedAt: '2027-01-01T00:00:00.000Z' })).toBe(true);
+    expect(sameWork(record, { ...record, head: '9'.repeat(40) })).toBe(false);
+    expect(() => parseWip(text.replace('"M"', '"Q"'))).toThrow(/status/);
+    expect(() => parseWip(text.replace('a'.repeat(40), 'HEAD'))).toThrow(/head/);
+    expect(() => parseWip(text.replace('[3,1,3,2]', '[3,-1,3,2]'))).toThrow(/hunk/);
+    expect(() => parseWip(text.replace('"format": 1', '"format": 2'))).toThrow(/format/);
+  });
+
+  it('keys sessions by host and path; ids and fingerprints do not depend on which side looks', () => {
+    expect(sessionKey('laptop', '/src/proj')).toMatch(/^proj-[0-9a-f]{10}$/);
+    expect(sessionKey('desktop', '/src/proj')).not.toBe(sessionKey('laptop', '/src/proj'));
+    expect(sessionKey('h', '/x/.Weird Name!')).toMatch(/^weird-name-[0-9a-f]{10}$/);
+    expect(overlapId('k1', 'k2', 'a.ts')).toBe(overlapId('k2', 'k1', 'a.ts'));
+    expect(overlapId('k1', 'k2', 'a.ts')).not.toBe(overlapId('k1', 'k2', 'b.ts'));
+    const a = { key: 'k1', oid: '1'.repeat(40) };
+    const b = { key: 'k2', oid: null };
+    expect(contentFingerprint(a, b)).toBe(contentFingerprint(b, a));
+    expect(contentFingerprint(a, b)).not.toBe(contentFingerprint({ ...a, oid: '2'.repeat(40) }, b));
+  });
+});
