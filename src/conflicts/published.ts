@@ -41,5 +41,5 @@ export async function materialize(store: Store, r: WipRecord): Promise<Snapshot 
   if (snap?.type === 'commit') return { commit: r.snapshot, tree: r.tree, head: r.head, dirty: r.snapshot !== r.head };
   const [tree, head] = await Promise.all([store.cat.read(r.tree), store.cat.read(r.head)]);
   if (tree?.type !== 'tree' || head?.type !== 'commit') return null;
-  return commitOnHead({ head: r.head, writer: store.writer, cat: store.cat }, r.tree);
+  return commitOnHead({ head: r.head, writer: { commit: (c) => store.writeCommit(c) }, cat: store.cat }, r.tree);
 }

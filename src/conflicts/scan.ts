@@ -320,7 +320,7 @@ export class Scanner {
           indexFile: info.current && this.input.indexFile ? resolve(wt.path, this.input.indexFile) : undefined,
           tmpDir,
           tmpName: `index-${ctx.deps.pid}-${nonce}-${i}`,
-          writer: ctx.store.writer,
+          writer: { commit: (c) => ctx.store.writeCommit(c) },
           cat: ctx.store.cat,
           run: this.run,
         });

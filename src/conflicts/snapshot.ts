@@ -31,7 +31,8 @@ export interface SnapshotInput {
   tmpDir: string;
   /** A unique name for the temporary index. */
   tmpName: string;
-  writer: ObjectWriter;
+  /** Writes the snapshot commit (Store.writeCommit: the store's object writer is private). */
+  writer: Pick<ObjectWriter, 'commit'>;
   cat: CatFile;
   /** Options for every git call (a time limit). */
   run?: () => RunOptions;
@@ -84,7 +85,7 @@ export async function snapshotWorktree(input: SnapshotInput): Promise<Snapshot> 
 }
 
 /** A commit of `tree` on `head`, or `head` itself when the tree is HEAD's. */
-export async function commitOnHead(input: { head: string; writer: ObjectWriter; cat: CatFile }, tree: string): Promise<Snapshot> {
+export async function commitOnHead(input: { head: string; writer: Pick<ObjectWriter, 'commit'>; cat: CatFile }, tree: string): Promise<Snapshot> {
   const obj = await input.cat.read(input.head);
   if (!obj || obj.type !== 'commit') throw new InternalError(`HEAD ${input.head} is not a commit`);
   const { tree: headTree } = parseCommitHeader(obj.content);

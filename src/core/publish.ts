@@ -71,7 +71,7 @@ export async function publishWorkInProgress(ctx: Ctx, input: PublishInput = {}):
       indexFile: input.indexFile ? resolve(workTree, input.indexFile) : undefined,
       tmpDir: join(ctx.store.privateDir, 'tmp'),
       tmpName: `index-${ctx.deps.pid}-${Buffer.from(ctx.deps.random(6)).toString('hex')}`,
-      writer: ctx.store.writer,
+      writer: { commit: (c) => ctx.store.writeCommit(c) },
       cat: ctx.store.cat,
       run,
     }),
