@@ -8,8 +8,10 @@
  * the two commits plus reading the added blobs. It is never a source of truth: delete it and it is
  * rebuilt (with a progress line on stderr).
  *
- * Files: `head.json` names the tip, a generation and the byte length of the two logs; `meta.<gen>.jsonl`
- * and `text.<gen>.jsonl` are append-only logs of records keyed by path. Readers read exactly the bytes
+ * Files: `head.json` names the tip, a generation and the byte length of every log; `meta.<gen>.jsonl`
+ * and `text.<gen>.jsonl` are append-only logs of records keyed by path, and `kind.<gen>.<kind>.jsonl`
+ * holds a slim summary of each entry of one kind (removals are written to every kind's log), so that a
+ * question about handoffs or decisions parses those, not 100k notes (see `summaries`). Readers read exactly the bytes
  * head.json names, so an append in progress (or one cut short by a crash) is invisible; appenders hold
  * a lock, truncate to the recorded length first, append, then publish a new head.json by rename.
  * Compaction writes a new generation.
@@ -18,11 +20,12 @@ import { readFileSync, writeFileSync, mkdirSync, renameSync, openSync, readSync,
 import { join } from 'node:path';
 import type { Store } from './store.js';
 import { parseEntry, type EntryData } from '../model/entry.js';
+import { KINDS, type Kind } from '../model/kinds.js';
 import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
 import { readObjects } from '../git/cat-file.js';
 
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 
 export type EntryMeta = Omit<EntryData, 'body'>;
 
@@ -47,7 +50,26 @@ interface Head {
   metaBytes: number;
   textBytes: number;
   records: number;
+  kindBytes: Record<Kind, number>;
 }
+
+/** What `summaries` gives for each entry: enough to pick entries of a kind without reading them. */
+export interface EntrySummary {
+  path: string;
+  oid: string;
+  id: string;
+  kind: Kind;
+  to: string | null;
+  title: string;
+  agent: string;
+  session: string;
+  refs: string[];
+  supersedes: string[];
+  createdAt: string;
+}
+
+/** A summary as stored (a JSON array parses faster than an object), or `[path]` for a removal. */
+type KindRecord = [string] | [string, string, string, string | null, string, string, string, string[], string[], string];
 
 interface MetaRecord {
   p: string;
@@ -111,6 +133,42 @@ export class IndexCache {
 
   private file(kind: 'meta' | 'text', gen: number): string {
     return join(this.dir, `${kind}.${gen}.jsonl`);
+  }
+
+  private kindFile(kind: Kind, gen: number): string {
+    return join(this.dir, `kind.${gen}.${kind}.jsonl`);
+  }
+
+  /**
+   * Summaries of the entries of the given kinds as of `tip`, by path. Reads only those kinds' logs
+   * (a few thousand short records where the full index has 100k long ones); a cache that lags behind
+   * is brought up to date first, as `load` does.
+   */
+  async summaries(tip: string | null, kinds: readonly Kind[], opts: IndexOptions = {}): Promise<Map<string, EntrySummary>> {
+    const out = new Map<string, EntrySummary>();
+    if (!tip) return out;
+    const head = this.readHead();
+    let ok = false;
+    if (head) {
+      try {
+        for (const kind of kinds) applySummaries(out, kind, parseLines<KindRecord>(readPrefix(this.kindFile(kind, head.gen), head.kindBytes[kind])));
+        ok = true;
+      } catch {
+        out.clear(); // compacted or damaged underneath us: fall back to a full load
+      }
+    }
+    if (ok && head!.tip === tip) return out;
+    if (ok && (await this.store.cat.read(head!.tip))) {
+      const delta = await this.delta(head!.tip, tip, opts);
+      for (const kind of kinds) applySummaries(out, kind, delta.meta.filter((r) => r.d || r.m!.kind === kind).map(kindRecord));
+      // Compaction needs the live count, which only a full load knows: leave it to the next one.
+      await this.persistAppend(head!, tip, delta.meta, delta.text, Infinity);
+      return out;
+    }
+    out.clear();
+    const state = await this.load(tip, opts);
+    for (const e of state.entries.values()) if (kinds.includes(e.meta.kind)) out.set(e.path, summaryOf(e.path, e.oid, e.meta));
+    return out;
   }
 
   /** The index as of `tip`, updating the cached copy on disk when it lags behind. */
@@ -251,12 +309,17 @@ export class IndexCache {
       if (records > live * 2 + 1000) return this.compact(head, tip, meta, text);
       const metaBytes = appendAt(this.file('meta', head.gen), head.metaBytes, this.encode(meta));
       const textBytes = appendAt(this.file('text', head.gen), head.textBytes, this.encode(text));
-      this.writeHead({ ...head, tip, metaBytes, textBytes, records });
+      const kindBytes = { ...head.kindBytes };
+      for (const kind of KINDS) {
+        const records = meta.filter((r) => r.d || r.m!.kind === kind);
+        if (records.length) kindBytes[kind] = appendAt(this.kindFile(kind, head.gen), head.kindBytes[kind], this.encode(records.map(kindRecord)));
+      }
+      this.writeHead({ ...head, tip, metaBytes, textBytes, records, kindBytes });
     });
   }
 
   private persistRewrite(tip: string, meta: MetaRecord[], text: TextRecord[]): Promise<void> {
-    return this.withLock(() => this.writeGeneration(tip, this.encode(meta), this.encode(text), meta.length));
+    return this.withLock(() => this.writeGeneration(tip, meta, text));
   }
 
   /** Rewrite the logs keeping only live records (when deletions and duplicates pile up). */
@@ -269,19 +332,27 @@ export class IndexCache {
       meta.push({ p: e.path, o: e.oid, c: e.commit, m: e.meta });
       text.push({ p: e.path, b: state.bodies!.get(e.path) ?? '' });
     }
-    this.writeGeneration(tip, this.encode(meta), this.encode(text), meta.length);
+    this.writeGeneration(tip, meta, text);
   }
 
-  private writeGeneration(tip: string, meta: string, text: string, records: number): void {
+  private writeGeneration(tip: string, metaRecords: MetaRecord[], textRecords: TextRecord[]): void {
     mkdirSync(this.dir, { recursive: true });
     const gen = (this.readHead()?.gen ?? 0) + 1;
+    const meta = this.encode(metaRecords);
+    const text = this.encode(textRecords);
     writeFileSync(this.file('meta', gen), meta);
     writeFileSync(this.file('text', gen), text);
-    this.writeHead({ version: INDEX_VERSION, tip, gen, metaBytes: Buffer.byteLength(meta), textBytes: Buffer.byteLength(text), records });
+    const kindBytes = {} as Record<Kind, number>;
+    for (const kind of KINDS) {
+      const data = this.encode(metaRecords.filter((r) => r.m?.kind === kind).map(kindRecord));
+      writeFileSync(this.kindFile(kind, gen), data);
+      kindBytes[kind] = Buffer.byteLength(data);
+    }
+    this.writeHead({ version: INDEX_VERSION, tip, gen, metaBytes: Buffer.byteLength(meta), textBytes: Buffer.byteLength(text), records: metaRecords.length, kindBytes });
     // Older generations are no longer named by head.json; a reader still on one retries from head.
     for (const f of readdirSync(this.dir)) {
-      const m = /^(meta|text)\.(\d+)\.jsonl$/.exec(f);
-      if (m && Number(m[2]) < gen - 1) {
+      const m = /^(?:meta|text|kind)\.(\d+)\.(?:\w+\.)?jsonl$/.exec(f);
+      if (m && Number(m[1]) < gen - 1) {
         try {
           unlinkSync(join(this.dir, f));
         } catch {
@@ -308,6 +379,23 @@ export class IndexCache {
     } finally {
       lock.release();
     }
+  }
+}
+
+function kindRecord(r: MetaRecord): KindRecord {
+  if (r.d) return [r.p];
+  const m = r.m!;
+  return [r.p, r.o!, m.id, m.to, m.title, m.agent, m.session, m.refs, m.supersedes, m.createdAt];
+}
+
+function summaryOf(path: string, oid: string, m: EntryMeta): EntrySummary {
+  return { path, oid, id: m.id, kind: m.kind, to: m.to, title: m.title, agent: m.agent, session: m.session, refs: m.refs, supersedes: m.supersedes, createdAt: m.createdAt };
+}
+
+function applySummaries(into: Map<string, EntrySummary>, kind: Kind, records: readonly KindRecord[]): void {
+  for (const r of records) {
+    if (r.length === 1) into.delete(r[0]);
+    else into.set(r[0], { path: r[0], oid: r[1], id: r[2], kind, to: r[3], title: r[4], agent: r[5], session: r[6], refs: r[7], supersedes: r[8], createdAt: r[9] });
   }
 }
 
