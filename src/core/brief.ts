@@ -18,7 +18,7 @@ import { resolveIdentity } from './context.js';
 import { readEntries } from './read.js';
 import { refsOverlap } from './log.js';
 import { changedFiles } from './work.js';
-import { summariesOf, viewHandoffs, viewMessages } from './mailbox.js';
+import { readSummarized, summariesOf, viewHandoffs, viewMessages } from './mailbox.js';
 import { conflictItems } from './brief-conflicts.js';
 import type { EntrySummary } from '../store/index-cache.js';
 import { idFromPath, type StoredEntry } from '../model/entry.js';
@@ -28,7 +28,7 @@ import { UsageError } from '../errors.js';
 export const DEFAULT_BUDGET = 2000;
 
 /** How many entries of each section are offered (read whole) at most; the rest are counted. */
-const OFFER = { handoffs: 50, messages: 50, decisions: 40, postmortems: 20, notes: 10 };
+const OFFER = { handoffs: 50, handoffIndex: 450, messages: 50, decisions: 40, postmortems: 20, notes: 10 };
 
 export interface BriefInput extends WhoOptions {
   budget?: number;
@@ -51,16 +51,23 @@ export interface BriefResult {
   sections: BriefSectionResult[];
 }
 
-function item(e: StoredEntry | EntrySummary, body?: string, detail?: string): BriefItem {
+function item(e: StoredEntry, body?: string, detail?: string): BriefItem {
   return { id: e.id, kind: e.kind, title: e.title, agent: e.agent, session: e.session, createdAt: e.createdAt, to: e.to, body, detail };
 }
 
-/** Items for the newest `max` of `list` (read whole), the rest counted as `more`. */
-async function offer(ctx: Ctx, list: readonly EntrySummary[], max: number, detail?: (s: EntrySummary) => string | undefined): Promise<{ items: BriefItem[]; more: number }> {
-  const newest = [...list].reverse().slice(0, max);
-  const full = await readEntries(ctx, newest.map((s) => ({ path: s.path, oid: s.oid })));
-  const byId = new Map(full.map((e) => [e.id, e]));
-  return { items: newest.map((s) => item(s, byId.get(s.id)?.body ?? '', detail?.(s))), more: Math.max(0, list.length - max) };
+/**
+ * The newest `max` of `list` (oldest first), read whole and offered in full; `index` more are read for
+ * their index lines only; the rest are counted as `more`.
+ */
+async function offer(ctx: Ctx, tip: string, list: readonly EntrySummary[], max: number, opts: { index?: number; detail?: (s: EntrySummary) => string | undefined } = {}): Promise<{ items: BriefItem[]; more: number }> {
+  const newest = [...list].reverse().slice(0, max + (opts.index ?? 0));
+  const entries = new Map((await readSummarized(ctx, tip, newest)).map((e) => [e.id, e]));
+  const items: BriefItem[] = [];
+  newest.forEach((s, i) => {
+    const e = entries.get(s.id);
+    if (e) items.push(item(e, i < max ? e.body : undefined, opts.detail?.(s)));
+  });
+  return { items, more: list.length - items.length };
 }
 
 /** The newest notes, read from the newest shards (no index needed). */
@@ -115,14 +122,15 @@ export async function brief(ctx: Ctx, input: BriefInput): Promise<BriefResult> {
   const relevant = kinds.get('postmortem')!.filter((p) => p.refs.some((r) => changed.some((c) => refsOverlap(r, c))));
   const unread = messages.filter((m) => !m.read).map((m) => m.message);
 
-  const [waiting, inbox, decided, postmortems] = await Promise.all([
-    offer(ctx, handoffs.waiting, OFFER.handoffs),
-    offer(ctx, unread, OFFER.messages),
-    offer(ctx, active, OFFER.decisions, (d) => (d.supersedes.length ? `supersedes ${d.supersedes.join(', ')}` : undefined)),
-    offer(ctx, relevant, OFFER.postmortems, (p) => `about ${p.refs.filter((r) => changed.some((c) => refsOverlap(r, c))).join(', ')}`),
+  const [waiting, inbox, decided, postmortems, lostHandoffs] = await Promise.all([
+    // Waiting handoffs past the ones offered in full still get their index lines.
+    offer(ctx, tip, handoffs.waiting, OFFER.handoffs, { index: OFFER.handoffIndex }),
+    offer(ctx, tip, unread, OFFER.messages),
+    offer(ctx, tip, active, OFFER.decisions, { detail: (d) => (d.supersedes.length ? `supersedes ${d.supersedes.join(', ')}` : undefined) }),
+    offer(ctx, tip, relevant, OFFER.postmortems, { detail: (p) => `about ${p.refs.filter((r) => changed.some((c) => refsOverlap(r, c))).join(', ')}` }),
+    readSummarized(ctx, tip, handoffs.lost.flatMap((l) => (l.handoff ? [l.handoff] : []))),
   ]);
-  // Waiting handoffs past the ones read whole are still listed, one line each.
-  const unoffered = [...handoffs.waiting].reverse().slice(OFFER.handoffs).map((s) => item(s));
+  const titles = new Map(lostHandoffs.map((e) => [e.id, e.title]));
 
   const sections: BriefSection[] = [
     {
@@ -132,14 +140,14 @@ export async function brief(ctx: Ctx, input: BriefInput): Promise<BriefResult> {
       items: handoffs.lost.map((l) => ({
         id: l.handoffId,
         kind: 'handoff',
-        title: l.handoff?.title ?? '',
+        title: titles.get(l.handoffId) ?? '',
         agent: l.winner.agent,
         session: l.winner.session,
         createdAt: l.winner.claimedAt,
-        line: `handoff ${l.handoffId} you picked up was claimed first by session ${l.winner.session} (agent ${l.winner.agent}) at ${l.winner.claimedAt}: leave it to them${l.handoff ? ` (${l.handoff.title})` : ''}`,
+        line: `handoff ${l.handoffId} you picked up was claimed first by session ${l.winner.session} (agent ${l.winner.agent}) at ${l.winner.claimedAt}: leave it to them${titles.has(l.handoffId) ? ` (${titles.get(l.handoffId)})` : ''}`,
       })),
     },
-    { key: 'handoffs', title: `Handoffs waiting for you (${handoffs.waiting.length}): \`git ctx pickup\` claims them`, mandatory: true, items: [...waiting.items, ...unoffered], moreHint: 'git ctx pickup --peek' },
+    { key: 'handoffs', title: `Handoffs waiting for you (${handoffs.waiting.length}): \`git ctx pickup\` claims them`, mandatory: true, items: waiting.items, more: waiting.more, moreHint: 'git ctx pickup --peek' },
     { key: 'messages', title: `Unread messages (${unread.length}): \`git ctx inbox --mark-read\``, items: inbox.items, more: inbox.more, moreHint: 'git ctx inbox' },
     { key: 'conflicts', title: 'Conflicts with other sessions', items: conflicts, moreHint: 'git ctx conflicts' },
     { key: 'decisions', title: 'Active decisions', items: decided.items, more: decided.more, moreHint: 'git ctx log -k decision' },

@@ -16,6 +16,7 @@
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { resolveWhen } from './read.js';
+import { readSummarized } from './mailbox.js';
 import { sessionActivity, type SessionActivity } from './activity.js';
 import type { EntrySummary } from '../store/index-cache.js';
 import { claimWinner } from '../model/claims.js';
@@ -80,7 +81,7 @@ export async function gc(ctx: Ctx, input: GcInput): Promise<GcResult> {
   const receiptsOf = new Map<string, ReceiptFile[]>();
   for (const r of receipts) receiptsOf.set(r.message, [...(receiptsOf.get(r.message) ?? []), r]);
   const remove = (id: string, kind: GcRemoved['kind'], versions: EntrySummary[], state: readonly StateFile[]) => {
-    result.removed.push({ id, kind, title: versions[0]!.title, paths: versions.map((v) => v.path) });
+    result.removed.push({ id, kind, title: '', paths: versions.map((v) => v.path) });
     result.stateFiles.push(...state.map((f) => f.path));
   };
 
@@ -109,6 +110,8 @@ export async function gc(ctx: Ctx, input: GcInput): Promise<GcResult> {
   for (const [id, files] of claims) if (!handoffs.has(id) && idTime(id) < cutoff) result.stateFiles.push(...files.map((f) => f.path));
   for (const [id, files] of receiptsOf) if (!messages.has(id) && idTime(id) < cutoff) result.stateFiles.push(...files.map((f) => f.path));
 
+  const shown = new Map((await readSummarized(ctx, tip, result.removed.map((r) => ({ path: r.paths[0]! })))).map((e) => [e.id, e.title]));
+  for (const r of result.removed) r.title = shown.get(r.id) ?? '';
   const paths = [...result.removed.flatMap((r) => r.paths), ...result.stateFiles];
   if (input.dryRun || !paths.length) return result;
   const h = result.removed.filter((r) => r.kind === 'handoff').length;

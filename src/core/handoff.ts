@@ -11,8 +11,7 @@
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { addEntry } from './add.js';
-import { readEntries } from './read.js';
-import { summariesOf } from './mailbox.js';
+import { readSummarized, summariesOf } from './mailbox.js';
 import { branchBase } from './work.js';
 import { readTestLogs, type TestLogReport } from './handoff-test-logs.js';
 import type { StoredEntry } from '../model/entry.js';
@@ -68,7 +67,7 @@ async function previousHandoff(ctx: Ctx, tip: string, session: string): Promise<
   const mine = (await summariesOf(ctx, tip, ['handoff'])).get('handoff')!.filter((h) => h.session === session);
   const last = mine[mine.length - 1];
   if (!last) return null;
-  return (await readEntries(ctx, [{ path: last.path, oid: last.oid }]))[0] ?? null;
+  return (await readSummarized(ctx, tip, [last]))[0] ?? null;
 }
 
 function describeUpstream(st: WorktreeStatus): string {
@@ -113,8 +112,11 @@ async function autoFill(ctx: Ctx, doc: HandoffDoc, session: string): Promise<{ f
   if (todos.length) doc.todo = joinText(doc.todo, `TODO/FIXME lines added:\n${capped(todos, MAX.todos, (t) => `${t.path}:${t.line}: ${t.text}`)}`);
 
   if (tip) {
-    const decisions = (await summariesOf(ctx, tip, ['decision'])).get('decision')!.filter((d) => d.session === session && (!previous || d.id > previous.id));
-    if (decisions.length) doc.decisions = joinText(doc.decisions, `Recorded by this session:\n${capped([...decisions].reverse(), MAX.decisions, (d) => `${d.id} ${d.title}`)}`);
+    const mine = (await summariesOf(ctx, tip, ['decision'])).get('decision')!.filter((d) => d.session === session && (!previous || d.id > previous.id));
+    const decisions = await readSummarized(ctx, tip, mine.slice(-MAX.decisions));
+    const lines = [...decisions].reverse().map((d) => `- ${d.id} ${d.title}`);
+    if (mine.length > decisions.length) lines.push(`- … and ${mine.length - decisions.length} more`);
+    if (lines.length) doc.decisions = joinText(doc.decisions, `Recorded by this session:\n${lines.join('\n')}`);
   }
 
   const context = [`- worktree: ${ctx.repo.workTree ?? '(none: bare repository)'}`];

@@ -5,8 +5,7 @@
  */
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
-import { readEntries } from './read.js';
-import { viewMessages } from './mailbox.js';
+import { readSummarized, viewMessages } from './mailbox.js';
 import type { StoredEntry } from '../model/entry.js';
 import { receiptPath, serializeReceipt } from '../model/state.js';
 import { commitCreateOnly } from '../store/state.js';
@@ -38,7 +37,7 @@ export async function inbox(ctx: Ctx, input: InboxInput): Promise<InboxResult> {
   if (!tip) return { ...base, messages: [], more: 0, marked: [], commit: null };
   const views = (await viewMessages(ctx, tip, { session: who.session, agent: who.agent })).filter((v) => input.all || !v.read);
   const listed = views.slice(-MAX);
-  const entries = await readEntries(ctx, listed.map((v) => ({ path: v.message.path, oid: v.message.oid })));
+  const entries = await readSummarized(ctx, tip, listed.map((v) => v.message));
   const read = new Map(listed.map((v) => [v.message.id, v.read]));
   const messages = entries.map((entry) => ({ entry, read: read.get(entry.id) ?? false }));
 

@@ -5,6 +5,8 @@
  * the state trees, never the 100k other entries.
  */
 import type { Ctx } from './context.js';
+import { readEntries } from './read.js';
+import type { StoredEntry } from '../model/entry.js';
 import type { EntrySummary } from '../store/index-cache.js';
 import type { Kind } from '../model/kinds.js';
 import { addressedTo, type Reader } from '../model/address.js';
@@ -12,18 +14,30 @@ import { claimOutcome } from '../model/claims.js';
 import type { Claim } from '../model/state.js';
 import { claimFiles, readClaims, readIds, type StateFile } from '../store/state.js';
 
-/** Summaries of one kind's entries, one per id (a merge may keep two versions of a file), oldest first. */
+/** Summaries of the given kinds, one per id (a merge may keep two versions of a file), oldest first. */
 export async function summariesOf(ctx: Ctx, tip: string, kinds: readonly Kind[]): Promise<Map<Kind, EntrySummary[]>> {
   const all = await ctx.index.summaries(tip, kinds, { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
-  const byId = new Map<string, EntrySummary>();
-  for (const s of all.values()) {
-    const seen = byId.get(s.id);
-    // Of two versions, keep the one at the plain path (the first written), so every reader shows the same.
-    if (!seen || s.path.length < seen.path.length) byId.set(s.id, s);
-  }
   const out = new Map<Kind, EntrySummary[]>(kinds.map((k) => [k, []]));
-  for (const s of [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) out.get(s.kind)?.push(s);
+  let versions: Map<string, EntrySummary> | null = null;
+  for (const s of all.values()) {
+    if (s.path.includes('~')) {
+      // Of two versions, the one at the plain path (the first written) stands for both, so every reader shows the same.
+      if (!versions) versions = new Map([...all.values()].filter((x) => !x.path.includes('~')).map((x) => [x.id, x]));
+      if (versions.has(s.id)) continue;
+      versions.set(s.id, s);
+    }
+    out.get(s.kind)?.push(s);
+  }
+  for (const list of out.values()) {
+    // Logs are appended in commit order, which is nearly id order: sort only when needed.
+    if (list.some((s, i) => i > 0 && list[i - 1]!.id > s.id)) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
   return out;
+}
+
+/** The entries behind summaries, read whole from `tip`, in the same order (unreadable ones left out). */
+export function readSummarized(ctx: Ctx, tip: string, list: readonly { path: string }[]): Promise<StoredEntry[]> {
+  return readEntries(ctx, list.map((s) => ({ path: s.path, oid: `${tip}:${s.path}` })));
 }
 
 export interface LostClaim {

@@ -9,8 +9,7 @@
  */
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
-import { readEntries } from './read.js';
-import { viewHandoffs } from './mailbox.js';
+import { readSummarized, viewHandoffs } from './mailbox.js';
 import { claimRoundTrip } from './claim-round-trip.js';
 import type { EntrySummary } from '../store/index-cache.js';
 import type { StoredEntry } from '../model/entry.js';
@@ -42,12 +41,11 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
   const forWho = input.forWho === undefined ? undefined : checkWho(input.forWho, '--for');
   const reader = forWho ? { session: forWho, agent: forWho } : { session: who.session, agent: who.agent };
   const base = { session: who.session, agent: who.agent, peek: !!input.peek };
-  const read = (list: readonly EntrySummary[]) => readEntries(ctx, list.map((h) => ({ path: h.path, oid: h.oid })));
 
   if (input.peek) {
     const tip = await ctx.store.tip();
     const waiting = tip ? (await viewHandoffs(ctx, tip, reader)).waiting : [];
-    return { ...base, handoffs: await read(waiting), claimedElsewhere: [], commit: null };
+    return { ...base, handoffs: tip ? await readSummarized(ctx, tip, waiting) : [], claimedElsewhere: [], commit: null };
   }
 
   const round = await claimRoundTrip(ctx, async () => {
@@ -80,5 +78,5 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
   }
   const takenClaims = await Promise.all(round.taken.map(async (h) => claimWinner(await readClaims(ctx.store, files.get(h.id) ?? []))));
   round.taken.forEach((h, i) => claimedElsewhere.push({ id: h.id, by: takenClaims[i] ?? null }));
-  return { ...base, handoffs: await read(delivered), claimedElsewhere, commit: round.commit };
+  return { ...base, handoffs: tip ? await readSummarized(ctx, tip, delivered) : [], claimedElsewhere, commit: round.commit };
 }
