@@ -2,18 +2,22 @@
 /**
  * `git ctx brief` wall time (a whole CLI process, as an agent hook runs it) on stores of 1k, 10k and
  * 100k real-format entries spread over a year, with handoffs, messages, decisions, postmortems, claims
- * and receipts in realistic shares (see make-store.mjs). Prints a table of medians.
+ * and receipts in realistic shares (see lib/session-store.ts). Prints a table of medians.
  *
  *     node bench/brief.mjs [--sizes 1000,10000,100000] [--runs 11]
  *
  * Rows: `node -e 0` (the floor any node CLI pays), brief with no index cache (first use after a clone
  * or after deleting .git/ctx/cache), brief with the cache at the tip, brief one new entry behind the
- * cache (the usual case: someone wrote since the last command), and `log -n 20` for comparison.
+ * cache (the usual case: someone wrote since the last command), `log -n 20` for comparison, and brief
+ * once `gc` has removed the consumed handoffs and read messages older than a week.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { makeStore, BIN } from './make-store.mjs';
+import { join, resolve } from 'node:path';
+import { loadTs } from './lib/ts.mjs';
+
+const BIN = resolve('dist/bin.cjs');
+const { makeSessionStore } = loadTs('bench/lib/session-store.ts');
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -32,11 +36,11 @@ function time(cmd, args, opts) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))];
 
-execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: join(BIN, '..', '..'), stdio: 'inherit' });
+execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 const rows = [];
 for (const n of sizes) {
   const t0 = Date.now();
-  const { repo, env, summary } = await makeStore({ entries: n });
+  const { repo, env, summary } = await makeSessionStore({ entries: n, bin: BIN });
   process.stderr.write(`built ${n} entries (${summary.commits} commits) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${repo}\n`);
   const opts = { cwd: repo, env };
   const brief = () => time(process.execPath, [BIN, 'brief'], opts);
@@ -54,6 +58,10 @@ for (const n of sizes) {
   measure('brief, cache at tip', brief);
   measure('brief, 1 entry behind the cache', brief, (i) => execFileSync(process.execPath, [BIN, 'add', '-m', `bench note ${i}`], opts));
   measure('log -n 20', () => time(process.execPath, [BIN, 'log', '-n', '20'], opts));
+  // Retention as the session protocol runs it: consumed handoffs and read messages past a week go.
+  const gc = JSON.parse(time(process.execPath, [BIN, 'gc', '--json'], opts).stdout);
+  brief();
+  measure(`brief after gc (removed ${gc.removed.length} entries, ${gc.stateFiles.length} state files)`, brief);
   const tokens = Math.ceil(Buffer.byteLength(out.stdout) / 4);
   rows.push({ entries: n, case: `(brief output: ${tokens} tokens of 2000, ${out.stdout.split('\n').length} lines)`, median: NaN, p90: NaN, min: NaN });
   rmSync(join(repo, '..'), { recursive: true, force: true });
