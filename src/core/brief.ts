@@ -23,6 +23,7 @@ import { conflictItems } from './brief-conflicts.js';
 import type { EntrySummary } from '../store/index-cache.js';
 import { idFromPath, type StoredEntry } from '../model/entry.js';
 import { layoutBrief, MIN_BUDGET, type BriefItem, type BriefSection, type Shown } from '../model/brief-layout.js';
+import { claimFiles, readIds } from '../store/state.js';
 import { UsageError } from '../errors.js';
 
 export const DEFAULT_BUDGET = 2000;
@@ -108,13 +109,19 @@ export async function brief(ctx: Ctx, input: BriefInput): Promise<BriefResult> {
     return { session: who.session, agent: who.agent, budget, tokens: layout.tokens, text: layout.text, sections: [] };
   }
 
-  const [kinds, changed, notes, conflicts] = await Promise.all([
-    summariesOf(ctx, tip, ['handoff', 'message', 'decision', 'postmortem']),
+  // Everything that waits on git starts before the summaries are parsed, so that git works meanwhile.
+  const [changed, notes, conflicts, claims, read, kinds] = await Promise.all([
     changedFiles(ctx),
     recentNotes(ctx, tip, OFFER.notes),
     conflictItems(ctx, tip, reader),
+    claimFiles(ctx.store, tip),
+    readIds(ctx.store, tip, reader.session),
+    summariesOf(ctx, tip, ['handoff', 'message', 'decision', 'postmortem']),
   ]);
-  const [handoffs, messages] = await Promise.all([viewHandoffs(ctx, tip, reader, kinds.get('handoff')), viewMessages(ctx, tip, reader, kinds.get('message'))]);
+  const [handoffs, messages] = await Promise.all([
+    viewHandoffs(ctx, tip, reader, { handoffs: kinds.get('handoff'), claims }),
+    viewMessages(ctx, tip, reader, { messages: kinds.get('message'), read }),
+  ]);
 
   const decisions = kinds.get('decision')!;
   const superseded = new Set(decisions.flatMap((d) => d.supersedes));

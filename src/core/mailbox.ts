@@ -18,13 +18,14 @@ import { claimFiles, readClaims, readIds, type StateFile } from '../store/state.
 export async function summariesOf(ctx: Ctx, tip: string, kinds: readonly Kind[]): Promise<Map<Kind, EntrySummary[]>> {
   const all = await ctx.index.summaries(tip, kinds, { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
   const out = new Map<Kind, EntrySummary[]>(kinds.map((k) => [k, []]));
-  let versions: Map<string, EntrySummary> | null = null;
-  for (const s of all.values()) {
-    if (s.path.includes('~')) {
-      // Of two versions, the one at the plain path (the first written) stands for both, so every reader shows the same.
-      if (!versions) versions = new Map([...all.values()].filter((x) => !x.path.includes('~')).map((x) => [x.id, x]));
+  let versions: Set<string> | null = null;
+  for (const [key, s] of all) {
+    if (key !== s.id) {
+      // A version a merge kept next to the usual path: the usual one (written first) stands for both,
+      // so every reader shows the same.
+      versions ??= new Set([...all].filter(([k, x]) => k === x.id).map(([k]) => k));
       if (versions.has(s.id)) continue;
-      versions.set(s.id, s);
+      versions.add(s.id);
     }
     out.get(s.kind)?.push(s);
   }
@@ -60,8 +61,8 @@ export interface HandoffView {
  * Where the reader's handoffs stand at `tip`. Claim files are read only where a handoff has more than
  * one (only then can a claim lose), so the cost does not grow with the number of consumed handoffs.
  */
-export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, handoffs?: readonly EntrySummary[]): Promise<HandoffView> {
-  const [list, claims] = await Promise.all([handoffs ?? summariesOf(ctx, tip, ['handoff']).then((m) => m.get('handoff')!), claimFiles(ctx.store, tip)]);
+export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, known: { handoffs?: readonly EntrySummary[]; claims?: Map<string, StateFile[]> } = {}): Promise<HandoffView> {
+  const [list, claims] = await Promise.all([known.handoffs ?? summariesOf(ctx, tip, ['handoff']).then((m) => m.get('handoff')!), known.claims ?? claimFiles(ctx.store, tip)]);
   const waiting = list.filter((h) => !claims.has(h.id) && addressedTo(h.to, reader));
   const contested = [...claims].filter(([, files]) => files.length > 1);
   const byId = new Map(list.map((h) => [h.id, h]));
@@ -84,8 +85,8 @@ export interface MessageView {
  * it sent to others (a message to all is not news to its sender). `read` comes from the reader's own
  * receipts.
  */
-export async function viewMessages(ctx: Ctx, tip: string, reader: Reader, messages?: readonly EntrySummary[]): Promise<MessageView[]> {
-  const [list, read] = await Promise.all([messages ?? summariesOf(ctx, tip, ['message']).then((m) => m.get('message')!), readIds(ctx.store, tip, reader.session)]);
+export async function viewMessages(ctx: Ctx, tip: string, reader: Reader, known: { messages?: readonly EntrySummary[]; read?: Set<string> } = {}): Promise<MessageView[]> {
+  const [list, read] = await Promise.all([known.messages ?? summariesOf(ctx, tip, ['message']).then((m) => m.get('message')!), known.read ?? readIds(ctx.store, tip, reader.session)]);
   return list
     .filter((m) => addressedTo(m.to, reader) && (m.session !== reader.session || m.to === reader.session))
     .map((m) => ({ message: m, read: read.has(m.id) }));

@@ -10,16 +10,16 @@
  *
  * Files: `head.json` names the tip, a generation and the byte length of every log; `meta.<gen>.jsonl`
  * and `text.<gen>.jsonl` are append-only logs of records keyed by path, and `kind.<gen>.<kind>.jsonl`
- * holds a slim summary of each entry of one kind (removals are written to every kind's log), so that a
- * question about handoffs or decisions parses those, not 100k notes (see `summaries`). Readers read exactly the bytes
- * head.json names, so an append in progress (or one cut short by a crash) is invisible; appenders hold
- * a lock, truncate to the recorded length first, append, then publish a new head.json by rename.
+ * holds a slim summary of each entry of one kind (removals go to every kind's log), so that a question
+ * about handoffs or decisions parses those, not 100k notes (see `summaries`). Readers read exactly the
+ * bytes head.json names, so an append in progress (or one cut short by a crash) is invisible; appenders
+ * hold a lock, truncate to the recorded length first, append, then publish a new head.json by rename.
  * Compaction writes a new generation.
  */
 import { readFileSync, writeFileSync, mkdirSync, renameSync, openSync, readSync, closeSync, ftruncateSync, writeSync, unlinkSync, readdirSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from './store.js';
-import { entryPath, parseEntry, type EntryData } from '../model/entry.js';
+import { entryPath, idFromPath, parseEntry, type EntryData } from '../model/entry.js';
 import { KINDS, type Kind } from '../model/kinds.js';
 import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
@@ -59,7 +59,7 @@ interface Head {
  * few entries chosen. Kept this small, the summaries of 14k entries parse in a few milliseconds.
  */
 export interface EntrySummary {
-  path: string;
+  readonly path: string;
   id: string;
   kind: Kind;
   to: string | null;
@@ -148,7 +148,8 @@ export class IndexCache {
   }
 
   /**
-   * Summaries of the entries of the given kinds as of `tip`, by path. Reads only those kinds' logs
+   * Summaries of the entries of the given kinds as of `tip`, keyed by id (by path for a version a merge
+   * kept next to the entry's usual path). Reads only those kinds' logs
    * (a few thousand short records where the full index has 100k long ones); a cache that lags behind
    * is brought up to date first, as `load` does.
    */
@@ -175,7 +176,9 @@ export class IndexCache {
     }
     out.clear();
     const state = await this.load(tip, opts);
-    for (const e of state.entries.values()) if (kinds.includes(e.meta.kind)) out.set(e.path, summaryOf(e.path, e.meta));
+    for (const e of state.entries.values()) {
+      if (kinds.includes(e.meta.kind)) applySummaries(out, e.meta.kind, [kindRecord({ p: e.path, m: e.meta })]);
+    }
     return out;
   }
 
@@ -397,17 +400,33 @@ function kindRecord(r: MetaRecord): KindRecord {
   return r.p === entryPath(m.id) ? rec : [...rec, r.p];
 }
 
-function summaryOf(path: string, m: EntryMeta): EntrySummary {
-  return { path, id: m.id, kind: m.kind, to: m.to, session: m.session, refs: m.refs, supersedes: m.supersedes };
+/** A summary whose path is worked out from its id only when asked for (most never are). */
+class Summary implements EntrySummary {
+  constructor(
+    readonly id: string,
+    readonly kind: Kind,
+    readonly to: string | null,
+    readonly session: string,
+    readonly refs: string[],
+    readonly supersedes: string[],
+    private readonly versionPath: string | undefined,
+  ) {}
+
+  get path(): string {
+    return this.versionPath ?? entryPath(this.id);
+  }
+}
+
+/** The key of a summary: the id, or the path of a version kept next to the usual one. */
+function keyOfPath(path: string): string {
+  const id = idFromPath(path);
+  return id && entryPath(id) === path ? id : path;
 }
 
 function applySummaries(into: Map<string, EntrySummary>, kind: Kind, records: readonly KindRecord[]): void {
   for (const r of records) {
-    if (r.length === 1) into.delete(r[0]);
-    else {
-      const path = r[5] ?? entryPath(r[0]);
-      into.set(path, { path, id: r[0], kind, to: r[1], session: r[2], refs: r[3], supersedes: r[4] });
-    }
+    if (r.length === 1) into.delete(keyOfPath(r[0]));
+    else into.set(r[5] ?? r[0], new Summary(r[0], kind, r[1], r[2], r[3], r[4], r[5]));
   }
 }
 
