@@ -158,7 +158,8 @@ export async function addedTodos(git: GitRunner, commit: string, untracked: read
   const [patch, grep] = await Promise.all([
     git.run(['diff-index', '-p', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames', '--end-of-options', commit, '--'], ro()),
     untracked.length
-      ? git.run(['grep', '-n', '-I', '-z', '-w', '--untracked', '--no-color', '-e', 'TODO', '-e', 'FIXME', '--', ...untracked.slice(0, 500)], ro({ okStatus: [0, 1] }))
+      ? // File names are names, not patterns (an untracked `*.ts` must not match every file).
+        git.run(['grep', '-n', '-I', '-z', '-w', '--untracked', '--no-color', '-e', 'TODO', '-e', 'FIXME', '--', ...untracked.slice(0, 500)], ro({ okStatus: [0, 1], env: { GIT_LITERAL_PATHSPECS: '1' } }))
       : null,
   ]);
   const out = parseAddedLines(patch.stdout.toString('utf8')).filter((l) => TODO_RE.test(l.text));
