@@ -8,8 +8,9 @@
  *
  * Rows: `node -e 0` (the floor any node CLI pays), brief with no index cache (first use after a clone
  * or after deleting .git/ctx/cache), brief with the cache at the tip, brief one new entry behind the
- * cache (the usual case: someone wrote since the last command), `log -n 20` for comparison, and brief
- * once `gc` has removed the consumed handoffs and read messages older than a week.
+ * cache (the usual case: someone wrote since the last command), `log -n 20` for comparison, the work
+ * of brief alone (in process), and brief once `gc` has removed the consumed handoffs and read messages
+ * older than a week.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { loadTs } from './lib/ts.mjs';
 
 const BIN = resolve('dist/bin.cjs');
 const { makeSessionStore } = loadTs('bench/lib/session-store.ts');
+const { briefInProcess } = loadTs('bench/lib/brief-in-process.ts');
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -58,6 +60,8 @@ for (const n of sizes) {
   measure('brief, cache at tip', brief);
   measure('brief, 1 entry behind the cache', brief, (i) => execFileSync(process.execPath, [BIN, 'add', '-m', `bench note ${i}`], opts));
   measure('log -n 20', () => time(process.execPath, [BIN, 'log', '-n', '20'], opts));
+  const inProcess = await briefInProcess(repo, env, runs);
+  rows.push({ entries: n, case: 'brief in process (no node start-up, warm JIT)', median: median(inProcess), p90: p90(inProcess), min: Math.min(...inProcess) });
   // Retention as the session protocol runs it: consumed handoffs and read messages past a week go.
   const gc = JSON.parse(time(process.execPath, [BIN, 'gc', '--json'], opts).stdout);
   brief();
