@@ -53,21 +53,27 @@ describe('handoff', () => {
     const old = new Date(Date.now() + 5000);
     utimesSync(join(wt, 'src/c.ts'), old, old);
     const before = indexHash(gitDir);
-    writeFileSync(join(wt, 'ci.xml'), '<testsuite/>');
+    writeFileSync(join(wt, 'ci.xml'), '<testsuite name="math" tests="2" failures="1"><testcase classname="math" name="adds"/><testcase classname="math" name="divides" file="math.test.ts" line="7"><failure message="expected 2 to be 3">AssertionError: expected 2 to be 3</failure></testcase></testsuite>\n');
+    writeFileSync(join(wt, 'notes.log'), 'just some text\n');
 
-    const r = await ctxOk(wt, ['handoff', '--auto', '-m', 'Lexer in progress', '--test-log', 'ci.xml', '--json'], as('feat-1'));
+    const r = await ctxOk(wt, ['handoff', '--auto', '-m', 'Lexer in progress', '--test-log', 'ci.xml', '--test-log', 'notes.log', '--json'], as('feat-1'));
     expect(indexHash(gitDir)).toBe(before);
     const body: string = r.json.entry.body;
-    expect(r.json.auto).toMatchObject({ since: { kind: 'base' }, commits: 2, filesChanged: 2, uncommitted: 4, todos: 3 });
+    expect(r.json.auto).toMatchObject({ since: { kind: 'base' }, commits: 2, filesChanged: 2, uncommitted: 5, todos: 3 });
+    expect(r.json.testLogs).toEqual([
+      { file: join(wt, 'ci.xml'), format: 'junit', totals: expect.objectContaining({ failed: 1, passed: 1 }) },
+      { file: join(wt, 'notes.log'), format: null, totals: null },
+    ]);
     expect(body).toMatch(/Since the branch left main \([0-9a-f]{12}\):\n- 2 commits:\n  - [0-9a-f]{12} add new module\n  - [0-9a-f]{12} lexer: first cut\n/);
     expect(body).toContain('- 2 files changed (+2 -0):\n  - src/a.ts (+1 -0)\n  - src/new.ts (+1 -0)\n');
-    expect(body).toContain('- uncommitted:\n  - M src/b.ts\n  - A src/staged.ts\n  - ?? ci.xml\n  - ?? notes.txt\n');
+    expect(body).toContain('- uncommitted:\n  - M src/b.ts\n  - A src/staged.ts\n  - ?? ci.xml\n  - ?? notes.log\n  - ?? notes.txt\n');
     expect(body).not.toContain('src/c.ts');
     expect(body).toContain('- src/a.ts:2: // TODO: handle errors');
     expect(body).toContain('- src/staged.ts:1: FIXME: staged but not committed');
     expect(body).toContain('- notes.txt:2: // FIXME: flaky on CI');
-    expect(body).toContain(`- test log ${join(wt, 'ci.xml')}: attached, not parsed`);
-    expect(body).toContain(`- worktree: ${wt}\n- branch: feat (upstream main: 2 ahead, 0 behind)\n- HEAD: ${git(wt, ['rev-parse', 'HEAD']).slice(0, 12)} add new module\n- dirty files: 4\n`);
+    expect(body).toContain(`- test log ${join(wt, 'ci.xml')} (junit): 1 failed, 1 passed, 0 skipped\n  - divides: AssertionError: expected 2 to be 3 (math.test.ts:7)\n`);
+    expect(body).toContain(`- test log ${join(wt, 'notes.log')}: not a format git-ctx reads`);
+    expect(body).toContain(`- worktree: ${wt}\n- branch: feat (upstream main: 2 ahead, 0 behind)\n- HEAD: ${git(wt, ['rev-parse', 'HEAD']).slice(0, 12)} add new module\n- dirty files: 5\n`);
     expect(r.json.entry.refs).toEqual(expect.arrayContaining(['src/a.ts', 'src/new.ts', 'src/b.ts', 'notes.txt']));
 
     // The next handoff of the same session starts where this one ended, and lists its decisions.
@@ -78,7 +84,7 @@ describe('handoff', () => {
     expect(next.json.auto.commits).toBe(1);
     expect(next.json.entry.body).toContain(`Since your previous handoff ${r.json.id}`);
     expect(next.json.entry.body).toMatch(/## Key decisions\n\nRecorded by this session:\n- [0-9a-z]{26} Tokens are interned\n/);
-    expect(next.json.entry.title).toMatch(/^Work on feat: 1 commit and 3 uncommitted files since the previous handoff/);
+    expect(next.json.entry.title).toMatch(/^Work on feat: 1 commit and 4 uncommitted files since the previous handoff/);
     expect(indexHash(gitDir)).not.toBe(before); // our own commit above changed it; nothing else did
   });
 });

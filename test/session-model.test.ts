@@ -6,7 +6,8 @@ import { addressedTo } from '../src/model/address.js';
 import { parseHandoffText, renderHandoff } from '../src/model/handoff-doc.js';
 import { estimateTokens, fenceFor, layoutBrief, type BriefSection } from '../src/model/brief-layout.js';
 import { newId } from '../src/model/id.js';
-import { parseAddedLines, parseStatus, unquote } from '../src/git/worktree.js';
+import { parseStatus } from '../src/git/worktree.js';
+import { parseAddedLines } from '../src/core/work.js';
 
 const H = newId(Date.UTC(2026, 10, 21, 9, 30), new Uint8Array(10).fill(3));
 const claim = (session: string, claimedAt: string, agent = 'a'): Claim => ({ handoff: H, session, agent, claimedAt });
@@ -127,7 +128,6 @@ describe('reading git output', () => {
       { path: 'x', line: 11, text: '// FIXME three' },
       { path: 'café.ts', line: 1, text: 'TODO café' },
     ]);
-    expect(unquote('"a\\tb\\"c"')).toBe('a\tb"c');
   });
 });
 

@@ -12,12 +12,14 @@ import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { addEntry } from './add.js';
 import { readSummarized, summariesOf } from './mailbox.js';
-import { branchBase } from './work.js';
-import { readTestLogs, type TestLogReport } from './handoff-test-logs.js';
+import { addedTodos, branchBase } from './work.js';
+import { readTestLogs, type TestLogResult } from './handoff-test-logs.js';
 import type { StoredEntry } from '../model/entry.js';
 import { emptyDoc, joinText, parseHandoffText, renderHandoff, type HandoffDoc } from '../model/handoff-doc.js';
 import { checkRef, titleFromBody, LIMITS } from '../model/validate.js';
-import { addedTodos, commitsBetween, diffStat, isAncestor, readStatus, subjectOf, type WorktreeStatus } from '../git/worktree.js';
+import { readStatus, subjectOf, type WorktreeStatus } from '../git/worktree.js';
+import { diffTrees, isAncestor, listCommits } from '../regenerate/git.js';
+import { hashObject } from '../git/objects.js';
 import { InvalidInputError } from '../errors.js';
 
 export interface HandoffInput extends WhoOptions {
@@ -38,7 +40,7 @@ export interface HandoffResult {
   entry: StoredEntry;
   /** What --auto found (null without --auto). */
   auto: AutoFacts | null;
-  testLogs: TestLogReport[];
+  testLogs: TestLogResult[];
 }
 
 export interface AutoFacts {
@@ -93,10 +95,11 @@ async function autoFill(ctx: Ctx, doc: HandoffDoc, session: string): Promise<{ f
   }
   const files = status?.files ?? [];
   const untracked = files.filter((f) => f.xy === '??').map((f) => f.path);
+  const emptyTree = hashObject(ctx.repo.objectFormat, 'tree', Buffer.alloc(0));
   const [log, stat, todos] = await Promise.all([
-    head && since.commit ? commitsBetween(git, since.commit, head, MAX.commits) : { commits: [], total: 0 },
-    head && since.commit ? diffStat(git, since.commit, head) : [],
-    head && ctx.repo.workTree ? addedTodos(git, since.commit ?? head, untracked) : [],
+    head && since.commit ? listCommits(git, since.commit, head, MAX.commits) : { commits: [], total: 0 },
+    head && since.commit ? diffTrees(git, since.commit, head, emptyTree) : [],
+    head && ctx.repo.workTree ? addedTodos(ctx, since.commit ?? head, untracked) : [],
   ]);
 
   const changed: string[] = [`Since ${since.label}:`];
@@ -104,7 +107,7 @@ async function autoFill(ctx: Ctx, doc: HandoffDoc, session: string): Promise<{ f
   if (stat.length) {
     const add = stat.reduce((n, s) => n + (s.added ?? 0), 0);
     const del = stat.reduce((n, s) => n + (s.deleted ?? 0), 0);
-    changed.push(`- ${stat.length} file${stat.length === 1 ? '' : 's'} changed (+${add} -${del}):\n${capped(stat, MAX.files, (s) => `${s.path} (${s.added === null ? 'binary' : `+${s.added} -${s.deleted}`})`, '  ')}`);
+    changed.push(`- ${stat.length} file${stat.length === 1 ? '' : 's'} changed (+${add} -${del}):\n${capped(stat, MAX.files, (s) => `${s.oldPath ? `${s.oldPath} -> ` : ''}${s.path} (${s.added === null ? 'binary' : `+${s.added} -${s.deleted}`})`, '  ')}`);
   }
   changed.push(files.length ? `- uncommitted:\n${capped(files, MAX.uncommitted, (f) => `${f.xy.replace(/\./g, ' ').trim() || 'M'} ${f.from ? `${f.from} -> ` : ''}${f.path}`, '  ')}` : '- nothing uncommitted');
   doc.changed = joinText(doc.changed, changed.join('\n'));
@@ -138,12 +141,14 @@ async function autoFill(ctx: Ctx, doc: HandoffDoc, session: string): Promise<{ f
   return { facts: { since, commits: log.total, filesChanged: stat.length, uncommitted: files.length, todos: todos.length }, refs };
 }
 
-function testLogText(reports: readonly TestLogReport[]): string {
-  return reports
-    .map((r) => {
-      if (r.failures === null) return `- test log ${r.file}: attached, not parsed`;
-      if (!r.failures.length) return `- test log ${r.file}: no failures`;
-      return `- test log ${r.file}: ${r.failures.length} failing\n${capped(r.failures, MAX.todos, (f) => `${f.name}${f.message ? `: ${f.message}` : ''}${f.location ? ` (${f.location})` : ''}`, '  ')}`;
+function testLogText(results: readonly TestLogResult[]): string {
+  return results
+    .map(({ file, report: r }) => {
+      if (!r) return `- test log ${file}: not a format git-ctx reads`;
+      const t = r.totals;
+      const head = `- test log ${file} (${r.format}): ${t.failed} failed, ${t.passed} passed, ${t.skipped} skipped`;
+      const failures = r.failures.map((f) => `${f.name}${f.message ? `: ${f.message.split('\n')[0]}` : ''}${f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : ''}`);
+      return failures.length ? `${head}\n${capped(failures, MAX.todos, (f) => f, '  ')}` : head;
     })
     .join('\n');
 }

@@ -1,11 +1,9 @@
-import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { readBody } from './add.js';
 import { writeHandoff } from '../../core/handoff.js';
 import { entryJson } from '../json.js';
-import { UsageError } from '../../errors.js';
 
 interface HandoffOpts extends CommonOpts {
   message?: string[];
@@ -33,17 +31,10 @@ export function registerHandoff(program: Command, io: CliIO): void {
       withCtx(io, opts, async (ctx, out) => {
         // Stdin is read only when asked for, or when nothing else gives text: hooks often pipe unrelated JSON.
         const text = opts.file || (!opts.message?.length && !opts.auto) ? await readBody(io, undefined, opts.file) : undefined;
-        const testLogs = (opts.testLog ?? []).map((f) => {
-          const path = resolve(io.deps.cwd, f);
-          try {
-            accessSync(path, constants.R_OK);
-          } catch {
-            throw new UsageError(`cannot read test log ${f}`, { code: 'E_FILE' });
-          }
-          return path;
-        });
+        const testLogs = (opts.testLog ?? []).map((f) => resolve(io.deps.cwd, f));
         const r = await writeHandoff(ctx, { ...opts, summary: opts.message?.join('\n\n'), text, decisions: opts.decision, testLogs });
-        out.result({ id: r.entry.id, entry: entryJson(r.entry), auto: r.auto, testLogs: r.testLogs });
+        const logs = r.testLogs.map((l) => ({ file: l.file, format: l.report?.format ?? null, totals: l.report?.totals ?? null }));
+        out.result({ id: r.entry.id, entry: entryJson(r.entry), auto: r.auto, testLogs: logs });
         out.text(r.entry.id);
       }),
     );
