@@ -25,7 +25,7 @@ import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
 import { readObjects } from '../git/cat-file.js';
 
-const INDEX_VERSION = 3;
+const INDEX_VERSION = 4;
 
 export type EntryMeta = Omit<EntryData, 'body'>;
 
@@ -70,13 +70,16 @@ export interface EntrySummary {
 
 /**
  * A summary as stored, `[id, to, session, refs, supersedes]` plus the path when it is not the id's
- * usual one (a version kept by a merge), or `[path]` for a removal. An array parses faster than an object.
+ * usual one (a version kept by a merge), or `[key]` for a removal (the id, or the path of a version).
+ * An array parses faster than an object.
  */
 type KindRecord = [string] | [string, string | null, string, string[], string[]] | [string, string | null, string, string[], string[], string];
 
 interface MetaRecord {
   p: string;
   d?: 1;
+  /** With `d`: the kind of the removed entry (so only that kind's log gets the removal), when known. */
+  k?: Kind;
   o?: string;
   c?: string | null;
   m?: EntryMeta;
@@ -169,7 +172,7 @@ export class IndexCache {
     if (ok && head!.tip === tip) return out;
     if (ok && (await this.store.cat.read(head!.tip))) {
       const delta = await this.delta(head!.tip, tip, opts);
-      for (const kind of kinds) applySummaries(out, kind, delta.meta.filter((r) => r.d || r.m!.kind === kind).map(kindRecord));
+      for (const kind of kinds) applySummaries(out, kind, delta.meta.filter((r) => ofKind(r, kind)).map(kindRecord));
       // Compaction needs the live count, which only a full load knows: leave it to the next one.
       await this.persistAppend(head!, tip, delta.meta, delta.text, Infinity);
       return out;
@@ -233,16 +236,27 @@ export class IndexCache {
     const commits = this.commitsById(`${from}..${to}`);
     const diff = await git.run(['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', from, to, '--', 'entries']);
     const parts = splitNul(diff.stdout);
-    const removed: string[] = [];
+    const removed: { path: string; oid: string }[] = [];
     const added: { path: string; oid: string }[] = [];
     for (let i = 0; i + 1 < parts.length; i += 2) {
-      const [, , , newOid, status] = parts[i]!.slice(1).split(' ');
+      const [, , oldOid, newOid, status] = parts[i]!.slice(1).split(' ');
       const path = parts[i + 1]!;
-      if (status === 'D') removed.push(path);
+      if (status === 'D') removed.push({ path, oid: oldOid! });
       else added.push({ path, oid: newOid! });
     }
-    const read = await this.readEntries(added, commits, opts);
-    return { meta: [...removed.map((p) => ({ p, d: 1 as const })), ...read.meta], text: read.text };
+    const [kinds, read] = await Promise.all([this.kindsOf(removed.map((r) => r.oid)), this.readEntries(added, commits, opts)]);
+    return { meta: [...removed.map((r, i) => ({ p: r.path, d: 1 as const, k: kinds[i] })), ...read.meta], text: read.text };
+  }
+
+  /** The kinds of removed entries, from their blobs (still in the object store), read from the header only. */
+  private async kindsOf(oids: readonly string[]): Promise<(Kind | undefined)[]> {
+    const out: (Kind | undefined)[] = new Array(oids.length).fill(undefined);
+    if (!oids.length) return out;
+    await readObjects(this.store.repo.git, oids, (i, obj) => {
+      const m = obj ? /^kind: (\w+)$/m.exec(obj.content.toString('utf8', 0, Math.min(obj.content.length, 4096))) : null;
+      out[i] = m && (KINDS as readonly string[]).includes(m[1]!) ? (m[1] as Kind) : undefined;
+    });
+    return out;
   }
 
   private async build(tip: string, opts: IndexOptions): Promise<{ meta: MetaRecord[]; text: TextRecord[] }> {
@@ -322,7 +336,7 @@ export class IndexCache {
       const textBytes = appendAt(this.file('text', head.gen), head.textBytes, this.encode(text));
       const kindBytes = { ...head.kindBytes };
       for (const kind of KINDS) {
-        const records = meta.filter((r) => r.d || r.m!.kind === kind);
+        const records = meta.filter((r) => ofKind(r, kind));
         if (records.length) kindBytes[kind] = appendAt(this.kindFile(kind, head.gen), head.kindBytes[kind], this.encode(records.map(kindRecord)));
       }
       this.writeHead({ ...head, tip, metaBytes, textBytes, records, kindBytes });
@@ -393,8 +407,13 @@ export class IndexCache {
   }
 }
 
+/** Whether a record belongs in a kind's log: an entry of that kind, or a removal of one (of unknown kind: every log). */
+function ofKind(r: MetaRecord, kind: Kind): boolean {
+  return r.d ? !r.k || r.k === kind : r.m!.kind === kind;
+}
+
 function kindRecord(r: MetaRecord): KindRecord {
-  if (r.d) return [r.p];
+  if (r.d) return [keyOfPath(r.p)];
   const m = r.m!;
   const rec: KindRecord = [m.id, m.to, m.session, m.refs, m.supersedes];
   return r.p === entryPath(m.id) ? rec : [...rec, r.p];
@@ -425,7 +444,7 @@ function keyOfPath(path: string): string {
 
 function applySummaries(into: Map<string, EntrySummary>, kind: Kind, records: readonly KindRecord[]): void {
   for (const r of records) {
-    if (r.length === 1) into.delete(keyOfPath(r[0]));
+    if (r.length === 1) into.delete(r[0]);
     else into.set(r[5] ?? r[0], new Summary(r[0], kind, r[1], r[2], r[3], r[4], r[5]));
   }
 }
