@@ -10,7 +10,7 @@
  *
  * Files: `head.json` names the tip, a generation and the byte length of every log; `meta.<gen>.jsonl`
  * and `text.<gen>.jsonl` are append-only logs of records keyed by path, and `kind.<gen>.<kind>.jsonl`
- * holds a slim summary of each entry of one kind (removals go to every kind's log), so that a question
+ * holds a slim summary of each entry of one kind (and the removals of that kind), so that a question
  * about handoffs or decisions parses those, not 100k notes (see `summaries`). Readers read exactly the
  * bytes head.json names, so an append in progress (or one cut short by a crash) is invisible; appenders
  * hold a lock, truncate to the recorded length first, append, then publish a new head.json by rename.
