@@ -6,6 +6,7 @@ import { addEntry } from '../src/core/add.js';
 import { claimPath, serializeClaim } from '../src/model/state.js';
 import { addressedTo } from '../src/model/address.js';
 import { commitCreateOnly } from '../src/store/state.js';
+import { cloneOf, makeRemote } from './helpers/remote.js';
 
 const as = (session: string, agent: string) => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });
 
@@ -118,5 +119,49 @@ describe('pickup', () => {
     expect(winner.json.sections.find((s: any) => s.key === 'lost').items).toEqual([]);
     // Still consumed for everyone: nobody else is offered it.
     expect((await ctxOk(repo, ['pickup', '--peek', '--json'], as('third', 'x'))).json.handoffs).toEqual([]);
+  });
+
+  it('two clones and a bare remote: 8 processes pick up from 20 handoffs, each delivered exactly once, decided by the remote', async () => {
+    const remote = makeRemote();
+    const [a, b] = [cloneOf(remote), cloneOf(remote)];
+    await ctxOk(a, ['init', '--remote', 'origin']);
+    const ids = await withCore(a, async (c) => {
+      const out: string[] = [];
+      for (let i = 0; i < 20; i++) out.push((await addEntry(c, { kind: 'handoff', title: `remote handoff ${i}`, body: `item ${i}`, to: i % 2 ? 'all' : 'agent-0', session: 'writer', agent: 'writer' })).entry.id);
+      return out;
+    });
+    await ctxOk(a, ['push']);
+    await ctxOk(b, ['init', '--remote', 'origin']);
+    const procs = Array.from({ length: 8 }, (_, i) => ({ cwd: i % 2 ? b : a, session: `clone-${i % 2 ? 'b' : 'a'}:s${i}`, agent: `agent-${i % 3 === 0 ? 0 : 1}` }));
+    const runs = await Promise.all(procs.map((p) => ctx(p.cwd, ['pickup', '--json'], as(p.session, p.agent))));
+    const delivered = new Map<string, string>();
+    runs.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json.offline, r.stderr).toBeNull();
+      if (r.json.handoffs.length) expect(r.json.decidedBy).toBe('remote');
+      for (const h of r.json.handoffs) {
+        expect(delivered.has(h.id), `${h.id} delivered twice`).toBe(false);
+        delivered.set(h.id, procs[i]!.session);
+      }
+    });
+    expect(new Set(delivered.keys())).toEqual(new Set(ids));
+    // Both clones, once synced, agree: one claim per handoff, naming the session it was delivered to.
+    for (const c of [a, b]) await ctxOk(c, ['sync']);
+    expect(git(a, ['rev-parse', 'context^{tree}'])).toBe(git(b, ['rev-parse', 'context^{tree}']));
+    expect(claimFilesOn(a)).toHaveLength(20);
+    for (const id of ids) expect(JSON.parse(git(a, ['show', `context:${claimPath(id)}`])).session).toBe(delivered.get(id));
+    fsck(a);
+    fsck(b);
+  }, 120_000);
+
+  it('offline: with the remote out of reach, claims are made on this machine and say so', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['handoff', '-m', 'work while the network is down']);
+    git(repo, ['config', 'ctx.remote', '/nonexistent/remote.git']);
+    const r = await ctxOk(repo, ['pickup', '--json'], as('offline-session', 'claude'));
+    expect(r.json).toMatchObject({ decidedBy: 'local', offline: expect.stringMatching(/^E_REMOTE/) });
+    expect(r.json.handoffs).toHaveLength(1);
+    expect(r.stderr).toMatch(/claimed on this machine only/);
+    expect(claimFilesOn(repo)).toHaveLength(1);
   });
 });
