@@ -6,6 +6,7 @@ import { addEntry } from '../src/core/add.js';
 import { pickup } from '../src/core/pickup.js';
 import { inbox } from '../src/core/inbox.js';
 import { claimPath, receiptPath } from '../src/model/state.js';
+import { cloneOf, makeRemote } from './helpers/remote.js';
 
 const as = (session: string, agent = 'claude') => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });
 const ids = (r: any) => r.json.messages.map((m: any) => m.id);
@@ -55,6 +56,25 @@ describe('send and inbox', () => {
     expect(tree(repo, 'state/read').sort()).toEqual(readers.map((s) => receiptPath(s, id)).sort());
     fsck(repo);
   });
+
+  it('read receipts merge across clones, also when one session read a message on both', async () => {
+    const remote = makeRemote();
+    const [a, b] = [cloneOf(remote), cloneOf(remote)];
+    await ctxOk(a, ['init', '--remote', 'origin']);
+    const id = (await ctxOk(a, ['send', 'release freeze at noon'], as('sender'))).stdout.trim();
+    await ctxOk(a, ['push']);
+    await ctxOk(b, ['init', '--remote', 'origin']);
+    await ctxOk(a, ['inbox', '--mark-read'], as('r-a'));
+    await ctxOk(b, ['inbox', '--mark-read'], as('r-b'));
+    await ctxOk(a, ['inbox', '--mark-read'], as('both'));
+    await ctxOk(b, ['inbox', '--mark-read'], as('both'));
+    for (const c of [a, b, a]) await ctxOk(c, ['sync']);
+    const receipts = tree(a, 'state/read');
+    expect(receipts.filter((p) => !p.includes('~')).sort()).toEqual(['r-a', 'r-b', 'both'].map((s) => receiptPath(s, id)).sort());
+    expect(receipts.filter((p) => p.startsWith(`${receiptPath('both', id)}~`))).toHaveLength(1); // kept both versions
+    for (const c of [a, b]) for (const s of ['r-a', 'r-b', 'both']) expect(ids(await ctxOk(c, ['inbox', '--json'], as(s)))).toEqual([]);
+    expect(ids(await ctxOk(b, ['inbox', '--json'], as('r-c')))).toEqual([id]);
+  }, 60_000);
 });
 
 describe('gc', () => {
