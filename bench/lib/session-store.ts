@@ -14,6 +14,7 @@ import { entryPath, serializeEntry, type EntryData } from '../../src/model/entry
 import { claimPath, receiptPath, serializeClaim, serializeReceipt } from '../../src/model/state.js';
 import { commitMessage } from '../../src/core/add.js';
 import type { Kind } from '../../src/model/kinds.js';
+import { rng } from '../../test/helpers/secret-samples.js';
 
 export interface SessionStoreOptions {
   entries: number;
@@ -25,18 +26,6 @@ export interface SessionStoreOptions {
   agent?: string;
   /** The CLI bundle, to create the branch at its real root. */
   bin: string;
-}
-
-/** A small deterministic generator (mulberry32), so that every run builds the same store. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = 'parser cache index merge branch worktree session handoff retry timeout flaky test build deploy schema migration lock token budget brief config hook remote push pull conflict hunk symbol regex encoder decoder queue worker'.split(' ');
