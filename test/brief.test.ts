@@ -96,10 +96,28 @@ describe('brief', () => {
     expect(text).toMatch(/### postmortem [0-9a-z]{26}: Pool outage\nby Test User \(session [^)]+\), \d{4}-\d\d-\d\d \d\d:\d\d UTC\nabout src\n```text\nthe pool leaked\n```/);
   });
 
+  it('lists the conflicts of this session with other worktrees, one line each', async () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n');
+    const repo = makeRepo({ files: { 'notes.txt': `${lines}\n` } });
+    const [w1, w2] = [addWorktree(repo, 'w1'), addWorktree(repo, 'w2')];
+    writeFileSync(join(w1, 'notes.txt'), `${lines.replace('line 5', 'five, by w1')}\n`);
+    writeFileSync(join(w2, 'notes.txt'), `${lines.replace('line 5', 'five, by w2')}\n`);
+    const r = await ctxOk(w1, ['brief', '--json']);
+    const items = section(r.json, 'conflicts').items;
+    expect(items.length).toBeGreaterThan(0);
+    expect(items[0]).toMatchObject({ kind: 'conflict', shown: 'index' });
+    expect(items[0].line).toMatch(/^notes\.txt: .* with w2:w2/);
+    const text = (await ctxOk(w1, ['brief'])).stdout;
+    expect(text).toContain('## Conflicts with other sessions');
+    expect(text).toContain(`- ${items[0].line}`);
+    // Nothing for a worktree that changes nothing.
+    expect(section((await ctxOk(repo, ['brief', '--json'])).json, 'conflicts').items).toEqual([]);
+  });
+
   it('prints only its header where there is no context yet', async () => {
     const repo = makeRepo();
     const r = await ctxOk(repo, ['brief', '--json']);
-    expect(r.json.sections).toEqual([]);
+    expect(r.json.sections).toEqual([expect.objectContaining({ key: 'conflicts', items: [] })]);
     expect((await ctxOk(repo, ['brief'])).stdout.split('\n').filter(Boolean)).toHaveLength(2);
     expect(contextTip(repo)).toBeNull();
   });
