@@ -57,6 +57,7 @@ void (async () => {
     readStdin,
     probe,
     streams: { stdin: process.stdin, stdout: process.stdout },
+    startedAt: performance.timeOrigin,
     exit(code) {
       // stderr first: a note written just before a hard exit must not be lost.
       process.stderr.write('', () => process.exit(code));

@@ -162,10 +162,10 @@ describe('agent hooks on a store whose index is cold', () => {
   it('give up at the deadline, say so, and leave the index to a background run', async () => {
     const repo = makeRepo();
     await ctxOk(repo, ['init']);
-    await seed(repo, { count: 10_000 });
+    await seed(repo, { count: 15_000 });
     rmSync(join(repo, '.git/ctx/cache'), { recursive: true, force: true });
     const t = Date.now();
-    const r = await hook('claude', 'SessionStart', claudeInput('SessionStart', repo, 'cold'), { GIT_CTX_HOOK_DEADLINE_MS: '400' });
+    const r = await hook('claude', 'SessionStart', claudeInput('SessionStart', repo, 'cold'), { GIT_CTX_HOOK_DEADLINE_MS: '600' });
     expect(Date.now() - t).toBeLessThan(5000);
     expect(contextOf(r, 'SessionStart')).toMatch(/being indexed \(first use\)/);
     expect(r.stderr).toMatch(/^git-ctx: SessionStart hook: the context index is being built/);

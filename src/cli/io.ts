@@ -20,6 +20,8 @@ export interface CliIO {
   probe?: RepoProbe;
   /** The process's own streams, for commands that speak a protocol over them (`mcp`). */
   streams?: { stdin: Readable; stdout: Writable };
+  /** When the process started (ms since the epoch): deadlines that include Node's own start-up count from here. */
+  startedAt?: number;
   /** End the process now, child processes and pending work notwithstanding (agent hook deadlines). */
   exit?(code: number): void;
   /** Start `git-ctx ARGS...` in `cwd`, detached: it outlives this process (work handed over by a hook). */

@@ -15,7 +15,10 @@ interface HookOpts {
   payload?: string;
 }
 
-/** How long a hook may take, from the moment the command starts (node's own start-up comes before). */
+/**
+ * When a hook gives up, in ms from the start of the process (Node's start-up included): what is left
+ * of the second is for handing work to a background run and exiting.
+ */
 const DEADLINE_MS = 850;
 /** A hook's JSON on stdin is small; a prompt pasted whole is not read past this. */
 const MAX_STDIN = 1 << 20;
@@ -64,7 +67,7 @@ export function registerAgentHook(program: Command, io: CliIO): void {
     .option('--background', 'internal: finish a hook that ran out of time (build the index, then write)')
     .option('--payload <json>', 'internal: the hook input, instead of stdin')
     .action(async (client: string, event: string, opts: HookOpts) => {
-      const started = io.deps.now();
+      const started = io.startedAt ?? io.deps.now();
       const deadline = started + (Number(io.deps.env.GIT_CTX_HOOK_DEADLINE_MS) || DEADLINE_MS);
       const note = (m: string) => io.deps.stderr(`git-ctx: ${event} hook: ${safe(m, false).slice(0, 300)}\n`);
       let ctx: Ctx | undefined;
