@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Deps } from '../deps.js';
 import type { Repo } from '../git/repo.js';
 import { CatFile } from '../git/cat-file.js';
-import { ObjectWriter, parseCommitHeader, parseTree, type CommitFields, type TreeItem } from '../git/objects.js';
+import { ObjectWriter, parseCommitHeader, parseTree, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef, RefUpdater } from '../git/refs.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { screenChange } from './secret-net.js';
@@ -130,9 +130,21 @@ export class Store {
     const obj = await this.cat.read(oid);
     if (!obj || obj.type !== 'tree') throw new InternalError(`not a tree: ${oid}`);
     const items = parseTree(obj.content, this.repo.objectFormat);
+    this.remember(oid, items);
+    return [...items];
+  }
+
+  private remember(oid: string, items: TreeItem[]): void {
     if (this.trees.size >= TREE_CACHE) this.trees.delete(this.trees.keys().next().value!);
     this.trees.set(oid, items);
-    return [...items];
+  }
+
+  /** Write a tree and keep it parsed: the next append reads the trees this one wrote. */
+  private newTree(items: readonly TreeItem[]): string {
+    const sorted = sortTreeItems(items);
+    const oid = this.writer.tree(sorted);
+    this.remember(oid, sorted);
+    return oid;
   }
 
   /** The tree or blob at `path` under `tree`, or null. */
@@ -157,7 +169,7 @@ export class Store {
    * file content, so they need no screening; blobs only ever come in through commit().
    */
   writeTree(items: readonly TreeItem[]): string {
-    return this.writer.tree(items);
+    return this.newTree(items);
   }
 
   /** Write a commit over existing trees (a merge), its message and identity screened like any change. */
@@ -290,7 +302,7 @@ export class Store {
       else items.set(name, { mode: '40000', name, oid });
     }
     if (items.size === 0) return null;
-    return this.writer.tree([...items.values()]);
+    return this.newTree([...items.values()]);
   }
 
   /**
