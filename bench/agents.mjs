@@ -76,18 +76,16 @@ for (const n of sizes) {
   // Agent hooks: the whole process, stdin JSON to exit, as Claude Code runs them.
   const hookInput = (event, session, extra = {}) => JSON.stringify({ session_id: session, transcript_path: null, cwd: repo, hook_event_name: event, ...extra });
   const hook = (event, session, extra) => time([BIN, 'agent-hook', 'claude', event], opts, hookInput(event, session, extra));
-  const hookRow = (label, fn, before) =>
-    row(
-      n,
-      label,
-      Array.from({ length: runs }, (_, i) => {
-        before?.(i);
-        const r = fn(i);
-        if (/gave up|being built/.test(r.stderr)) throw new Error(`${label}: ${r.stderr}`);
-        return r.ms;
-      }),
-      'target <= 1000 ms',
-    );
+  const hookRow = (label, fn, before) => {
+    let late = 0;
+    const ms = Array.from({ length: runs }, (_, i) => {
+      before?.(i);
+      const r = fn(i);
+      if (/gave up|being built|still running/.test(r.stderr)) late++;
+      return r.ms;
+    });
+    row(n, label, ms, `target <= 1000 ms${late ? `; ${late} of ${runs} hit the deadline` : ''}`);
+  };
   hookRow('hook SessionStart (brief)', (i) => hook('SessionStart', `s${i}`, { source: 'startup' }));
   hookRow('hook UserPromptSubmit, nothing new', (i) => hook('UserPromptSubmit', `s${i}`, { prompt: 'go on' }));
   hookRow('hook UserPromptSubmit, one new message', (i) => hook('UserPromptSubmit', `s${i}`, { prompt: 'go on' }), (i) => time([BIN, 'send', `news ${i}`, '--session', 'other:main'], opts));

@@ -167,8 +167,8 @@ describe('agent hooks on a store whose index is cold', () => {
     const t = Date.now();
     const r = await hook('claude', 'SessionStart', claudeInput('SessionStart', repo, 'cold'), { GIT_CTX_HOOK_DEADLINE_MS: '600' });
     expect(Date.now() - t).toBeLessThan(5000);
-    expect(contextOf(r, 'SessionStart')).toMatch(/being indexed \(first use\)/);
-    expect(r.stderr).toMatch(/^git-ctx: SessionStart hook: the context index is being built/);
+    expect(contextOf(r, 'SessionStart')).toMatch(/still being indexed \(first use\)/);
+    expect(r.stderr).toMatch(/^git-ctx: SessionStart hook: the context index is still being built/);
     for (let i = 0; i < 300 && !existsSync(join(repo, '.git/ctx/cache/context/head.json')); i++) await new Promise((res) => setTimeout(res, 100));
     for (let i = 0; i < 100 && existsSync(join(repo, '.git/ctx/tmp/index-warm')); i++) await new Promise((res) => setTimeout(res, 100));
     expect(existsSync(join(repo, '.git/ctx/cache/context/head.json'))).toBe(true);

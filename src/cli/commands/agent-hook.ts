@@ -84,8 +84,8 @@ export function registerAgentHook(program: Command, io: CliIO): void {
             const cold = !!ctx && ctx.index.cachedTip() === null;
             if (ctx && (cold || event === 'PreCompact')) {
               if (!(warmerRunning(ctx) && !WRITE_EVENTS.has(event))) io.spawnDetached?.(['agent-hook', client, event, '--background', '--payload', JSON.stringify({ session_id: payload.session_id, cwd })], cwd);
-              note(cold ? 'the context index is being built (first use of a large store); it goes on in the background' : `still running after ${deadline - started} ms; it goes on in the background`);
-              if (event === 'SessionStart') io.stdout(hookOutput(event, 'git-ctx: the shared context of this repository is being indexed (first use); run `git ctx brief` in a minute for handoffs, messages and decisions.'));
+              note(cold ? 'the context index is still being built (first use of this store); it goes on in the background' : `still running after ${deadline - started} ms; it goes on in the background`);
+              if (event === 'SessionStart') io.stdout(hookOutput(event, 'git-ctx: the shared context of this repository is still being indexed (first use); run `git ctx brief` in a minute for handoffs, messages and decisions.'));
             } else note(`gave up after ${deadline - started} ms (the agent is not affected)`);
             io.exit?.(0);
           }, Math.max(0, deadline - io.deps.now()));
