@@ -19,10 +19,17 @@ import { registerHook } from './commands/hook.js';
 import { registerScan } from './commands/scan.js';
 import { registerConflicts } from './commands/conflicts.js';
 import { registerPublish } from './commands/publish.js';
+import { registerHandoff } from './commands/handoff.js';
+import { registerPickup } from './commands/pickup.js';
+import { registerBrief } from './commands/brief.js';
+import { registerSend } from './commands/send.js';
+import { registerInbox } from './commands/inbox.js';
+import { registerGc } from './commands/gc.js';
+import { registerSessions } from './commands/sessions.js';
 
 export const VERSION = '0.1.0';
 
-const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerRegenerate, registerPush, registerPull, registerSync, registerHook, registerScan, registerConflicts, registerPublish];
+const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerRegenerate, registerPush, registerPull, registerSync, registerHook, registerScan, registerConflicts, registerPublish, registerHandoff, registerPickup, registerBrief, registerSend, registerInbox, registerGc, registerSessions];
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('git-ctx');

@@ -8,6 +8,7 @@ import { entryPath, serializeEntry, HEADER_ORDER, type EntryData, type StoredEnt
 import { redactEntry, type Redaction } from '../model/secrets.js';
 import { isKind, KINDS, type Kind } from '../model/kinds.js';
 import { checkBody, checkLabel, checkRef, checkTitle, checkWho, titleFromBody, uniq, LIMITS } from '../model/validate.js';
+import { showEntry } from './show.js';
 import { InvalidInputError, UsageError } from '../errors.js';
 
 export interface AddInput extends WhoOptions {
@@ -81,8 +82,22 @@ export function commitMessage(e: EntryData): string {
   return `${subject}\n\n${trailers.join('\n')}\n`;
 }
 
+/** The full ids of the decisions `--supersedes` names (unique prefixes allowed); each must exist. */
+async function resolveSuperseded(ctx: Ctx, kind: Kind, ids: readonly string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  if (kind !== 'decision') throw new UsageError('--supersedes is for decisions (-k decision)', { code: 'E_SUPERSEDES' });
+  const out: string[] = [];
+  for (const id of ids) {
+    const { entry } = await showEntry(ctx, { id });
+    if (entry.kind !== 'decision') throw new UsageError(`--supersedes ${id}: ${entry.id} is a ${entry.kind}, not a decision`, { code: 'E_SUPERSEDES', data: { id: entry.id, kind: entry.kind } });
+    out.push(entry.id);
+  }
+  return uniq(out);
+}
+
 export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
   const checked = checkAddInput(input, maxBodyBytes(ctx));
+  checked.supersedes = await resolveSuperseded(ctx, checked.kind, checked.supersedes);
   const who = await resolveIdentity(ctx, input);
   const now = ctx.deps.now();
   const given: EntryData = {

@@ -8,21 +8,24 @@
  * the two commits plus reading the added blobs. It is never a source of truth: delete it and it is
  * rebuilt (with a progress line on stderr).
  *
- * Files: `head.json` names the tip, a generation and the byte length of the two logs; `meta.<gen>.jsonl`
- * and `text.<gen>.jsonl` are append-only logs of records keyed by path. Readers read exactly the bytes
- * head.json names, so an append in progress (or one cut short by a crash) is invisible; appenders hold
- * a lock, truncate to the recorded length first, append, then publish a new head.json by rename.
+ * Files: `head.json` names the tip, a generation and the byte length of every log; `meta.<gen>.jsonl`
+ * and `text.<gen>.jsonl` are append-only logs of records keyed by path, and `kind.<gen>.<kind>.jsonl`
+ * holds a slim summary of each entry of one kind (and the removals of that kind), so that a question
+ * about handoffs or decisions parses those, not 100k notes (see `summaries`). Readers read exactly the
+ * bytes head.json names, so an append in progress (or one cut short by a crash) is invisible; appenders
+ * hold a lock, truncate to the recorded length first, append, then publish a new head.json by rename.
  * Compaction writes a new generation.
  */
 import { readFileSync, writeFileSync, mkdirSync, renameSync, openSync, readSync, closeSync, ftruncateSync, writeSync, unlinkSync, readdirSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from './store.js';
-import { parseEntry, type EntryData } from '../model/entry.js';
+import { entryPath, idFromPath, parseEntry, type EntryData } from '../model/entry.js';
+import { KINDS, type Kind } from '../model/kinds.js';
 import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
 import { readObjects } from '../git/cat-file.js';
 
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 4;
 
 export type EntryMeta = Omit<EntryData, 'body'>;
 
@@ -47,11 +50,36 @@ interface Head {
   metaBytes: number;
   textBytes: number;
   records: number;
+  kindBytes: Record<Kind, number>;
 }
+
+/**
+ * What `summaries` gives for each entry: what choosing entries of a kind needs (who it is for, who
+ * wrote it, what it is about, what it replaces), not what showing them needs: that is read from the
+ * few entries chosen. Kept this small, the summaries of 14k entries parse in a few milliseconds.
+ */
+export interface EntrySummary {
+  readonly path: string;
+  id: string;
+  kind: Kind;
+  to: string | null;
+  session: string;
+  refs: string[];
+  supersedes: string[];
+}
+
+/**
+ * A summary as stored, `[id, to, session, refs, supersedes]` plus the path when it is not the id's
+ * usual one (a version kept by a merge), or `[key]` for a removal (the id, or the path of a version).
+ * An array parses faster than an object.
+ */
+type KindRecord = [string] | [string, string | null, string, string[], string[]] | [string, string | null, string, string[], string[], string];
 
 interface MetaRecord {
   p: string;
   d?: 1;
+  /** With `d`: the kind of the removed entry (so only that kind's log gets the removal), when known. */
+  k?: Kind;
   o?: string;
   c?: string | null;
   m?: EntryMeta;
@@ -93,6 +121,11 @@ function parseLines<T>(text: string): T[] {
   return out;
 }
 
+/** Whole records only (readers stop at a recorded length), so the log is one JSON array once its newlines are commas: one parse instead of thousands. */
+function parseRecords<T>(text: string): T[] {
+  return text ? (JSON.parse(`[${text.slice(0, -1).replaceAll('\n', ',')}]`) as T[]) : [];
+}
+
 export class IndexCache {
   readonly dir: string;
 
@@ -111,6 +144,45 @@ export class IndexCache {
 
   private file(kind: 'meta' | 'text', gen: number): string {
     return join(this.dir, `${kind}.${gen}.jsonl`);
+  }
+
+  private kindFile(kind: Kind, gen: number): string {
+    return join(this.dir, `kind.${gen}.${kind}.jsonl`);
+  }
+
+  /**
+   * Summaries of the entries of the given kinds as of `tip`, keyed by id (by path for a version a merge
+   * kept next to the entry's usual path). Reads only those kinds' logs
+   * (a few thousand short records where the full index has 100k long ones); a cache that lags behind
+   * is brought up to date first, as `load` does.
+   */
+  async summaries(tip: string | null, kinds: readonly Kind[], opts: IndexOptions = {}): Promise<Map<string, EntrySummary>> {
+    const out = new Map<string, EntrySummary>();
+    if (!tip) return out;
+    const head = this.readHead();
+    let ok = false;
+    if (head) {
+      try {
+        for (const kind of kinds) applySummaries(out, kind, parseRecords<KindRecord>(readPrefix(this.kindFile(kind, head.gen), head.kindBytes[kind])));
+        ok = true;
+      } catch {
+        out.clear(); // compacted or damaged underneath us: fall back to a full load
+      }
+    }
+    if (ok && head!.tip === tip) return out;
+    if (ok && (await this.store.cat.read(head!.tip))) {
+      const delta = await this.delta(head!.tip, tip, opts);
+      for (const kind of kinds) applySummaries(out, kind, delta.meta.filter((r) => ofKind(r, kind)).map(kindRecord));
+      // Compaction needs the live count, which only a full load knows: leave it to the next one.
+      await this.persistAppend(head!, tip, delta.meta, delta.text, Infinity);
+      return out;
+    }
+    out.clear();
+    const state = await this.load(tip, opts);
+    for (const e of state.entries.values()) {
+      if (kinds.includes(e.meta.kind)) applySummaries(out, e.meta.kind, [kindRecord({ p: e.path, m: e.meta })]);
+    }
+    return out;
   }
 
   /** The index as of `tip`, updating the cached copy on disk when it lags behind. */
@@ -164,16 +236,27 @@ export class IndexCache {
     const commits = this.commitsById(`${from}..${to}`);
     const diff = await git.run(['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', from, to, '--', 'entries']);
     const parts = splitNul(diff.stdout);
-    const removed: string[] = [];
+    const removed: { path: string; oid: string }[] = [];
     const added: { path: string; oid: string }[] = [];
     for (let i = 0; i + 1 < parts.length; i += 2) {
-      const [, , , newOid, status] = parts[i]!.slice(1).split(' ');
+      const [, , oldOid, newOid, status] = parts[i]!.slice(1).split(' ');
       const path = parts[i + 1]!;
-      if (status === 'D') removed.push(path);
+      if (status === 'D') removed.push({ path, oid: oldOid! });
       else added.push({ path, oid: newOid! });
     }
-    const read = await this.readEntries(added, commits, opts);
-    return { meta: [...removed.map((p) => ({ p, d: 1 as const })), ...read.meta], text: read.text };
+    const [kinds, read] = await Promise.all([this.kindsOf(removed.map((r) => r.oid)), this.readEntries(added, commits, opts)]);
+    return { meta: [...removed.map((r, i) => ({ p: r.path, d: 1 as const, k: kinds[i] })), ...read.meta], text: read.text };
+  }
+
+  /** The kinds of removed entries, from their blobs (still in the object store), read from the header only. */
+  private async kindsOf(oids: readonly string[]): Promise<(Kind | undefined)[]> {
+    const out: (Kind | undefined)[] = new Array(oids.length).fill(undefined);
+    if (!oids.length) return out;
+    await readObjects(this.store.repo.git, oids, (i, obj) => {
+      const m = obj ? /^kind: (\w+)$/m.exec(obj.content.toString('utf8', 0, Math.min(obj.content.length, 4096))) : null;
+      out[i] = m && (KINDS as readonly string[]).includes(m[1]!) ? (m[1] as Kind) : undefined;
+    });
+    return out;
   }
 
   private async build(tip: string, opts: IndexOptions): Promise<{ meta: MetaRecord[]; text: TextRecord[] }> {
@@ -251,12 +334,17 @@ export class IndexCache {
       if (records > live * 2 + 1000) return this.compact(head, tip, meta, text);
       const metaBytes = appendAt(this.file('meta', head.gen), head.metaBytes, this.encode(meta));
       const textBytes = appendAt(this.file('text', head.gen), head.textBytes, this.encode(text));
-      this.writeHead({ ...head, tip, metaBytes, textBytes, records });
+      const kindBytes = { ...head.kindBytes };
+      for (const kind of KINDS) {
+        const records = meta.filter((r) => ofKind(r, kind));
+        if (records.length) kindBytes[kind] = appendAt(this.kindFile(kind, head.gen), head.kindBytes[kind], this.encode(records.map(kindRecord)));
+      }
+      this.writeHead({ ...head, tip, metaBytes, textBytes, records, kindBytes });
     });
   }
 
   private persistRewrite(tip: string, meta: MetaRecord[], text: TextRecord[]): Promise<void> {
-    return this.withLock(() => this.writeGeneration(tip, this.encode(meta), this.encode(text), meta.length));
+    return this.withLock(() => this.writeGeneration(tip, meta, text));
   }
 
   /** Rewrite the logs keeping only live records (when deletions and duplicates pile up). */
@@ -269,19 +357,27 @@ export class IndexCache {
       meta.push({ p: e.path, o: e.oid, c: e.commit, m: e.meta });
       text.push({ p: e.path, b: state.bodies!.get(e.path) ?? '' });
     }
-    this.writeGeneration(tip, this.encode(meta), this.encode(text), meta.length);
+    this.writeGeneration(tip, meta, text);
   }
 
-  private writeGeneration(tip: string, meta: string, text: string, records: number): void {
+  private writeGeneration(tip: string, metaRecords: MetaRecord[], textRecords: TextRecord[]): void {
     mkdirSync(this.dir, { recursive: true });
     const gen = (this.readHead()?.gen ?? 0) + 1;
+    const meta = this.encode(metaRecords);
+    const text = this.encode(textRecords);
     writeFileSync(this.file('meta', gen), meta);
     writeFileSync(this.file('text', gen), text);
-    this.writeHead({ version: INDEX_VERSION, tip, gen, metaBytes: Buffer.byteLength(meta), textBytes: Buffer.byteLength(text), records });
+    const kindBytes = {} as Record<Kind, number>;
+    for (const kind of KINDS) {
+      const data = this.encode(metaRecords.filter((r) => r.m?.kind === kind).map(kindRecord));
+      writeFileSync(this.kindFile(kind, gen), data);
+      kindBytes[kind] = Buffer.byteLength(data);
+    }
+    this.writeHead({ version: INDEX_VERSION, tip, gen, metaBytes: Buffer.byteLength(meta), textBytes: Buffer.byteLength(text), records: metaRecords.length, kindBytes });
     // Older generations are no longer named by head.json; a reader still on one retries from head.
     for (const f of readdirSync(this.dir)) {
-      const m = /^(meta|text)\.(\d+)\.jsonl$/.exec(f);
-      if (m && Number(m[2]) < gen - 1) {
+      const m = /^(?:meta|text|kind)\.(\d+)\.(?:\w+\.)?jsonl$/.exec(f);
+      if (m && Number(m[1]) < gen - 1) {
         try {
           unlinkSync(join(this.dir, f));
         } catch {
@@ -308,6 +404,48 @@ export class IndexCache {
     } finally {
       lock.release();
     }
+  }
+}
+
+/** Whether a record belongs in a kind's log: an entry of that kind, or a removal of one (of unknown kind: every log). */
+function ofKind(r: MetaRecord, kind: Kind): boolean {
+  return r.d ? !r.k || r.k === kind : r.m!.kind === kind;
+}
+
+function kindRecord(r: MetaRecord): KindRecord {
+  if (r.d) return [keyOfPath(r.p)];
+  const m = r.m!;
+  const rec: KindRecord = [m.id, m.to, m.session, m.refs, m.supersedes];
+  return r.p === entryPath(m.id) ? rec : [...rec, r.p];
+}
+
+/** A summary whose path is worked out from its id only when asked for (most never are). */
+class Summary implements EntrySummary {
+  constructor(
+    readonly id: string,
+    readonly kind: Kind,
+    readonly to: string | null,
+    readonly session: string,
+    readonly refs: string[],
+    readonly supersedes: string[],
+    private readonly versionPath: string | undefined,
+  ) {}
+
+  get path(): string {
+    return this.versionPath ?? entryPath(this.id);
+  }
+}
+
+/** The key of a summary: the id, or the path of a version kept next to the usual one. */
+function keyOfPath(path: string): string {
+  const id = idFromPath(path);
+  return id && entryPath(id) === path ? id : path;
+}
+
+function applySummaries(into: Map<string, EntrySummary>, kind: Kind, records: readonly KindRecord[]): void {
+  for (const r of records) {
+    if (r.length === 1) into.delete(r[0]);
+    else into.set(r[5] ?? r[0], new Summary(r[0], kind, r[1], r[2], r[3], r[4], r[5]));
   }
 }
 

@@ -193,38 +193,22 @@ export class Store {
   async commit(input: Change): Promise<CommitResult> {
     const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
     // Blobs do not depend on the tip: write them before queueing for the lock.
-    const blobs = new Map<string, string>();
-    for (const f of change.add) blobs.set(f.path, this.writer.blob(f.content));
-    const createOnly = new Set(change.add.filter((f) => f.createOnly).map((f) => f.path));
-
+    const blobs = this.writeBlobs(change);
     const lock = await this.writerLock();
     try {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const current = await this.tipCommit();
         const tip = current?.oid ?? null;
-        const parent = tip ?? this.rootCommit();
-        const baseTree = current ? current.tree : await this.treeOf(parent);
-
-        const existing: string[] = [];
-        for (const path of createOnly) if (await this.lookup(baseTree, path)) existing.push(path);
-        if (existing.length) return { commit: parent, parent: tip, attempts: attempt, existing, redactions };
-
-        const edits = new Map<string, string | null>();
-        for (const path of change.remove ?? []) edits.set(path, null);
-        for (const [path, oid] of blobs) edits.set(path, oid);
-        const tree = (await this.editTree(baseTree, edits)) ?? this.writer.tree([]);
-
-        const time = Math.floor(this.deps.now() / 1000);
-        const sig = { ...change.author, time };
-        const commit = this.writer.commit({ tree, parents: [parent], author: sig, committer: sig, message: change.message });
+        const built = await this.buildOn(change, blobs, current);
+        if (built.existing.length) return { commit: built.parent, parent: tip, attempts: attempt, existing: built.existing, redactions };
         const cas = await compareAndSwapRef(this.repo.git, {
           ref: this.ref,
-          newOid: commit,
+          newOid: built.commit!,
           oldOid: tip,
           zeroOid: this.zeroOid,
           message: `git-ctx: ${change.message.split('\n')[0]}`,
         });
-        if (cas.ok) return { commit, parent: tip, attempts: attempt, existing: [], redactions };
+        if (cas.ok) return { commit: built.commit!, parent: tip, attempts: attempt, existing: [], redactions };
         // Lost the race (a writer without the lock, or another clone's pull): jitter, rebuild, retry.
         await this.deps.sleep(1 + (this.deps.random(1)[0]! % (cas.reason === 'locked' ? 20 : 8)));
       }
@@ -232,6 +216,38 @@ export class Store {
       lock?.release();
     }
     throw new CtxError('E_CONTENTION', 1, `could not update ${this.ref} after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * The commit a change makes on top of `parent`, screened like commit() but landed nowhere: for a
+   * commit that must first be accepted elsewhere (a claim pushed to a remote, whose refusal of a
+   * non-fast-forward is the compare-and-swap that decides). `commit` is null, and `existing` lists
+   * them, when createOnly paths already exist at `parent`.
+   */
+  async build(input: Change, parent: string): Promise<{ commit: string | null; existing: string[]; redactions: Redaction[] }> {
+    const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
+    const built = await this.buildOn(change, this.writeBlobs(change), { oid: parent, tree: await this.treeOf(parent) });
+    return { commit: built.commit, existing: built.existing, redactions };
+  }
+
+  private writeBlobs(change: Change): Map<string, string> {
+    const blobs = new Map<string, string>();
+    for (const f of change.add) blobs.set(f.path, this.writer.blob(f.content));
+    return blobs;
+  }
+
+  private async buildOn(change: Change, blobs: Map<string, string>, current: { oid: string; tree: string } | null): Promise<{ parent: string; commit: string | null; existing: string[] }> {
+    const parent = current?.oid ?? this.rootCommit();
+    const baseTree = current ? current.tree : await this.treeOf(parent);
+    const existing: string[] = [];
+    for (const f of change.add) if (f.createOnly && (await this.lookup(baseTree, f.path))) existing.push(f.path);
+    if (existing.length) return { parent, commit: null, existing };
+    const edits = new Map<string, string | null>();
+    for (const path of change.remove ?? []) edits.set(path, null);
+    for (const [path, oid] of blobs) edits.set(path, oid);
+    const tree = (await this.editTree(baseTree, edits)) ?? this.writer.tree([]);
+    const sig = { ...change.author, time: Math.floor(this.deps.now() / 1000) };
+    return { parent, commit: this.writer.commit({ tree, parents: [parent], author: sig, committer: sig, message: change.message }), existing };
   }
 
   /**

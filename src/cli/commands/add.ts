@@ -20,6 +20,7 @@ interface AddOpts extends CommonOpts {
   ref?: string[];
   to?: string;
   allowSecrets?: boolean;
+  supersedes?: string[];
 }
 
 /** At most `max + 1` bytes of a file: enough to refuse one that is too large (or endless, like /dev/zero). */
@@ -77,6 +78,7 @@ export function registerAdd(program: Command, io: CliIO): void {
     .option('--ref <path>', 'a repository path this entry is about (repeatable)', collect)
     .option('--to <who>', 'addressee: a session, an agent, or all')
     .option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])')
+    .option('--supersedes <id>', 'a decision this decision replaces (repeatable; a unique id prefix is enough)', collect)
     .action((opts: AddOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         const body = await readBody(io, opts.message, opts.file, maxBodyBytes(ctx));

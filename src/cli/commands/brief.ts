@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
+import { brief, DEFAULT_BUDGET } from '../../core/brief.js';
+
+export function registerBrief(program: Command, io: CliIO): void {
+  common(program.command('brief'))
+    .description('what a starting session must read, within a token budget (tokens = ceil(UTF-8 bytes / 4))')
+    .option('--budget <tokens>', 'the most tokens to print', intOption, DEFAULT_BUDGET)
+    .action((opts: CommonOpts & { budget: number }) =>
+      withCtx(io, opts, async (ctx, out) => {
+        const r = await brief(ctx, opts);
+        out.result({ session: r.session, agent: r.agent, budget: r.budget, tokens: r.tokens, sections: r.sections });
+        out.text(r.text);
+      }),
+    );
+}

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
+import { gc } from '../../core/gc.js';
+import { safe } from '../output.js';
+
+export function registerGc(program: Command, io: CliIO): void {
+  common(program.command('gc'))
+    .description('retention: remove consumed handoffs and read messages older than the window (history keeps them)')
+    .option('--older-than <when>', 'the window (7d, 36h, 2w, a date)', '7d')
+    .option('--dry-run', 'list what would be removed, remove nothing')
+    .action((opts: CommonOpts & { olderThan: string; dryRun?: boolean }) =>
+      withCtx(io, opts, async (ctx, out) => {
+        const r = await gc(ctx, opts);
+        out.result({ cutoff: r.cutoff, dryRun: r.dryRun, removed: r.removed, stateFiles: r.stateFiles, kept: r.kept, commit: r.commit });
+        const h = r.removed.filter((x) => x.kind === 'handoff').length;
+        out.text(`${r.dryRun ? 'Would remove' : 'Removed'} ${h} consumed handoff${h === 1 ? '' : 's'}, ${r.removed.length - h} read message${r.removed.length - h === 1 ? '' : 's'} and ${r.stateFiles.length} state file${r.stateFiles.length === 1 ? '' : 's'} from before ${r.cutoff}.`);
+        for (const x of r.removed) out.text(`  ${x.id} ${x.kind} ${safe(x.title, false)}`);
+        out.text(`Kept ${r.kept.unconsumed} unconsumed handoffs, ${r.kept.unread} unread messages, ${r.kept.recent} within the window.`);
+      }),
+    );
+}

@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
+import { readBody } from './add.js';
+import { writeHandoff } from '../../core/handoff.js';
+import { entryJson } from '../json.js';
+
+interface HandoffOpts extends CommonOpts {
+  message?: string[];
+  file?: string;
+  title?: string;
+  todo?: string[];
+  decision?: string[];
+  auto?: boolean;
+  to?: string;
+  testLog?: string[];
+}
+
+export function registerHandoff(program: Command, io: CliIO): void {
+  common(program.command('handoff'))
+    .description('write a handoff for the next session: Summary, What changed, What still needs work, Key decisions, Active context')
+    .option('-m, --message <summary>', 'the Summary (repeat for paragraphs)', collect)
+    .option('-F, --file <file>', 'a whole handoff document, split on its section headings (- for stdin)')
+    .option('-t, --title <title>', 'one-line title (default: the first line of the Summary)')
+    .option('--todo <text>', 'an item of What still needs work (repeatable)', collect)
+    .option('--decision <text>', 'an item of Key decisions (repeatable)', collect)
+    .option('--auto', 'fill in what git knows: commits, diffstat, uncommitted files, added TODO/FIXME lines, branch state')
+    .option('--to <who>', 'for a session, an agent, or all (default)')
+    .option('--test-log <file>', 'a test log whose failures need work (repeatable)', collect)
+    .action((opts: HandoffOpts) =>
+      withCtx(io, opts, async (ctx, out) => {
+        // Stdin is read only when asked for, or when nothing else gives text: hooks often pipe unrelated JSON.
+        const text = opts.file || (!opts.message?.length && !opts.auto) ? await readBody(io, undefined, opts.file) : undefined;
+        const testLogs = (opts.testLog ?? []).map((f) => resolve(io.deps.cwd, f));
+        const r = await writeHandoff(ctx, { ...opts, summary: opts.message?.join('\n\n'), text, decisions: opts.decision, testLogs });
+        const logs = r.testLogs.map((l) => ({ file: l.file, format: l.report?.format ?? null, totals: l.report?.totals ?? null }));
+        out.result({ id: r.entry.id, entry: entryJson(r.entry), auto: r.auto, testLogs: logs });
+        out.text(r.entry.id);
+      }),
+    );
+}

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
+import { readBody } from './add.js';
+import { sendMessage } from '../../core/send.js';
+import { entryJson } from '../json.js';
+
+export function registerSend(program: Command, io: CliIO): void {
+  common(program.command('send'))
+    .description('send a message to a session, an agent, or all (the default)')
+    .argument('[text...]', 'the message (default: stdin)')
+    .option('--to <who>', 'a session id, an agent name, or all', 'all')
+    .option('-t, --title <title>', 'one-line title (default: the first line of the text)')
+    .action((text: string[], opts: CommonOpts & { to: string; title?: string }) =>
+      withCtx(io, opts, async (ctx, out) => {
+        const body = await readBody(io, text.length ? [text.join(' ')] : undefined, undefined);
+        const { entry } = await sendMessage(ctx, { ...opts, text: body });
+        out.result({ id: entry.id, entry: entryJson(entry) });
+        out.text(entry.id);
+      }),
+    );
+}

@@ -1,0 +1,93 @@
+/**
+ * Handoffs and messages as a session sees them: which are addressed to it, which are still waiting
+ * (no claim) or unread (no receipt of its own), and which of its claims lost to an earlier one.
+ * Shared by pickup, brief, inbox and gc. Reads only the handoff and message summaries of the index and
+ * the state trees, never the 100k other entries.
+ */
+import type { Ctx } from './context.js';
+import { readEntries } from './read.js';
+import type { StoredEntry } from '../model/entry.js';
+import type { EntrySummary } from '../store/index-cache.js';
+import type { Kind } from '../model/kinds.js';
+import { addressedTo, type Reader } from '../model/address.js';
+import { claimOutcome } from '../model/claims.js';
+import type { Claim } from '../model/state.js';
+import { claimFiles, readClaims, readIds, type StateFile } from '../store/state.js';
+
+/** Summaries of the given kinds, one per id (a merge may keep two versions of a file), oldest first. */
+export async function summariesOf(ctx: Ctx, tip: string, kinds: readonly Kind[]): Promise<Map<Kind, EntrySummary[]>> {
+  const all = await ctx.index.summaries(tip, kinds, { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
+  const out = new Map<Kind, EntrySummary[]>(kinds.map((k) => [k, []]));
+  let versions: Set<string> | null = null;
+  for (const [key, s] of all) {
+    if (key !== s.id) {
+      // A version a merge kept next to the usual path: the usual one (written first) stands for both,
+      // so every reader shows the same.
+      versions ??= new Set([...all].filter(([k, x]) => k === x.id).map(([k]) => k));
+      if (versions.has(s.id)) continue;
+      versions.add(s.id);
+    }
+    out.get(s.kind)?.push(s);
+  }
+  for (const list of out.values()) {
+    // Logs are appended in commit order, which is nearly id order: sort only when needed.
+    if (list.some((s, i) => i > 0 && list[i - 1]!.id > s.id)) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+  return out;
+}
+
+/** The entries behind summaries, read whole from `tip`, in the same order (unreadable ones left out). */
+export function readSummarized(ctx: Ctx, tip: string, list: readonly { path: string }[]): Promise<StoredEntry[]> {
+  return readEntries(ctx, list.map((s) => ({ path: s.path, oid: `${tip}:${s.path}` })));
+}
+
+export interface LostClaim {
+  handoff: EntrySummary | null;
+  handoffId: string;
+  mine: Claim;
+  winner: Claim;
+}
+
+export interface HandoffView {
+  /** Unconsumed handoffs addressed to the reader, oldest first. */
+  waiting: EntrySummary[];
+  /** Handoffs this session claimed whose claim lost to an earlier one (seen after a merge). */
+  lost: LostClaim[];
+  /** Claim files by handoff id. */
+  claims: Map<string, StateFile[]>;
+}
+
+/**
+ * Where the reader's handoffs stand at `tip`. Claim files are read only where a handoff has more than
+ * one (only then can a claim lose), so the cost does not grow with the number of consumed handoffs.
+ */
+export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, known: { handoffs?: readonly EntrySummary[]; claims?: Map<string, StateFile[]> } = {}): Promise<HandoffView> {
+  const [list, claims] = await Promise.all([known.handoffs ?? summariesOf(ctx, tip, ['handoff']).then((m) => m.get('handoff')!), known.claims ?? claimFiles(ctx.store, tip)]);
+  const waiting = list.filter((h) => !claims.has(h.id) && addressedTo(h.to, reader));
+  const contested = [...claims].filter(([, files]) => files.length > 1);
+  const byId = new Map(list.map((h) => [h.id, h]));
+  const lost: LostClaim[] = [];
+  const read = await Promise.all(contested.map(([, files]) => readClaims(ctx.store, files)));
+  contested.forEach(([id], i) => {
+    const o = claimOutcome(read[i]!, reader.session);
+    if (o.lost && o.winner) lost.push({ handoffId: id, handoff: byId.get(id) ?? null, mine: o.lost, winner: o.winner });
+  });
+  return { waiting, lost, claims };
+}
+
+export interface MessageView {
+  message: EntrySummary;
+  read: boolean;
+}
+
+/**
+ * Messages for the reader, oldest first: addressed to its session, its agent or all, except the ones
+ * it sent to others (a message to all is not news to its sender). `read` comes from the reader's own
+ * receipts.
+ */
+export async function viewMessages(ctx: Ctx, tip: string, reader: Reader, known: { messages?: readonly EntrySummary[]; read?: Set<string> } = {}): Promise<MessageView[]> {
+  const [list, read] = await Promise.all([known.messages ?? summariesOf(ctx, tip, ['message']).then((m) => m.get('message')!), known.read ?? readIds(ctx.store, tip, reader.session)]);
+  return list
+    .filter((m) => addressedTo(m.to, reader) && (m.session !== reader.session || m.to === reader.session))
+    .map((m) => ({ message: m, read: read.has(m.id) }));
+}

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addWorktree, contextTip, ctx, ctxOk, ENV, git, makeRepo } from './helpers/repo.js';
+import { realDeps } from './helpers/real-deps.js';
+import { openCtx, closeCtx } from '../src/core/context.js';
+import { addEntry } from '../src/core/add.js';
+import { KINDS } from '../src/model/kinds.js';
+
+const as = (session: string, agent = 'claude') => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });
+const tokens = (text: string) => Math.ceil(Buffer.byteLength(text, 'utf8') / 4);
+const section = (json: any, key: string) => json.sections.find((s: any) => s.key === key);
+
+describe('brief', () => {
+  it('never exceeds its budget, and never drops a waiting handoff silently', async () => {
+    const repo = makeRepo();
+    const c = await openCtx(realDeps(repo, ENV));
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 12; i++) ids.push((await addEntry(c, { kind: 'handoff', title: `handoff ${i}`, body: `## Summary\n\n${'step '.repeat(150)}${i}\n`, to: 'all' })).entry.id);
+      for (let i = 0; i < 6; i++) await addEntry(c, { kind: 'decision', title: `decision ${i}`, body: 'because '.repeat(40) });
+      for (let i = 0; i < 15; i++) await addEntry(c, { body: `note ${i}: ${'détail '.repeat(30)}` });
+      await addEntry(c, { kind: 'message', body: 'ping ```\nfence inside', to: 'all', session: 'someone-else' });
+    } finally {
+      closeCtx(c);
+    }
+    for (const budget of [100, 130, 400, 700, 2000, 6000]) {
+      const plain = await ctxOk(repo, ['brief', '--budget', String(budget)], as('reader'));
+      expect(tokens(plain.stdout), `budget ${budget}`).toBeLessThanOrEqual(budget);
+      const json = await ctxOk(repo, ['brief', '--budget', String(budget), '--json'], as('reader'));
+      expect(json.json.tokens).toBe(tokens(plain.stdout));
+      const handoffs = section(json.json, 'handoffs');
+      expect(handoffs.items.map((i: any) => i.id).sort()).toEqual([...ids].sort());
+      const missing = handoffs.items.filter((i: any) => i.shown === 'omitted');
+      for (const i of handoffs.items) if (i.shown !== 'omitted') expect(plain.stdout).toContain(i.id);
+      // Whatever is left out is counted in the handoffs section itself.
+      if (missing.length) expect(plain.stdout).toMatch(new RegExp(`(… ${missing.length} more not shown|: ${missing.length} not shown) \\(git ctx pickup --peek\\)`));
+      if (budget >= 400) expect(missing).toEqual([]);
+      if (budget >= 2000) expect(handoffs.items.filter((i: any) => i.shown === 'full').length).toBeGreaterThan(0);
+    }
+    // The order of priority: handoffs, then messages, then decisions, then notes.
+    const text = (await ctxOk(repo, ['brief', '--budget', '6000'], as('reader'))).stdout;
+    const at = (s: string) => text.indexOf(s);
+    expect(at('## Handoffs waiting')).toBeLessThan(at('## Unread messages'));
+    expect(at('## Unread messages')).toBeLessThan(at('## Active decisions'));
+    expect(at('## Active decisions')).toBeLessThan(at('## Recent notes'));
+    expect(text).toMatch(/by Test User \(session someone-else\), \d{4}-\d\d-\d\d \d\d:\d\d UTC, to all\n````text\nping ```/);
+    const bad = await ctx(repo, ['brief', '--budget', '50', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.json.error.code).toBe('E_BUDGET');
+  }, 60_000);
+
+  it('supersede: a superseded decision leaves the brief but stays searchable', async () => {
+    const repo = makeRepo();
+    const d1 = (await ctxOk(repo, ['add', '-k', 'decision', '-t', 'Use tabs', '-m', 'tabs everywhere'])).stdout.trim();
+    const d2 = (await ctxOk(repo, ['add', '-k', 'decision', '-t', 'Use spaces', '-m', 'spaces after all', '--supersedes', d1.slice(0, 12), '--json'])).json.entry;
+    expect(d2.supersedes).toEqual([d1]);
+    const d3 = (await ctxOk(repo, ['add', '-k', 'decision', '-t', 'Two spaces', '-m', 'two', '--supersedes', d2.id])).stdout.trim();
+    const brief = await ctxOk(repo, ['brief', '--json']);
+    const decisions = section(brief.json, 'decisions').items;
+    expect(decisions.map((d: any) => d.id)).toEqual([d3]);
+    expect(decisions[0].detail).toBe(`supersedes ${d2.id}`);
+    expect((await ctxOk(repo, ['search', 'tabs', '--json'])).json.hits.map((h: any) => h.entry.id)).toEqual([d1]);
+    expect((await ctxOk(repo, ['log', '-k', 'decision', '--json'])).json.entries).toHaveLength(3);
+
+    const note = (await ctxOk(repo, ['add', '-m', 'a note'])).stdout.trim();
+    const tip = contextTip(repo);
+    for (const [args, code, err] of [
+      [['add', '-m', 'x', '--supersedes', d1], 2, 'E_SUPERSEDES'],
+      [['add', '-k', 'decision', '-m', 'x', '--supersedes', note], 2, 'E_SUPERSEDES'],
+      [['add', '-k', 'decision', '-m', 'x', '--supersedes', '0000000000zzzzzz'], 3, 'E_NOT_FOUND'],
+    ] as const) {
+      const r = await ctx(repo, [...args, '--json']);
+      expect(r.code).toBe(code);
+      expect(r.json.error.code).toBe(err);
+    }
+    expect(contextTip(repo)).toBe(tip);
+  });
+
+  it('shows postmortems about files this worktree changes, and says who wrote each item and when', async () => {
+    const repo = makeRepo({ files: { 'src/a.ts': 'a\n', 'docs/b.md': 'b\n' } });
+    const wt = addWorktree(repo, 'feat');
+    await ctxOk(repo, ['add', '-k', 'postmortem', '-t', 'Pool outage', '-m', 'the pool leaked', '--ref', 'src']);
+    await ctxOk(repo, ['add', '-k', 'postmortem', '-t', 'Docs outage', '-m', 'docs broke', '--ref', 'docs/b.md']);
+    writeFileSync(join(wt, 'src/a.ts'), 'changed\n');
+    const inWt = await ctxOk(wt, ['brief', '--json'], as('feat-session', 'codex'));
+    const pm = section(inWt.json, 'postmortems').items;
+    expect(pm.map((p: any) => p.title)).toEqual(['Pool outage']);
+    expect(pm[0]).toMatchObject({ detail: 'about src', agent: 'Test User', shown: 'full' });
+    expect(section((await ctxOk(repo, ['brief', '--json'])).json, 'postmortems').items).toEqual([]);
+    // Committed changes count too.
+    git(wt, ['commit', '-qam', 'change a']);
+    expect(section((await ctxOk(wt, ['brief', '--json'])).json, 'postmortems').items).toHaveLength(1);
+    const text = (await ctxOk(wt, ['brief'], as('feat-session', 'codex'))).stdout;
+    expect(text).toMatch(/^# Brief for session feat-session \(agent codex\), /);
+    expect(text).toMatch(/### postmortem [0-9a-z]{26}: Pool outage\nby Test User \(session [^)]+\), \d{4}-\d\d-\d\d \d\d:\d\d UTC\nabout src\n```text\nthe pool leaked\n```/);
+  });
+
+  it('lists the conflicts of this session with other worktrees, one line each', async () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n');
+    const repo = makeRepo({ files: { 'notes.txt': `${lines}\n` } });
+    const [w1, w2] = [addWorktree(repo, 'w1'), addWorktree(repo, 'w2')];
+    writeFileSync(join(w1, 'notes.txt'), `${lines.replace('line 5', 'five, by w1')}\n`);
+    writeFileSync(join(w2, 'notes.txt'), `${lines.replace('line 5', 'five, by w2')}\n`);
+    const r = await ctxOk(w1, ['brief', '--json']);
+    const items = section(r.json, 'conflicts').items;
+    expect(items.length).toBeGreaterThan(0);
+    expect(items[0]).toMatchObject({ kind: 'conflict', shown: 'index' });
+    expect(items[0].line).toMatch(/^notes\.txt: .* with w2:w2/);
+    const text = (await ctxOk(w1, ['brief'])).stdout;
+    expect(text).toContain('## Conflicts with other sessions');
+    expect(text).toContain(`- ${items[0].line}`);
+    // Nothing for a worktree that changes nothing.
+    expect(section((await ctxOk(repo, ['brief', '--json'])).json, 'conflicts').items).toEqual([]);
+  });
+
+  it('prints only its header where there is no context yet', async () => {
+    const repo = makeRepo();
+    const r = await ctxOk(repo, ['brief', '--json']);
+    expect(r.json.sections).toEqual([expect.objectContaining({ key: 'conflicts', items: [] })]);
+    expect((await ctxOk(repo, ['brief'])).stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    expect(contextTip(repo)).toBeNull();
+  });
+});
+
+describe('the index by kind', () => {
+  it('gives the same entries as the full index, through appends from other worktrees, removals and a rebuild', async () => {
+    const repo = makeRepo();
+    const wt = addWorktree(repo, 'other');
+    const c = await openCtx(realDeps(repo, ENV));
+    try {
+      const check = async () => {
+        const tip = await c.store.tip();
+        const full = await c.index.load(tip);
+        for (const kind of KINDS) {
+          const want = [...full.entries.values()].filter((e) => e.meta.kind === kind).map((e) => [e.path, e.meta.id, e.meta.session, e.meta.to]).sort();
+          const got = [...(await c.index.summaries(tip, [kind])).values()].map((s) => [s.path, s.id, s.session, s.to]).sort();
+          expect(got, kind).toEqual(want);
+        }
+      };
+      for (const kind of KINDS) await addEntry(c, { kind, body: `first ${kind}` });
+      await check();
+      // Appends by another process: the cached index lags and is brought up to date by a kind read.
+      for (const kind of ['decision', 'note', 'handoff']) await ctxOk(wt, ['add', '-k', kind, '-m', `later ${kind}`]);
+      const tip = await c.store.tip();
+      expect((await c.index.summaries(tip, ['decision'])).size).toBe(2);
+      await check();
+      // A removal (retention) reaches every kind's log.
+      const handoffPath = [...(await c.index.summaries(tip, ['handoff'])).values()][0]!.path;
+      await c.store.commit({ add: [], remove: [handoffPath], message: 'gc: test', author: { name: 't', email: 't@example.com' } });
+      expect([...(await c.index.summaries(await c.store.tip(), ['handoff'])).values()].map((s) => s.path)).not.toContain(handoffPath);
+      await check();
+      rmSync(join(repo, '.git/ctx/cache'), { recursive: true, force: true });
+      await check();
+    } finally {
+      closeCtx(c);
+    }
+  });
+
+  it('counts a version a merge kept next to an entry as the same entry', async () => {
+    const repo = makeRepo();
+    const h = (await ctxOk(repo, ['handoff', '-m', 'original', '--json'])).json.entry;
+    const c = await openCtx(realDeps(repo, ENV));
+    try {
+      await c.store.commit({ add: [{ path: h.path.replace('.md', '~0a1b2c.md'), content: git(repo, ['show', `context:${h.path}`]).replace('original', 'other side') }], message: 'merge', author: { name: 't', email: 't@example.com' } });
+      const summaries = [...(await c.index.summaries(await c.store.tip(), ['handoff'])).values()];
+      expect(summaries.map((s) => s.path).sort()).toEqual([h.path, h.path.replace('.md', '~0a1b2c.md')]);
+    } finally {
+      closeCtx(c);
+    }
+    const peek = await ctxOk(repo, ['pickup', '--peek', '--json']);
+    expect(peek.json.handoffs.map((e: any) => [e.id, e.path])).toEqual([[h.id, h.path]]);
+    expect((await ctxOk(repo, ['pickup', '--json'])).json.handoffs).toHaveLength(1);
+    expect((await ctxOk(repo, ['pickup', '--peek', '--json'])).json.handoffs).toEqual([]);
+  });
+});
