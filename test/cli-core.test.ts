@@ -3,6 +3,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { addWorktree, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir, userState } from './helpers/repo.js';
 import { KINDS } from '../src/model/kinds.js';
+import { openCtx, closeCtx } from '../src/core/context.js';
+import { realDeps } from './helpers/real-deps.js';
 
 describe('init', () => {
   it('creates an orphan branch whose root is the same in every repository, and is idempotent', async () => {
@@ -156,6 +158,27 @@ describe('search', () => {
     expect((await ctxOk(wt, ['search', 'walrus', '--json'])).json.total).toBe(1);
     await ctxOk(wt, ['add', '-m', 'second walrus']);
     expect((await ctxOk(repo, ['search', 'walrus', '--json'])).json.total).toBe(2);
+  });
+});
+
+describe('search and the index', () => {
+  it('drops entries removed from the branch after the index was built, and ranks whole words first', async () => {
+    const repo = makeRepo();
+    const keep = (await ctxOk(repo, ['add', '-t', 'Entry 88320', '-m', 'walrus one', '--json'])).json.entry;
+    const gone = (await ctxOk(repo, ['add', '-t', 'Entry 8320', '-m', 'walrus two', '--json'])).json.entry;
+    const first = await ctxOk(repo, ['search', '8320', '--json']);
+    expect(first.json.hits.map((h: any) => h.entry.id)).toEqual([gone.id, keep.id]);
+    const c = await openCtx(realDeps(repo));
+    try {
+      await c.store.commit({ add: [], remove: [gone.path], message: 'remove one', author: { name: 't', email: 't@example.com' } });
+    } finally {
+      closeCtx(c);
+    }
+    const after = await ctxOk(repo, ['search', 'walrus', '--json']);
+    expect(after.json.hits.map((h: any) => h.entry.id)).toEqual([keep.id]);
+    expect(after.json.total).toBe(1);
+    expect((await ctxOk(repo, ['log', '--json', '--tag', 'none'])).json.entries).toEqual([]);
+    expect((await ctxOk(repo, ['log', '-n', '0', '--json', '--agent', keep.agent])).json.entries.map((e: any) => e.id)).toEqual([keep.id]);
   });
 });
 

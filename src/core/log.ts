@@ -8,11 +8,11 @@
 import type { Ctx } from './context.js';
 import { readEntries, recentCommitIds, resolveWhen, type EntryRef } from './read.js';
 import type { StoredEntry } from '../model/entry.js';
-import type { EntryMeta, IndexedEntry } from '../store/index-cache.js';
+import type { EntrySummary } from '../store/index-cache.js';
 import { idFromPath } from '../model/entry.js';
 import { idTime } from '../model/id.js';
 import { shardKey } from '../model/when.js';
-import { isKind, KINDS } from '../model/kinds.js';
+import { isKind, KINDS, type Kind } from '../model/kinds.js';
 import { checkRef, checkLabel } from '../model/validate.js';
 import { UsageError } from '../errors.js';
 import { safe } from '../model/text.js';
@@ -28,7 +28,11 @@ export interface LogInput {
   ref?: string;
   since?: string;
   until?: string;
-  /** Whether entry bodies are needed (human output lists titles only). Default true. */
+  /**
+   * Whether whole entries are needed (default true). Without, entries past the newest 200 come from
+   * the index's summaries: id, kind, title, agent, session, topic, tags, refs, to, supersedes,
+   * createdAt, path and commit are set; body, worktree, branch, head and author are empty.
+   */
   bodies?: boolean;
 }
 
@@ -54,17 +58,17 @@ export function refsOverlap(a: string, b: string): boolean {
   return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
-export function matchesFilter(m: EntryMeta, f: EntryFilter): boolean {
+/** The fields of an entry a filter looks at (an entry, or its summary in the index). */
+export type Filterable = Pick<EntrySummary, 'id' | 'kind' | 'agent' | 'session' | 'topic' | 'tags' | 'refs'>;
+
+export function matchesFilter(m: Filterable, f: EntryFilter): boolean {
   if (f.kind && m.kind !== f.kind) return false;
   if (f.agent && m.agent !== f.agent) return false;
   if (f.session && m.session !== f.session) return false;
   if (f.topic && m.topic !== f.topic) return false;
   if (f.tag && !m.tags.includes(f.tag)) return false;
   if (f.ref && !m.refs.some((r) => refsOverlap(r, f.ref!))) return false;
-  const t = idTime(m.id);
-  if (f.sinceMs !== undefined && t < f.sinceMs) return false;
-  if (f.untilMs !== undefined && t > f.untilMs) return false;
-  return true;
+  return inTime(m.id, f);
 }
 
 export async function buildFilter(ctx: Ctx, input: LogInput): Promise<EntryFilter> {
@@ -97,16 +101,46 @@ export async function logEntries(ctx: Ctx, input: LogInput): Promise<LogResult> 
   if (!tip) return { entries: [], more: false };
   if (!needsIndex(filter) && limit <= WALK_LIMIT) return walkNewest(ctx, tip, filter, limit);
 
-  const fromIndex = !bodies || limit > WALK_LIMIT;
-  const index = await ctx.index.load(tip, { withBodies: bodies && fromIndex, onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`) });
-  const hits: IndexedEntry[] = [];
-  for (const e of index.entries.values()) if (matchesFilter(e.meta, filter)) hits.push(e);
-  hits.sort((a, b) => (a.meta.id < b.meta.id ? 1 : a.meta.id > b.meta.id ? -1 : 0));
+  const summaries = await ctx.index.summaries(tip, filter.kind ? [filter.kind as Kind] : KINDS, {
+    onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`),
+  });
+  const hits: EntrySummary[] = [];
+  for (const e of summaries.values()) if (matchesFilter(e, filter)) hits.push(e);
+  hits.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) || (a.path < b.path ? -1 : 1));
   const picked = hits.slice(0, limit === Infinity ? undefined : limit);
   const more = hits.length > picked.length;
-  if (!fromIndex) return { entries: await readEntries(ctx, picked), more };
-  const entries = picked.map((e): StoredEntry => ({ ...e.meta, body: index.bodies?.get(e.path) ?? '', path: e.path, commit: e.commit }));
-  return { entries, more };
+  if (bodies) return { entries: await readEntries(ctx, picked), more };
+  return { entries: picked.map(listed), more };
+}
+
+function inTime(id: string, f: EntryFilter): boolean {
+  const t = idTime(id);
+  return (f.sinceMs === undefined || t >= f.sinceMs) && (f.untilMs === undefined || t <= f.untilMs);
+}
+
+/** An entry as far as a listing needs it, from its summary (see LogInput.bodies). */
+function listed(s: EntrySummary): StoredEntry {
+  return {
+    id: s.id,
+    kind: s.kind,
+    title: s.title,
+    body: '',
+    topic: s.topic,
+    tags: s.tags,
+    refs: s.refs,
+    to: s.to,
+    supersedes: s.supersedes,
+    agent: s.agent,
+    session: s.session,
+    worktree: null,
+    branch: null,
+    head: null,
+    author: { name: '', email: '' },
+    createdAt: new Date(idTime(s.id)).toISOString(),
+    extra: {},
+    path: s.path,
+    commit: s.commit,
+  };
 }
 
 /** The newest entries, read straight from the tree: a few tree reads and one blob per entry. */
@@ -120,8 +154,7 @@ async function walkNewest(ctx: Ctx, tip: string, filter: EntryFilter, limit: num
   for await (const item of ctx.store.walkEntries(tip, bounds)) {
     const id = idFromPath(item.path);
     if (!id) continue;
-    const t = idTime(id);
-    if ((filter.sinceMs !== undefined && t < filter.sinceMs) || (filter.untilMs !== undefined && t > filter.untilMs)) continue;
+    if (!inTime(id, filter)) continue;
     if (picked.length === limit) {
       more = true;
       break;

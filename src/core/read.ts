@@ -3,6 +3,7 @@
  */
 import type { Ctx } from './context.js';
 import { parseEntry, type StoredEntry } from '../model/entry.js';
+import { readObjects } from '../git/cat-file.js';
 import { parseWhen } from '../model/when.js';
 import { UsageError } from '../errors.js';
 import { safe } from '../model/text.js';
@@ -15,18 +16,24 @@ export interface EntryRef {
 
 /** Parse the entry blobs named by `items`, in order. Unreadable ones are reported and left out. */
 export async function readEntries(ctx: Ctx, items: readonly EntryRef[]): Promise<StoredEntry[]> {
-  const blobs = await Promise.all(items.map((i) => ctx.store.readBlob(i.oid)));
-  const out: StoredEntry[] = [];
-  items.forEach((item, n) => {
-    const blob = blobs[n];
+  const parsed: (StoredEntry | null)[] = new Array(items.length).fill(null);
+  const take = (n: number, blob: Buffer | null) => {
+    const item = items[n]!;
     if (!blob) return;
     try {
-      out.push({ ...parseEntry(blob.toString('utf8')), path: item.path, commit: item.commit ?? null });
+      parsed[n] = { ...parseEntry(blob.toString('utf8')), path: item.path, commit: item.commit ?? null };
     } catch (e) {
       ctx.deps.stderr(`git-ctx: warning: skipping unreadable entry ${safe(`${item.path}: ${(e as Error).message}`, false)}\n`);
     }
-  });
-  return out;
+  };
+  if (items.length > 200) {
+    // Many at once: one buffered `cat-file` streams them far faster than the interactive reader.
+    await readObjects(ctx.repo.git, items.map((i) => i.oid), (n, obj) => take(n, obj?.type === 'blob' ? obj.content : null));
+  } else {
+    const blobs = await Promise.all(items.map((i) => ctx.store.readBlob(i.oid)));
+    blobs.forEach((b, n) => take(n, b));
+  }
+  return parsed.filter((e): e is StoredEntry => e !== null);
 }
 
 /** Entry id -> commit, for the entries written by the newest `n` commits of the branch. */

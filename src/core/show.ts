@@ -9,6 +9,7 @@ import { commitOfEntry, readEntries, type EntryRef } from './read.js';
 import { entryPath, idFromPath, type StoredEntry } from '../model/entry.js';
 import { idTime, normalizeIdPrefix } from '../model/id.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import { KINDS } from '../model/kinds.js';
 
 export interface ShowInput {
   id: string;
@@ -30,10 +31,9 @@ export async function findByPrefix(ctx: Ctx, tip: string, prefix: string, max = 
       .slice(0, max)
       .map((i) => ({ path: `${hourDir}/${i.name}`, oid: i.oid }));
   }
-  const index = await ctx.index.load(tip);
   const out: EntryRef[] = [];
-  for (const e of index.entries.values()) {
-    if (e.meta.id.startsWith(prefix)) out.push({ path: e.path, oid: e.oid, commit: e.commit });
+  for (const e of (await ctx.index.summaries(tip, KINDS)).values()) {
+    if (e.id.startsWith(prefix)) out.push({ path: e.path, oid: e.oid, commit: e.commit });
     if (out.length >= max) break;
   }
   return out;

@@ -11,7 +11,10 @@
  * Files: `head.json` names the tip, a generation and the byte length of every log; `meta.<gen>.jsonl`
  * and `text.<gen>.jsonl` are append-only logs of records keyed by path, and `kind.<gen>.<kind>.jsonl`
  * holds a slim summary of each entry of one kind (and the removals of that kind), so that a question
- * about handoffs or decisions parses those, not 100k notes (see `summaries`). Readers read exactly the
+ * about handoffs or decisions parses those, not 100k notes (see `summaries`); `search.<gen>.txt` holds
+ * one line per entry added (path, blob, commit, then title, labels and body lower-cased, tab-separated)
+ * that `search` scans as bytes instead of parsing JSON, and `removed.<gen>.txt` the paths removed since
+ * (see `searchText`). Readers read exactly the
  * bytes head.json names, so an append in progress (or one cut short by a crash) is invisible; appenders
  * hold a lock, truncate to the recorded length first, append, then publish a new head.json by rename.
  * Compaction writes a new generation.
@@ -25,7 +28,7 @@ import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
 import { readObjects } from '../git/cat-file.js';
 
-const INDEX_VERSION = 4;
+const INDEX_VERSION = 5;
 
 export type EntryMeta = Omit<EntryData, 'body'>;
 
@@ -51,6 +54,8 @@ interface Head {
   textBytes: number;
   records: number;
   kindBytes: Record<Kind, number>;
+  searchBytes: number;
+  removedBytes: number;
 }
 
 /**
@@ -66,14 +71,23 @@ export interface EntrySummary {
   session: string;
   refs: string[];
   supersedes: string[];
+  title: string;
+  agent: string;
+  topic: string | null;
+  tags: string[];
+  /** The entry file's blob. */
+  oid: string;
+  /** The commit that added the entry, when known. */
+  commit: string | null;
 }
 
 /**
- * A summary as stored, `[id, to, session, refs, supersedes]` plus the path when it is not the id's
- * usual one (a version kept by a merge), or `[key]` for a removal (the id, or the path of a version).
- * An array parses faster than an object.
+ * A summary as stored, `[id, to, session, refs, supersedes, title, agent, topic, tags, oid, commit]`
+ * plus the path when it is not the id's usual one (a version kept by a merge), or `[key]` for a removal
+ * (the id, or the path of a version). An array parses faster than an object.
  */
-type KindRecord = [string] | [string, string | null, string, string[], string[]] | [string, string | null, string, string[], string[], string];
+type SummaryFields = [string, string | null, string, string[], string[], string, string, string | null, string[], string, string | null];
+type KindRecord = [string] | SummaryFields | [...SummaryFields, string];
 
 interface MetaRecord {
   p: string;
@@ -99,7 +113,11 @@ export interface IndexOptions {
 }
 
 function readPrefix(path: string, bytes: number): string {
-  if (bytes === 0) return '';
+  return readPrefixBytes(path, bytes).toString('utf8');
+}
+
+function readPrefixBytes(path: string, bytes: number): Buffer {
+  if (bytes === 0) return Buffer.alloc(0);
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(bytes);
@@ -109,7 +127,7 @@ function readPrefix(path: string, bytes: number): string {
       if (n === 0) throw new Error('index file shorter than its head says');
       off += n;
     }
-    return buf.toString('utf8');
+    return buf;
   } finally {
     closeSync(fd);
   }
@@ -155,6 +173,42 @@ export class IndexCache {
     return join(this.dir, `${kind}.${gen}.jsonl`);
   }
 
+  private searchFile(gen: number): string {
+    return join(this.dir, `search.${gen}.txt`);
+  }
+
+  /**
+   * The search file as of `tip`: one line per entry (`path\tblob\tcommit\ttitle\tlabels\tbody`, the
+   * last three lower-cased), as byte chunks to scan, and the paths removed since they were written.
+   * An entry may appear twice (entries never change, so both lines are the same).
+   */
+  async searchText(tip: string | null, opts: IndexOptions = {}): Promise<{ chunks: Buffer[]; removed: Set<string> }> {
+    const removed = new Set<string>();
+    if (!tip) return { chunks: [], removed };
+    await this.summaries(tip, [], opts); // brings the cache up to date (and persists it when it can)
+    const head = this.readHead();
+    let chunks: Buffer[];
+    try {
+      if (!head) throw new Error('no index');
+      chunks = [readPrefixBytes(this.searchFile(head.gen), head.searchBytes)];
+      for (const p of readPrefix(this.removedFile(head.gen), head.removedBytes).split('\n')) if (p) removed.add(p);
+    } catch {
+      const full = await this.build(tip, opts);
+      return { chunks: [Buffer.from(searchLines(full.meta, full.text))], removed };
+    }
+    if (head.tip !== tip) {
+      // Another process holds the cache lock: add what it has not persisted yet from the branch.
+      const delta = await this.delta(head.tip, tip, opts);
+      chunks.push(Buffer.from(searchLines(delta.meta, delta.text)));
+      for (const r of delta.meta) if (r.d) removed.add(r.p);
+    }
+    return { chunks, removed };
+  }
+
+  private removedFile(gen: number): string {
+    return join(this.dir, `removed.${gen}.txt`);
+  }
+
   private kindFile(kind: Kind, gen: number): string {
     return join(this.dir, `kind.${gen}.${kind}.jsonl`);
   }
@@ -189,7 +243,7 @@ export class IndexCache {
     out.clear();
     const state = await this.load(tip, opts);
     for (const e of state.entries.values()) {
-      if (kinds.includes(e.meta.kind)) applySummaries(out, e.meta.kind, [kindRecord({ p: e.path, m: e.meta })]);
+      if (kinds.includes(e.meta.kind)) applySummaries(out, e.meta.kind, [kindRecord({ p: e.path, o: e.oid, c: e.commit, m: e.meta })]);
     }
     return out;
   }
@@ -348,7 +402,10 @@ export class IndexCache {
         const records = meta.filter((r) => ofKind(r, kind));
         if (records.length) kindBytes[kind] = appendAt(this.kindFile(kind, head.gen), head.kindBytes[kind], this.encode(records.map(kindRecord)));
       }
-      this.writeHead({ ...head, tip, metaBytes, textBytes, records, kindBytes });
+      const searchBytes = appendAt(this.searchFile(head.gen), head.searchBytes, searchLines(meta, text));
+      const gone = meta.filter((r) => r.d).map((r) => `${r.p}\n`).join('');
+      const removedBytes = gone ? appendAt(this.removedFile(head.gen), head.removedBytes, gone) : head.removedBytes;
+      this.writeHead({ ...head, tip, metaBytes, textBytes, records, kindBytes, searchBytes, removedBytes });
     });
   }
 
@@ -382,10 +439,23 @@ export class IndexCache {
       writeFileSync(this.kindFile(kind, gen), data);
       kindBytes[kind] = Buffer.byteLength(data);
     }
-    this.writeHead({ version: INDEX_VERSION, tip, gen, metaBytes: Buffer.byteLength(meta), textBytes: Buffer.byteLength(text), records: metaRecords.length, kindBytes });
+    const search = searchLines(metaRecords, textRecords);
+    writeFileSync(this.searchFile(gen), search);
+    writeFileSync(this.removedFile(gen), '');
+    this.writeHead({
+      version: INDEX_VERSION,
+      tip,
+      gen,
+      metaBytes: Buffer.byteLength(meta),
+      textBytes: Buffer.byteLength(text),
+      records: metaRecords.length,
+      kindBytes,
+      searchBytes: Buffer.byteLength(search),
+      removedBytes: 0,
+    });
     // Older generations are no longer named by head.json; a reader still on one retries from head.
     for (const f of readdirSync(this.dir)) {
-      const m = /^(?:meta|text|kind)\.(\d+)\.(?:\w+\.)?jsonl$/.exec(f);
+      const m = /^(?:meta|text|kind|search|removed)\.(\d+)\.(?:\w+\.)?(?:jsonl|txt)$/.exec(f);
       if (m && Number(m[1]) < gen - 1) {
         try {
           unlinkSync(join(this.dir, f));
@@ -424,21 +494,32 @@ function ofKind(r: MetaRecord, kind: Kind): boolean {
 function kindRecord(r: MetaRecord): KindRecord {
   if (r.d) return [keyOfPath(r.p)];
   const m = r.m!;
-  const rec: KindRecord = [m.id, m.to, m.session, m.refs, m.supersedes];
+  const rec: SummaryFields = [m.id, m.to, m.session, m.refs, m.supersedes, m.title, m.agent, m.topic, m.tags, r.o!, r.c ?? null];
   return r.p === entryPath(m.id) ? rec : [...rec, r.p];
 }
 
 /** A summary whose path is worked out from its id only when asked for (most never are). */
 class Summary implements EntrySummary {
+  readonly id: string;
+  readonly to: string | null;
+  readonly session: string;
+  readonly refs: string[];
+  readonly supersedes: string[];
+  readonly title: string;
+  readonly agent: string;
+  readonly topic: string | null;
+  readonly tags: string[];
+  readonly oid: string;
+  readonly commit: string | null;
+  private readonly versionPath: string | undefined;
+
   constructor(
-    readonly id: string,
     readonly kind: Kind,
-    readonly to: string | null,
-    readonly session: string,
-    readonly refs: string[],
-    readonly supersedes: string[],
-    private readonly versionPath: string | undefined,
-  ) {}
+    r: SummaryFields | [...SummaryFields, string],
+  ) {
+    [this.id, this.to, this.session, this.refs, this.supersedes, this.title, this.agent, this.topic, this.tags, this.oid, this.commit] = r;
+    this.versionPath = r[11];
+  }
 
   get path(): string {
     return this.versionPath ?? entryPath(this.id);
@@ -448,14 +529,31 @@ class Summary implements EntrySummary {
 /** The key of a summary: the id, or the path of a version kept next to the usual one. */
 function keyOfPath(path: string): string {
   const id = idFromPath(path);
-  return id && entryPath(id) === path ? id : path;
+  return id && path === entryPath(id) ? id : path;
 }
 
 function applySummaries(into: Map<string, EntrySummary>, kind: Kind, records: readonly KindRecord[]): void {
   for (const r of records) {
     if (r.length === 1) into.delete(r[0]);
-    else into.set(r[5] ?? r[0], new Summary(r[0], kind, r[1], r[2], r[3], r[4], r[5]));
+    else into.set(r[11] ?? r[0], new Summary(kind, r));
   }
+}
+
+/** Fold text into one search field: lower case, no tabs or line breaks (they delimit fields and lines). */
+function searchField(s: string): string {
+  return s.toLowerCase().replace(/[\t\r\n]+/g, ' ');
+}
+
+/** The lines of the search file for the entries a batch of records adds (see searchText). */
+function searchLines(meta: readonly MetaRecord[], text: readonly TextRecord[]): string {
+  const bodies = new Map(text.map((t) => [t.p, t.b]));
+  const lines: string[] = [];
+  for (const r of meta) {
+    if (r.d) continue;
+    const m = r.m!;
+    lines.push(`${r.p}\t${r.o}\t${r.c ?? '-'}\t${searchField(m.title)}\t${searchField(`${m.topic ?? ''} ${m.tags.join(' ')}`)}\t${searchField(bodies.get(r.p) ?? '')}\n`);
+  }
+  return lines.join('');
 }
 
 /** Truncate `path` to `offset` bytes (dropping anything a crashed appender left), append, return the new length. */
