@@ -120,19 +120,20 @@ function hookOutput(event: string, context: string): string {
   return `${JSON.stringify({ hookSpecificOutput: { hookEventName: event, additionalContext: context } })}\n`;
 }
 
-/** A background run: build the index (one at a time), then do the hook's writing if it has any. */
+/**
+ * A background run: build the index, one run at a time (a run that finds another building waits for it,
+ * then brings the index to the tip itself, which costs little once it is built), then do the hook's
+ * writing if it has any.
+ */
 async function background(ctx: Ctx, run: () => Promise<unknown>, writes: boolean): Promise<void> {
   const marker = join(ctx.store.privateDir, 'tmp', 'index-warm');
-  const other = warmerRunning(ctx);
-  if (other && !writes) return;
-  if (!other) {
-    mkdirSync(join(marker, '..'), { recursive: true });
-    writeFileSync(marker, `${ctx.deps.pid} ${ctx.deps.hostname}`);
-  }
+  for (let i = 0; i < 3000 && warmerRunning(ctx); i++) await ctx.deps.sleep(100);
+  mkdirSync(join(marker, '..'), { recursive: true });
+  writeFileSync(marker, `${ctx.deps.pid} ${ctx.deps.hostname}`);
   try {
     await warmIndex(ctx);
   } finally {
-    if (!other) rmSync(marker, { force: true });
+    rmSync(marker, { force: true });
   }
   if (writes) await run();
 }
