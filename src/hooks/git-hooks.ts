@@ -48,8 +48,11 @@ export const GIT_HOOKS: readonly GitHook[] = [
       if (input.stdin.split('\n').some((l) => l.split(' ')[2] === ctx.store.ref)) return [];
       const [name, url] = input.args;
       const { syncContext } = await import('../core/sync.js');
+      // It publishes this worktree's work in progress first (the record rides along with this push).
       const r = await syncContext(ctx, { action: 'push', remote: name || url, unattended: true, deadline: input.deadline, maxAttempts: 3 });
-      return r.sent ? [`git-ctx: pushed ${r.sent === 1 ? '1 context entry' : `${r.sent} context entries`} to ${r.remote}`] : [];
+      const lines = r.warnings.map((w) => `git-ctx: warning: ${w}`);
+      if (r.sent) lines.push(`git-ctx: pushed ${r.sent === 1 ? '1 context entry' : `${r.sent} context entries`} to ${r.remote}`);
+      return lines;
     },
   },
   {
