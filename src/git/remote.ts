@@ -145,17 +145,18 @@ export function remoteFailure(action: string, remote: Remote, r: Pick<RunResult,
  * has no such branch (the private ref is then removed). `depth` deepens a shallow history; `also`
  * adds refspecs fetched along (published snapshots).
  *
- * The private refs under refs/ctx/ are written by fetches of git-ctx only. When one is locked, another
- * fetch in this repository holds it (wait for it: a live fetch holds it for milliseconds), or a fetch
- * was killed holding it (the lock is removed once it is STALE_REF_LOCK_MS old), so that a crash never
- * blocks the next pull.
+ * The private refs under refs/ctx/ are written by fetches of git-ctx only. When one cannot be updated,
+ * another fetch in this repository holds its lock (wait for it: a live fetch holds it for
+ * milliseconds) or moved it since this one read it (fetch again), or a fetch was killed holding the
+ * lock (removed once it is STALE_REF_LOCK_MS old), so that neither a concurrent pull nor a crash
+ * fails the next pull.
  */
 export async function fetchBranch(git: GitRunner, remote: Remote, branch: string, opts: NetOptions & { depth?: number; also?: readonly string[] }): Promise<string | null> {
   const dst = trackingRef(remote, branch);
   const args = ['fetch', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--refmap=', opts.progress ? '--progress' : '--quiet'];
   if (opts.depth) args.push(`--depth=${opts.depth}`);
   args.push('--end-of-options', remote.fetchTarget, `+refs/heads/${branch}:${dst}`, ...(opts.also ?? []));
-  const started = opts.now();
+  const limit = Math.min(opts.now() + STALE_REF_LOCK_MS + 2000, opts.deadline ?? Infinity);
   for (;;) {
     const r = await git.run(args, { okStatus: [0, 1, 128], env: netEnv(opts), timeoutMs: timeLeft(opts, remote, 'cannot fetch from'), onStderr: progressFilter(opts) }).catch((e) => {
       throw remoteFailure('cannot fetch from', remote, e.result ?? { status: -1, stderr: String(e.message) });
@@ -165,23 +166,25 @@ export async function fetchBranch(git: GitRunner, remote: Remote, branch: string
       await git.run(['update-ref', '-d', dst], { okStatus: [0, 1, 128] });
       return null;
     }
-    const lock = privateRefLock(r.stderr);
-    if (!lock || !opts.sleep || !(await lockReleased(lock, opts, started))) throw remoteFailure('cannot fetch from', remote, r);
+    if (!opts.sleep || !(await privateRefFree(r.stderr, opts, limit))) throw remoteFailure('cannot fetch from', remote, r);
   }
   return (await git.text(['rev-parse', '--verify', '--end-of-options', `${dst}^{commit}`])).trim();
 }
 
-/** The lock file of one of git-ctx's own refs that stopped a fetch, if that is what stopped it. */
-function privateRefLock(stderr: string): string | null {
-  const m = /cannot lock ref 'refs\/ctx\/[^']*': Unable to create '([^']+\.lock)': File exists/.exec(stderr);
-  return m ? m[1]! : null;
-}
-
-/** Wait until `lock` is gone or stale (then removed); false when the deadline or the wait limit comes first. */
-async function lockReleased(lock: string, opts: NetOptions, started: number): Promise<boolean> {
-  const limit = Math.min(started + STALE_REF_LOCK_MS + 2000, opts.deadline ?? Infinity);
+/**
+ * Whether a fetch that failed only because one of git-ctx's own refs was busy may be tried again:
+ * waits for its lock to go (or removes it once stale). False for any other failure, or past `limit`.
+ */
+async function privateRefFree(stderr: string, opts: NetOptions, limit: number): Promise<boolean> {
+  if (!/cannot lock ref 'refs\/ctx\//.test(stderr)) return false;
+  const lock = /cannot lock ref 'refs\/ctx\/[^']*': Unable to create '([^']+\.lock)': File exists/.exec(stderr)?.[1];
   for (;;) {
-    if (removeIfStale(lock, opts.now())) return true;
+    if (!lock || removeIfStale(lock, opts.now())) {
+      // Moved by another fetch, or its lock gone: fetch again, a little later than the other one.
+      if (opts.now() >= limit) return false;
+      await opts.sleep!(10);
+      return true;
+    }
     if (opts.now() >= limit) return false;
     await opts.sleep!(50);
   }
