@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, ENV, contextTip, ctxOk, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
+import { BIN, ENV, contextTip, ctxOk, fsck, git, tempDir } from './helpers/repo.js';
+import { cloneOf, makeRemote } from './helpers/remote.js';
 
 const COUNT_PY = 'def count(items):\n    total = 0\n    for item in items:\n        total += item\n    return total\n';
 const NOTES = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`).join('');
@@ -21,17 +22,8 @@ function editLine(wt: string, path: string, line: number, text: string): void {
 
 /** A bare remote with code on main, and two clones of it ("machines") named `a` and `b`. */
 function world(): { bare: string; a: string; b: string } {
-  const seed = makeRepo({ files: { 'README.md': '# test\n', 'tools/count.py': COUNT_PY, 'notes.txt': NOTES } });
-  const bare = join(tempDir('git-ctx-remote-'), 'remote.git');
-  git(seed, ['clone', '-q', '--bare', seed, bare]);
-  const clone = (name: string) => {
-    const dir = join(tempDir(), name);
-    git(tempDir(), ['clone', '-q', bare, dir]);
-    git(dir, ['config', 'user.name', name]);
-    git(dir, ['config', 'user.email', `${name}@example.com`]);
-    return dir;
-  };
-  return { bare, a: clone('a'), b: clone('b') };
+  const bare = makeRemote({ 'README.md': '# test\n', 'tools/count.py': COUNT_PY, 'notes.txt': NOTES });
+  return { bare, a: cloneOf(bare, [], 'a'), b: cloneOf(bare, [], 'b') };
 }
 
 /** `conflicts --json` in `dir`: the overlaps with the published session `id`, by path. */
