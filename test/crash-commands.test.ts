@@ -360,7 +360,8 @@ describe('crash safety of the other writing commands', () => {
     const report = await runCrashTrials(scenario, { lanes: 2, trials });
     console.log(`crash trials (${scenario.name}): ${JSON.stringify(report)}`);
     expect(report.trials).toBe(2 * trials);
-    expect(report.killed).toBeGreaterThan(trials);
+    // 2 victims a trial in each of 2 lanes (4 for the sessions): about half are cut short.
+    expect(report.killed).toBeGreaterThanOrEqual(trials);
     // Promptly: no command after a crash waited out more than a stale ref lock (5 s) on a busy machine.
     expect(report.nextMaxMs).toBeLessThan(20_000);
     return report;
