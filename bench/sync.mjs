@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Sync timings against a 100k-entry context branch: pull + merge of 1k new entries (fast-forward and
-// real merge), push of 1k entries, and a sync with nothing to do. Every timed run is a cold
+// real merge), push of 1k entries, a sync with nothing to do, and what publishing the work in
+// progress first adds to a push (20 edited files of a 2,000-file tree; with snapshots too). Every timed run is a cold
 // `git-ctx` process (dist/bin.cjs), as a user or a hook would start it, on a bare remote on disk.
 //
 // The entries are real entry files with one commit each, spread over a year, streamed into
 // `git fast-import` by bench/lib/seed.ts (seconds, not an hour of `git ctx add`).
 // Usage: npm run build && node bench/sync.mjs [entries] [rounds]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,10 +52,16 @@ const now = Date.now();
 try {
   const t0 = performance.now();
   const remote = join(work, 'remote.git');
-  git(work, ['init', '-q', '--bare', remote]);
+  git(work, ['init', '-q', '--bare', '-b', 'main', remote]);
   const seedRepo = join(work, 'seed');
   git(work, ['init', '-q', '-b', 'main', seedRepo]);
-  git(seedRepo, ['commit', '-q', '--allow-empty', '-m', 'code']);
+  // A code tree for the work in progress that push publishes: 2,000 files of 40 lines.
+  for (let d = 0; d < 20; d++) {
+    mkdirSync(join(seedRepo, 'src', `d${d}`), { recursive: true });
+    for (let f = 0; f < 100; f++) writeFileSync(join(seedRepo, 'src', `d${d}`, `f${f}.js`), Array.from({ length: 40 }, (_, i) => `export const v${i} = ${i};\n`).join(''));
+  }
+  git(seedRepo, ['add', '-A']);
+  git(seedRepo, ['commit', '-q', '-m', 'code']);
   ctx(seedRepo, ['init']);
   await seed(seedRepo, { count: TOTAL, start: now - YEAR, end: now - 2 * 3600_000 });
   git(seedRepo, ['push', '-q', remote, 'main', 'context']);
@@ -106,6 +113,26 @@ try {
     return { ...res, detail: `sent ${res.json.sent}` };
   });
   measure(`push ${NEW} entries (over a day, 1 commit each)`, pushRuns, '');
+
+  // push publishes first: with nothing in progress, with 20 files edited anew each round (a record
+  // is written and pushed), and with the same work again (nothing written).
+  const edit = (r) => {
+    for (let f = 0; f < 20; f++) writeFileSync(join(b, 'src', `d${f}`, 'f0.js'), `export const round = ${r};\n${'export const x = 1;\n'.repeat(39)}`);
+  };
+  const pushes = (label, before) =>
+    measure(label, Array.from({ length: ROUNDS }, (_, r) => {
+      before(r);
+      const res = ctx(b, ['push', '--json']);
+      return { ...res, detail: `published ${res.json.published?.commit ? `${res.json.published.files} files` : 'nothing'}${res.json.published?.snapshotPushed ? ' + snapshot' : ''}` };
+    }), '');
+  pushes('push, nothing new, nothing in progress', () => {});
+  pushes('push, nothing new, 20 files in progress (changed: a record is written and pushed)', edit);
+  pushes('push, nothing new, the same 20 files in progress (nothing written)', () => {});
+  git(b, ['config', 'ctx.publish.snapshots', 'true']);
+  pushes('push, 20 files in progress, ctx.publish.snapshots (record + snapshot pushed)', (r) => edit(ROUNDS + r));
+  git(b, ['config', 'ctx.publish.snapshots', 'false']);
+  git(b, ['checkout', '-q', '--', '.']);
+
 
   console.log(`git-ctx sync bench: ${TOTAL} entries on the branch, median of ${ROUNDS} cold runs each (set-up ${setupS}s)`);
   console.log(`node ${process.version}, ${git(work, ['--version'])}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, ENV, contextTip, ctxOk, git, tempDir } from './helpers/repo.js';
+import { BIN, ENV, addWorktree, contextTip, ctxOk, git, makeRepo, tempDir } from './helpers/repo.js';
 import { add, cloneOf, makeRemote } from './helpers/remote.js';
 import { RUNNER_NAME, block, withBlock, withoutBlock } from '../src/hooks/scripts.js';
+import { frozenState } from './helpers/worktree-state.js';
 
 /** A directory with `git-ctx` in it: the real CLI, or a stand-in that fails or hangs. */
 function binDir(script = `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`): string {
@@ -18,11 +19,13 @@ const REAL = binDir();
 const withPath = (bin: string | null) => ({ PATH: bin ? `${bin}:${process.env.PATH}` : process.env.PATH! });
 
 /** Run the user's git, as the user would (hooks on), and time it. */
-function userGit(cwd: string, args: string[], bin: string | null = REAL): { code: number; stderr: string; ms: number } {
+function userGitIn(cwd: string, args: string[], bin: string | null = REAL, env: Record<string, string> = {}): { code: number; stderr: string; ms: number } {
   const t0 = Date.now();
-  const r = spawnSync('git', args, { cwd, env: { ...ENV, ...withPath(bin) }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('git', args, { cwd, env: { ...ENV, ...withPath(bin), ...env }, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stderr: r.stderr, ms: Date.now() - t0 };
 }
+
+const userGit = (cwd: string, args: string[], bin: string | null = REAL) => userGitIn(cwd, args, bin);
 
 function userHook(path: string, text: string): void {
   mkdirSync(join(path, '..'), { recursive: true });
@@ -59,7 +62,7 @@ describe('git ctx init --hooks', () => {
     const { remote, repo, log } = await setup();
     const before = snapshot(join(repo, '.git', 'hooks'));
     const r = await ctxOk(repo, ['init', '--hooks', '--json'], { env: withPath(REAL) });
-    expect(r.json.hooks).toMatchObject({ dir: join(repo, '.githooks'), hooksPath: join(repo, '.githooks'), installed: ['pre-push', 'post-merge', 'post-rewrite'], forwarded: ['pre-commit'], chained: [] });
+    expect(r.json.hooks).toMatchObject({ dir: join(repo, '.githooks'), hooksPath: join(repo, '.githooks'), installed: ['pre-push', 'pre-commit', 'post-merge', 'post-rewrite'], forwarded: [], chained: [] });
     expect(config(repo, 'core.hooksPath')).toBe(join(repo, '.githooks'));
     const installed = snapshot(join(repo, '.githooks'));
     expect(Object.keys(installed)).toEqual(['git-ctx-run', 'post-merge', 'post-rewrite', 'pre-commit', 'pre-push']);
@@ -76,7 +79,8 @@ describe('git ctx init --hooks', () => {
     expect(push.code, push.stderr).toBe(0);
     expect(push.stderr).toMatch(/git-ctx: pushed 1 context entry to origin/);
     expect(contextTip(remote)).toBe(contextTip(repo));
-    // The user's pre-push ran exactly once, with its arguments and stdin; pre-commit still runs.
+    // The user's pre-push ran exactly once, with its arguments and stdin; their pre-commit still runs
+    // once too (git-ctx's pre-commit runs it first, from the hooks directory git used before).
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     expect(lines.filter((l) => l.startsWith('pre-push'))).toEqual(['pre-push origin']);
     expect(lines.filter((l) => l.startsWith('refs/heads/main '))).toHaveLength(1);
@@ -153,7 +157,7 @@ describe('git ctx init --hooks', () => {
     const before = snapshot(join(repo, 'team-hooks'));
 
     const r = await ctxOk(repo, ['init', '--hooks', '--json'], { env: withPath(REAL) });
-    expect(r.json.hooks).toMatchObject({ dir: join(repo, 'team-hooks'), hooksPath: null, installed: ['post-rewrite'], chained: ['pre-push'], forwarded: [] });
+    expect(r.json.hooks).toMatchObject({ dir: join(repo, 'team-hooks'), hooksPath: null, installed: ['pre-commit', 'post-rewrite'], chained: ['pre-push'], forwarded: [] });
     expect(r.stderr).toMatch(/post-merge is not a shell script/);
     expect(config(repo, 'core.hooksPath')).toBe('team-hooks');
     const once = snapshot(join(repo, 'team-hooks'));
@@ -166,7 +170,7 @@ describe('git ctx init --hooks', () => {
     expect(contextTip(remote)).toBe(contextTip(repo));
 
     const u = await ctxOk(repo, ['init', '--hooks', '--uninstall', '--json']);
-    expect(u.json.hooks.removed).toEqual([RUNNER_NAME, 'post-rewrite', 'pre-push']);
+    expect(u.json.hooks.removed).toEqual([RUNNER_NAME, 'post-rewrite', 'pre-commit', 'pre-push']);
     expect(snapshot(join(repo, 'team-hooks'))).toEqual(before);
     expect(config(repo, 'core.hooksPath')).toBe('team-hooks');
   });
@@ -189,5 +193,99 @@ describe('git ctx init --hooks', () => {
     expect(withBlock(edited, 'pre-push')).toBe(edited);
     expect(withoutBlock(edited)).toBe(original);
     expect(withoutBlock(original)).toBeNull();
+  });
+});
+
+const COUNT_PY = 'def count(items):\n    total = 0\n    for item in items:\n        total += item\n    return total\n';
+
+/** Replace one line (1-based) of a file. */
+function editLine(wt: string, path: string, line: number, text: string): void {
+  const lines = readFileSync(join(wt, path), 'utf8').split('\n');
+  lines[line - 1] = text;
+  writeFileSync(join(wt, path), lines.join('\n'));
+}
+
+describe('the pre-commit hook (init --hooks)', () => {
+  it('warns about overlapping edits by default, refuses them only under ctx.conflicts.block, and reads the index being committed', async () => {
+    const repo = makeRepo({ files: { 'README.md': '# test\n', 'tools/count.py': COUNT_PY } });
+    const log = join(tempDir(), 'hook.log');
+    userHook(join(repo, '.git', 'hooks', 'pre-commit'), `#!/bin/sh\necho "user pre-commit" >> "${log}"\n`);
+    const [wa, wb] = [addWorktree(repo, 'wa'), addWorktree(repo, 'wb')];
+    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    editLine(wb, 'tools/count.py', 2, '    total = 2'); // uncommitted, in the other session
+    const tmp = tempDir('git-ctx-hook-tmp-'); // where the runner keeps its temporary files
+    const userGit = (cwd: string, args: string[], bin: string | null = REAL) => userGitIn(cwd, args, bin, { TMPDIR: tmp });
+    const head = (wt: string) => git(wt, ['log', '-1', '--format=%s']);
+
+    // By default: a warning, and the commit goes through.
+    editLine(wa, 'tools/count.py', 2, '    total = 1');
+    git(wa, ['add', 'tools/count.py']);
+    const warned = userGit(wa, ['commit', '-q', '-m', 'one']);
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(/git-ctx: warning: tools\/count\.py: merge conflict with wb:wb \(lines 2; count\)/);
+    expect(head(wa)).toBe('one');
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['user pre-commit']); // the user's hook ran first, once
+
+    // Unrelated files: nothing to say.
+    editLine(wa, 'README.md', 1, '# readme');
+    const quiet = userGit(wa, ['commit', '-q', '-a', '-m', 'two']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+
+    // ctx.conflicts.block: refused. `commit -a` stages into a temporary index, which is what the hook reads.
+    git(repo, ['config', 'ctx.conflicts.block', 'true']);
+    editLine(wa, 'tools/count.py', 4, '        total += 2 * item');
+    const before = frozenState(wa);
+    const refused = userGit(wa, ['commit', '-q', '-a', '-m', 'three']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/git-ctx: warning: tools\/count\.py: merge conflict with wb:wb/);
+    expect(refused.stderr).toContain('commit refused');
+    expect(refused.stderr).not.toMatch(/hook failed|not affected/);
+    expect(head(wa)).toBe('two');
+    expect(frozenState(wa)).toEqual(before); // the index the user had is untouched
+    // A refusal is the hook's verdict: git's own bypass still works.
+    expect(userGit(wa, ['commit', '-q', '-a', '--no-verify', '-m', 'three']).code).toBe(0);
+
+    // Still blocking, but git-ctx crashes, hangs or is missing: the commit goes through every time.
+    git(repo, ['config', 'ctx.hookTimeout', '1']);
+    const stillBlocking = (bin: string | null, n: number) => {
+      editLine(wa, 'tools/count.py', 5, `    return total + ${n}`);
+      const r = userGit(wa, ['commit', '-q', '-a', '-m', `crash ${n}`], bin);
+      expect(r.code, r.stderr).toBe(0);
+      expect(head(wa)).toBe(`crash ${n}`);
+      return r;
+    };
+    // Exit 1 is also what node does on an uncaught error: without the refusal file it is a crash.
+    expect(stillBlocking(binDir('#!/bin/sh\necho "TypeError: boom" >&2\nexit 1\n'), 1).stderr).toMatch(/TypeError: boom\ngit-ctx: warning: the pre-commit hook failed \(exit 1\); your git command is not affected/);
+    expect(stillBlocking(binDir(`#!/bin/sh\n"${process.execPath}" -e 'throw new Error("crash")'\n`), 2).stderr).toMatch(/the pre-commit hook failed \(exit 1\)/);
+    const hanging = stillBlocking(binDir('#!/bin/sh\nsleep 30\n'), 3);
+    expect(hanging.ms).toBeLessThan(10_000);
+    expect(hanging.stderr).toMatch(/the pre-commit hook was stopped after 1s/);
+    // A refusal that comes too late (after the watchdog) does not count either.
+    const late = binDir('#!/bin/sh\nsleep 3\n[ -n "$GIT_CTX_HOOK_REFUSE" ] && : > "$GIT_CTX_HOOK_REFUSE"\nexit 1\n');
+    expect(stillBlocking(late, 4).stderr).toMatch(/stopped after 1s/);
+    expect(stillBlocking(null, 5).stderr).toBe('');
+
+    // The protocol itself: a refusal (file + exit 1) blocks only while ctx.conflicts.block is set.
+    const refuser = binDir('#!/bin/sh\n[ -n "$GIT_CTX_HOOK_REFUSE" ] && : > "$GIT_CTX_HOOK_REFUSE"\nexit 1\n');
+    editLine(wa, 'README.md', 1, '# refused');
+    expect(userGit(wa, ['commit', '-q', '-a', '-m', 'six'], refuser).code).toBe(1);
+    git(repo, ['config', '--unset', 'ctx.conflicts.block']);
+    expect(userGit(wa, ['commit', '-q', '-a', '-m', 'six'], refuser).code).toBe(0);
+    expect(head(wa)).toBe('six');
+    expect(readdirSync(tmp)).toEqual([]); // no temporary file left behind, refusal markers included
+
+    // Installing again changes nothing; uninstalling leaves the user's hooks as they were.
+    const installed = snapshot(join(repo, '.githooks'));
+    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    expect(snapshot(join(repo, '.githooks'))).toEqual(installed);
+    await ctxOk(repo, ['init', '--hooks', '--uninstall']);
+    expect(existsSync(join(repo, '.githooks'))).toBe(false);
+    expect(config(repo, 'core.hooksPath')).toBeNull();
+    editLine(wa, 'README.md', 1, '# after');
+    const after = userGit(wa, ['commit', '-q', '-a', '-m', 'seven']);
+    expect(after.code).toBe(0);
+    expect(after.stderr).toBe('');
+    expect(readFileSync(log, 'utf8').trim().split('\n').length).toBeGreaterThan(1); // the user's own hook runs again from .git/hooks
   });
 });

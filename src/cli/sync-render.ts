@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from './io.js';
-import type { SyncAction, SyncResult } from '../core/sync.js';
+import type { SyncAction, SyncPublished, SyncResult } from '../core/sync.js';
 import type { Output } from './output.js';
 import { safe } from './output.js';
 
@@ -24,11 +24,15 @@ export interface SyncJson {
   keptBoth: string[];
   attempts: number;
   deepened: boolean;
+  /** push and sync: the work in progress published first (null: pull, or nothing to publish). */
+  published: SyncPublished | null;
+  warnings: string[];
 }
 
 export function syncJson(r: SyncResult): SyncJson {
-  const { action, remote, branch, received, sent, localBefore, localTip, remoteBefore, remoteTip, merge, createdRemote, keptBoth, attempts, deepened } = r;
-  return { action, remote, branch, received, sent, localBefore, localTip, remoteBefore, remoteTip, merge, createdRemote, keptBoth, attempts, deepened };
+  const { action, remote, branch, received, sent, localBefore, localTip, remoteBefore, remoteTip, merge, createdRemote, keptBoth, attempts, deepened, warnings } = r;
+  const published = r.published && { ...r.published };
+  return { action, remote, branch, received, sent, localBefore, localTip, remoteBefore, remoteTip, merge, createdRemote, keptBoth, attempts, deepened, published, warnings };
 }
 
 function entries(n: number): string {
@@ -48,6 +52,7 @@ export function renderSync(out: Output, r: SyncResult): void {
     else if (r.sent) lines.push(`Sent ${entries(r.sent)} to ${remote}.`);
   }
   if (!lines.length) lines.push(`${r.branch} is up to date with ${remote}.`);
+  if (r.published?.commit) lines.push(`Published the work in progress of this worktree (${r.published.files === 1 ? '1 changed file' : `${r.published.files} changed files`}).`);
   if (r.keptBoth.length) lines.push(`Kept both versions of ${r.keptBoth.length === 1 ? '1 file' : `${r.keptBoth.length} files`} changed on both sides: ${r.keptBoth.map((p) => safe(p, false)).join(', ')}`);
   out.text(lines.join('\n'));
 }
@@ -65,7 +70,8 @@ export function registerSyncVerb(program: Command, io: CliIO, action: SyncAction
     .action((remote: string | undefined, opts: CommonOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         const { syncContext } = await import('../core/sync.js');
-        const r = await syncContext(ctx, { action, remote });
+        const r = await syncContext(ctx, { action, remote, agent: opts.agent, session: opts.session });
+        for (const w of r.warnings) io.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`);
         out.result({ ...syncJson(r) });
         renderSync(out, r);
       }),

@@ -66,10 +66,10 @@ async function claimLocally(ctx: Ctx, plan: ClaimPlan): Promise<ClaimRound> {
 async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Promise<ClaimRound> {
   const { store, repo, deps } = ctx;
   const { openRemote } = await import('./sync.js');
-  const { fetchBranch, pushBranch, trackingRef } = await import('../git/remote.js');
+  const { fetchBranch, pushBranch, recordRemoteTip, trackingRef } = await import('../git/remote.js');
   const { mergeIntoBranch } = await import('../store/merge.js');
   const remote = await openRemote(ctx, name);
-  const net = { interactive: true, now: deps.now };
+  const net = { interactive: true, now: deps.now, sleep: deps.sleep };
   const merge = (theirs: string) => mergeIntoBranch(store, theirs, { message: `merge: ${remote.name}/${store.branch}\n`, author: plan.author });
   const backoff = (round: number) => deps.sleep(Math.round((deps.random(1)[0]! / 255) * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** round)));
   let wanted: Set<string> | null = null;
@@ -96,7 +96,7 @@ async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Prom
     if (built.commit) {
       const pushed = await pushBranch(repo.git, remote, built.commit, store.branch, net);
       if (pushed.ok) {
-        await repo.git.run(['update-ref', '-m', 'git-ctx: push', trackingRef(remote, store.branch), built.commit]);
+        await recordRemoteTip(repo.git, trackingRef(remote, store.branch), built.commit);
         await merge(built.commit);
         return { written: files.map((f) => f.path), existing, commit: built.commit, decidedBy: 'remote' };
       }

@@ -79,29 +79,11 @@ export async function publishWorkInProgress(ctx: Ctx, input: PublishInput = {}):
     readOwn(ctx, key),
   ]);
   const base = def ? await mergeBase(ctx, snap, def.oid, run) : head;
-  const [changes] = await diffCommits(ctx.repo.git, [{ from: base, to: snap.commit }], run);
-
-  const describe = new ChangeDescriber(ctx.repo.git);
-  const detailed = changes!.slice(0, DETAIL_LIMIT);
-  await describe.load(detailed);
-  const files: WipFile[] = [];
-  let truncated = changes!.length > DETAIL_LIMIT;
-  for (const [i, c] of changes!.entries()) {
-    // Past the detail limit, or close to the caller's deadline (a hook), paths and blob ids only.
-    const detail = i < DETAIL_LIMIT && (input.deadline === undefined || ctx.deps.now() < input.deadline - 250);
-    if (!detail && i < DETAIL_LIMIT) truncated = true;
-    const hunks = detail ? describe.hunks(c) : null;
-    files.push({
-      path: c.path,
-      ...(c.oldPath !== c.path ? { oldPath: c.oldPath } : {}),
-      status: c.status,
-      oldOid: c.oldOid,
-      oid: c.oid,
-      mode: c.oid ? c.mode : c.oldMode,
-      hunks,
-      symbols: detail ? await describe.symbols(c, hunks) : null,
-    });
-  }
+  // The same snapshot measured from the same base as the last record, whose files were all described:
+  // the same files (push publishes every time, so skip the diff and the parsers).
+  const last = previous.record;
+  const { files, truncated } =
+    last && !last.truncated && last.snapshot === snap.commit && last.base === base ? { files: last.files, truncated: false } : await describeChanges(ctx, base, snap.commit, input.deadline, run);
 
   const now = ctx.deps.now();
   const record: WipRecord = {
@@ -144,6 +126,32 @@ export async function publishWorkInProgress(ctx: Ctx, input: PublishInput = {}):
     author: who.author,
   });
   return { record, path: file, commit: result.commit, unchanged: false, snapshotRef };
+}
+
+/** The changes from `base` to `snapshot`, each with its hunks and symbols (paths only past the limits). */
+async function describeChanges(ctx: Ctx, base: string, snapshot: string, deadline: number | undefined, run: () => RunOptions): Promise<{ files: WipFile[]; truncated: boolean }> {
+  const [changes] = await diffCommits(ctx.repo.git, [{ from: base, to: snapshot }], run);
+  const describe = new ChangeDescriber(ctx.repo.git);
+  await describe.load(changes!.slice(0, DETAIL_LIMIT));
+  const files: WipFile[] = [];
+  let truncated = changes!.length > DETAIL_LIMIT;
+  for (const [i, c] of changes!.entries()) {
+    // Past the detail limit, or close to the caller's deadline (a hook), paths and blob ids only.
+    const detail = i < DETAIL_LIMIT && (deadline === undefined || ctx.deps.now() < deadline - 250);
+    if (!detail && i < DETAIL_LIMIT) truncated = true;
+    const hunks = detail ? describe.hunks(c) : null;
+    files.push({
+      path: c.path,
+      ...(c.oldPath !== c.path ? { oldPath: c.oldPath } : {}),
+      status: c.status,
+      oldOid: c.oldOid,
+      oid: c.oid,
+      mode: c.oid ? c.mode : c.oldMode,
+      hunks,
+      symbols: detail ? await describe.symbols(c, hunks) : null,
+    });
+  }
+  return { files, truncated };
 }
 
 function oneLine(s: string): string {

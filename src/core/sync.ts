@@ -7,16 +7,24 @@
  * non-fast-forward, and the whole round is retried with backoff and jitter, a bounded number of times.
  * Nothing is ever forced, so no entry on either side is lost, whatever the interleaving; on failure
  * the local branch is as the last successful merge left it.
+ *
+ * push and sync first publish this worktree's work in progress (core/publish.ts: nothing is written
+ * when it did not change), so that other machines see it without anyone running `publish`; a publish
+ * that fails is a warning, never a failed push. With `ctx.publish.snapshots`, the snapshot commit is
+ * pushed too (`refs/ctx/wip/<key>`, replaced each time), and every fetch brings the remote's snapshot
+ * refs into `refs/ctx/remote-wip/<remote>/`, where the conflict scan finds their objects.
  */
-import type { Ctx } from './context.js';
+import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
-import { DEEPEN_ALL, fetchBranch, pushBranch, reachesShallowBoundary, resolveRemote, trackingRef, type NetOptions, type Remote } from '../git/remote.js';
+import { DEEPEN_ALL, fetchBranch, pushBranch, pushReplacing, reachesShallowBoundary, recordRemoteTip, remoteCopyPrefix, resolveRemote, trackingRef, type NetOptions, type Remote } from '../git/remote.js';
+import { resolveRef } from '../git/refs.js';
 import { countNewEntries, mergeIntoBranch, type MergeOutcome } from '../store/merge.js';
-import { RemoteError } from '../errors.js';
+import { WIP_REF_PREFIX } from '../conflicts/wip.js';
+import { CtxError, RemoteError } from '../errors.js';
 
 export type SyncAction = 'push' | 'pull' | 'sync';
 
-export interface SyncInput {
+export interface SyncInput extends WhoOptions {
   action: SyncAction;
   /** A remote name, URL or path; default: ctx.remote, else the current branch's upstream remote, else origin. */
   remote?: string;
@@ -52,6 +60,21 @@ export interface SyncResult {
   attempts: number;
   /** A shallow context history was deepened before merging. */
   deepened: boolean;
+  /** What push and sync published first (null: pull, or nothing to publish from here). */
+  published: SyncPublished | null;
+  /** Problems that did not stop the sync (a publish that failed), one line each. */
+  warnings: string[];
+}
+
+export interface SyncPublished {
+  /** The record on the context branch, and the commit that wrote it (null: the work had not changed). */
+  path: string;
+  commit: string | null;
+  files: number;
+  snapshot: string;
+  /** `refs/ctx/wip/<key>` when ctx.publish.snapshots is on, and whether this push sent it. */
+  snapshotRef: string | null;
+  snapshotPushed: boolean;
 }
 
 const DEFAULT_ATTEMPTS = 12;
@@ -76,7 +99,41 @@ export async function openRemote(ctx: Ctx, name: string | undefined): Promise<Re
 
 function netOptions(ctx: Ctx, input: Pick<SyncInput, 'unattended' | 'deadline'>): NetOptions {
   const progress = ctx.deps.stderrIsTTY && !input.unattended ? ctx.deps.stderr : undefined;
-  return { interactive: !input.unattended, deadline: input.deadline, now: ctx.deps.now, progress };
+  return { interactive: !input.unattended, deadline: input.deadline, now: ctx.deps.now, progress, sleep: ctx.deps.sleep };
+}
+
+/** Nothing to publish from here (a bare repository, no commit yet): not worth a warning. */
+const NOTHING_TO_PUBLISH = new Set(['E_NO_WORKTREE', 'E_NO_COMMITS']);
+
+/**
+ * Publish this worktree's work in progress before pushing. Never throws: the push matters more. Under
+ * a deadline (a git hook) it gets at most half of the time left.
+ */
+async function publishFirst(ctx: Ctx, input: SyncInput, warnings: string[]): Promise<SyncPublished | null> {
+  const now = ctx.deps.now();
+  const deadline = input.deadline === undefined ? undefined : now + Math.max(0, input.deadline - now) / 2;
+  try {
+    const { publishWorkInProgress } = await import('./publish.js');
+    const r = await publishWorkInProgress(ctx, { agent: input.agent, session: input.session, deadline });
+    return { path: r.path, commit: r.commit, files: r.record.files.length, snapshot: r.record.snapshot, snapshotRef: r.snapshotRef, snapshotPushed: false };
+  } catch (e) {
+    if (!(e instanceof CtxError && NOTHING_TO_PUBLISH.has(e.code))) warnings.push(`work in progress not published: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+/** Push the snapshot ref unless the remote has it already (as last fetched). Failures are warnings. */
+async function pushSnapshot(ctx: Ctx, remote: Remote, net: NetOptions, published: SyncPublished, warnings: string[]): Promise<void> {
+  const ref = published.snapshotRef!;
+  const copy = remoteCopyPrefix(remote, 'wip') + ref.slice(WIP_REF_PREFIX.length);
+  try {
+    if ((await resolveRef(ctx.repo.git, copy)) === published.snapshot) return;
+    await pushReplacing(ctx.repo.git, remote, published.snapshot, ref, net);
+    await recordRemoteTip(ctx.repo.git, copy, published.snapshot);
+    published.snapshotPushed = true;
+  } catch (e) {
+    warnings.push(`snapshot not pushed: ${(e as Error).message}`);
+  }
 }
 
 interface PullRound {
@@ -91,7 +148,9 @@ interface PullRound {
  */
 async function pullRound(ctx: Ctx, remote: Remote, net: NetOptions, author: { name: string; email: string }): Promise<PullRound> {
   const { store, repo } = ctx;
-  let remoteTip = await fetchBranch(repo.git, remote, store.branch, net);
+  // Published snapshots come along; a remote without any has nothing for this refspec, which is fine.
+  const snapshots = `+${WIP_REF_PREFIX}*:${remoteCopyPrefix(remote, 'wip')}*`;
+  let remoteTip = await fetchBranch(repo.git, remote, store.branch, { ...net, also: [snapshots] });
   if (!remoteTip) return { remoteTip, merge: null, deepened: false };
   let deepened = false;
   const local = await store.tip();
@@ -125,6 +184,8 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
     keptBoth: [],
     attempts: 0,
     deepened: false,
+    published: null,
+    warnings: [],
   };
   const merges: MergeOutcome[] = [];
   const round = async (first: boolean) => {
@@ -152,6 +213,12 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
     return finish();
   }
 
+  result.published = await publishFirst(ctx, input, result.warnings);
+  // Once the context branch is there, the snapshot its record names (the record travels first).
+  const landed = async (pushedOver?: string | null) => {
+    if (result.published?.snapshotRef) await pushSnapshot(ctx, remote, net, result.published, result.warnings);
+    return finish(pushedOver);
+  };
   const maxAttempts = input.maxAttempts ?? DEFAULT_ATTEMPTS;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const r = await round(attempt === 1);
@@ -159,13 +226,13 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
     const local = (await store.tip()) ?? (await store.ensureBranch()).tip;
     result.localTip = local;
     result.attempts = attempt;
-    if (local === r.remoteTip) return finish();
+    if (local === r.remoteTip) return landed();
     const pushed = await pushBranch(repo.git, remote, local, store.branch, net);
     if (pushed.ok) {
-      await repo.git.run(['update-ref', '-m', 'git-ctx: push', trackingRef(remote, store.branch), local]);
+      await recordRemoteTip(repo.git, trackingRef(remote, store.branch), local);
       result.remoteTip = local;
       result.createdRemote = pushed.created;
-      return finish(r.remoteTip);
+      return landed(r.remoteTip);
     }
     if (attempt === maxAttempts) break;
     // Another push landed between our fetch and ours. Back off with "full jitter" (a random wait

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { GitRunner, RunResult } from './run.js';
+import { removeIfStale, STALE_REF_LOCK_MS } from './refs.js';
 import { RemoteError, UsageError, firstLine } from '../errors.js';
 
 export interface Remote {
@@ -38,6 +39,8 @@ export interface NetOptions {
   now(): number;
   /** Receives git's own progress output (only when set: progress is for terminals). */
   progress?: (chunk: string) => void;
+  /** Wait this long (ms); without it, a ref lock held by another fetch fails the fetch at once. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A depth larger than any history, but finite: `--depth=<infinite>` unshallows every branch, this only the one fetched. */
@@ -83,6 +86,20 @@ export function trackingRef(remote: Remote, branch: string): string {
   return `refs/ctx/remotes/${remote.label}/${branch}`;
 }
 
+/** Where the refs `prefix`* of `remote` (published snapshots, refs/ctx/wip/) are fetched to. */
+export function remoteCopyPrefix(remote: Remote, kind: string): string {
+  return `refs/ctx/remote-${kind}/${remote.label}/`;
+}
+
+/**
+ * Record that the remote's `branch` is now at `oid` (we just pushed it). The tracking ref is only a
+ * note of the last known tip, refreshed by every fetch: failing to write it (a lock left by a killed
+ * process) must not turn a push that landed into a failure.
+ */
+export async function recordRemoteTip(git: GitRunner, ref: string, oid: string): Promise<void> {
+  await git.run(['update-ref', '-m', 'git-ctx: push', '--end-of-options', ref, oid], { okStatus: [0, 1, 128] });
+}
+
 function netEnv(opts: NetOptions): Record<string, string> | undefined {
   // GCM_INTERACTIVE: Git Credential Manager's own switch; GIT_TERMINAL_PROMPT covers git's prompts.
   return opts.interactive ? undefined : { GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never' };
@@ -125,27 +142,82 @@ export function remoteFailure(action: string, remote: Remote, r: Pick<RunResult,
 
 /**
  * Fetch `branch` from the remote into its private ref. Returns the fetched tip, or null when the remote
- * has no such branch (the private ref is then removed). `depth` deepens a shallow history.
+ * has no such branch (the private ref is then removed). `depth` deepens a shallow history; `also`
+ * adds refspecs fetched along (published snapshots).
+ *
+ * The private refs under refs/ctx/ are written by fetches of git-ctx only. When one cannot be updated,
+ * another fetch in this repository holds its lock (wait for it: a live fetch holds it for
+ * milliseconds) or moved it since this one read it (fetch again), or a fetch was killed holding the
+ * lock (removed once it is STALE_REF_LOCK_MS old), so that neither a concurrent pull nor a crash
+ * fails the next pull.
  */
-export async function fetchBranch(git: GitRunner, remote: Remote, branch: string, opts: NetOptions & { depth?: number }): Promise<string | null> {
+export async function fetchBranch(git: GitRunner, remote: Remote, branch: string, opts: NetOptions & { depth?: number; also?: readonly string[] }): Promise<string | null> {
   const dst = trackingRef(remote, branch);
   const args = ['fetch', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--refmap=', opts.progress ? '--progress' : '--quiet'];
   if (opts.depth) args.push(`--depth=${opts.depth}`);
-  args.push('--end-of-options', remote.fetchTarget, `+refs/heads/${branch}:${dst}`);
-  const r = await git.run(args, { okStatus: [0, 1, 128], env: netEnv(opts), timeoutMs: timeLeft(opts, remote, 'cannot fetch from'), onStderr: progressFilter(opts) }).catch((e) => {
-    throw remoteFailure('cannot fetch from', remote, e.result ?? { status: -1, stderr: String(e.message) });
-  });
-  if (r.status !== 0) {
+  args.push('--end-of-options', remote.fetchTarget, `+refs/heads/${branch}:${dst}`, ...(opts.also ?? []));
+  const limit = Math.min(opts.now() + STALE_REF_LOCK_MS + 2000, opts.deadline ?? Infinity);
+  for (;;) {
+    const r = await git.run(args, { okStatus: [0, 1, 128], env: netEnv(opts), timeoutMs: timeLeft(opts, remote, 'cannot fetch from'), onStderr: progressFilter(opts) }).catch((e) => {
+      throw remoteFailure('cannot fetch from', remote, e.result ?? { status: -1, stderr: String(e.message) });
+    });
+    if (r.status === 0) break;
     if (/couldn't find remote ref/.test(r.stderr)) {
       await git.run(['update-ref', '-d', dst], { okStatus: [0, 1, 128] });
       return null;
     }
-    throw remoteFailure('cannot fetch from', remote, r);
+    if (!opts.sleep || !(await privateRefFree(r.stderr, opts, limit))) throw remoteFailure('cannot fetch from', remote, r);
   }
   return (await git.text(['rev-parse', '--verify', '--end-of-options', `${dst}^{commit}`])).trim();
 }
 
+/**
+ * Whether a fetch that failed only because one of git-ctx's own refs was busy may be tried again:
+ * waits for its lock to go (or removes it once stale). False for any other failure, or past `limit`.
+ */
+async function privateRefFree(stderr: string, opts: NetOptions, limit: number): Promise<boolean> {
+  if (!/cannot lock ref 'refs\/ctx\//.test(stderr)) return false;
+  const lock = /cannot lock ref 'refs\/ctx\/[^']*': Unable to create '([^']+\.lock)': File exists/.exec(stderr)?.[1];
+  for (;;) {
+    if (!lock || removeIfStale(lock, opts.now())) {
+      // Moved by another fetch, or its lock gone: fetch again, a little later than the other one.
+      if (opts.now() >= limit) return false;
+      await opts.sleep!(10);
+      return true;
+    }
+    if (opts.now() >= limit) return false;
+    await opts.sleep!(50);
+  }
+}
+
 export type PushOutcome = { ok: true; created: boolean } | { ok: false; reason: string };
+
+/** One `git push --porcelain` of one refspec; returns git's result and the porcelain line for `dst`. */
+async function pushOne(git: GitRunner, remote: Remote, refspec: string, dst: string, opts: NetOptions): Promise<{ r: RunResult; line: string | undefined }> {
+  // Not --quiet: it also hides the porcelain lines that say what happened to the ref.
+  const args = ['push', '--porcelain', '--no-verify', ...(opts.progress ? ['--progress'] : [])];
+  if (remote.receivePack) args.push(`--receive-pack=${remote.receivePack}`);
+  args.push('--end-of-options', remote.pushUrl, refspec);
+  const r = await git.run(args, { okStatus: [0, 1, 128], env: netEnv(opts), timeoutMs: timeLeft(opts, remote, 'cannot push to'), onStderr: progressFilter(opts) }).catch((e) => {
+    throw remoteFailure('cannot push to', remote, e.result ?? { status: -1, stderr: String(e.message) });
+  });
+  const line = r.stdout
+    .toString('utf8')
+    .split('\n')
+    .find((l) => l.split('\t')[1]?.endsWith(`:${dst}`));
+  return { r, line };
+}
+
+/** A refusal that is not "the remote moved": a protected ref, a server hook. */
+function refused(remote: Remote, dst: string, line: string, stderr: string, hint: string): RemoteError {
+  const summary = line.split('\t')[2] ?? '';
+  const said = stderr
+    .split('\n')
+    .map((l) => l.replace(/^remote:\s*/, '').trim())
+    .find((l) => /^(error|GH\d+|fatal)\b/i.test(l));
+  const reason = summary.replace(/^\[remote rejected\]\s*/, '').replace(/^\((.*)\)$/, '$1');
+  return new RemoteError(`${remote.name} refused ${dst}: ${said ? `${reason}: ${said}` : reason}`, { code: 'E_REMOTE_REJECTED', data: { remote: remote.name, summary, stderr }, hint });
+}
 
 /**
  * Push `oid` to `refs/heads/<branch>` on the remote, without force. `{ ok: false }` means the remote
@@ -154,17 +226,7 @@ export type PushOutcome = { ok: true; created: boolean } | { ok: false; reason: 
  */
 export async function pushBranch(git: GitRunner, remote: Remote, oid: string, branch: string, opts: NetOptions): Promise<PushOutcome> {
   const dst = `refs/heads/${branch}`;
-  // Not --quiet: it also hides the porcelain lines that say what happened to the ref.
-  const args = ['push', '--porcelain', '--no-verify', ...(opts.progress ? ['--progress'] : [])];
-  if (remote.receivePack) args.push(`--receive-pack=${remote.receivePack}`);
-  args.push('--end-of-options', remote.pushUrl, `${oid}:${dst}`);
-  const r = await git.run(args, { okStatus: [0, 1, 128], env: netEnv(opts), timeoutMs: timeLeft(opts, remote, 'cannot push to'), onStderr: progressFilter(opts) }).catch((e) => {
-    throw remoteFailure('cannot push to', remote, e.result ?? { status: -1, stderr: String(e.message) });
-  });
-  const line = r.stdout
-    .toString('utf8')
-    .split('\n')
-    .find((l) => l.split('\t')[1]?.endsWith(`:${dst}`));
+  const { r, line } = await pushOne(git, remote, `${oid}:${dst}`, dst, opts);
   if (r.status === 0 && line && line[0] !== '!') return { ok: true, created: line[0] === '*' };
   if (line?.startsWith('!')) {
     const summary = line.split('\t')[2] ?? '';
@@ -172,17 +234,19 @@ export async function pushBranch(git: GitRunner, remote: Remote, oid: string, br
     // race for its own ref lock to another pusher (failed to update ref / cannot lock ref).
     if (/^\[rejected\] \((fetch first|non-fast-forward|stale info)\)/.test(summary)) return { ok: false, reason: summary };
     if (/^\[remote rejected\] \((failed to update ref|cannot lock ref)/.test(summary)) return { ok: false, reason: summary };
-    const said = r.stderr
-      .split('\n')
-      .map((l) => l.replace(/^remote:\s*/, '').trim())
-      .find((l) => /^(error|GH\d+|fatal)\b/i.test(l));
-    const reason = summary.replace(/^\[remote rejected\]\s*/, '').replace(/^\((.*)\)$/, '$1');
-    throw new RemoteError(`${remote.name} refused ${dst}: ${said ? `${reason}: ${said}` : reason}`, {
-      code: 'E_REMOTE_REJECTED',
-      data: { remote: remote.name, summary, stderr: r.stderr },
-      hint: 'the remote does not accept pushes to this branch (a protected branch?); set another with git config ctx.branch',
-    });
+    throw refused(remote, dst, line, r.stderr, 'the remote does not accept pushes to this branch (a protected branch?); set another with git config ctx.branch');
   }
+  throw remoteFailure('cannot push to', remote, r);
+}
+
+/**
+ * Point `ref` on the remote at `oid`, forced: for refs that are replaced rather than extended (a
+ * published snapshot does not descend from the previous one). Throws a RemoteError when refused.
+ */
+export async function pushReplacing(git: GitRunner, remote: Remote, oid: string, ref: string, opts: NetOptions): Promise<void> {
+  const { r, line } = await pushOne(git, remote, `+${oid}:${ref}`, ref, opts);
+  if (r.status === 0 && line && line[0] !== '!') return;
+  if (line?.startsWith('!')) throw refused(remote, ref, line, r.stderr, `the remote does not accept pushes to ${ref}`);
   throw remoteFailure('cannot push to', remote, r);
 }
 

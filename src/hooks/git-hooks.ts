@@ -5,7 +5,9 @@
  *
  * Every handler runs inside the user's git command. The script around it bounds it in time and
  * ignores its failures (see scripts.ts); the handler itself never prompts, stops at its deadline,
- * and reports problems as warnings, never as a failed git command.
+ * and reports problems as warnings, never as a failed git command. The one exception is deliberate:
+ * the pre-commit handler may refuse the commit when `git config ctx.conflicts.block` asks for it
+ * (HookOutcome.refuse); the runner honours that and nothing else.
  */
 import type { Ctx } from '../core/context.js';
 
@@ -19,12 +21,19 @@ export interface HookInput {
   deadline: number;
 }
 
+export interface HookOutcome {
+  /** Lines for stderr. */
+  lines: string[];
+  /** Refuse the git command: `git ctx hook` then exits 1 and says so to the runner (scripts.ts). */
+  refuse: boolean;
+}
+
 export interface GitHook {
   name: string;
   /** One line for the README and `init --hooks` output. */
   summary: string;
   /** Do the work; returns lines for stderr (keep it quiet: hooks speak only when it matters). */
-  run(ctx: Ctx, input: HookInput): Promise<string[]>;
+  run(ctx: Ctx, input: HookInput): Promise<string[] | HookOutcome>;
 }
 
 /** `git pull` runs merge or rebase with GIT_REFLOG_ACTION starting with "pull"; a local merge does not. */
@@ -48,8 +57,23 @@ export const GIT_HOOKS: readonly GitHook[] = [
       if (input.stdin.split('\n').some((l) => l.split(' ')[2] === ctx.store.ref)) return [];
       const [name, url] = input.args;
       const { syncContext } = await import('../core/sync.js');
+      // It publishes this worktree's work in progress first (the record rides along with this push).
       const r = await syncContext(ctx, { action: 'push', remote: name || url, unattended: true, deadline: input.deadline, maxAttempts: 3 });
-      return r.sent ? [`git-ctx: pushed ${r.sent === 1 ? '1 context entry' : `${r.sent} context entries`} to ${r.remote}`] : [];
+      const lines = r.warnings.map((w) => `git-ctx: warning: ${w}`);
+      if (r.sent) lines.push(`git-ctx: pushed ${r.sent === 1 ? '1 context entry' : `${r.sent} context entries`} to ${r.remote}`);
+      return lines;
+    },
+  },
+  {
+    name: 'pre-commit',
+    summary: "warn when the files being committed overlap another session's edits (refuse them with ctx.conflicts.block)",
+    async run(ctx, input) {
+      const { conflictsPreCommit } = await import('../core/conflicts.js');
+      const r = await conflictsPreCommit(ctx, {
+        indexFile: input.env.GIT_INDEX_FILE, // `git commit -a` stages into a temporary index
+        timeoutMs: Math.max(500, Math.min(3000, input.deadline - ctx.deps.now())),
+      });
+      return { lines: r.lines, refuse: r.block };
     },
   },
   {

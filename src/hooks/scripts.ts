@@ -8,7 +8,12 @@
  *   hook first (unchanged, with the same arguments and stdin), then git-ctx's part with its output
  *   captured to a file, a watchdog that kills it after `ctx.hookTimeout` seconds (default 10), and its
  *   exit status ignored. A git-ctx that is missing, crashes or hangs never fails, blocks or hangs the
- *   user's git command; it only costs a warning on stderr. Its exit status is the user's hook's.
+ *   user's git command; it only costs a warning on stderr. Its exit status is the user's hook's, with
+ *   one exception, which needs three things at once: the hook is pre-commit, `git config
+ *   ctx.conflicts.block` is set, and git-ctx refused deliberately: it exited 1 *and* created the file
+ *   the runner named in GIT_CTX_HOOK_REFUSE (exit 1 alone may be a crash: node exits 1 on an uncaught
+ *   error). Then the commit is refused. A timeout (killed: 128+), any other status, or a missing file
+ *   never stops anything.
  * - a hook (`pre-push`, ...): one line handing over to the runner.
  * - a forwarder, for hooks the user had in the hooks directory that setting `core.hooksPath` would
  *   otherwise silently turn off: it runs the original.
@@ -52,7 +57,8 @@ export function runnerScript(managed: readonly string[]): string {
 ${MARKER} runner
 ${HEADER}
 # Runs one git hook: the user's own hook first, then git-ctx's part, isolated so that git-ctx can never
-# block, fail or hang the git command (bounded by git config ctx.hookTimeout seconds, default ${DEFAULT_HOOK_TIMEOUT_S}).
+# block, fail or hang the git command (bounded by git config ctx.hookTimeout seconds, default ${DEFAULT_HOOK_TIMEOUT_S}),
+# except for one deliberate outcome: a pre-commit refusal asked for by git config ctx.conflicts.block.
 # Usage: ${RUNNER_NAME} <hook> <user hook file or ""> [hook arguments...]
 hook=$1; chained=$2; shift 2
 in=$(mktemp "\${TMPDIR:-/tmp}/git-ctx-hook.XXXXXX" 2>/dev/null) || in=
@@ -61,7 +67,8 @@ if [ -n "$in" ]; then
 else
   in=/dev/null
 fi
-cleanup() { [ "$in" = /dev/null ] || rm -f "$in"; }
+refuse=
+cleanup() { [ "$in" = /dev/null ] || rm -f "$in"; [ -z "$refuse" ] || rm -f "$refuse"; }
 # A failed pre- hook stops the git command: then nothing more runs. post- hooks cannot stop anything.
 stops() { [ "$1" -ne 0 ] && [ "\${hook#post-}" = "$hook" ]; }
 status=0
@@ -81,7 +88,9 @@ t=$(git config --get ctx.hookTimeout 2>/dev/null)
 case "$t" in ''|*[!0-9]*) t=${DEFAULT_HOOK_TIMEOUT_S} ;; esac
 [ "$t" -ge 1 ] || t=1
 out=$(mktemp "\${TMPDIR:-/tmp}/git-ctx-hook.XXXXXX" 2>/dev/null) || out=/dev/null
-GIT_CTX_HOOK=1 GIT_CTX_HOOK_TIMEOUT=$t git-ctx hook "$hook" -- "$@" <"$in" >"$out" 2>&1 &
+# Only pre-commit may refuse, by creating this file and exiting 1 (see the end).
+if [ "$hook" = pre-commit ] && [ "$out" != /dev/null ]; then refuse="$out.refuse"; rm -f "$refuse"; fi
+GIT_CTX_HOOK=1 GIT_CTX_HOOK_TIMEOUT=$t GIT_CTX_HOOK_REFUSE=$refuse git-ctx hook "$hook" -- "$@" <"$in" >"$out" 2>&1 &
 pid=$!
 (
   trap 'kill $s 2>/dev/null; exit 0' TERM
@@ -95,7 +104,10 @@ watchdog=$!
 wait $pid; rc=$?
 kill -TERM $watchdog 2>/dev/null
 if [ "$out" != /dev/null ]; then cat "$out" >&2; rm -f "$out"; fi
-if [ $rc -ge 128 ]; then
+if [ $rc -eq 1 ] && [ -n "$refuse" ] && [ -f "$refuse" ] && [ -n "$(git config --get ctx.conflicts.block 2>/dev/null)" ]; then
+  # A deliberate refusal under ctx.conflicts.block: the one git-ctx outcome that stops the commit.
+  status=1
+elif [ $rc -ge 128 ]; then
   echo "git-ctx: warning: the $hook hook was stopped after \${t}s (git config ctx.hookTimeout); your git command is not affected" >&2
 elif [ $rc -ne 0 ]; then
   echo "git-ctx: warning: the $hook hook failed (exit $rc); your git command is not affected" >&2

@@ -14,11 +14,16 @@
  *
  * Rule 4 depends only on the contents, never on which side is "ours", so every clone that merges the
  * same two tips writes the same tree. Properties (test/merge.test.ts checks them with fast-check):
- * commutative; idempotent (merge(o, a, a) = a, merge(a, a, b) = b); associative over changes from one
- * base, except when a side deletes a kept second version that another conflict recreates with the same
- * content; every version a side added or changed survives. No rule produces conflict markers or needs
- * a person. Entries are immutable and uniquely named, so in practice rules 1 and 2 decide almost
- * everything; rule 4 is for files that two writers created under one name (a state file, say).
+ * commutative; idempotent (merge(o, a, a) = a, merge(a, a, b) = b); every version a side added or
+ * changed survives; associative over changes from one base, except when the base holds a kept second
+ * version (`~hash`) that a side deletes or rewrites while a conflict elsewhere recreates it (same
+ * name, same content): the grouping then decides whether the deletion or the re-creation is seen
+ * first. Writers never rewrite a file, create files only under new names, and retention removes a
+ * file with all its versions, so for the file sets they make (entries, claims, receipts, acks,
+ * published work) the merge is commutative, associative and idempotent without exception. No rule
+ * produces conflict markers or needs a person. Entries are immutable and uniquely named, so in
+ * practice rules 1 and 2 decide almost everything; rule 4 is for files that two writers created under
+ * one name (two clones claiming one handoff apart, say).
  */
 
 /** A file's blob id, or null when the path is absent. */

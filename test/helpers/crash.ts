@@ -11,8 +11,10 @@
  * Each trial may include survivors: processes never killed, which must succeed; they start right
  * after the previous trial's crash and run beside this trial's victims, so they are the "next
  * command" that no stale lock may stop. Kill instants are drawn from a window calibrated per lane
- * on one uncut trial (from start to the end of its slowest process), so that kills land in every
- * phase of a command on a fast machine and a loaded one alike.
+ * and per process slot on one uncut trial (from start to the end of that slot's process), so that
+ * kills land in every phase of a command, a quick pull beside a slow push, on a fast machine and a
+ * loaded one alike. A trial may first `prepare` the world in process (entries to push, handoffs to
+ * pick up); what it writes counts as acknowledged.
  *
  * Half of the kills hit only the node process (its git children run on, orphaned, as after an OOM
  * kill); the other half hit the whole process group, git children included (a closed terminal, a
@@ -28,6 +30,8 @@ export interface CrashProc {
   input?: string;
   /** Never killed: it must exit 0. */
   survivor?: boolean;
+  /** A name for reports and for `acknowledged` (which repository, which session). */
+  label?: string;
 }
 
 export interface ProcOutcome {
@@ -47,17 +51,19 @@ export interface CrashScenario<W> {
   name: string;
   /** Build one lane's world. */
   setup(): Promise<W> | W;
+  /** Writes made before a trial's processes start (in process, never killed): returns what they acknowledge. */
+  prepare?(world: W, trial: number, random: () => number): Promise<string[]>;
   /** The processes of one trial, started together. */
   procs(world: W, trial: number, random: () => number): CrashProc[];
   /** What a process's stdout promised (for add: the id it printed). */
-  acknowledged(stdout: string): string[];
+  acknowledged(stdout: string, proc: CrashProc): string[];
   /**
    * Check the world after every process of a trial has ended: fsck, the branch, every promise kept.
    * `acked` holds everything acknowledged in this world so far. Returns facts to count (e.g. stale locks).
    */
   verify(world: W, acked: readonly string[], outcomes: readonly ProcOutcome[]): Promise<Record<string, number>>;
-  /** The next command after a crash: it must succeed (no stale lock may block it). */
-  next(world: W): CrashProc;
+  /** The next commands after a crash, run one after the other: each must succeed (no stale lock may block it). */
+  next(world: W): CrashProc | CrashProc[];
   /** Last checks on a lane's world once its trials are over (e.g. read every entry back). */
   final?(world: W, acked: readonly string[]): Promise<void>;
 }
@@ -86,7 +92,7 @@ export interface CrashReport {
   /** Slowest survivor or "next command" after a crash (ms): a stale lock shows here. */
   nextMaxMs: number;
   nextMedianMs: number;
-  /** The kill windows used, per lane (ms). */
+  /** The widest kill window used, per lane (ms). */
   windows: [number, number][];
 }
 
@@ -155,21 +161,29 @@ export async function runCrashTrials<W>(scenario: CrashScenario<W>, opts: CrashO
       const random = rng(seed + lane * 7919);
       const world = await scenario.setup();
       const acked: string[] = [];
-      let window = opts.killWindowMs;
-      if (!window) {
+      // Kill windows per process slot: a slot's victim dies within the time that slot took uncut.
+      let windows: [number, number][] = [];
+      if (opts.killWindowMs) windows = [opts.killWindowMs];
+      else {
+        if (scenario.prepare) acked.push(...(await scenario.prepare(world, -1 - lane, random)));
         const uncut = await Promise.all(scenario.procs(world, -1 - lane, random).map((p) => runToEnd(p)));
         for (const o of uncut) if (o.code !== 0) throw new Error(`${scenario.name}: calibration failed:\n${o.stderr}`);
-        for (const o of uncut) acked.push(...scenario.acknowledged(o.stdout));
-        window = [5, Math.ceil(Math.max(...uncut.map((o) => o.ms)))];
+        for (const o of uncut) acked.push(...scenario.acknowledged(o.stdout, o.proc));
+        windows = uncut.map((o) => [5, Math.max(10, Math.ceil(o.ms))]);
       }
-      report.windows.push(window);
-      const [lo, hi] = window;
+      const widest = windows.reduce((a, b) => (b[1] > a[1] ? b : a));
+      report.windows.push(widest);
       for (let t = 0; t < opts.trials; t++) {
         const trial = lane * opts.trials + t;
         const where = `${scenario.name}, seed ${seed}, lane ${lane}, trial ${t}`;
+        if (scenario.prepare) acked.push(...(await scenario.prepare(world, trial, random)));
         const procs = scenario.procs(world, trial, random);
         const started = performance.now();
-        const outcomes = await Promise.all(procs.map((p) => run(p, p.survivor ? null : lo + Math.floor(random() * (hi - lo)), random() < 0.5)));
+        const killAt = (i: number) => {
+          const [lo, hi] = windows[i] ?? widest;
+          return lo + Math.floor(random() * (hi - lo));
+        };
+        const outcomes = await Promise.all(procs.map((p, i) => run(p, p.survivor ? null : killAt(i), random() < 0.5)));
         for (const o of outcomes) {
           report.processes++;
           if (o.killed) {
@@ -178,7 +192,7 @@ export async function runCrashTrials<W>(scenario: CrashScenario<W>, opts: CrashO
           } else if (o.code === 0) report.completed++;
           else throw new Error(`${where}: ${o.proc.args.join(' ')} failed on its own (exit ${o.code}):\n${o.stderr}`);
           if (o.proc.survivor) nextTimes.push(o.ms ?? performance.now() - started);
-          const ids = scenario.acknowledged(o.stdout);
+          const ids = scenario.acknowledged(o.stdout, o.proc); // what was printed is a promise, killed or not
           acked.push(...ids);
           report.acknowledged += ids.length;
         }
@@ -191,11 +205,14 @@ export async function runCrashTrials<W>(scenario: CrashScenario<W>, opts: CrashO
         for (const [k, v] of Object.entries(facts)) report.facts[k] = (report.facts[k] ?? 0) + v;
         report.trials++;
       }
-      // After the last crash of the lane, the next command alone.
-      const next = await runToEnd(scenario.next(world));
-      if (next.code !== 0) throw new Error(`${scenario.name}, seed ${seed}, lane ${lane}: the next command failed (exit ${next.code}):\n${next.stderr}`);
-      acked.push(...scenario.acknowledged(next.stdout));
-      nextTimes.push(next.ms);
+      // After the last crash of the lane, the next commands alone.
+      const nexts = scenario.next(world);
+      for (const p of Array.isArray(nexts) ? nexts : [nexts]) {
+        const next = await runToEnd(p);
+        if (next.code !== 0) throw new Error(`${scenario.name}, seed ${seed}, lane ${lane}: the next command (${p.args.join(' ')}) failed (exit ${next.code}):\n${next.stderr}`);
+        acked.push(...scenario.acknowledged(next.stdout, p));
+        nextTimes.push(next.ms);
+      }
       await scenario.verify(world, acked, []);
       await scenario.final?.(world, acked);
     }),

@@ -11,20 +11,20 @@ import { openCtx, closeCtx, type Ctx } from '../../src/core/context.js';
 import { addEntry } from '../../src/core/add.js';
 import { syncContext } from '../../src/core/sync.js';
 
-/** A bare remote whose `main` has one commit. */
-export function makeRemote(): string {
-  const seed = makeRepo();
+/** A bare remote whose `main` has one commit (of `files`, default a README). */
+export function makeRemote(files?: Record<string, string>): string {
+  const seed = makeRepo({ files });
   const remote = join(tempDir('git-ctx-remote-'), 'remote.git');
   git(seed, ['clone', '-q', '--bare', seed, remote]);
   return remote;
 }
 
-/** A clone of `remote` with its own identity. */
-export function cloneOf(remote: string, args: string[] = []): string {
-  const dir = join(tempDir('git-ctx-clone-'), 'clone');
+/** A clone of `remote` with its own identity; `name` names its folder (so its sessions) and its user. */
+export function cloneOf(remote: string, args: string[] = [], name?: string): string {
+  const dir = join(tempDir('git-ctx-clone-'), name ?? 'clone');
   git(dirname(dir), ['clone', '-q', ...args, remote, dir]);
-  git(dir, ['config', 'user.name', 'Clone User']);
-  git(dir, ['config', 'user.email', 'clone@example.com']);
+  git(dir, ['config', 'user.name', name ?? 'Clone User']);
+  git(dir, ['config', 'user.email', `${name ?? 'clone'}@example.com`]);
   return dir;
 }
 
