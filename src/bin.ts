@@ -12,7 +12,7 @@ const NO_REPO = new Set(['-h', '--help', 'help', '-V', '--version']);
 const probe: RepoProbe | undefined = argv.length && !NO_REPO.has(argv[0]!) ? startProbe(process.cwd(), process.env) : undefined;
 
 void (async () => {
-  const [{ randomBytes }, { hostname }, { main }, { progress }] = await Promise.all([import('node:crypto'), import('node:os'), import('./cli/main.js'), import('./cli/progress.js')]);
+  const [{ randomBytes }, { hostname }, { spawn }, { main }, { progress }] = await Promise.all([import('node:crypto'), import('node:os'), import('node:child_process'), import('./cli/main.js'), import('./cli/progress.js')]);
   type Deps = import('./deps.js').Deps;
   const reporters = new Map<string, ReturnType<typeof progress>>();
 
@@ -56,6 +56,15 @@ void (async () => {
     stdoutIsTTY: !!process.stdout.isTTY,
     readStdin,
     probe,
+    streams: { stdin: process.stdin, stdout: process.stdout },
+    startedAt: performance.timeOrigin,
+    exit(code) {
+      // stderr first: a note written just before a hard exit must not be lost.
+      process.stderr.write('', () => process.exit(code));
+    },
+    spawnDetached(args, cwd) {
+      spawn(process.execPath, [process.argv[1]!, ...args], { cwd, detached: true, stdio: 'ignore', env: process.env }).unref();
+    },
   });
   // A command that never opened the store (bad usage) leaves the early object reader to close here.
   if (probe && !probe.taken) probe.cat.close();

@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Deps } from '../deps.js';
 import { openCtx, closeCtx, type Ctx } from '../core/context.js';
@@ -17,6 +18,14 @@ export interface CliIO {
   readStdin(maxBytes?: number): Promise<Buffer | null>;
   /** Git processes started before the CLI loaded (see src/git/probe.ts). */
   probe?: RepoProbe;
+  /** The process's own streams, for commands that speak a protocol over them (`mcp`). */
+  streams?: { stdin: Readable; stdout: Writable };
+  /** When the process started (ms since the epoch): deadlines that include Node's own start-up count from here. */
+  startedAt?: number;
+  /** End the process now, child processes and pending work notwithstanding (agent hook deadlines). */
+  exit?(code: number): void;
+  /** Start `git-ctx ARGS...` in `cwd`, detached: it outlives this process (work handed over by a hook). */
+  spawnDetached?(args: readonly string[], cwd: string): void;
 }
 
 export interface CommonOpts {

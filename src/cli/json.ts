@@ -3,6 +3,17 @@
  * objects: fields may be added, but none is renamed or removed once released.
  */
 import type { StoredEntry } from '../model/entry.js';
+import type { AddResult } from '../core/add.js';
+import type { LogResult } from '../core/log.js';
+import type { ShowResult } from '../core/show.js';
+import type { SearchResult } from '../core/search.js';
+import type { HandoffResult } from '../core/handoff.js';
+import type { PickupResult } from '../core/pickup.js';
+import type { BriefResult } from '../core/brief.js';
+import type { InboxResult } from '../core/inbox.js';
+import type { AckResult } from '../core/conflicts-ack.js';
+import type { RegenerateResult } from '../core/regenerate.js';
+import { redactionJson } from './secrets.js';
 
 export interface EntryJson {
   id: string;
@@ -45,5 +56,71 @@ export function entryJson(e: StoredEntry): EntryJson {
     createdAt: e.createdAt,
     commit: e.commit,
     path: e.path,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Each command's result, as `--json` prints it (less `schemaVersion`) and as the MCP tools return it.
+
+export function addJson(r: AddResult): Record<string, unknown> {
+  return { id: r.entry.id, entry: entryJson(r.entry), attempts: r.attempts, redactions: r.redactions.map(redactionJson), secretsKept: r.secretsKept.map(redactionJson) };
+}
+
+export function logJson(r: LogResult): Record<string, unknown> {
+  return { entries: r.entries.map(entryJson), more: r.more };
+}
+
+export function showJson(r: ShowResult): Record<string, unknown> {
+  return { entry: entryJson(r.entry) };
+}
+
+export function searchJson(r: SearchResult): Record<string, unknown> {
+  return { query: r.query, terms: r.terms, total: r.total, hits: r.hits.map((h) => ({ score: h.score, snippet: h.snippet, entry: entryJson(h.entry) })) };
+}
+
+export function handoffJson(r: HandoffResult): Record<string, unknown> {
+  const logs = r.testLogs.map((l) => ({ file: l.file, format: l.report?.format ?? null, totals: l.report?.totals ?? null }));
+  return { id: r.entry.id, entry: entryJson(r.entry), auto: r.auto, testLogs: logs };
+}
+
+export function pickupJson(r: PickupResult): Record<string, unknown> {
+  return { session: r.session, agent: r.agent, peek: r.peek, handoffs: r.handoffs.map(entryJson), claimedElsewhere: r.claimedElsewhere, commit: r.commit, decidedBy: r.decidedBy, offline: r.offline };
+}
+
+export function briefJson(r: BriefResult): Record<string, unknown> {
+  return { session: r.session, agent: r.agent, budget: r.budget, tokens: r.tokens, sections: r.sections };
+}
+
+export function sendJson(r: { entry: StoredEntry }): Record<string, unknown> {
+  return { id: r.entry.id, entry: entryJson(r.entry) };
+}
+
+export function inboxJson(r: InboxResult): Record<string, unknown> {
+  return { session: r.session, agent: r.agent, messages: r.messages.map((m) => ({ ...entryJson(m.entry), read: m.read })), more: r.more, marked: r.marked, commit: r.commit };
+}
+
+export function ackJson(r: AckResult): Record<string, unknown> {
+  return { acked: r.acked, commit: r.commit };
+}
+
+export function regenerateJson(r: RegenerateResult, dryRun: boolean): Record<string, unknown> {
+  return {
+    dryRun,
+    written: !!r.entry,
+    nothingNew: r.nothingNew,
+    id: r.entry?.id ?? null,
+    title: r.title,
+    body: r.body,
+    refs: r.refs,
+    range: r.point,
+    commits: r.facts.commits,
+    commitsTotal: r.facts.commitsTotal,
+    files: r.facts.files,
+    symbols: r.facts.symbols,
+    symbolFilesSkipped: r.facts.symbolFilesSkipped,
+    tests: r.facts.tests,
+    uncommitted: r.facts.uncommitted && { staged: r.facts.uncommitted.staged, unstaged: r.facts.uncommitted.unstaged, untracked: r.facts.uncommitted.untracked },
+    warnings: r.warnings,
+    entry: r.entry && entryJson(r.entry),
   };
 }

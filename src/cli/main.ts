@@ -26,10 +26,12 @@ import { registerSend } from './commands/send.js';
 import { registerInbox } from './commands/inbox.js';
 import { registerGc } from './commands/gc.js';
 import { registerSessions } from './commands/sessions.js';
+import { registerMcp } from './commands/mcp.js';
+import { registerAgentHook } from './commands/agent-hook.js';
 
 export const VERSION = '0.1.0';
 
-const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerRegenerate, registerPush, registerPull, registerSync, registerHook, registerScan, registerConflicts, registerPublish, registerHandoff, registerPickup, registerBrief, registerSend, registerInbox, registerGc, registerSessions];
+const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerRegenerate, registerPush, registerPull, registerSync, registerHook, registerScan, registerConflicts, registerPublish, registerHandoff, registerPickup, registerBrief, registerSend, registerInbox, registerGc, registerSessions, registerMcp, registerAgentHook];
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('git-ctx');

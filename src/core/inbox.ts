@@ -3,7 +3,7 @@
  * records a receipt per message shown (state/read/<session>/YYYY/MM/<message-id>), all in one commit;
  * receipts are create-only files of their reader, so readers never collide and merges keep them all.
  */
-import type { Ctx, WhoOptions } from './context.js';
+import type { Ctx, Identity, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { readSummarized, viewMessages } from './mailbox.js';
 import type { StoredEntry } from '../model/entry.js';
@@ -45,15 +45,24 @@ export async function inbox(ctx: Ctx, input: InboxInput): Promise<InboxResult> {
   let commit: string | null = null;
   const unread = messages.filter((m) => !m.read).map((m) => m.entry.id);
   if (input.markRead && unread.length) {
-    const readAt = new Date(ctx.deps.now()).toISOString();
-    const files = unread.map((id) => ({ path: receiptPath(who.session, id), content: serializeReceipt({ message: id, reader: who.session, agent: who.agent, readAt }) }));
-    const r = await commitCreateOnly(ctx.store, files, {
-      author: who.author,
-      message: (fs) => `inbox: read ${fs.length} message${fs.length === 1 ? '' : 's'}\n\nCtx-Agent: ${who.agent}\nCtx-Session: ${who.session}\n`,
-    });
-    // A receipt that already existed was written by this same session elsewhere: the message is read.
+    commit = await markRead(ctx, who, unread);
     marked = unread;
-    commit = r.commit;
   }
   return { ...base, messages, more: views.length - listed.length, marked, commit };
+}
+
+/**
+ * Record that `who.session` read these messages: one receipt each, all in one commit (null when every
+ * receipt existed already). A receipt that already existed was written by this same session
+ * elsewhere: the message is read either way.
+ */
+export async function markRead(ctx: Ctx, who: Identity, ids: readonly string[]): Promise<string | null> {
+  if (!ids.length) return null;
+  const readAt = new Date(ctx.deps.now()).toISOString();
+  const files = ids.map((id) => ({ path: receiptPath(who.session, id), content: serializeReceipt({ message: id, reader: who.session, agent: who.agent, readAt }) }));
+  const r = await commitCreateOnly(ctx.store, files, {
+    author: who.author,
+    message: (fs) => `inbox: read ${fs.length} message${fs.length === 1 ? '' : 's'}\n\nCtx-Agent: ${who.agent}\nCtx-Session: ${who.session}\n`,
+  });
+  return r.commit;
 }

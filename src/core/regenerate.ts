@@ -13,7 +13,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Ctx, WhoOptions } from './context.js';
 import { maxBodyBytes, resolveIdentity } from './context.js';
 import { addEntry } from './add.js';
-import { logEntries } from './log.js';
+import { readSummarized, summariesOf } from './mailbox.js';
 import { hashObject } from '../git/objects.js';
 import { checkRef, LIMITS } from '../model/validate.js';
 import type { StoredEntry } from '../model/entry.js';
@@ -64,9 +64,15 @@ const SYMBOL_FILES = 1000;
 /** Time for reading symbols; files left when it runs out are counted, not read. */
 const SYMBOL_BUDGET_MS = 1500;
 
-/** This session's latest regenerate point, from its newest context entries. */
+/**
+ * This session's latest regenerate point, from its newest context entries: found in the context
+ * summaries of the index (one kind's log, not the metadata of every entry), then read whole.
+ */
 async function previousPoint(ctx: Ctx, session: string): Promise<{ point: RegeneratePoint; id: string } | null> {
-  const { entries } = await logEntries(ctx, { kind: 'context', session, limit: 20 });
+  const tip = await ctx.store.tip();
+  if (!tip) return null;
+  const mine = (await summariesOf(ctx, tip, ['context'])).get('context')!.filter((s) => s.session === session);
+  const entries = await readSummarized(ctx, tip, mine.slice(-20).reverse());
   for (const e of entries) {
     const p = e.extra[POINT_FIELD] as Partial<RegeneratePoint> | undefined;
     if (p && typeof p === 'object' && typeof p.head === 'string') return { point: { base: p.base ?? null, head: p.head, commits: p.commits ?? 0, uncommitted: !!p.uncommitted }, id: e.id };

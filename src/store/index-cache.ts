@@ -151,6 +151,15 @@ export class IndexCache {
     this.dir = join(store.privateDir, 'cache', store.branch.replace(/[^\w.-]/g, '_'));
   }
 
+  /**
+   * The tip the cache on disk reflects, or null when there is none usable (never built, deleted, or of
+   * another index version): then the next use rebuilds it from every entry, which takes seconds on a
+   * large store. Callers with a deadline (agent hooks) ask first.
+   */
+  cachedTip(): string | null {
+    return this.readHead()?.tip ?? null;
+  }
+
   private readHead(): Head | null {
     try {
       const h = JSON.parse(readFileSync(join(this.dir, 'head.json'), 'utf8')) as Head;

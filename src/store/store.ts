@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import type { Deps } from '../deps.js';
 import type { Repo } from '../git/repo.js';
 import { CatFile } from '../git/cat-file.js';
-import { ObjectWriter, parseCommitHeader, parseTree, type CommitFields, type TreeItem } from '../git/objects.js';
-import { compareAndSwapRef } from '../git/refs.js';
+import { ObjectWriter, parseCommitHeader, parseTree, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
+import { compareAndSwapRef, RefUpdater } from '../git/refs.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { screenChange } from './secret-net.js';
 import type { Redaction } from '../model/secrets.js';
@@ -71,6 +71,8 @@ edit it by hand: git-ctx merges concurrent writers by itself.
 `;
 
 const MAX_ATTEMPTS = 1000;
+/** Parsed trees kept (small ones: a shard level of the entries tree holds at most a few hundred names). */
+const TREE_CACHE = 512;
 
 export class Store {
   readonly ref: string;
@@ -78,6 +80,9 @@ export class Store {
   /** Private: new content reaches the object store only through commit(), past the secret screen. */
   private readonly writer: ObjectWriter;
   readonly zeroOid: string;
+  /** Parsed trees by id, oldest first (see readTree). */
+  private readonly trees = new Map<string, TreeItem[]>();
+  private updater: RefUpdater | null = null;
 
   constructor(
     readonly repo: Repo,
@@ -114,10 +119,32 @@ export class Store {
     return parseCommitHeader(obj.content).tree;
   }
 
+  /**
+   * A tree's items. Trees are named by their content, so a parsed tree can be kept as long as the
+   * store is open without ever going stale: appends read the same few trees on the path to the newest
+   * shard again and again (a long-lived front end such as the MCP server gains most).
+   */
   async readTree(oid: string): Promise<TreeItem[]> {
+    const cached = this.trees.get(oid);
+    if (cached) return [...cached];
     const obj = await this.cat.read(oid);
     if (!obj || obj.type !== 'tree') throw new InternalError(`not a tree: ${oid}`);
-    return parseTree(obj.content, this.repo.objectFormat);
+    const items = parseTree(obj.content, this.repo.objectFormat);
+    this.remember(oid, items);
+    return [...items];
+  }
+
+  private remember(oid: string, items: TreeItem[]): void {
+    if (this.trees.size >= TREE_CACHE) this.trees.delete(this.trees.keys().next().value!);
+    this.trees.set(oid, items);
+  }
+
+  /** Write a tree and keep it parsed: the next append reads the trees this one wrote. */
+  private newTree(items: readonly TreeItem[]): string {
+    const sorted = sortTreeItems(items);
+    const oid = this.writer.tree(sorted);
+    this.remember(oid, sorted);
+    return oid;
   }
 
   /** The tree or blob at `path` under `tree`, or null. */
@@ -142,7 +169,7 @@ export class Store {
    * file content, so they need no screening; blobs only ever come in through commit().
    */
   writeTree(items: readonly TreeItem[]): string {
-    return this.writer.tree(items);
+    return this.newTree(items);
   }
 
   /** Write a commit over existing trees (a merge), its message and identity screened like any change. */
@@ -201,13 +228,8 @@ export class Store {
         const tip = current?.oid ?? null;
         const built = await this.buildOn(change, blobs, current);
         if (built.existing.length) return { commit: built.parent, parent: tip, attempts: attempt, existing: built.existing, redactions };
-        const cas = await compareAndSwapRef(this.repo.git, {
-          ref: this.ref,
-          newOid: built.commit!,
-          oldOid: tip,
-          zeroOid: this.zeroOid,
-          message: `git-ctx: ${change.message.split('\n')[0]}`,
-        });
+        const update = { ref: this.ref, newOid: built.commit!, oldOid: tip, zeroOid: this.zeroOid };
+        const cas = this.updater ? await this.updater.cas(update) : await compareAndSwapRef(this.repo.git, { ...update, message: `git-ctx: ${change.message.split('\n')[0]}` });
         if (cas.ok) return { commit: built.commit!, parent: tip, attempts: attempt, existing: [], redactions };
         // Lost the race (a writer without the lock, or another clone's pull): jitter, rebuild, retry.
         await this.deps.sleep(1 + (this.deps.random(1)[0]! % (cas.reason === 'locked' ? 20 : 8)));
@@ -280,7 +302,7 @@ export class Store {
       else items.set(name, { mode: '40000', name, oid });
     }
     if (items.size === 0) return null;
-    return this.writer.tree([...items.values()]);
+    return this.newTree([...items.values()]);
   }
 
   /**
@@ -310,7 +332,17 @@ export class Store {
     yield* walk(entries.oid, 'entries', 0);
   }
 
+  /**
+   * For a process that writes many times (the MCP server): move the branch through one long-lived
+   * `git update-ref --stdin` (a transaction per write, the same compare-and-swap) instead of starting
+   * git for every write. Its reflog entries all read `git-ctx: <label>`. Closed with the store.
+   */
+  keepRefUpdater(label: string): void {
+    this.updater ??= new RefUpdater(this.repo.git, label);
+  }
+
   close(): void {
     this.cat.close();
+    this.updater?.close();
   }
 }

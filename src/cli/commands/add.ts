@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { addEntry } from '../../core/add.js';
-import { entryJson } from '../json.js';
-import { redactionJson, reportRedactions } from '../secrets.js';
+import { addJson } from '../json.js';
+import { reportRedactions } from '../secrets.js';
 import { bodyTooLarge, decodeText } from '../../model/validate.js';
 import { maxBodyBytes } from '../../core/context.js';
 import { KINDS } from '../../model/kinds.js';
@@ -82,10 +82,10 @@ export function registerAdd(program: Command, io: CliIO): void {
     .action((opts: AddOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         const body = await readBody(io, opts.message, opts.file, maxBodyBytes(ctx));
-        const { entry, attempts, redactions, secretsKept } = await addEntry(ctx, { ...opts, body, tags: opts.tag, refs: opts.ref });
-        reportRedactions(io.deps, redactions, secretsKept);
-        out.result({ id: entry.id, entry: entryJson(entry), attempts, redactions: redactions.map(redactionJson), secretsKept: secretsKept.map(redactionJson) });
-        out.text(entry.id);
+        const r = await addEntry(ctx, { ...opts, body, tags: opts.tag, refs: opts.ref });
+        reportRedactions(io.deps, r.redactions, r.secretsKept);
+        out.result(addJson(r));
+        out.text(r.entry.id);
       }),
     );
 }

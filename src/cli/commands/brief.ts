@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { brief, DEFAULT_BUDGET } from '../../core/brief.js';
+import { briefJson } from '../json.js';
 
 export function registerBrief(program: Command, io: CliIO): void {
   common(program.command('brief'))
@@ -9,7 +10,7 @@ export function registerBrief(program: Command, io: CliIO): void {
     .action((opts: CommonOpts & { budget: number }) =>
       withCtx(io, opts, async (ctx, out) => {
         const r = await brief(ctx, opts);
-        out.result({ session: r.session, agent: r.agent, budget: r.budget, tokens: r.tokens, sections: r.sections });
+        out.result(briefJson(r));
         out.text(r.text);
       }),
     );

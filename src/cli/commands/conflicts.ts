@@ -4,6 +4,7 @@ import { findConflicts, conflictsPreCommit, LEVELS } from '../../core/conflicts.
 import { ackConflicts } from '../../core/conflicts-ack.js';
 import { conflictsJson, conflictsSummary, conflictsTable } from '../conflicts-render.js';
 import { safe } from '../output.js';
+import { ackJson } from '../json.js';
 import { ExitStatus } from '../../errors.js';
 
 interface ConflictsOpts extends CommonOpts {
@@ -46,7 +47,7 @@ export function registerConflicts(program: Command, io: CliIO): void {
       const opts = sub.optsWithGlobals<CommonOpts>();
       return withCtx(io, opts, async (ctx, out) => {
         const r = await ackConflicts(ctx, { ids, agent: opts.agent, session: opts.session });
-        out.result({ acked: r.acked, commit: r.commit });
+        out.result(ackJson(r));
         for (const a of r.acked) out.text(`${a.already ? 'Already acknowledged' : 'Acknowledged'} ${a.id} ${safe(a.path, false)} (${safe(a.sessions.join(' <> '), false)}) until either side edits it again.`);
       });
     });

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { readBody } from './add.js';
 import { writeHandoff } from '../../core/handoff.js';
-import { entryJson } from '../json.js';
+import { handoffJson } from '../json.js';
 
 interface HandoffOpts extends CommonOpts {
   message?: string[];
@@ -33,8 +33,7 @@ export function registerHandoff(program: Command, io: CliIO): void {
         const text = opts.file || (!opts.message?.length && !opts.auto) ? await readBody(io, undefined, opts.file) : undefined;
         const testLogs = (opts.testLog ?? []).map((f) => resolve(io.deps.cwd, f));
         const r = await writeHandoff(ctx, { ...opts, summary: opts.message?.join('\n\n'), text, decisions: opts.decision, testLogs });
-        const logs = r.testLogs.map((l) => ({ file: l.file, format: l.report?.format ?? null, totals: l.report?.totals ?? null }));
-        out.result({ id: r.entry.id, entry: entryJson(r.entry), auto: r.auto, testLogs: logs });
+        out.result(handoffJson(r));
         out.text(r.entry.id);
       }),
     );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { inbox } from '../../core/inbox.js';
-import { entryJson } from '../json.js';
+import { inboxJson } from '../json.js';
 import { fullItem } from '../../model/brief-layout.js';
 import { safe } from '../output.js';
 
@@ -13,7 +13,7 @@ export function registerInbox(program: Command, io: CliIO): void {
     .action((opts: CommonOpts & { all?: boolean; markRead?: boolean }) =>
       withCtx(io, opts, async (ctx, out) => {
         const r = await inbox(ctx, opts);
-        out.result({ session: r.session, agent: r.agent, messages: r.messages.map((m) => ({ ...entryJson(m.entry), read: m.read })), more: r.more, marked: r.marked, commit: r.commit });
+        out.result(inboxJson(r));
         if (!r.messages.length) out.text(`No ${opts.all ? '' : 'unread '}messages for ${safe(r.session, false)}.`);
         for (const m of r.messages) out.text(fullItem({ ...m.entry, detail: m.read ? '(read)' : undefined }));
         if (r.more) io.deps.stderr(`git-ctx: ${r.more} older messages not shown\n`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { logEntries } from '../../core/log.js';
-import { entryJson } from '../json.js';
+import { logJson } from '../json.js';
 import { entryLine } from '../format.js';
 import { KINDS } from '../../model/kinds.js';
 
@@ -30,7 +30,7 @@ export function registerLog(program: Command, io: CliIO): void {
     .action((opts: LogOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         const r = await logEntries(ctx, { ...opts, limit: opts.number, bodies: !!opts.json });
-        out.result({ entries: r.entries.map(entryJson), more: r.more });
+        out.result(logJson(r));
         if (r.entries.length) out.text(r.entries.map((e) => entryLine(out, e)).join('\n'));
         if (r.more && !out.json) io.deps.stderr(`git-ctx: more entries than shown; use -n N, or -n 0 for all\n`);
       }),

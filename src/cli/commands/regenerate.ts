@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { entryJson } from '../json.js';
+import { regenerateJson } from '../json.js';
 import { safe } from '../output.js';
 
 interface RegenerateOpts extends CommonOpts {
@@ -23,25 +23,7 @@ export function registerRegenerate(program: Command, io: CliIO): void {
         const { regenerate } = await import('../../core/regenerate.js');
         const r = await regenerate(ctx, { ...opts, testLogs: opts.testLog });
         for (const w of r.warnings) io.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`);
-        out.result({
-          dryRun: !!opts.dryRun,
-          written: !!r.entry,
-          nothingNew: r.nothingNew,
-          id: r.entry?.id ?? null,
-          title: r.title,
-          body: r.body,
-          refs: r.refs,
-          range: r.point,
-          commits: r.facts.commits,
-          commitsTotal: r.facts.commitsTotal,
-          files: r.facts.files,
-          symbols: r.facts.symbols,
-          symbolFilesSkipped: r.facts.symbolFilesSkipped,
-          tests: r.facts.tests,
-          uncommitted: r.facts.uncommitted && { staged: r.facts.uncommitted.staged, unstaged: r.facts.uncommitted.unstaged, untracked: r.facts.uncommitted.untracked },
-          warnings: r.warnings,
-          entry: r.entry && entryJson(r.entry),
-        });
+        out.result(regenerateJson(r, !!opts.dryRun));
         if (opts.dryRun) out.text(`# ${safe(r.title, false)}\n\n${safe(r.body)}`);
         else if (r.entry) out.text(`${r.entry.id}  ${safe(r.title, false)}`);
         else out.text(`nothing new since ${safe(r.facts.baseLabel, false)} (no commit, no uncommitted change, no test log): nothing written`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { searchEntries } from '../../core/search.js';
-import { entryJson } from '../json.js';
+import { searchJson } from '../json.js';
 import { entryLine } from '../format.js';
 import { safe } from '../output.js';
 
@@ -13,7 +13,7 @@ export function registerSearch(program: Command, io: CliIO): void {
     .action((query: string[], opts: CommonOpts & { number: number }) =>
       withCtx(io, opts, async (ctx, out) => {
         const r = await searchEntries(ctx, { query: query.join(' '), limit: opts.number });
-        out.result({ query: r.query, terms: r.terms, total: r.total, hits: r.hits.map((h) => ({ score: h.score, snippet: h.snippet, entry: entryJson(h.entry) })) });
+        out.result(searchJson(r));
         for (const h of r.hits) {
           out.text(entryLine(out, h.entry));
           if (h.snippet && h.snippet !== h.entry.title) out.text(`    ${out.paint('dim', safe(h.snippet, false))}`);

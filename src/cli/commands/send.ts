@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { readBody } from './add.js';
 import { sendMessage } from '../../core/send.js';
-import { entryJson } from '../json.js';
+import { sendJson } from '../json.js';
 
 export function registerSend(program: Command, io: CliIO): void {
   common(program.command('send'))
@@ -13,9 +13,9 @@ export function registerSend(program: Command, io: CliIO): void {
     .action((text: string[], opts: CommonOpts & { to: string; title?: string }) =>
       withCtx(io, opts, async (ctx, out) => {
         const body = await readBody(io, text.length ? [text.join(' ')] : undefined, undefined);
-        const { entry } = await sendMessage(ctx, { ...opts, text: body });
-        out.result({ id: entry.id, entry: entryJson(entry) });
-        out.text(entry.id);
+        const r = await sendMessage(ctx, { ...opts, text: body });
+        out.result(sendJson(r));
+        out.text(r.entry.id);
       }),
     );
 }

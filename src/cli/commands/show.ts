@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { showEntry } from '../../core/show.js';
-import { entryJson } from '../json.js';
+import { showJson } from '../json.js';
 import { entryFull } from '../format.js';
 
 export function registerShow(program: Command, io: CliIO): void {
@@ -10,9 +10,9 @@ export function registerShow(program: Command, io: CliIO): void {
     .argument('<id>', 'entry id or unique prefix')
     .action((id: string, opts: CommonOpts) =>
       withCtx(io, opts, async (ctx, out) => {
-        const { entry } = await showEntry(ctx, { id });
-        out.result({ entry: entryJson(entry) });
-        out.text(entryFull(out, entry));
+        const r = await showEntry(ctx, { id });
+        out.result(showJson(r));
+        out.text(entryFull(out, r.entry));
       }),
     );
 }

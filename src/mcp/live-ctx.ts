@@ -1,0 +1,92 @@
+/**
+ * The store of a long-lived front end (the MCP server): opened once, never stale.
+ *
+ * Opening the store costs three git processes (discovery, config, the object reader), ~10 ms that a
+ * warm server need not pay on every call. What can change while it runs is re-read on every call:
+ *
+ * - the context branch tip, the index and everything on the branch: every read already goes through
+ *   the long-lived `git cat-file --batch`, which resolves names afresh on each request, and the index
+ *   cache is brought up to the tip it is asked about;
+ * - HEAD and the checked-out branch (entries record them): HEAD through the same object reader, the
+ *   branch name from this worktree's HEAD file;
+ * - the settings (ctx.branch, user.name, ctx.maxBodyBytes...): the config files git reads are
+ *   compared by size, modification time and inode on every call, and the store is opened anew when
+ *   one changed (files pulled in with `include.path` are not watched).
+ *
+ * When something else goes wrong (the object reader died, HEAD is in a form we do not read), the
+ * store is opened anew for that call.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Deps } from '../deps.js';
+import { openCtx, closeCtx, type Ctx } from '../core/context.js';
+import { CtxError } from '../errors.js';
+
+export class LiveCtx {
+  private base: Ctx | null = null;
+  private configStamp = '';
+
+  constructor(private readonly deps: Deps) {}
+
+  /** The store for one call, as fresh as a newly opened one. */
+  async get(): Promise<Ctx> {
+    if (this.base && this.stamp(this.base) === this.configStamp) {
+      const head = await this.readHead(this.base);
+      if (head) return { ...this.base, repo: { ...this.base.repo, ...head } };
+    }
+    this.close();
+    const ctx = await openCtx(this.deps);
+    ctx.store.keepRefUpdater('mcp');
+    this.base = ctx;
+    this.configStamp = this.stamp(ctx);
+    return ctx;
+  }
+
+  /** After a call failed in git itself, start over on the next one (the object reader may be gone). */
+  failed(e: unknown): void {
+    if (!(e instanceof CtxError) || e.code === 'E_GIT') this.close();
+  }
+
+  close(): void {
+    closeCtx(this.base ?? undefined);
+    this.base = null;
+  }
+
+  /** HEAD as discovery would report it, or null when it is in a form read only by git itself. */
+  private async readHead(ctx: Ctx): Promise<{ head: string | null; branch: string | null | undefined } | null> {
+    let text: string;
+    try {
+      text = readFileSync(join(ctx.repo.gitDir, 'HEAD'), 'utf8').trim();
+    } catch {
+      return null;
+    }
+    const obj = await ctx.store.cat.read('HEAD');
+    const head = obj && obj.type === 'commit' ? obj.oid : null;
+    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(text)) return head === text ? { head, branch: null } : null;
+    const m = /^ref: refs\/heads\/(.+)$/.exec(text);
+    // reftable keeps a placeholder here ("refs/heads/.invalid"): leave those to git.
+    if (!m || m[1] === '.invalid') return null;
+    // An unborn branch: discovery leaves the name unknown, and resolveIdentity asks git.
+    return head ? { head, branch: m[1]! } : { head: null, branch: undefined };
+  }
+
+  /** Size, time and inode of every config file git reads for this repository. */
+  private stamp(ctx: Ctx): string {
+    const env = this.deps.env;
+    const home = env.HOME ?? '';
+    const files = [join(ctx.repo.commonDir, 'config'), join(ctx.repo.gitDir, 'config.worktree'), join(ctx.repo.commonDir, 'config.worktree')];
+    if (env.GIT_CONFIG_GLOBAL) files.push(env.GIT_CONFIG_GLOBAL);
+    else files.push(join(home, '.gitconfig'), join(env.XDG_CONFIG_HOME || join(home, '.config'), 'git', 'config'));
+    if (!env.GIT_CONFIG_NOSYSTEM) files.push(env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig');
+    return files
+      .map((f) => {
+        try {
+          const st = statSync(f);
+          return `${st.size}:${st.mtimeMs}:${st.ino}`;
+        } catch {
+          return '-';
+        }
+      })
+      .join(' ');
+  }
+}
