@@ -46,6 +46,19 @@ echo "== git ctx show <the decision>"
 id="$(ctx log -k decision --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).entries[0].id))')"
 ctx show "${id:0:12}"
 
+echo "== alpha ends its session with a handoff; beta starts with the brief and picks the handoff up"
+(cd "$scratch/wt-alpha" && GIT_CTX_AGENT=alpha ctx handoff --auto -m "Parser trims input; callers still trim twice." >/dev/null)
+(cd "$scratch/wt-beta" && GIT_CTX_AGENT=beta ctx brief --budget 400)
+(cd "$scratch/wt-beta" && GIT_CTX_AGENT=beta ctx pickup >/dev/null && echo "  beta picked it up")
+(cd "$scratch/wt-gamma" && GIT_CTX_AGENT=gamma ctx pickup --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log("  gamma then finds", JSON.parse(s).handoffs.length, "handoffs left"))')
+
+echo "== alpha and beta both edit parse() (uncommitted): conflicts says so before any merge"
+printf 'export function parse(s) {\n  return s.trim().toLowerCase();\n}\n' > "$scratch/wt-alpha/src/parser.js"
+printf 'export function parse(s) {\n  return s.trim().toUpperCase();\n}\n' > "$scratch/wt-beta/src/parser.js"
+(cd "$scratch/wt-alpha" && ctx conflicts) || true
+git -C "$scratch/wt-alpha" checkout -q -- src/parser.js
+git -C "$scratch/wt-beta" checkout -q -- src/parser.js
+
 echo "== the checkouts are untouched"
 for d in "$repo" "$scratch"/wt-*; do printf '  %s: %s\n' "$(basename "$d")" "$(git -C "$d" status --porcelain | wc -l | tr -d ' ') changed files"; done
 git fsck --strict --no-dangling >/dev/null 2>&1 && echo "  git fsck --strict: clean"
