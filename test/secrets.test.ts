@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contextTip, ctx, ctxOk, ENV, entryPaths, fsck, git, makeRepo } from './helpers/repo.js';
 import { falsePositiveCorpus, makeSamples, type SecretSample } from './helpers/secret-samples.js';
@@ -206,6 +206,26 @@ describe('the store screens every change (the net under every writer)', () => {
     } finally {
       closeCtx(c);
     }
+  });
+});
+
+describe('every writing command redacts, and takes --allow-secrets', () => {
+  it('send, handoff and regenerate redact by default and store as given with --allow-secrets', async () => {
+    const repo = makeRepo();
+    const token = makeSamples().find((x) => x.kind === 'github-token')!.values[0]!;
+    const bodyOf = async (args: string[]) => (await ctxOk(repo, ['show', (await ctxOk(repo, args)).stdout.trim().split('\n').pop()!.trim(), '--json'])).json.entry.body as string;
+    for (const allow of [false, true]) {
+      const flag = allow ? ['--allow-secrets'] : [];
+      const sent = await bodyOf(['send', ...flag, `the token is ${token}`]);
+      const handed = await bodyOf(['handoff', ...flag, '-m', `use ${token} for the API`]);
+      for (const body of [sent, handed]) {
+        expect(body.includes(token)).toBe(allow);
+        expect(body.includes('[REDACTED:github-token]')).toBe(!allow);
+      }
+    }
+    writeFileSync(join(repo, 'notes.txt'), `token=${token}\n`);
+    const dry = await ctxOk(repo, ['regenerate', '--json']);
+    expect(JSON.stringify(dry.json)).not.toContain(token);
   });
 });
 

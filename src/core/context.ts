@@ -25,6 +25,8 @@ export interface Ctx {
 export interface WhoOptions {
   agent?: string;
   session?: string;
+  /** For writes: store text that looks like a secret as given (`--allow-secrets`). */
+  allowSecrets?: boolean;
 }
 
 export interface Identity {

@@ -181,6 +181,7 @@ export async function writeHandoff(ctx: Ctx, input: HandoffInput): Promise<Hando
     refs: auto?.refs,
     agent: input.agent,
     session: input.session,
+    allowSecrets: input.allowSecrets,
   });
   return { entry, auto: auto?.facts ?? null, testLogs };
 }

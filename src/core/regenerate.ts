@@ -281,7 +281,7 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
   // Hooks run regenerate often: an entry that says "nothing happened" is noise.
   const nothingNew = log.total === 0 && !hasUncommitted && !tests;
   if (!input.dryRun && !nothingNew) {
-    ({ entry } = await addEntry(ctx, { kind: 'context', title, body, refs, tags: ['regenerated'], agent: input.agent, session: input.session, extra: { [POINT_FIELD]: point } }));
+    ({ entry } = await addEntry(ctx, { kind: 'context', title, body, refs, tags: ['regenerated'], agent: input.agent, session: input.session, allowSecrets: input.allowSecrets, extra: { [POINT_FIELD]: point } }));
   }
   return { facts, title, body, refs, point, entry, nothingNew, warnings };
 }

@@ -14,6 +14,6 @@ export interface SendInput extends WhoOptions {
 }
 
 export async function sendMessage(ctx: Ctx, input: SendInput): Promise<{ entry: StoredEntry }> {
-  const { entry } = await addEntry(ctx, { kind: 'message', body: input.text, title: input.title, to: input.to ?? ALL, agent: input.agent, session: input.session });
+  const { entry } = await addEntry(ctx, { kind: 'message', body: input.text, title: input.title, to: input.to ?? ALL, agent: input.agent, session: input.session, allowSecrets: input.allowSecrets });
   return { entry };
 }

@@ -6,6 +6,7 @@ import { writeHandoff } from '../../core/handoff.js';
 import { handoffJson } from '../json.js';
 
 interface HandoffOpts extends CommonOpts {
+  allowSecrets?: boolean;
   message?: string[];
   file?: string;
   title?: string;
@@ -27,6 +28,7 @@ export function registerHandoff(program: Command, io: CliIO): void {
     .option('--auto', 'fill in what git knows: commits, diffstat, uncommitted files, added TODO/FIXME lines, branch state')
     .option('--to <who>', 'for a session, an agent, or all (default)')
     .option('--test-log <file>', 'a test log whose failures need work (repeatable)', collect)
+    .option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])')
     .action((opts: HandoffOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         // Stdin is read only when asked for, or when nothing else gives text: hooks often pipe unrelated JSON.

@@ -4,6 +4,7 @@ import { regenerateJson } from '../json.js';
 import { safe } from '../output.js';
 
 interface RegenerateOpts extends CommonOpts {
+  allowSecrets?: boolean;
   since?: string;
   testLog?: string[];
   format?: string;
@@ -17,6 +18,7 @@ export function registerRegenerate(program: Command, io: CliIO): void {
     .option('--test-log <file>', 'a test log: JUnit XML, TAP, jest/vitest JSON, go test -json; a directory for all in it (repeatable)', collect)
     .option('--format <format>', 'the test logs\' format, instead of telling it from each file: junit, tap, jest-json, go-test-json')
     .option('--dry-run', 'print the entry, write nothing')
+    .option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])')
     .action((opts: RegenerateOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         // Loaded here only: this command's code (and the parsers it loads) stays out of every other command's start-up.

@@ -10,7 +10,8 @@ export function registerSend(program: Command, io: CliIO): void {
     .argument('[text...]', 'the message (default: stdin)')
     .option('--to <who>', 'a session id, an agent name, or all', 'all')
     .option('-t, --title <title>', 'one-line title (default: the first line of the text)')
-    .action((text: string[], opts: CommonOpts & { to: string; title?: string }) =>
+    .option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])')
+    .action((text: string[], opts: CommonOpts & { to: string; title?: string; allowSecrets?: boolean }) =>
       withCtx(io, opts, async (ctx, out) => {
         const body = await readBody(io, text.length ? [text.join(' ')] : undefined, undefined);
         const r = await sendMessage(ctx, { ...opts, text: body });
