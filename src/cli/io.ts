@@ -59,6 +59,11 @@ export async function withCtx(io: CliIO, opts: CommonOpts, fn: (ctx: Ctx, out: O
   }
 }
 
+/** `--allow-secrets`, which every command that writes text takes. */
+export function allowSecretsOption(cmd: Command): Command {
+  return cmd.option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])');
+}
+
 /** Collect a repeatable option into an array. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

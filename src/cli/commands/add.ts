@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
+import { collect, allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { addEntry } from '../../core/add.js';
 import { addJson } from '../json.js';
 import { reportRedactions } from '../secrets.js';
@@ -67,7 +67,7 @@ export async function readBody(io: CliIO, message: string[] | undefined, file: s
 }
 
 export function registerAdd(program: Command, io: CliIO): void {
-  common(program.command('add'))
+  allowSecretsOption(common(program.command('add')))
     .description('write one entry; prints its id')
     .option('-k, --kind <kind>', `one of ${KINDS.join(', ')}`, 'note')
     .option('-t, --title <title>', 'one-line title (default: the first line of the text)')
@@ -77,7 +77,6 @@ export function registerAdd(program: Command, io: CliIO): void {
     .option('--tag <tag>', 'a tag (repeatable)', collect)
     .option('--ref <path>', 'a repository path this entry is about (repeatable)', collect)
     .option('--to <who>', 'addressee: a session, an agent, or all')
-    .option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])')
     .option('--supersedes <id>', 'a decision this decision replaces (repeatable; a unique id prefix is enough)', collect)
     .action((opts: AddOpts) =>
       withCtx(io, opts, async (ctx, out) => {

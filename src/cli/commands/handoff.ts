@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
+import { collect, allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { readBody } from './add.js';
 import { writeHandoff } from '../../core/handoff.js';
 import { handoffJson } from '../json.js';
@@ -18,7 +18,7 @@ interface HandoffOpts extends CommonOpts {
 }
 
 export function registerHandoff(program: Command, io: CliIO): void {
-  common(program.command('handoff'))
+  allowSecretsOption(common(program.command('handoff')))
     .description('write a handoff for the next session: Summary, What changed, What still needs work, Key decisions, Active context')
     .option('-m, --message <summary>', 'the Summary (repeat for paragraphs)', collect)
     .option('-F, --file <file>', 'a whole handoff document, split on its section headings (- for stdin)')
@@ -28,7 +28,6 @@ export function registerHandoff(program: Command, io: CliIO): void {
     .option('--auto', 'fill in what git knows: commits, diffstat, uncommitted files, added TODO/FIXME lines, branch state')
     .option('--to <who>', 'for a session, an agent, or all (default)')
     .option('--test-log <file>', 'a test log whose failures need work (repeatable)', collect)
-    .option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])')
     .action((opts: HandoffOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         // Stdin is read only when asked for, or when nothing else gives text: hooks often pipe unrelated JSON.

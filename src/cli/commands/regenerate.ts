@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
+import { collect, allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { regenerateJson } from '../json.js';
 import { safe } from '../output.js';
 
@@ -12,13 +12,12 @@ interface RegenerateOpts extends CommonOpts {
 }
 
 export function registerRegenerate(program: Command, io: CliIO): void {
-  common(program.command('regenerate'))
+  allowSecretsOption(common(program.command('regenerate')))
     .description('write a context entry derived from commits, diffs (committed and uncommitted) and test logs')
     .option('--since <rev>', 'start the range here (default: where this branch left its upstream or the default branch, or the previous regenerate)')
     .option('--test-log <file>', 'a test log: JUnit XML, TAP, jest/vitest JSON, go test -json; a directory for all in it (repeatable)', collect)
     .option('--format <format>', 'the test logs\' format, instead of telling it from each file: junit, tap, jest-json, go-test-json')
     .option('--dry-run', 'print the entry, write nothing')
-    .option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])')
     .action((opts: RegenerateOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         // Loaded here only: this command's code (and the parsers it loads) stays out of every other command's start-up.

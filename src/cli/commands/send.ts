@@ -1,16 +1,15 @@
 import type { Command } from 'commander';
-import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
+import { allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { readBody } from './add.js';
 import { sendMessage } from '../../core/send.js';
 import { sendJson } from '../json.js';
 
 export function registerSend(program: Command, io: CliIO): void {
-  common(program.command('send'))
+  allowSecretsOption(common(program.command('send')))
     .description('send a message to a session, an agent, or all (the default)')
     .argument('[text...]', 'the message (default: stdin)')
     .option('--to <who>', 'a session id, an agent name, or all', 'all')
     .option('-t, --title <title>', 'one-line title (default: the first line of the text)')
-    .option('--allow-secrets', 'store text that looks like a secret as given (default: replace it with [REDACTED:<kind>])')
     .action((text: string[], opts: CommonOpts & { to: string; title?: string; allowSecrets?: boolean }) =>
       withCtx(io, opts, async (ctx, out) => {
         const body = await readBody(io, text.length ? [text.join(' ')] : undefined, undefined);
