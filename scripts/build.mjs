@@ -1,27 +1,46 @@
-// Bundles src/bin.ts into dist/bin.js: one file loads faster than a tree of modules, and start-up
-// time matters because git-ctx runs inside git and agent hooks.
+// Builds the two files of dist/: git-ctx.cjs, the whole command line bundled into one file (one file
+// loads faster than a tree of modules, and start-up matters because git-ctx runs inside git and agent
+// hooks), and bin.cjs, the small executable that runs it through V8's code cache (src/launch.ts).
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync } from 'node:fs';
 
-await build({
-  entryPoints: ['src/bin.ts'],
-  outfile: 'dist/bin.cjs',
+const common = {
   bundle: true,
   platform: 'node',
   // CommonJS starts ~8 ms faster than an ES module on Node 20 (no ESM loader), and minifying trims parse time.
   format: 'cjs',
-  minify: true,
+  minify: process.env.GIT_CTX_BUILD_MINIFY !== '0',
   keepNames: true,
   target: 'node20',
+  // Dynamic imports become lazy require() calls: vm.Script, which the launcher runs the bundle with,
+  // has no module loader for a real import().
+  supported: { 'dynamic-import': false },
+  logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: ['src/bin.ts'],
+  outfile: 'dist/git-ctx.cjs',
   sourcemap: 'linked',
   // Packages that read files of their own at run time (tree-sitter's .wasm grammars), or that only one
-  // command needs (saxes, for JUnit logs; the MCP SDK, for `mcp`; jsonc-parser, for `init --agent`), stay in node_modules: loaded lazily by the commands that need
-  // them, not parsed by every start-up. They must be in "dependencies".
+  // command needs (saxes, for JUnit logs; the MCP SDK, for `mcp`; jsonc-parser, for `init --agent`),
+  // stay in node_modules: loaded lazily by the commands that need them, not parsed by every start-up.
+  // They must be in "dependencies".
   external: ['@vscode/tree-sitter-wasm', 'saxes', '@modelcontextprotocol/sdk', 'jsonc-parser'],
   // import.meta.url does not exist in CommonJS: give modules the bundle's own URL, so that
   // createRequire(import.meta.url) resolves packages as it does from the sources.
   define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: "#!/usr/bin/env node\nconst __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+
+const hash = createHash('sha256').update(readFileSync('dist/git-ctx.cjs')).digest('hex').slice(0, 16);
+await build({
+  ...common,
+  entryPoints: ['src/launch.ts'],
+  outfile: 'dist/bin.cjs',
+  define: { __BUNDLE_HASH__: JSON.stringify(hash) },
+  banner: { js: '#!/usr/bin/env node' },
 });
 chmodSync('dist/bin.cjs', 0o755);

@@ -6,34 +6,46 @@ import { Command, CommanderError } from 'commander';
 import type { CliIO } from './io.js';
 import { CtxError, ExitStatus } from '../errors.js';
 import { safe } from './output.js';
-import { registerInit } from './commands/init.js';
-import { registerAdd } from './commands/add.js';
-import { registerLog } from './commands/log.js';
-import { registerShow } from './commands/show.js';
-import { registerSearch } from './commands/search.js';
-import { registerRegenerate } from './commands/regenerate.js';
-import { registerPush } from './commands/push.js';
-import { registerPull } from './commands/pull.js';
-import { registerSync } from './commands/sync.js';
-import { registerHook } from './commands/hook.js';
-import { registerScan } from './commands/scan.js';
-import { registerConflicts } from './commands/conflicts.js';
-import { registerPublish } from './commands/publish.js';
-import { registerHandoff } from './commands/handoff.js';
-import { registerPickup } from './commands/pickup.js';
-import { registerBrief } from './commands/brief.js';
-import { registerSend } from './commands/send.js';
-import { registerInbox } from './commands/inbox.js';
-import { registerGc } from './commands/gc.js';
-import { registerSessions } from './commands/sessions.js';
-import { registerMcp } from './commands/mcp.js';
-import { registerAgentHook } from './commands/agent-hook.js';
 
 export const VERSION = '0.1.0';
 
-const REGISTER = [registerInit, registerAdd, registerLog, registerShow, registerSearch, registerRegenerate, registerPush, registerPull, registerSync, registerHook, registerScan, registerConflicts, registerPublish, registerHandoff, registerPickup, registerBrief, registerSend, registerInbox, registerGc, registerSessions, registerMcp, registerAgentHook];
+type Loader = () => Promise<{ register(program: Command, io: CliIO): void }>;
 
-export function buildProgram(io: CliIO): Command {
+/**
+ * Every command, with the summary that `git-ctx --help` lists. A command's module (and through it
+ * the code it runs) is loaded only when that command runs: start-up is most of the cost of a command.
+ */
+const COMMANDS: readonly (readonly [name: string, summary: string, load: Loader])[] = [
+  ['init', 'create the context branch (or adopt the remote one), configure sync, install git and agent hooks (idempotent)', () => import('./commands/init.js')],
+  ['add', 'write one entry; prints its id', () => import('./commands/add.js')],
+  ['log', 'list entries, newest first', () => import('./commands/log.js')],
+  ['show', 'print one entry, whole (a unique id prefix is enough)', () => import('./commands/show.js')],
+  ['search', 'full-text search over titles and bodies, best match first', () => import('./commands/search.js')],
+  ['regenerate', 'write a context entry derived from commits, diffs (committed and uncommitted) and test logs', () => import('./commands/regenerate.js')],
+  ['push', 'merge the remote context branch, then push the result (retried while the remote moves)', () => import('./commands/push.js')],
+  ['pull', 'fetch the context branch from a remote and merge it (never loses an entry)', () => import('./commands/pull.js')],
+  ['sync', 'pull and push: both sides end up with every entry', () => import('./commands/sync.js')],
+  ['hook', 'run by the git hooks that init --hooks installs; fails the git command only to refuse a commit (ctx.conflicts.block)', () => import('./commands/hook.js')],
+  ['scan', 'audit the context branch history for secrets; exit 1 if any are found', () => import('./commands/scan.js')],
+  ['conflicts', 'compare the edits of every session (worktrees here, published ones elsewhere) and report overlaps', () => import('./commands/conflicts.js')],
+  ['publish', "record this session's work in progress in the context, for conflict checks on other machines", () => import('./commands/publish.js')],
+  ['handoff', 'write a handoff for the next session: Summary, What changed, What still needs work, Key decisions, Active context', () => import('./commands/handoff.js')],
+  ['pickup', 'print the handoffs waiting for this session and mark them consumed (each goes to exactly one session)', () => import('./commands/pickup.js')],
+  ['brief', 'what a starting session must read, within a token budget (tokens = ceil(UTF-8 bytes / 4))', () => import('./commands/brief.js')],
+  ['send', 'send a message to a session, an agent, or all (the default)', () => import('./commands/send.js')],
+  ['inbox', 'messages for this session (addressed to it, its agent, or all) that it has not read', () => import('./commands/inbox.js')],
+  ['gc', 'retention: remove consumed handoffs and read messages older than the window (history keeps them)', () => import('./commands/gc.js')],
+  ['sessions', 'linked worktrees, and the sessions seen in the context recently', () => import('./commands/sessions.js')],
+  ['mcp', 'serve git-ctx to agents over the Model Context Protocol (stdio)', () => import('./commands/mcp.js')],
+  ['agent-hook', 'run by the agent hooks that init --agent installs: reads the hook JSON on stdin; never fails the agent', () => import('./commands/agent-hook.js')],
+];
+
+/**
+ * The command line for `argv`. Only the command that argv names is loaded whole; the others are
+ * listed by name and summary. With no known command (help, a typo) every command is loaded, so that
+ * help and suggestions are complete.
+ */
+export async function buildProgram(io: CliIO, argv: readonly string[]): Promise<Command> {
   const program = new Command('git-ctx');
   program
     .description('a git-native context store for parallel coding agents')
@@ -41,16 +53,28 @@ export function buildProgram(io: CliIO): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.deps.stderr(s), outputError: () => {} });
-  for (const register of REGISTER) register(program, io);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.deps.stderr(s), outputError: () => {} });
+  const wanted = invokedCommand(argv);
+  for (const [name, summary, load] of COMMANDS) {
+    if (wanted === undefined || wanted === name) (await load()).register(program, io);
+    else program.command(name);
+    const cmd = program.commands[program.commands.length - 1]!;
+    cmd.description(summary).exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.deps.stderr(s), outputError: () => {} });
+  }
   return program;
+}
+
+/** The command argv runs (`help CMD` shows CMD), if it is one of ours. git-ctx's own options take no values. */
+function invokedCommand(argv: readonly string[]): string | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  return COMMANDS.some(([n]) => n === name) ? name : undefined;
 }
 
 /** Run the command line; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const json = argv.includes('--json');
   try {
-    await buildProgram(io).parseAsync([...argv], { from: 'user' });
+    await (await buildProgram(io, argv)).parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
     return reportError(e, io, json);

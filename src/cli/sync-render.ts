@@ -57,15 +57,8 @@ export function renderSync(out: Output, r: SyncResult): void {
   out.text(lines.join('\n'));
 }
 
-const DESCRIPTIONS: Record<SyncAction, string> = {
-  pull: 'fetch the context branch from a remote and merge it (never loses an entry)',
-  push: 'merge the remote context branch, then push the result (retried while the remote moves)',
-  sync: 'pull and push: both sides end up with every entry',
-};
-
 export function registerSyncVerb(program: Command, io: CliIO, action: SyncAction): void {
   common(program.command(action))
-    .description(DESCRIPTIONS[action])
     .argument('[remote]', 'remote name, URL or path (default: ctx.remote, the upstream remote, origin)')
     .action((remote: string | undefined, opts: CommonOpts) =>
       withCtx(io, opts, async (ctx, out) => {

@@ -66,9 +66,8 @@ export async function readBody(io: CliIO, message: string[] | undefined, file: s
   return decodeText(stdin, 'stdin');
 }
 
-export function registerAdd(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   allowSecretsOption(common(program.command('add')))
-    .description('write one entry; prints its id')
     .option('-k, --kind <kind>', `one of ${KINDS.join(', ')}`, 'note')
     .option('-t, --title <title>', 'one-line title (default: the first line of the text)')
     .option('-m, --message <text>', 'the text (repeat for paragraphs)', collect)

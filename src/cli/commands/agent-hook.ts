@@ -56,10 +56,9 @@ function warmerRunning(ctx: Ctx): boolean {
   }
 }
 
-export function registerAgentHook(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   program
     .command('agent-hook')
-    .description('run by the agent hooks that init --agent installs: reads the hook JSON on stdin; never fails the agent')
     .argument('<client>', 'the agent program (claude, codex)')
     .argument('<event>', AGENT_EVENTS.join(', '))
     .option('--agent <name>', 'agent name (default: $GIT_CTX_AGENT, the client)')

@@ -3,9 +3,8 @@ import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.j
 import { brief, DEFAULT_BUDGET } from '../../core/brief.js';
 import { briefJson } from '../json.js';
 
-export function registerBrief(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   common(program.command('brief'))
-    .description('what a starting session must read, within a token budget (tokens = ceil(UTF-8 bytes / 4))')
     .option('--budget <tokens>', 'the most tokens to print', intOption, DEFAULT_BUDGET)
     .action((opts: CommonOpts & { budget: number }) =>
       withCtx(io, opts, async (ctx, out) => {

@@ -17,9 +17,8 @@ interface ConflictsOpts extends CommonOpts {
   timeout?: number;
 }
 
-export function registerConflicts(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   const cmd = common(program.command('conflicts'))
-    .description('compare the edits of every session (worktrees here, published ones elsewhere) and report overlaps')
     .option('--level <level>', `only overlaps at this level or above (${LEVELS.join(' < ')})`)
     .option('--exit-code', 'exit 1 when there are overlaps')
     .option('--mine', 'only pairs that include this session')

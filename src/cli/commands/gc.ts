@@ -3,9 +3,8 @@ import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { gc } from '../../core/gc.js';
 import { safe } from '../output.js';
 
-export function registerGc(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   common(program.command('gc'))
-    .description('retention: remove consumed handoffs and read messages older than the window (history keeps them)')
     .option('--older-than <when>', 'the window (7d, 36h, 2w, a date)', '7d')
     .option('--dry-run', 'list what would be removed, remove nothing')
     .action((opts: CommonOpts & { olderThan: string; dryRun?: boolean }) =>

@@ -17,9 +17,8 @@ interface HandoffOpts extends CommonOpts {
   testLog?: string[];
 }
 
-export function registerHandoff(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   allowSecretsOption(common(program.command('handoff')))
-    .description('write a handoff for the next session: Summary, What changed, What still needs work, Key decisions, Active context')
     .option('-m, --message <summary>', 'the Summary (repeat for paragraphs)', collect)
     .option('-F, --file <file>', 'a whole handoff document, split on its section headings (- for stdin)')
     .option('-t, --title <title>', 'one-line title (default: the first line of the Summary)')

@@ -8,9 +8,8 @@ import { CtxError, ExitStatus } from '../../errors.js';
 /** Seconds the runner gives the hook (GIT_CTX_HOOK_TIMEOUT); network work stops a second before. */
 const DEFAULT_TIMEOUT_S = 10;
 
-export function registerHook(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   common(program.command('hook'))
-    .description('run by the git hooks that init --hooks installs; fails the git command only to refuse a commit (ctx.conflicts.block)')
     .argument('<name>', 'the git hook (pre-push, pre-commit, post-merge, post-rewrite)')
     .argument('[args...]', 'the arguments git gave the hook')
     .action(async (name: string, args: string[], opts: CommonOpts) => {

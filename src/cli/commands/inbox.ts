@@ -5,9 +5,8 @@ import { inboxJson } from '../json.js';
 import { fullItem } from '../../model/brief-layout.js';
 import { safe } from '../output.js';
 
-export function registerInbox(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   common(program.command('inbox'))
-    .description('messages for this session (addressed to it, its agent, or all) that it has not read')
     .option('--all', 'include messages already read')
     .option('--mark-read', 'record that this session read the messages shown')
     .action((opts: CommonOpts & { all?: boolean; markRead?: boolean }) =>

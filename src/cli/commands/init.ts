@@ -14,13 +14,12 @@ interface InitOpts extends CommonOpts {
   dryRun?: boolean;
 }
 
-export function registerInit(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   // --agent names the coding agent to install for here, not the writer's name (init writes no entry).
   program
     .command('init')
     .option('--json', 'print one JSON object on stdout')
     .option('--agent <agent>', 'install hooks and the MCP server for this coding agent: claude or codex')
-    .description('create the context branch (or adopt the remote one), configure sync, install git and agent hooks (idempotent)')
     .option('--remote <remote>', 'store it as ctx.remote and adopt its context branch if it has one')
     .option('--hooks', 'install the git hooks (pre-push, post-merge, post-rewrite)')
     .option('--uninstall', 'with --hooks or --agent: remove what git-ctx installed')

@@ -16,9 +16,8 @@ interface LogOpts extends CommonOpts {
   // --agent and --session filter here (they name whose entries to list).
 }
 
-export function registerLog(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   common(program.command('log'))
-    .description('list entries, newest first')
     .option('-n, --number <n>', 'how many (0 for all)', intOption, 20)
     .option('-k, --kind <kind>', `only this kind (${KINDS.join(', ')})`)
     .option('--topic <topic>', 'only this topic')

@@ -16,10 +16,9 @@ export function clientAgent(io: CliIO, opts: { agent?: string; client?: string }
   return opts.agent ?? (io.deps.env.GIT_CTX_AGENT?.trim() ? undefined : opts.client);
 }
 
-export function registerMcp(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   program
     .command('mcp')
-    .description('serve git-ctx to agents over the Model Context Protocol (stdio)')
     .option('--client <name>', 'the agent that starts the server (claude, codex): its name unless --agent or $GIT_CTX_AGENT says otherwise')
     .option('--agent <name>', 'agent name (default: $GIT_CTX_AGENT, --client, git user.name)')
     .option('--session <id>', 'session id (default: $GIT_CTX_SESSION, worktree folder and branch)')

@@ -5,9 +5,8 @@ import { pickupJson } from '../json.js';
 import { fullItem } from '../../model/brief-layout.js';
 import { safe } from '../output.js';
 
-export function registerPickup(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   common(program.command('pickup'))
-    .description('print the handoffs waiting for this session and mark them consumed (each goes to exactly one session)')
     .option('--peek', 'print them, mark nothing')
     .option('--for <who>', 'pick up what is addressed to this session or agent (and to all)')
     .action((opts: CommonOpts & { peek?: boolean; for?: string }) =>

@@ -11,9 +11,8 @@ interface RegenerateOpts extends CommonOpts {
   dryRun?: boolean;
 }
 
-export function registerRegenerate(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   allowSecretsOption(common(program.command('regenerate')))
-    .description('write a context entry derived from commits, diffs (committed and uncommitted) and test logs')
     .option('--since <rev>', 'start the range here (default: where this branch left its upstream or the default branch, or the previous regenerate)')
     .option('--test-log <file>', 'a test log: JUnit XML, TAP, jest/vitest JSON, go test -json; a directory for all in it (repeatable)', collect)
     .option('--format <format>', 'the test logs\' format, instead of telling it from each file: junit, tap, jest-json, go-test-json')

@@ -10,9 +10,8 @@ function findingJson(f: ScanFinding) {
   return { object: f.object, oid: f.oid, id: f.id, path: f.path, commit: f.commit, secrets: f.secrets.map(redactionJson) };
 }
 
-export function registerScan(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   common(program.command('scan'))
-    .description('audit the context branch history for secrets; exit 1 if any are found')
     .addHelpText('after', '\nExit status: 0 when the history is clean, 1 when secrets were found (like --exit-code).\nValues are never printed: only the kind and where.')
     .action((opts: CommonOpts) =>
       withCtx(io, opts, async (ctx, out) => {

@@ -5,9 +5,8 @@ import { searchJson } from '../json.js';
 import { entryLine } from '../format.js';
 import { safe } from '../output.js';
 
-export function registerSearch(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   common(program.command('search'))
-    .description('full-text search over titles and bodies, best match first')
     .argument('<query...>', 'words to look for; "quoted phrases" match whole')
     .option('-n, --number <n>', 'how many results', intOption, 10)
     .action((query: string[], opts: CommonOpts & { number: number }) =>

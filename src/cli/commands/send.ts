@@ -4,9 +4,8 @@ import { readBody } from './add.js';
 import { sendMessage } from '../../core/send.js';
 import { sendJson } from '../json.js';
 
-export function registerSend(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   allowSecretsOption(common(program.command('send')))
-    .description('send a message to a session, an agent, or all (the default)')
     .argument('[text...]', 'the message (default: stdin)')
     .option('--to <who>', 'a session id, an agent name, or all', 'all')
     .option('-t, --title <title>', 'one-line title (default: the first line of the text)')

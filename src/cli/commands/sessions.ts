@@ -3,9 +3,8 @@ import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { listSessions } from '../../core/sessions.js';
 import { safe } from '../output.js';
 
-export function registerSessions(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   common(program.command('sessions'))
-    .description('linked worktrees, and the sessions seen in the context recently')
     .option('--since <when>', 'how far back to look for sessions (7d, 36h, a date)', '7d')
     .action((opts: CommonOpts & { since: string }) =>
       withCtx(io, opts, async (ctx, out) => {

@@ -4,9 +4,8 @@ import { showEntry } from '../../core/show.js';
 import { showJson } from '../json.js';
 import { entryFull } from '../format.js';
 
-export function registerShow(program: Command, io: CliIO): void {
+export function register(program: Command, io: CliIO): void {
   common(program.command('show'))
-    .description('print one entry, whole (a unique id prefix is enough)')
     .argument('<id>', 'entry id or unique prefix')
     .action((id: string, opts: CommonOpts) =>
       withCtx(io, opts, async (ctx, out) => {
