@@ -31,7 +31,8 @@ export interface LogInput {
   /**
    * Whether whole entries are needed (default true). Without, entries past the newest 200 come from
    * the index's summaries: id, kind, title, agent, session, topic, tags, refs, to, supersedes,
-   * createdAt, path and commit are set; body, worktree, branch, head and author are empty.
+   * createdAt, path and commit are set; body, worktree, branch, head and author are empty. The newest
+   * 200 are read whole even so, but without their commit (null): naming it costs a `git log`.
    */
   bodies?: boolean;
 }
@@ -99,7 +100,7 @@ export async function logEntries(ctx: Ctx, input: LogInput): Promise<LogResult> 
   const filter = await buildFilter(ctx, input);
   const tip = await ctx.store.tip();
   if (!tip) return { entries: [], more: false };
-  if (!needsIndex(filter) && limit <= WALK_LIMIT) return walkNewest(ctx, tip, filter, limit);
+  if (!needsIndex(filter) && limit <= WALK_LIMIT) return walkNewest(ctx, tip, filter, limit, bodies);
 
   const summaries = await ctx.index.summaries(tip, filter.kind ? [filter.kind as Kind] : KINDS, {
     onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`),
@@ -144,7 +145,7 @@ function listed(s: EntrySummary): StoredEntry {
 }
 
 /** The newest entries, read straight from the tree: a few tree reads and one blob per entry. */
-async function walkNewest(ctx: Ctx, tip: string, filter: EntryFilter, limit: number): Promise<LogResult> {
+async function walkNewest(ctx: Ctx, tip: string, filter: EntryFilter, limit: number, withCommits: boolean): Promise<LogResult> {
   const bounds = {
     from: filter.sinceMs === undefined ? undefined : shardKey(filter.sinceMs),
     to: filter.untilMs === undefined ? undefined : shardKey(filter.untilMs),
@@ -162,7 +163,7 @@ async function walkNewest(ctx: Ctx, tip: string, filter: EntryFilter, limit: num
     picked.push({ path: item.path, oid: item.oid });
   }
   // The newest entries were written by the newest commits: one short `git log` names them.
-  if (picked.length) {
+  if (picked.length && withCommits) {
     const commits = await recentCommitIds(ctx, tip, picked.length * 2 + 50);
     for (const p of picked) p.commit = commits.get(idFromPath(p.path)!) ?? null;
   }

@@ -10,11 +10,10 @@
  * named `tmp_obj_*`, which `git gc` already knows to clean up. `git fsck --strict` checks the result in
  * the tests.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
 import { mkdirSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectFormat } from './repo.js';
+import { nodeCrypto, nodeZlib } from '../builtins.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit';
 
@@ -25,7 +24,7 @@ export interface TreeItem {
 }
 
 export function hashObject(format: ObjectFormat, type: ObjectType, content: Buffer): string {
-  return createHash(format).update(`${type} ${content.length}\0`).update(content).digest('hex');
+  return nodeCrypto().createHash(format).update(`${type} ${content.length}\0`).update(content).digest('hex');
 }
 
 export class ObjectWriter {
@@ -41,8 +40,8 @@ export class ObjectWriter {
     const file = join(dir, oid.slice(2));
     if (existsSync(file)) return oid;
     mkdirSync(dir, { recursive: true });
-    const tmp = join(dir, `tmp_obj_${randomBytes(6).toString('hex')}`);
-    const data = deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
+    const tmp = join(dir, `tmp_obj_${nodeCrypto().randomBytes(6).toString('hex')}`);
+    const data = nodeZlib().deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
     try {
       writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
       renameSync(tmp, file);

@@ -11,28 +11,43 @@
  * STALE_MS for it. Where hard links are not supported, O_EXCL is the fallback, and an empty or
  * unreadable lock is taken as abandoned after EMPTY_GRACE_MS.
  */
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdirSync, statSync, writeFileSync, linkSync, readdirSync } from 'node:fs';
+import { openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdirSync, statSync, writeFileSync, linkSync, readdirSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Deps } from '../deps.js';
 
 const STALE_MS = 10_000;
 /** A live writer fills its lock within microseconds of creating it. */
 const EMPTY_GRACE_MS = 2_000;
+/** A holder's turn takes milliseconds; only a lock older than this is checked for a dead holder. */
+const CHECK_AFTER_MS = 100;
 
 export interface HeldLock {
   release(): void;
 }
 
-function holderIsGone(path: string, deps: Deps): boolean {
+/**
+ * Whether the holder of the lock (whose file `st` describes) is gone. A holder's turn is short, so its
+ * file is read only once it is older than CHECK_AFTER_MS: waiters poll often, and reading on every
+ * poll cost more than the turns themselves.
+ */
+function holderIsGone(path: string, st: Stats, deps: Deps): boolean {
   try {
-    const st = statSync(path);
     const age = deps.now() - st.mtimeMs;
     if (age > STALE_MS) return true;
+    if (age < CHECK_AFTER_MS) return false;
     const [pid, host] = readFileSync(path, 'utf8').split(' ');
     if (!(Number(pid) > 0) || !host) return age > EMPTY_GRACE_MS;
     return host === deps.hostname && !deps.processAlive(Number(pid));
   } catch {
     return false;
+  }
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
   }
 }
 
@@ -85,31 +100,35 @@ function sweep(path: string, deps: Deps): void {
 
 /**
  * Take the lock, waiting up to `waitMs`. Returns null if it could not be had in time: the caller goes
- * ahead without it and relies on the compare-and-swap.
+ * ahead without it and relies on the compare-and-swap. Also null as soon as `stop()` is true (checked
+ * between tries): a queued writer stops waiting once the holder has landed its change.
  */
-export async function acquireLock(path: string, deps: Deps, waitMs = 10_000): Promise<HeldLock | null> {
+export async function acquireLock(path: string, deps: Deps, waitMs = 10_000, stop?: () => boolean): Promise<HeldLock | null> {
   mkdirSync(dirname(path), { recursive: true });
   const token = Buffer.from(deps.random(8)).toString('hex');
   const content = `${deps.pid} ${deps.hostname} ${token}`;
   const start = deps.now();
   let delay = 1;
   for (;;) {
-    try {
-      if (create(path, content, token)) {
-        return {
-          release() {
-            try {
-              if (readFileSync(path, 'utf8') === content) unlinkSync(path);
-            } catch {
-              /* already removed as stale: nothing to release */
-            }
-          },
-        };
+    // A stat is all a poll costs while the lock is held; creating (a file and a link) only once it is free.
+    const st = statOrNull(path);
+    if (!st) {
+      try {
+        if (create(path, content, token)) {
+          return {
+            release() {
+              try {
+                if (readFileSync(path, 'utf8') === content) unlinkSync(path);
+              } catch {
+                /* already removed as stale: nothing to release */
+              }
+            },
+          };
+        }
+      } catch {
+        return null; // read-only or odd filesystem: work without the lock
       }
-    } catch {
-      return null; // read-only or odd filesystem: work without the lock
-    }
-    if (holderIsGone(path, deps)) {
+    } else if (holderIsGone(path, st, deps)) {
       try {
         unlinkSync(path);
       } catch {
@@ -118,8 +137,8 @@ export async function acquireLock(path: string, deps: Deps, waitMs = 10_000): Pr
       sweep(path, deps);
       continue;
     }
-    if (deps.now() - start > waitMs) return null;
+    if (deps.now() - start > waitMs || stop?.()) return null;
     await deps.sleep(delay + Math.floor(deps.random(1)[0]! / 64));
-    delay = Math.min(delay * 2, 16);
+    delay = Math.min(delay * 2, 8);
   }
 }

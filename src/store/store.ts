@@ -18,6 +18,7 @@ import { CatFile } from '../git/cat-file.js';
 import { ObjectWriter, parseCommitHeader, parseTree, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef, RefUpdater } from '../git/refs.js';
 import { acquireLock, type HeldLock } from './lock.js';
+import { CommitQueue, type PreparedChange, type QueuedRequest, type QueuedResult } from './queue.js';
 import { screenChange } from './secret-net.js';
 import type { Redaction } from '../model/secrets.js';
 import { CtxError, InternalError } from '../errors.js';
@@ -71,6 +72,8 @@ edit it by hand: git-ctx merges concurrent writers by itself.
 `;
 
 const MAX_ATTEMPTS = 1000;
+/** How long a writer waits for its turn before going ahead on the compare-and-swap alone. */
+const LOCK_WAIT_MS = 10_000;
 /** Parsed trees kept (small ones: a shard level of the entries tree holds at most a few hundred names). */
 const TREE_CACHE = 512;
 
@@ -208,34 +211,98 @@ export class Store {
    * The advisory writer lock for this branch (taking turns; correctness still comes from the CAS).
    * Null when it could not be had in time: go ahead anyway.
    */
-  writerLock(): Promise<HeldLock | null> {
-    return acquireLock(join(this.privateDir, 'locks', `${this.branch.replace(/[^\w.-]/g, '_')}.lock`), this.deps);
+  writerLock(stop?: () => boolean): Promise<HeldLock | null> {
+    return acquireLock(join(this.privateDir, 'locks', `${this.safeBranch}.lock`), this.deps, LOCK_WAIT_MS, stop);
+  }
+
+  private get safeBranch(): string {
+    return this.branch.replace(/[^\w.-]/g, '_');
   }
 
   /**
-   * Commit one change on top of the current tip, retrying on a lost compare-and-swap until it lands.
-   * createOnly writes are checked against the exact tip each attempt builds on, so the CAS decides
-   * races between them: exactly one of several concurrent createOnly writes of one path wins.
+   * Commit one change on top of the current tip; it lands (is on the branch) before this returns.
+   * Concurrent writers group-commit (./queue.ts): the change is queued, and whichever writer holds the
+   * lock lands every queued change, one commit each, with one compare-and-swap; a lost CAS rebuilds
+   * them all on the new tip. createOnly writes are checked against the exact parent each commit is
+   * built on, so exactly one of several concurrent createOnly writes of one path wins.
    */
   async commit(input: Change): Promise<CommitResult> {
     const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
     // Blobs do not depend on the tip: write them before queueing for the lock.
-    const blobs = this.writeBlobs(change);
-    const lock = await this.writerLock();
-    try {
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const current = await this.tipCommit();
-        const tip = current?.oid ?? null;
-        const built = await this.buildOn(change, blobs, current);
-        if (built.existing.length) return { commit: built.parent, parent: tip, attempts: attempt, existing: built.existing, redactions };
-        const update = { ref: this.ref, newOid: built.commit!, oldOid: tip, zeroOid: this.zeroOid };
-        const cas = this.updater ? await this.updater.cas(update) : await compareAndSwapRef(this.repo.git, { ...update, message: `git-ctx: ${change.message.split('\n')[0]}` });
-        if (cas.ok) return { commit: built.commit!, parent: tip, attempts: attempt, existing: [], redactions };
-        // Lost the race (a writer without the lock, or another clone's pull): jitter, rebuild, retry.
-        await this.deps.sleep(1 + (this.deps.random(1)[0]! % (cas.reason === 'locked' ? 20 : 8)));
+    const prepared: PreparedChange = {
+      message: change.message,
+      author: change.author,
+      files: change.add.map((f) => ({ path: f.path, oid: this.writer.blob(f.content), ...(f.createOnly ? { createOnly: true } : {}) })),
+      remove: [...(change.remove ?? [])],
+    };
+    const queue = new CommitQueue(join(this.privateDir, 'queue', this.safeBranch), this.deps);
+    const enqueue = (): string | null => {
+      try {
+        return queue.enqueue(prepared);
+      } catch {
+        return null; // a queue that cannot be written: land this change alone
       }
-    } finally {
-      lock?.release();
+    };
+    let name = enqueue();
+    for (;;) {
+      if (name) {
+        const landed = queue.take(name);
+        if (landed) return { ...landed, redactions };
+        if (!queue.queued(name)) name = enqueue(); // dropped unread: queue it again
+      }
+      const own = name;
+      const lock = await this.writerLock(own ? () => !queue.queued(own) : undefined);
+      if (!lock && own && !queue.queued(own)) continue; // landed by the holder: take the result
+      try {
+        return { ...(await this.land(queue, own, prepared)), redactions };
+      } finally {
+        lock?.release();
+      }
+    }
+  }
+
+  /**
+   * Land every queued change (and this writer's own) on the tip, retrying on a lost CAS, then answer
+   * the other writers. Returns this writer's result.
+   */
+  private async land(queue: CommitQueue, own: string | null, prepared: PreparedChange): Promise<QueuedResult> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const tip = await this.tipCommit();
+      let requests: QueuedRequest[] = [];
+      if (own) {
+        requests = queue.pending();
+        if (!requests.some((r) => r.name === own)) {
+          // Landed meanwhile by a writer that went ahead without the lock.
+          const landed = queue.take(own);
+          if (landed) return landed;
+          requests.push({ name: own, change: prepared });
+        }
+      } else {
+        requests = [{ name: '', change: prepared }];
+      }
+      const results = new Map<string, QueuedResult>();
+      let current = tip;
+      for (const request of requests) {
+        const built = await this.buildOn(request.change, current);
+        results.set(request.name, { commit: built.commit, parent: built.next ? built.parent : (current?.oid ?? null), attempts: attempt, existing: built.existing });
+        if (built.next) current = built.next;
+      }
+      const mine = results.get(own ?? '')!;
+      results.delete(own ?? '');
+      if (current === tip) {
+        // Nothing to move (every change was refused, or is on the branch already).
+        queue.finish(results, own);
+        return mine;
+      }
+      const subject = requests.length === 1 ? requests[0]!.change.message.split('\n')[0] : `${requests.length} queued changes`;
+      const update = { ref: this.ref, newOid: current!.oid, oldOid: tip?.oid ?? null, zeroOid: this.zeroOid };
+      const cas = this.updater ? await this.updater.cas(update) : await compareAndSwapRef(this.repo.git, { ...update, message: `git-ctx: ${subject}` });
+      if (cas.ok) {
+        queue.finish(results, own);
+        return mine;
+      }
+      // Lost the race (a writer without the lock, or another clone's pull): jitter, rebuild, retry.
+      await this.deps.sleep(1 + (this.deps.random(1)[0]! % (cas.reason === 'locked' ? 20 : 8)));
     }
     throw new CtxError('E_CONTENTION', 1, `could not update ${this.ref} after ${MAX_ATTEMPTS} attempts`);
   }
@@ -248,28 +315,42 @@ export class Store {
    */
   async build(input: Change, parent: string): Promise<{ commit: string | null; existing: string[]; redactions: Redaction[] }> {
     const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
-    const built = await this.buildOn(change, this.writeBlobs(change), { oid: parent, tree: await this.treeOf(parent) });
-    return { commit: built.commit, existing: built.existing, redactions };
+    const prepared: PreparedChange = {
+      message: change.message,
+      author: change.author,
+      files: change.add.map((f) => ({ path: f.path, oid: this.writer.blob(f.content), ...(f.createOnly ? { createOnly: true } : {}) })),
+      remove: [...(change.remove ?? [])],
+    };
+    const built = await this.buildOn(prepared, { oid: parent, tree: await this.treeOf(parent) });
+    return { commit: built.existing.length ? null : built.commit, existing: built.existing, redactions };
   }
 
-  private writeBlobs(change: Change): Map<string, string> {
-    const blobs = new Map<string, string>();
-    for (const f of change.add) blobs.set(f.path, this.writer.blob(f.content));
-    return blobs;
-  }
-
-  private async buildOn(change: Change, blobs: Map<string, string>, current: { oid: string; tree: string } | null): Promise<{ parent: string; commit: string | null; existing: string[] }> {
+  /**
+   * The commit of one change on top of `current` (the root commit when null). `next` is the new tip,
+   * or null when nothing was committed: a createOnly path exists already (`existing` lists them; the
+   * change is refused whole), or the change is on the branch already, byte for byte (a holder of the
+   * lock was killed before answering its writer), in which case `commit` is `current`.
+   */
+  private async buildOn(change: PreparedChange, current: { oid: string; tree: string } | null): Promise<{ parent: string; commit: string; next: { oid: string; tree: string } | null; existing: string[] }> {
     const parent = current?.oid ?? this.rootCommit();
     const baseTree = current ? current.tree : await this.treeOf(parent);
     const existing: string[] = [];
-    for (const f of change.add) if (f.createOnly && (await this.lookup(baseTree, f.path))) existing.push(f.path);
-    if (existing.length) return { parent, commit: null, existing };
+    let present = change.files.length + change.remove.length > 0;
+    for (const f of change.files) {
+      const at = await this.lookup(baseTree, f.path);
+      if (at?.oid !== f.oid) present = false;
+      if (f.createOnly && at && at.oid !== f.oid) existing.push(f.path);
+    }
+    if (existing.length) return { parent, commit: parent, next: null, existing };
+    for (const path of change.remove) if (present && (await this.lookup(baseTree, path))) present = false;
+    if (present) return { parent, commit: parent, next: null, existing };
     const edits = new Map<string, string | null>();
-    for (const path of change.remove ?? []) edits.set(path, null);
-    for (const [path, oid] of blobs) edits.set(path, oid);
+    for (const path of change.remove) edits.set(path, null);
+    for (const f of change.files) edits.set(f.path, f.oid);
     const tree = (await this.editTree(baseTree, edits)) ?? this.writer.tree([]);
     const sig = { ...change.author, time: Math.floor(this.deps.now() / 1000) };
-    return { parent, commit: this.writer.commit({ tree, parents: [parent], author: sig, committer: sig, message: change.message }), existing };
+    const commit = this.writer.commit({ tree, parents: [parent], author: sig, committer: sig, message: change.message });
+    return { parent, commit, next: { oid: commit, tree }, existing };
   }
 
   /**
