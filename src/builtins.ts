@@ -4,7 +4,9 @@
  */
 import { createRequire } from 'node:module';
 
-const load = createRequire(import.meta.url);
+// Built-ins resolve the same from anywhere; node's own path is absolute in every build (the bundle,
+// the sources, the test helpers, which have no import.meta.url).
+const load = createRequire(process.execPath);
 let crypto: typeof import('node:crypto') | undefined;
 let zlib: typeof import('node:zlib') | undefined;
 
