@@ -21,7 +21,7 @@ export async function readEntries(ctx: Ctx, items: readonly EntryRef[]): Promise
     const item = items[n]!;
     if (!blob) return;
     try {
-      parsed[n] = { ...parseEntry(blob.toString('utf8')), path: item.path, commit: item.commit ?? null };
+      parsed[n] = Object.assign(parseEntry(blob.toString('utf8')), { path: item.path, commit: item.commit ?? null });
     } catch (e) {
       ctx.deps.stderr(`git-ctx: warning: skipping unreadable entry ${safe(`${item.path}: ${(e as Error).message}`, false)}\n`);
     }

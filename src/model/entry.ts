@@ -63,12 +63,20 @@ export class EntryParseError extends Error {
 }
 
 export const HEADER_ORDER = ['id', 'kind', 'title', 'topic', 'tags', 'refs', 'to', 'supersedes', 'agent', 'session', 'worktree', 'branch', 'head', 'author', 'createdAt'] as const;
+const HEADER_KEYS: ReadonlySet<string> = new Set(HEADER_ORDER);
 
 /** The sharded path of an entry: entries/YYYY/MM/DD/HH/<id>.md (UTC, from the id's timestamp). */
+/** The shard of the last hour asked for: listings ask for thousands of ids of one hour in a row. */
+let lastShard = { hour: NaN, dir: '' };
+
 export function entryPath(id: string): string {
-  const d = new Date(idTime(id));
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  return `entries/${d.getUTCFullYear()}/${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${p2(d.getUTCHours())}/${id}.md`;
+  const hour = Math.floor(idTime(id) / 3_600_000);
+  if (hour !== lastShard.hour) {
+    const d = new Date(hour * 3_600_000);
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    lastShard = { hour, dir: `entries/${d.getUTCFullYear()}/${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${p2(d.getUTCHours())}/` };
+  }
+  return `${lastShard.dir}${id}.md`;
 }
 
 export function idFromPath(path: string): string | null {
@@ -188,35 +196,41 @@ export function parseEntry(text: string): EntryData {
   const header = text.slice(4, end);
   let body = text.slice(end + 5);
   if (body.startsWith('\n')) body = body.slice(1);
-  // No prototype: a header key such as `__proto__` is a field like any other.
-  const fields: Record<string, unknown> = Object.create(null);
-  for (const line of header.split('\n')) {
+  // A Map: a header key such as `__proto__` is a field like any other.
+  const fields = new Map<string, unknown>();
+  for (let start = 0; start < header.length; ) {
+    let nl = header.indexOf('\n', start);
+    if (nl < 0) nl = header.length;
+    const line = header.slice(start, nl);
+    start = nl + 1;
     if (!line.trim()) continue;
     const colon = line.indexOf(':');
     if (colon <= 0) throw new EntryParseError(`bad header line: ${line.slice(0, 40)}`);
-    fields[line.slice(0, colon).trim()] = decodeValue(line.slice(colon + 1));
+    fields.set(line.slice(0, colon).trim(), decodeValue(line.slice(colon + 1)));
   }
-  const id = asString(fields.id, 'id');
-  const kind = asString(fields.kind ?? 'note', 'kind');
+  const f = (key: string) => fields.get(key);
+  const id = asString(f('id'), 'id');
+  const kind = asString(f('kind') ?? 'note', 'kind');
   if (!isKind(kind)) throw new EntryParseError(`unknown kind: ${kind}`);
-  const extra = Object.fromEntries(Object.entries(fields).filter(([k]) => !(HEADER_ORDER as readonly string[]).includes(k)));
+  const rest: [string, unknown][] = [];
+  for (const [k, v] of fields) if (!HEADER_KEYS.has(k)) rest.push([k, v]);
   return {
     id,
     kind,
-    title: asString(fields.title ?? '', 'title'),
+    title: asString(f('title') ?? '', 'title'),
     body,
-    topic: asStringOrNull(fields.topic, 'topic'),
-    tags: asList(fields.tags, 'tags'),
-    refs: asList(fields.refs, 'refs'),
-    to: asStringOrNull(fields.to, 'to'),
-    supersedes: asList(fields.supersedes, 'supersedes'),
-    agent: asString(fields.agent ?? 'unknown', 'agent'),
-    session: asString(fields.session ?? '', 'session'),
-    worktree: asStringOrNull(fields.worktree, 'worktree'),
-    branch: asStringOrNull(fields.branch, 'branch'),
-    head: asStringOrNull(fields.head, 'head'),
-    author: decodeAuthor(fields.author),
-    createdAt: asString(fields.createdAt ?? '', 'createdAt'),
-    extra,
+    topic: asStringOrNull(f('topic'), 'topic'),
+    tags: asList(f('tags'), 'tags'),
+    refs: asList(f('refs'), 'refs'),
+    to: asStringOrNull(f('to'), 'to'),
+    supersedes: asList(f('supersedes'), 'supersedes'),
+    agent: asString(f('agent') ?? 'unknown', 'agent'),
+    session: asString(f('session') ?? '', 'session'),
+    worktree: asStringOrNull(f('worktree'), 'worktree'),
+    branch: asStringOrNull(f('branch'), 'branch'),
+    head: asStringOrNull(f('head'), 'head'),
+    author: decodeAuthor(f('author')),
+    createdAt: asString(f('createdAt') ?? '', 'createdAt'),
+    extra: Object.fromEntries(rest),
   };
 }

@@ -30,7 +30,7 @@ export function register(program: Command, io: CliIO): void {
       withCtx(io, opts, async (ctx, out) => {
         const r = await logEntries(ctx, { ...opts, limit: opts.number, bodies: !!opts.json });
         out.result(logJson(r));
-        if (r.entries.length) out.text(r.entries.map((e) => entryLine(out, e)).join('\n'));
+        if (r.entries.length && !out.json) out.text(r.entries.map((e) => entryLine(out, e)).join('\n'));
         if (r.more && !out.json) io.deps.stderr(`git-ctx: more entries than shown; use -n N, or -n 0 for all\n`);
       }),
     );
