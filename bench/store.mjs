@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Store benchmarks: `add` against `node -e 0` at 0 / 10k / 100k entries, `log` and `search` at 100k,
-// and 16 concurrent writers x 100 adds (lost entries, latency, CAS attempts). Prints Markdown tables.
+// and 16 concurrent writers x 100 adds, as CLI processes and as long-lived MCP servers, beside the same
+// number of `node -e 0` processes (lost entries, latency, branch moves). Prints Markdown tables.
 // Usage: node bench/store.mjs [--quick]   (needs a build: npm run build)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadTs } from './lib/ts.mjs';
+import { bundleTs, loadTs } from './lib/ts.mjs';
 
 const quick = process.argv.includes('--quick');
 const BIN = resolve('dist/bin.cjs');
@@ -101,28 +102,51 @@ for (const [label, args, k] of [
 
 const WRITERS = 16;
 const PER = quick ? 20 : 100;
-console.log(`\n### ${WRITERS} concurrent writers x ${PER} adds (separate \`git ctx add\` processes)\n`);
-const d = repo();
-const t0 = performance.now();
-const results = await Promise.all(
-  Array.from({ length: WRITERS }, (_, w) =>
-    new Promise((res) => {
-      const child = spawn(process.execPath, ['bench/lib/writer.mjs', BIN, d, String(PER), `w${w}`], { env });
-      let out = '';
-      child.stdout.on('data', (b) => (out += b));
-      child.on('close', () => res(out.split('\n').filter(Boolean).map((l) => JSON.parse(l))));
-    }),
-  ),
-);
-const wall = performance.now() - t0;
-const all = results.flat();
-const acked = all.filter((r) => r.id);
-const stored = new Set(git(d, ['ls-tree', '-r', '--name-only', 'context', '--', 'entries']).split('\n').map((p) => p.replace(/^.*\//, '').replace(/\.md$/, '')));
-const lost = acked.filter((r) => !stored.has(r.id)).length;
-const lat = acked.map((r) => r.ms);
-const attempts = acked.reduce((s, r) => s + (r.attempts ?? 1), 0);
-console.log('| acknowledged | failed | lost | p50 | p99 | max | CAS attempts | wall |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
-console.log(`| ${acked.length} | ${all.length - acked.length} | ${lost} | ${ms(pct(lat, 50))} | ${ms(pct(lat, 99))} | ${ms(Math.max(...lat))} | ${attempts} | ${(wall / 1000).toFixed(1)} s |`);
+
+/** Start WRITERS processes of `args` at once; each prints JSON lines. Returns every line, and the wall time. */
+async function concurrently(args) {
+  const t0 = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: WRITERS }, (_, w) =>
+      new Promise((res) => {
+        const child = spawn(process.execPath, args(w), { env });
+        let out = '';
+        child.stdout.on('data', (b) => (out += b));
+        child.stderr.on('data', (b) => process.stderr.write(b));
+        child.on('close', () => res(out.split('\n').filter(Boolean).map((l) => JSON.parse(l))));
+      }),
+    ),
+  );
+  return { lines: results.flat(), wall: performance.now() - t0 };
+}
+const storedIds = (d) => git(d, ['ls-tree', '-r', '--name-only', 'context', '--', 'entries']).split('\n').filter(Boolean).map((p) => p.replace(/^.*\//, '').replace(/\.md$/, ''));
+const casCount = (d) => git(d, ['reflog', 'show', '--format=%H', 'refs/heads/context']).split('\n').length - 1; // less the branch's creation
+
+console.log(`\n### ${WRITERS} concurrent writers x ${PER} adds\n`);
+console.log('Every add is acknowledged only once it is on the branch. "Branch moves" counts compare-and-swaps that');
+console.log('landed: fewer than adds when the writer holding the lock landed several queued adds at once.\n');
+console.log('| writers | acknowledged | failed | lost | p50 | p99 | max | branch moves | wall |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+
+// The floor for a CLI writer: the same number of `node -e 0` processes, run the same way.
+const floor = await concurrently(() => ['-e', `for (let i = 0; i < ${PER}; i++) { const t = performance.now(); require('child_process').execFileSync(process.execPath, ['-e', '0']); console.log(JSON.stringify({ ms: performance.now() - t })); }`]);
+const fl = floor.lines.map((r) => r.ms);
+console.log(`| \`node -e 0\` processes (the floor of a CLI writer) | ${fl.length} | | | ${ms(pct(fl, 50))} | ${ms(pct(fl, 99))} | ${ms(Math.max(...fl))} | | ${(floor.wall / 1000).toFixed(1)} s |`);
+
+const mcpBundle = bundleTs('bench/lib/mcp-in-process.ts');
+for (const [label, args] of [
+  ['`git ctx add` processes (one process per add, as hooks and shell tools run it)', (w) => ['bench/lib/writer.mjs', BIN, '%REPO%', String(PER), `w${w}`]],
+  ['MCP servers (one long-lived process per agent, as agents run it)', (w) => ['bench/lib/mcp-writer.mjs', mcpBundle, '%REPO%', String(PER), `m${w}`]],
+]) {
+  const d = repo();
+  const { lines, wall } = await concurrently((w) => args(w).map((a) => (a === '%REPO%' ? d : a)));
+  // writer.mjs prints one line per add; mcp-writer.mjs one line with every call's time.
+  const lat = lines.flatMap((r) => r.ms === undefined ? [] : Array.isArray(r.ms) ? r.ms : r.id ? [r.ms] : []);
+  const failed = lines.filter((r) => r.error).length;
+  const stored = new Set(storedIds(d));
+  const withIds = lines.some((r) => r.id);
+  const lost = withIds ? lines.filter((r) => r.id && !stored.has(r.id)).length : Math.max(0, lat.length - stored.size);
+  console.log(`| ${label} | ${lat.length} | ${failed} | ${lost} | ${ms(pct(lat, 50))} | ${ms(pct(lat, 99))} | ${ms(Math.max(...lat))} | ${casCount(d)} | ${(wall / 1000).toFixed(1)} s |`);
+}
 
 for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -40,6 +40,29 @@ describe('init', () => {
   });
 });
 
+describe('the command line', () => {
+  const COMMANDS = ['init', 'add', 'log', 'show', 'search', 'regenerate', 'push', 'pull', 'sync', 'hook', 'scan', 'conflicts', 'publish', 'handoff', 'pickup', 'brief', 'send', 'inbox', 'gc', 'sessions', 'mcp', 'agent-hook'];
+
+  it('lists every command with its summary and arguments, though a command loads only its own module', async () => {
+    const dir = tempDir();
+    const help = await ctx(dir, ['--help']);
+    expect(help.code).toBe(0);
+    for (const name of COMMANDS) expect(help.stdout).toMatch(new RegExp(`^  ${name}\\b.*\\S`, 'm'));
+    expect(help.stdout).toMatch(/^ {2}show \[options\] <id> +print one entry, whole/m);
+    const log = await ctx(dir, ['help', 'log']);
+    expect(log.stdout).toContain('Usage: git-ctx log [options]');
+    expect(log.stdout).toContain('--since <when>');
+    expect((await ctx(dir, ['log', '--help'])).stdout).toBe(log.stdout);
+    const typo = await ctx(dir, ['lgo']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('(Did you mean log?)');
+    // An option the command does not take is refused by that command, fully loaded.
+    const bad = await ctx(dir, ['log', '--no-such-option']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown option '--no-such-option'");
+  });
+});
+
 describe('add, log, show', () => {
   it.each(KINDS)('round-trips a %s entry with every field', async (kind) => {
     const repo = makeRepo();

@@ -9,7 +9,12 @@ import { join } from 'node:path';
 const require = createRequire(import.meta.url);
 
 export function loadTs(entry) {
+  return require(bundleTs(entry));
+}
+
+/** Bundle a TypeScript module to a temporary CommonJS file; returns its path (for other processes to require). */
+export function bundleTs(entry) {
   const out = join(mkdtempSync(join(tmpdir(), 'git-ctx-bench-')), 'mod.cjs');
   buildSync({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
-  return require(out);
+  return out;
 }

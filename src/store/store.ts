@@ -229,12 +229,7 @@ export class Store {
   async commit(input: Change): Promise<CommitResult> {
     const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
     // Blobs do not depend on the tip: write them before queueing for the lock.
-    const prepared: PreparedChange = {
-      message: change.message,
-      author: change.author,
-      files: change.add.map((f) => ({ path: f.path, oid: this.writer.blob(f.content), ...(f.createOnly ? { createOnly: true } : {}) })),
-      remove: [...(change.remove ?? [])],
-    };
+    const prepared = this.prepare(change);
     const queue = new CommitQueue(join(this.privateDir, 'queue', this.safeBranch), this.deps);
     const enqueue = (): string | null => {
       try {
@@ -315,14 +310,18 @@ export class Store {
    */
   async build(input: Change, parent: string): Promise<{ commit: string | null; existing: string[]; redactions: Redaction[] }> {
     const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
-    const prepared: PreparedChange = {
+    const built = await this.buildOn(this.prepare(change), { oid: parent, tree: await this.treeOf(parent) });
+    return { commit: built.existing.length ? null : built.commit, existing: built.existing, redactions };
+  }
+
+  /** Write a (screened) change's blobs: what is left to do depends on the tip only. */
+  private prepare(change: Change): PreparedChange {
+    return {
       message: change.message,
       author: change.author,
       files: change.add.map((f) => ({ path: f.path, oid: this.writer.blob(f.content), ...(f.createOnly ? { createOnly: true } : {}) })),
       remove: [...(change.remove ?? [])],
     };
-    const built = await this.buildOn(prepared, { oid: parent, tree: await this.treeOf(parent) });
-    return { commit: built.existing.length ? null : built.commit, existing: built.existing, redactions };
   }
 
   /**
