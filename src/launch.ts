@@ -32,7 +32,7 @@ const cacheDir = codeCacheDir();
 const cacheFile = cacheDir && join(cacheDir, `v8-${__BUNDLE_HASH__}-${source.length}-${process.version}-${process.arch}.bin`);
 
 let cached: Buffer | undefined;
-if (cacheFile && ours(cacheDir!)) {
+if (cacheFile && ours(cacheDir!) && ours(cacheFile)) {
   try {
     cached = readFileSync(cacheFile);
   } catch {
@@ -54,10 +54,10 @@ function codeCacheDir(): string | null {
   return base && base.startsWith('/') ? join(base, 'git-ctx') : null;
 }
 
-/** Only a directory of our own, that nobody else can write to, holds code we will run. */
-function ours(dir: string): boolean {
+/** Only a file in a directory of our own, that nobody else can write to, holds code we will run. */
+function ours(path: string): boolean {
   try {
-    const st = statSync(dir);
+    const st = statSync(path);
     return typeof process.getuid !== 'function' || (st.uid === process.getuid() && !(st.mode & 0o022));
   } catch {
     return false;

@@ -53,6 +53,7 @@ describe('the command line', () => {
     expect(log.stdout).toContain('Usage: git-ctx log [options]');
     expect(log.stdout).toContain('--since <when>');
     expect((await ctx(dir, ['log', '--help'])).stdout).toBe(log.stdout);
+    expect((await ctx(dir, ['-h', 'log'])).stdout).toBe(help.stdout);
     const typo = await ctx(dir, ['lgo']);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('(Did you mean log?)');

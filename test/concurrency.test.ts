@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addWorktree, ctx, ENV, entryPaths, fsck, git, makeRepo } from './helpers/repo.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
@@ -114,6 +114,49 @@ describe('group commit', () => {
       ctxs.forEach(closeCtx);
     }
   });
+
+  it('of identical create-only writes, one wins; a create-only path that exists refuses the change whole, same bytes or not', async () => {
+    const repo = makeRepo();
+    const ctxs = await Promise.all(Array.from({ length: 8 }, () => openCtx(realDeps(repo))));
+    try {
+      const claim = { path: 'state/consumed/h1', content: 'claimed by one session\n', createOnly: true };
+      const results = await Promise.all(ctxs.map((c) => c.store.commit({ add: [claim], message: 'claim', author })));
+      expect(results.filter((r) => r.existing.length === 0)).toHaveLength(1);
+      const again = await ctxs[0]!.store.commit({ add: [claim, { path: 'state/consumed/h2', content: 'x\n', createOnly: true }], message: 'claim again', author });
+      expect(again.existing).toEqual(['state/consumed/h1']);
+      expect(git(repo, ['ls-tree', '--name-only', 'context', 'state/consumed/'])).toBe('state/consumed/h1');
+    } finally {
+      ctxs.forEach(closeCtx);
+    }
+  });
+
+  it('answers a malformed queued change with a failure and goes on', async () => {
+    const repo = makeRepo();
+    await ctx(repo, ['add', '-m', 'first']);
+    const dir = join(repo, '.git/ctx/queue/context');
+    writeFileSync(join(dir, '0000000000-bad.req'), JSON.stringify({ message: 'no files', author }));
+    writeFileSync(join(dir, '0000000001-worse.req'), '{ not json');
+    const r = await ctx(repo, ['add', '-m', 'second']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(entryPaths(repo)).toHaveLength(2);
+    expect(readdirSync(dir).sort()).toEqual(['0000000000-bad.res', '0000000001-worse.res']);
+    expect(JSON.parse(readFileSync(join(dir, '0000000000-bad.res'), 'utf8')).error).toMatch(/malformed/);
+  });
+
+  it('goes ahead without the writer lock when a stale one cannot be removed (it does not spin)', async () => {
+    const repo = makeRepo();
+    await ctx(repo, ['add', '-m', 'first']);
+    // Stands for another user's lock in a shared repository: unlink fails on it.
+    const lock = join(repo, '.git/ctx/locks/context.lock');
+    mkdirSync(join(lock, 'held'), { recursive: true });
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    const started = Date.now();
+    const r = await ctx(repo, ['add', '-m', 'second']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(entryPaths(repo)).toHaveLength(2);
+  }, 30_000);
 
   it('lands a change whose writer was killed while queued, and never commits a landed change twice', async () => {
     const repo = makeRepo();

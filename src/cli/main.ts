@@ -63,8 +63,12 @@ export async function buildProgram(io: CliIO, argv: readonly string[]): Promise<
   return program;
 }
 
-/** The command argv runs (`help CMD` shows CMD), if it is one of ours. git-ctx's own options take no values. */
+/**
+ * The command argv runs, if it is one of ours (`help CMD` shows CMD). With -h or --help anywhere, none:
+ * `git-ctx -h CMD` prints the whole program's help. git-ctx's own options take no values.
+ */
 function invokedCommand(argv: readonly string[]): string | undefined {
+  if (argv.some((a) => a === '-h' || a === '--help')) return undefined;
   const words = argv.filter((a) => !a.startsWith('-'));
   const name = words[0] === 'help' ? words[1] : words[0];
   return COMMANDS.some(([n]) => n === name) ? name : undefined;

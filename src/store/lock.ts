@@ -131,8 +131,9 @@ export async function acquireLock(path: string, deps: Deps, waitMs = 10_000, sto
     } else if (holderIsGone(path, st, deps)) {
       try {
         unlinkSync(path);
-      } catch {
-        /* someone else cleared it */
+      } catch (e) {
+        // Not ours to remove (another user's lock in a shared repository): work without the lock.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return null;
       }
       sweep(path, deps);
       continue;

@@ -34,6 +34,11 @@ export interface QueuedResult {
   existing: string[];
 }
 
+/** What the writer of a queued change the holder could not land is told (nothing of it was written). */
+export interface QueuedFailure {
+  error: string;
+}
+
 export interface QueuedRequest {
   name: string;
   change: PreparedChange;
@@ -68,8 +73,8 @@ export class CommitQueue {
     }
   }
 
-  /** The result of a request, once a holder of the lock has landed it (read once: it is removed). */
-  take(name: string): QueuedResult | null {
+  /** The result of a request, once a holder of the lock has answered it (read once: it is removed). */
+  take(name: string): QueuedResult | QueuedFailure | null {
     const path = join(this.dir, `${name}.res`);
     let text: string;
     try {
@@ -78,7 +83,12 @@ export class CommitQueue {
       return null;
     }
     remove(path);
-    return JSON.parse(text) as QueuedResult;
+    return JSON.parse(text) as QueuedResult | QueuedFailure;
+  }
+
+  /** Withdraw a request that is still waiting (its writer gives up: it will report a failure). */
+  withdraw(name: string): void {
+    remove(join(this.dir, `${name}.req`));
   }
 
   /** Every waiting request, oldest first; unreadable ones are dropped (their writers queue again). */
@@ -94,11 +104,20 @@ export class CommitQueue {
     for (const file of names.sort()) {
       const path = join(this.dir, file);
       if (file.endsWith('.req')) {
+        let text: string;
+        let change: unknown;
         try {
-          out.push({ name: file.slice(0, -4), change: JSON.parse(readFileSync(path, 'utf8')) as PreparedChange });
+          text = readFileSync(path, 'utf8');
         } catch {
-          remove(path);
+          continue; // answered and removed meanwhile
         }
+        try {
+          change = JSON.parse(text);
+        } catch {
+          change = null;
+        }
+        if (isPreparedChange(change)) out.push({ name: file.slice(0, -4), change });
+        else this.finish(new Map([[file.slice(0, -4), { error: 'the queued change was malformed; nothing of it was written' }]]), null);
       } else if (file.endsWith('.res') || file.endsWith('.tmp')) {
         // Results nobody came for, and requests a killed writer never finished writing.
         try {
@@ -115,12 +134,19 @@ export class CommitQueue {
    * Answer landed requests: results first, then the requests go, so a waiter always finds one or the
    * other. `own`, the holder's request, just goes.
    */
-  finish(results: ReadonlyMap<string, QueuedResult>, own: string | null): void {
+  finish(results: ReadonlyMap<string, QueuedResult | QueuedFailure>, own: string | null): void {
     if (own) remove(join(this.dir, `${own}.req`));
     for (const [name, result] of results) {
-      const tmp = join(this.dir, `${name}.res.tmp`);
-      writeFileSync(tmp, JSON.stringify(result));
-      renameSync(tmp, join(this.dir, `${name}.res`));
+      // Two holders may answer one request (one went ahead without the lock): private temporary names.
+      const tmp = join(this.dir, `${name}.res.${Buffer.from(this.deps.random(4)).toString('hex')}.tmp`);
+      try {
+        writeFileSync(tmp, JSON.stringify(result));
+        renameSync(tmp, join(this.dir, `${name}.res`));
+      } catch {
+        // Unanswered, the request stays queued: its writer lands it itself and finds it on the branch.
+        remove(tmp);
+        continue;
+      }
       remove(join(this.dir, `${name}.req`));
     }
   }
@@ -132,4 +158,24 @@ function remove(path: string): void {
   } catch {
     /* gone already */
   }
+}
+
+const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const isText = (v: unknown): v is string => typeof v === 'string';
+
+/** A request as a writer of this version queues it: anything else is answered with a failure, not landed. */
+function isPreparedChange(v: unknown): v is PreparedChange {
+  const c = v as PreparedChange;
+  return (
+    !!c &&
+    typeof c === 'object' &&
+    isText(c.message) &&
+    !!c.author &&
+    isText(c.author.name) &&
+    isText(c.author.email) &&
+    Array.isArray(c.files) &&
+    c.files.every((f) => !!f && isText(f.path) && f.path !== '' && isText(f.oid) && OID.test(f.oid) && (f.createOnly === undefined || typeof f.createOnly === 'boolean')) &&
+    Array.isArray(c.remove) &&
+    c.remove.every((p) => isText(p) && p !== '')
+  );
 }

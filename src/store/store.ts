@@ -18,7 +18,7 @@ import { CatFile } from '../git/cat-file.js';
 import { ObjectWriter, parseCommitHeader, parseTree, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef, RefUpdater } from '../git/refs.js';
 import { acquireLock, type HeldLock } from './lock.js';
-import { CommitQueue, type PreparedChange, type QueuedRequest, type QueuedResult } from './queue.js';
+import { CommitQueue, type PreparedChange, type QueuedFailure, type QueuedRequest, type QueuedResult } from './queue.js';
 import { screenChange } from './secret-net.js';
 import type { Redaction } from '../model/secrets.js';
 import { CtxError, InternalError } from '../errors.js';
@@ -239,17 +239,25 @@ export class Store {
       }
     };
     let name = enqueue();
+    const answer = (r: QueuedResult | QueuedFailure): CommitResult => {
+      if ('error' in r) throw new CtxError('E_COMMIT', 1, `could not commit: ${r.error}`);
+      return { ...r, redactions };
+    };
     for (;;) {
       if (name) {
-        const landed = queue.take(name);
-        if (landed) return { ...landed, redactions };
-        if (!queue.queued(name)) name = enqueue(); // dropped unread: queue it again
+        const landed = queue.take(name) ?? (queue.queued(name) ? null : queue.take(name));
+        if (landed) return answer(landed);
+        if (!queue.queued(name)) name = enqueue(); // its answer was swept (a writer stopped for a minute): queue it again
       }
       const own = name;
       const lock = await this.writerLock(own ? () => !queue.queued(own) : undefined);
-      if (!lock && own && !queue.queued(own)) continue; // landed by the holder: take the result
+      if (!lock && own && !queue.queued(own)) continue; // answered by the holder: take the result
       try {
-        return { ...(await this.land(queue, own, prepared)), redactions };
+        return answer(await this.land(queue, own, prepared));
+      } catch (e) {
+        // Reported as failed, so it must not land later through another writer.
+        if (own) queue.withdraw(own);
+        throw e;
       } finally {
         lock?.release();
       }
@@ -260,7 +268,7 @@ export class Store {
    * Land every queued change (and this writer's own) on the tip, retrying on a lost CAS, then answer
    * the other writers. Returns this writer's result.
    */
-  private async land(queue: CommitQueue, own: string | null, prepared: PreparedChange): Promise<QueuedResult> {
+  private async land(queue: CommitQueue, own: string | null, prepared: PreparedChange): Promise<QueuedResult | QueuedFailure> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const tip = await this.tipCommit();
       let requests: QueuedRequest[] = [];
@@ -275,10 +283,18 @@ export class Store {
       } else {
         requests = [{ name: '', change: prepared }];
       }
-      const results = new Map<string, QueuedResult>();
+      const results = new Map<string, QueuedResult | QueuedFailure>();
       let current = tip;
       for (const request of requests) {
-        const built = await this.buildOn(request.change, current);
+        let built;
+        try {
+          built = await this.buildOn(request.change, current);
+        } catch (e) {
+          // Another writer's change that cannot be built fails alone; this writer's own fails the call.
+          if (request.name === (own ?? '')) throw e;
+          results.set(request.name, { error: (e as Error).message });
+          continue;
+        }
         results.set(request.name, { commit: built.commit, parent: built.next ? built.parent : (current?.oid ?? null), attempts: attempt, existing: built.existing });
         if (built.next) current = built.next;
       }
@@ -326,9 +342,11 @@ export class Store {
 
   /**
    * The commit of one change on top of `current` (the root commit when null). `next` is the new tip,
-   * or null when nothing was committed: a createOnly path exists already (`existing` lists them; the
-   * change is refused whole), or the change is on the branch already, byte for byte (a holder of the
-   * lock was killed before answering its writer), in which case `commit` is `current`.
+   * or null when nothing was committed: a createOnly path exists already, whatever its content
+   * (`existing` lists them; the change is refused whole), or a change without createOnly paths is on
+   * the branch already, byte for byte (a holder of the lock was killed before answering its writer),
+   * in which case `commit` is `current`. A createOnly change found landed that way is refused: its
+   * writer may be told it lost a race it won, never that it won one it lost.
    */
   private async buildOn(change: PreparedChange, current: { oid: string; tree: string } | null): Promise<{ parent: string; commit: string; next: { oid: string; tree: string } | null; existing: string[] }> {
     const parent = current?.oid ?? this.rootCommit();
@@ -338,7 +356,7 @@ export class Store {
     for (const f of change.files) {
       const at = await this.lookup(baseTree, f.path);
       if (at?.oid !== f.oid) present = false;
-      if (f.createOnly && at && at.oid !== f.oid) existing.push(f.path);
+      if (f.createOnly && at) existing.push(f.path);
     }
     if (existing.length) return { parent, commit: parent, next: null, existing };
     for (const path of change.remove) if (present && (await this.lookup(baseTree, path))) present = false;
