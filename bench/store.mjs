@@ -15,6 +15,10 @@ const RUNS = quick ? 10 : 30;
 const { seed } = loadTs('bench/lib/seed.ts');
 const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
 const dirs = [];
+if (process.env.NODE_EXTRA_CA_CERTS) {
+  console.log('> NODE_EXTRA_CA_CERTS is set: every node process, `node -e 0` included, loads that file as it starts');
+  console.log('> (~50 ms for a system CA bundle). git-ctx needs no TLS; unset it to measure git-ctx itself.');
+}
 
 function git(cwd, args) {
   return execFileSync('git', args, { cwd, env, encoding: 'utf8' }).trim();
