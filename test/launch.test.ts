@@ -17,20 +17,24 @@ describe('the code cache of dist/bin.cjs', () => {
     expect((await ctx(repo, ['add', '-m', 'cached'], { env })).code).toBe(0);
     const [file, ...rest] = files(dir);
     expect(rest).toEqual([]);
-    expect(file).toMatch(/^v8-[0-9a-f]{16}-\d+-v\d+\.\d+\.\d+-\w+\.bin$/);
+    expect(file).toMatch(/^v8-[0-9a-f]{16}-\d+-v\d+\.\d+\.\d+-\w+-add\.bin$/);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, file!)).mode & 0o777).toBe(0o600);
     const written = statSync(join(dir, file!)).mtimeMs;
+    expect((await ctx(repo, ['add', '-m', 'again'], { env })).code).toBe(0);
+    // Accepted, so not written again.
+    expect(statSync(join(dir, file!)).mtimeMs).toBe(written);
+    // Another command has a cache of its own.
     const r = await ctx(repo, ['log'], { env });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('cached');
-    // Accepted, so not written again.
-    expect(statSync(join(dir, file!)).mtimeMs).toBe(written);
+    expect(files(dir).sort()).toEqual([file!, file!.replace(/-add\.bin$/, '-log.bin')].sort());
   });
 
   it('replaces a cache V8 refuses, and the command still works', async () => {
     const { repo, dir, env } = setup();
-    await ctx(repo, ['add', '-m', 'first'], { env });
+    await ctx(repo, ['add', '-m', 'first'], { env: { ...env, GIT_CTX_CODE_CACHE: '0' } });
+    await ctx(repo, ['log'], { env });
     const path = join(dir, files(dir)[0]!);
     writeFileSync(path, Buffer.alloc(4096, 7), { mode: 0o600 });
     const r = await ctx(repo, ['log'], { env });
