@@ -279,6 +279,23 @@ describe('regenerate on a real repository', () => {
     expect((await ctxOk(repo, ['show', side.json.id, '--json'])).json.entry.worktree).toBe(wt);
   });
 
+  it('measures a branch against init.defaultBranch before main, master and trunk', async () => {
+    const repo = makeRepo({ files: { 'a.ts': 'export const a = 1;\n' } });
+    git(repo, ['branch', 'develop']);
+    git(repo, ['checkout', '-q', '-b', 'feature']);
+    writeFiles(repo, { 'b.ts': 'export const b = 1;\n' });
+    git(repo, ['add', '-A']);
+    git(repo, ['commit', '-q', '-m', 'on main too']);
+    git(repo, ['branch', '-f', 'main']);
+    writeFiles(repo, { 'c.ts': 'export const c = 1;\n' });
+    git(repo, ['add', '-A']);
+    git(repo, ['commit', '-q', '-m', 'feature only']);
+    const develop = git(repo, ['rev-parse', 'develop']);
+    expect((await ctxOk(repo, ['regenerate', '--json', '--dry-run'])).json.range).toMatchObject({ commits: 1 });
+    git(repo, ['config', 'init.defaultBranch', 'develop']);
+    expect((await ctxOk(repo, ['regenerate', '--json', '--dry-run'])).json.range).toMatchObject({ base: develop, commits: 2 });
+  });
+
   it('measures a clone against its upstream', async () => {
     const origin = makeRepo({ files: { 'a.ts': 'export function a() {\n  return 1;\n}\n' } });
     const clone = join(tempDir(), 'clone');

@@ -88,7 +88,7 @@ interface Base {
 async function chooseBase(ctx: Ctx, input: RegenerateInput, session: string, head: string): Promise<Base> {
   const git = ctx.repo.git;
   if (input.since !== undefined) return { base: await resolveCommit(git, input.since), label: `--since ${input.since}` };
-  const [ref, prev] = await Promise.all([baseRef(git, ctx.repo.branch ?? null), previousPoint(ctx, session)]);
+  const [ref, prev] = await Promise.all([baseRef(git, ctx.repo.branch ?? null, ctx.config.get('init.defaultBranch')), previousPoint(ctx, session)]);
   const forkPoint = ref ? await mergeBase(git, head, ref) : null;
   let chosen: Base = forkPoint ? { base: forkPoint, label: `the merge-base with ${ref}` } : { base: head, label: 'HEAD (no upstream or default branch to compare with)' };
   if (prev?.point.head && prev.point.head !== chosen.base) {

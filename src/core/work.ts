@@ -14,7 +14,7 @@ import { baseRef, mergeBase, unquotePath } from '../regenerate/git.js';
 export async function branchBase(ctx: Ctx, upstream: string | null = null): Promise<{ ref: string; commit: string } | null> {
   if (!ctx.repo.workTree || !ctx.repo.head) return null;
   const branch = ctx.repo.branch ?? null;
-  let ref = await baseRef(ctx.repo.git, null);
+  let ref = await baseRef(ctx.repo.git, null, ctx.config.get('init.defaultBranch'));
   if (ref === branch) ref = upstream;
   const commit = ref ? await mergeBase(ctx.repo.git, 'HEAD', ref) : null;
   return ref && commit ? { ref, commit } : null;

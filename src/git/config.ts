@@ -1,12 +1,12 @@
 import type { GitRunner, RunResult } from './run.js';
 import { splitNul } from './run.js';
 
-/** git-ctx's own settings and the user's identity, read with one `git config` call. */
+/** git-ctx's own settings, the user's identity and init.defaultBranch, read with one `git config` call. */
 export interface GitConfig {
   get(key: string): string | undefined;
 }
 
-export const configArgs = ['config', '-z', '--get-regexp', '^(ctx|user)\\.'];
+export const configArgs = ['config', '-z', '--get-regexp', '^(ctx\\.|user\\.|init\\.defaultbranch$)'];
 
 export async function readConfig(git: GitRunner, pending?: Promise<RunResult>): Promise<GitConfig> {
   const { stdout } = await (pending ?? git.run(configArgs, { okStatus: [0, 1, 128] }));

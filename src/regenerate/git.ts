@@ -70,14 +70,11 @@ export async function isAncestor(git: GitRunner, ancestor: string, of: string): 
 /**
  * What the current branch is measured against: its upstream, else the remote's default branch
  * (`origin/HEAD`), else a local default branch (init.defaultBranch, main, master, trunk) other than
- * itself. Returns the ref's short name, or null. Two git calls, run together.
+ * itself. `configured` is init.defaultBranch. Returns the ref's short name, or null. One git call.
  */
-export async function baseRef(git: GitRunner, branch: string | null): Promise<string | null> {
+export async function baseRef(git: GitRunner, branch: string | null, configured: string | undefined): Promise<string | null> {
   const names = ['main', 'master', 'trunk'];
-  const [refs, config] = await Promise.all([
-    git.run(['for-each-ref', '--format=%(refname)%00%(upstream)%00%(symref)', ...(branch ? [`refs/heads/${branch}`] : []), 'refs/remotes/origin/HEAD', 'refs/heads/'], { env: READ_ONLY }),
-    git.run(['config', '--get', 'init.defaultBranch'], { okStatus: [0, 1], env: READ_ONLY }),
-  ]);
+  const refs = await git.run(['for-each-ref', '--format=%(refname)%00%(upstream)%00%(symref)', ...(branch ? [`refs/heads/${branch}`] : []), 'refs/remotes/origin/HEAD', 'refs/heads/'], { env: READ_ONLY });
   const rows = new Map(
     refs.stdout
       .toString('utf8')
@@ -93,8 +90,7 @@ export async function baseRef(git: GitRunner, branch: string | null): Promise<st
   if (upstream) return short(upstream);
   const remoteHead = rows.get('refs/remotes/origin/HEAD')?.symref;
   if (remoteHead) return short(remoteHead);
-  const configured = config.stdout.toString('utf8').trim();
-  for (const name of [configured, ...names]) if (name && name !== branch && rows.has(`refs/heads/${name}`)) return name;
+  for (const name of [configured?.trim(), ...names]) if (name && name !== branch && rows.has(`refs/heads/${name}`)) return name;
   return null;
 }
 
