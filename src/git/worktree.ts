@@ -79,6 +79,15 @@ export async function changedSince(git: GitRunner, commit: string): Promise<stri
   return splitNul(stdout);
 }
 
+/**
+ * The same, since the merge base of `ref` and HEAD, in one git call (`diff-index --merge-base`, git
+ * 2.30). Null when they have no merge base.
+ */
+export async function changedSinceMergeBase(git: GitRunner, ref: string): Promise<string[] | null> {
+  const { stdout, status } = await git.run(['diff-index', '-z', '--name-only', '--no-renames', '--merge-base', '--end-of-options', ref, '--'], ro({ okStatus: [0, 128] }));
+  return status === 0 ? splitNul(stdout) : null;
+}
+
 export interface WorktreeInfo {
   path: string;
   head: string | null;
