@@ -115,18 +115,21 @@ describe('group commit', () => {
     }
   });
 
-  it('of identical create-only writes, one wins; a create-only path that exists refuses the change whole, same bytes or not', async () => {
+  it('takes a create-only file already there with the same bytes for its own; other bytes refuse the change whole', async () => {
     const repo = makeRepo();
-    const ctxs = await Promise.all(Array.from({ length: 8 }, () => openCtx(realDeps(repo))));
+    const c = await openCtx(realDeps(repo));
     try {
-      const claim = { path: 'state/consumed/h1', content: 'claimed by one session\n', createOnly: true };
-      const results = await Promise.all(ctxs.map((c) => c.store.commit({ add: [claim], message: 'claim', author })));
-      expect(results.filter((r) => r.existing.length === 0)).toHaveLength(1);
-      const again = await ctxs[0]!.store.commit({ add: [claim, { path: 'state/consumed/h2', content: 'x\n', createOnly: true }], message: 'claim again', author });
-      expect(again.existing).toEqual(['state/consumed/h1']);
-      expect(git(repo, ['ls-tree', '--name-only', 'context', 'state/consumed/'])).toBe('state/consumed/h1');
+      const claim = { path: 'state/consumed/h1', content: 'claimed, token 1\n', createOnly: true };
+      expect((await c.store.commit({ add: [claim], message: 'claim', author })).existing).toEqual([]);
+      // As when a holder of the lock landed it and was killed before answering: this is the writer's own.
+      const again = await c.store.commit({ add: [claim, { path: 'state/consumed/h2', content: 'x\n', createOnly: true }], message: 'claim again', author });
+      expect(again.existing).toEqual([]);
+      const other = await c.store.commit({ add: [{ ...claim, content: 'claimed, token 2\n' }, { path: 'state/consumed/h3', content: 'y\n', createOnly: true }], message: 'claim by another', author });
+      expect(other.existing).toEqual(['state/consumed/h1']);
+      expect(git(repo, ['ls-tree', '--name-only', 'context', 'state/consumed/']).split('\n')).toEqual(['state/consumed/h1', 'state/consumed/h2']);
+      expect(git(repo, ['cat-file', 'blob', 'context:state/consumed/h1'])).toBe('claimed, token 1');
     } finally {
-      ctxs.forEach(closeCtx);
+      closeCtx(c);
     }
   });
 
@@ -177,6 +180,11 @@ describe('group commit', () => {
     expect((await ctx(repo, ['add', '-m', 'another writer'])).code).toBe(0);
     expect(count()).toBe(before + 3);
     expect(queue.take(again)).toMatchObject({ existing: [], commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    // The same for a create-only file, as every entry is: the writer is told it landed, not that it exists.
+    const entryLike = queue.enqueue({ ...change, files: [{ ...change.files[0]!, createOnly: true }] });
+    expect((await ctx(repo, ['add', '-m', 'a third writer'])).code).toBe(0);
+    expect(count()).toBe(before + 4);
+    expect(queue.take(entryLike)).toMatchObject({ existing: [] });
     fsck(repo);
   });
 });

@@ -60,7 +60,7 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
       const { waiting } = await viewHandoffs(ctx, tip, reader);
       const claimedAt = new Date(ctx.deps.now()).toISOString();
       for (const h of waiting) waitingAt.set(claimPath(h.id), h);
-      return waiting.map((h) => ({ path: claimPath(h.id), content: serializeClaim({ handoff: h.id, session: who.session, agent: who.agent, claimedAt }) }));
+      return waiting.map((h) => ({ path: claimPath(h.id), content: serializeClaim({ handoff: h.id, session: who.session, agent: who.agent, claimedAt, token: Buffer.from(ctx.deps.random(6)).toString('hex') }) }));
     },
     message(fs) {
       const ids = fs.map((f) => waitingAt.get(f.path)!.id);

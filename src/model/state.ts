@@ -71,6 +71,12 @@ export interface Claim {
   agent: string;
   /** ISO time, from the claimer's clock. */
   claimedAt: string;
+  /**
+   * Random, so that no two claims are ever the same bytes: the store takes a create-only file already
+   * there with the same bytes for the writer's own (landed by a holder of the lock that was killed
+   * before answering), and two pickups of one session in one millisecond must still not both win.
+   */
+  token?: string;
 }
 
 /** A read receipt (the content of a file under state/read/). */
@@ -82,7 +88,7 @@ export interface Receipt {
 }
 
 export function serializeClaim(c: Claim): string {
-  return `${JSON.stringify({ handoff: c.handoff, session: c.session, agent: c.agent, claimedAt: c.claimedAt })}\n`;
+  return `${JSON.stringify({ handoff: c.handoff, session: c.session, agent: c.agent, claimedAt: c.claimedAt, ...(c.token === undefined ? {} : { token: c.token }) })}\n`;
 }
 
 export function serializeReceipt(r: Receipt): string {
@@ -111,7 +117,8 @@ export function parseClaim(text: string, nameId: string): Claim | null {
   if (!o) return null;
   const handoff = str(o.handoff) ?? nameId;
   if (!isId(handoff)) return null;
-  return { handoff, session: str(o.session) ?? '', agent: str(o.agent) ?? '', claimedAt: str(o.claimedAt) ?? '' };
+  const token = str(o.token);
+  return { handoff, session: str(o.session) ?? '', agent: str(o.agent) ?? '', claimedAt: str(o.claimedAt) ?? '', ...(token === null ? {} : { token }) };
 }
 
 export function parseReceipt(text: string, nameId: string, reader: string): Receipt | null {

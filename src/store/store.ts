@@ -342,11 +342,11 @@ export class Store {
 
   /**
    * The commit of one change on top of `current` (the root commit when null). `next` is the new tip,
-   * or null when nothing was committed: a createOnly path exists already, whatever its content
-   * (`existing` lists them; the change is refused whole), or a change without createOnly paths is on
-   * the branch already, byte for byte (a holder of the lock was killed before answering its writer),
-   * in which case `commit` is `current`. A createOnly change found landed that way is refused: its
-   * writer may be told it lost a race it won, never that it won one it lost.
+   * or null when nothing was committed: a createOnly path exists already with other content
+   * (`existing` lists them; the change is refused whole), or the change is on the branch already, byte
+   * for byte (a holder of the lock was killed before answering its writer), in which case `commit` is
+   * `current`. A createOnly file already there with the same bytes is taken for the writer's own:
+   * writers of createOnly files make their bytes unique (an entry holds its id, a claim a random token).
    */
   private async buildOn(change: PreparedChange, current: { oid: string; tree: string } | null): Promise<{ parent: string; commit: string; next: { oid: string; tree: string } | null; existing: string[] }> {
     const parent = current?.oid ?? this.rootCommit();
@@ -356,7 +356,7 @@ export class Store {
     for (const f of change.files) {
       const at = await this.lookup(baseTree, f.path);
       if (at?.oid !== f.oid) present = false;
-      if (f.createOnly && at) existing.push(f.path);
+      if (f.createOnly && at && at.oid !== f.oid) existing.push(f.path);
     }
     if (existing.length) return { parent, commit: parent, next: null, existing };
     for (const path of change.remove) if (present && (await this.lookup(baseTree, path))) present = false;
