@@ -3,11 +3,11 @@
  * holds the turn commits every change queued so far, so that 16 writers do not pay 16 turns each.
  *
  * A writer writes its blobs, then queues its change as a request file (written under a private name
- * and renamed into place, so it is whole or absent). While it waits for the lock it watches for a
- * result file beside its request: the holder of the lock lands each queued change as a commit of its
- * own (one commit per change, so trailers and messages stay per entry), moves the branch once with
- * the compare-and-swap, and only then writes the results and removes the requests. An entry is
- * acknowledged only once it is on the branch.
+ * and renamed into place, so it is whole or absent). While it waits for the lock it watches its
+ * request: the holder of the lock lands each queued change as a commit of its own (one commit per
+ * change, so trailers and messages stay per entry), moves the branch once with the compare-and-swap,
+ * and only then writes a result file beside each request and removes the request. A writer whose
+ * request is gone takes its result. An entry is acknowledged only once it is on the branch.
  *
  * A holder killed after the compare-and-swap but before writing results leaves the requests queued:
  * the next holder finds their files already on the branch, byte for byte, and answers them without a
