@@ -12,7 +12,7 @@ const NO_REPO = new Set(['-h', '--help', 'help', '-V', '--version']);
 const probe: RepoProbe | undefined = argv.length && !NO_REPO.has(argv[0]!) ? startProbe(process.cwd(), process.env) : undefined;
 
 void (async () => {
-  const [{ hostname }, { spawn }, { main }, { progress }, { nodeCrypto }] = await Promise.all([import('node:os'), import('node:child_process'), import('./cli/main.js'), import('./cli/progress.js'), import('./builtins.js')]);
+  const [{ hostname }, { spawn }, { main }, { progress }, { nodeCrypto }, { processAlive }] = await Promise.all([import('node:os'), import('node:child_process'), import('./cli/main.js'), import('./cli/progress.js'), import('./builtins.js'), import('./deps.js')]);
   type Deps = import('./deps.js').Deps;
   const reporters = new Map<string, ReturnType<typeof progress>>();
 
@@ -35,14 +35,7 @@ void (async () => {
     },
     pid: process.pid,
     hostname: hostname(),
-    processAlive(pid) {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch (e) {
-        return (e as NodeJS.ErrnoException).code === 'EPERM';
-      }
-    },
+    processAlive,
   };
 
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -20,3 +20,13 @@ export interface Deps {
   processAlive(pid: number): boolean;
   hostname: string;
 }
+
+/** The real Deps.processAlive, as src/bin.ts wires it (and the tests' real deps). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Deps } from '../../src/deps.js';
+import { processAlive, type Deps } from '../../src/deps.js';
 
 /** The real system, as src/bin.ts wires it, for tests and helper processes that call core directly. */
 export function realDeps(cwd: string, env: Record<string, string | undefined> = process.env, over: Partial<Deps> = {}): Deps {
@@ -14,14 +14,7 @@ export function realDeps(cwd: string, env: Record<string, string | undefined> = 
     stderrIsTTY: false,
     pid: process.pid,
     hostname: hostname(),
-    processAlive(pid) {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch (e) {
-        return (e as NodeJS.ErrnoException).code === 'EPERM';
-      }
-    },
+    processAlive,
     ...over,
   };
 }
