@@ -133,17 +133,27 @@ describe('the index by kind', () => {
         const tip = await c.store.tip();
         const full = await c.index.load(tip);
         for (const kind of KINDS) {
-          const want = [...full.entries.values()].filter((e) => e.meta.kind === kind).map((e) => [e.path, e.meta.id, e.meta.session, e.meta.to]).sort();
-          const got = [...(await c.index.summaries(tip, [kind])).values()].map((s) => [s.path, s.id, s.session, s.to]).sort();
+          const want = [...full.entries.values()]
+            .filter((e) => e.meta.kind === kind)
+            .map((e) => JSON.stringify([e.path, e.meta.id, e.meta.session, e.meta.to, e.meta.title, e.meta.agent, e.meta.topic, e.meta.tags, e.meta.refs, e.meta.supersedes, e.oid, e.commit]))
+            .sort();
+          // Every field, each parsed on its own from the kind log line.
+          const got = [...(await c.index.summaries(tip, [kind])).values()].map((s) => JSON.stringify([s.path, s.id, s.session, s.to, s.title, s.agent, s.topic, s.tags, s.refs, s.supersedes, s.oid, s.commit])).sort();
           expect(got, kind).toEqual(want);
         }
       };
-      for (const kind of KINDS) await addEntry(c, { kind, body: `first ${kind}` });
+      // Text that JSON escapes (quotes, backslashes, control characters) and text it does not (non-ASCII).
+      const odd = 'a "quoted" \\ back\\slash, é ✓';
+      for (const kind of KINDS) {
+        await addEntry(c, { kind, body: `first ${kind}`, title: `${kind} ${odd}`, topic: 'topic', tags: ['t1', 'two'], refs: ['src/ä "b".ts'], session: `s\\"${kind}"`, agent: 'ägent "x"', to: kind === 'handoff' || kind === 'message' ? `s\\"to"` : undefined });
+      }
+      const decision = [...(await c.index.summaries(await c.store.tip(), ['decision'])).values()][0]!;
+      await addEntry(c, { kind: 'decision', body: 'replaces the first', supersedes: [decision.id] });
       await check();
       // Appends by another process: the cached index lags and is brought up to date by a kind read.
       for (const kind of ['decision', 'note', 'handoff']) await ctxOk(wt, ['add', '-k', kind, '-m', `later ${kind}`]);
       const tip = await c.store.tip();
-      expect((await c.index.summaries(tip, ['decision'])).size).toBe(2);
+      expect((await c.index.summaries(tip, ['decision'])).size).toBe(3);
       await check();
       // A removal (retention) reaches every kind's log.
       const handoffPath = [...(await c.index.summaries(tip, ['handoff'])).values()][0]!.path;

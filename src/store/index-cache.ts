@@ -28,7 +28,7 @@ import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
 import { readObjects } from '../git/cat-file.js';
 
-const INDEX_VERSION = 5;
+const INDEX_VERSION = 6;
 
 export type EntryMeta = Omit<EntryData, 'body'>;
 
@@ -61,33 +61,34 @@ interface Head {
 /**
  * What `summaries` gives for each entry: what choosing entries of a kind needs (who it is for, who
  * wrote it, what it is about, what it replaces), not what showing them needs: that is read from the
- * few entries chosen. Kept this small, the summaries of 14k entries parse in a few milliseconds.
+ * few entries chosen. Fields are parsed from the kind log as they are read (see KIND_FIELDS).
  */
 export interface EntrySummary {
   readonly path: string;
-  id: string;
-  kind: Kind;
-  to: string | null;
-  session: string;
-  refs: string[];
-  supersedes: string[];
-  title: string;
-  agent: string;
-  topic: string | null;
-  tags: string[];
+  readonly id: string;
+  readonly kind: Kind;
+  readonly to: string | null;
+  readonly session: string;
+  readonly refs: readonly string[];
+  readonly supersedes: readonly string[];
+  readonly title: string;
+  readonly agent: string;
+  readonly topic: string | null;
+  readonly tags: readonly string[];
   /** The entry file's blob. */
-  oid: string;
+  readonly oid: string;
   /** The commit that added the entry, when known. */
-  commit: string | null;
+  readonly commit: string | null;
 }
 
 /**
- * A summary as stored, `[id, to, session, refs, supersedes, title, agent, topic, tags, oid, commit]`
- * plus the path when it is not the id's usual one (a version kept by a merge), or `[key]` for a removal
- * (the id, or the path of a version). An array parses faster than an object.
+ * A line of a kind's log: `id, path, to, session, supersedes, refs, [title, agent, topic, tags, oid,
+ * commit]`, separated by tabs, each field JSON (so no field holds a tab or a line break); path is ""
+ * unless the entry is a version a merge kept at another path. A removal is the JSON of its key alone
+ * (the id, or the path of a version). Readers parse only the fields they use: `brief` reads the `to`
+ * of every handoff and the `supersedes` of every decision, and everything else of the few it shows.
  */
-type SummaryFields = [string, string | null, string, string[], string[], string, string, string | null, string[], string, string | null];
-type KindRecord = [string] | SummaryFields | [...SummaryFields, string];
+const KIND_FIELDS = 7;
 
 interface MetaRecord {
   p: string;
@@ -139,10 +140,6 @@ function parseLines<T>(text: string): T[] {
   return out;
 }
 
-/** Whole records only (readers stop at a recorded length), so the log is one JSON array once its newlines are commas: one parse instead of thousands. */
-function parseRecords<T>(text: string): T[] {
-  return text ? (JSON.parse(`[${text.slice(0, -1).replaceAll('\n', ',')}]`) as T[]) : [];
-}
 
 export class IndexCache {
   readonly dir: string;
@@ -226,7 +223,7 @@ export class IndexCache {
     let ok = false;
     if (head) {
       try {
-        for (const kind of kinds) applySummaries(out, kind, parseRecords<KindRecord>(readPrefix(this.kindFile(kind, head.gen), head.kindBytes[kind])));
+        for (const kind of kinds) applySummaries(out, kind, readPrefix(this.kindFile(kind, head.gen), head.kindBytes[kind]));
         ok = true;
       } catch {
         out.clear(); // compacted or damaged underneath us: fall back to a full load
@@ -235,7 +232,7 @@ export class IndexCache {
     if (ok && head!.tip === tip) return out;
     if (ok && (await this.store.cat.read(head!.tip))) {
       const delta = await this.delta(head!.tip, tip, opts);
-      for (const kind of kinds) applySummaries(out, kind, delta.meta.filter((r) => ofKind(r, kind)).map(kindRecord));
+      for (const kind of kinds) applySummaries(out, kind, kindLines(delta.meta.filter((r) => ofKind(r, kind))));
       // Compaction needs the live count, which only a full load knows: leave it to the next one.
       await this.persistAppend(head!, tip, delta.meta, delta.text, Infinity);
       return out;
@@ -243,7 +240,7 @@ export class IndexCache {
     out.clear();
     const state = await this.load(tip, opts);
     for (const e of state.entries.values()) {
-      if (kinds.includes(e.meta.kind)) applySummaries(out, e.meta.kind, [kindRecord({ p: e.path, o: e.oid, c: e.commit, m: e.meta })]);
+      if (kinds.includes(e.meta.kind)) applySummaries(out, e.meta.kind, kindLines([{ p: e.path, o: e.oid, c: e.commit, m: e.meta }]));
     }
     return out;
   }
@@ -400,7 +397,7 @@ export class IndexCache {
       const kindBytes = { ...head.kindBytes };
       for (const kind of KINDS) {
         const records = meta.filter((r) => ofKind(r, kind));
-        if (records.length) kindBytes[kind] = appendAt(this.kindFile(kind, head.gen), head.kindBytes[kind], this.encode(records.map(kindRecord)));
+        if (records.length) kindBytes[kind] = appendAt(this.kindFile(kind, head.gen), head.kindBytes[kind], kindLines(records));
       }
       const searchBytes = appendAt(this.searchFile(head.gen), head.searchBytes, searchLines(meta, text));
       const gone = meta.filter((r) => r.d).map((r) => `${r.p}\n`).join('');
@@ -435,7 +432,7 @@ export class IndexCache {
     writeFileSync(this.file('text', gen), text);
     const kindBytes = {} as Record<Kind, number>;
     for (const kind of KINDS) {
-      const data = this.encode(metaRecords.filter((r) => r.m?.kind === kind).map(kindRecord));
+      const data = kindLines(metaRecords.filter((r) => r.m?.kind === kind));
       writeFileSync(this.kindFile(kind, gen), data);
       kindBytes[kind] = Buffer.byteLength(data);
     }
@@ -491,38 +488,112 @@ function ofKind(r: MetaRecord, kind: Kind): boolean {
   return r.d ? !r.k || r.k === kind : r.m!.kind === kind;
 }
 
-function kindRecord(r: MetaRecord): KindRecord {
-  if (r.d) return [keyOfPath(r.p)];
-  const m = r.m!;
-  const rec: SummaryFields = [m.id, m.to, m.session, m.refs, m.supersedes, m.title, m.agent, m.topic, m.tags, r.o!, r.c ?? null];
-  return r.p === entryPath(m.id) ? rec : [...rec, r.p];
+/** The kind log lines of records (see KIND_FIELDS). */
+function kindLines(records: readonly MetaRecord[]): string {
+  let out = '';
+  for (const r of records) {
+    if (r.d) {
+      out += `${JSON.stringify(keyOfPath(r.p))}\n`;
+      continue;
+    }
+    const m = r.m!;
+    const path = r.p === entryPath(m.id) ? '' : r.p;
+    const rest = [m.title, m.agent, m.topic, m.tags, r.o!, r.c ?? null];
+    out += `${[m.id, path, m.to, m.session, m.supersedes, m.refs, rest].map((f) => JSON.stringify(f)).join('\t')}\n`;
+  }
+  return out;
 }
 
-/** A summary whose path is worked out from its id only when asked for (most never are). */
+/** A JSON string field: most hold no escapes, and are then their text between the quotes. */
+function jsonString(field: string): string {
+  return field.includes('\\') ? (JSON.parse(field) as string) : field.slice(1, -1);
+}
+
+const NO_LABELS: readonly string[] = Object.freeze([]);
+
+/** A JSON array of strings, without a parse for the usual empty one. */
+function jsonList(field: string): readonly string[] {
+  return field === '[]' ? NO_LABELS : (JSON.parse(field) as string[]);
+}
+
+type Rest = [title: string, agent: string, topic: string | null, tags: string[], oid: string, commit: string | null];
+
+/** A summary over its kind log line, each field parsed when first read (most never are). */
 class Summary implements EntrySummary {
-  readonly id: string;
-  readonly to: string | null;
-  readonly session: string;
-  readonly refs: string[];
-  readonly supersedes: string[];
-  readonly title: string;
-  readonly agent: string;
-  readonly topic: string | null;
-  readonly tags: string[];
-  readonly oid: string;
-  readonly commit: string | null;
-  private readonly versionPath: string | undefined;
+  /** Where each field after the path starts (found when first needed). */
+  private starts: number[] | undefined;
+  private toField?: string | null;
+  private sessionField?: string;
+  private rest?: Rest;
 
   constructor(
     readonly kind: Kind,
-    r: SummaryFields | [...SummaryFields, string],
-  ) {
-    [this.id, this.to, this.session, this.refs, this.supersedes, this.title, this.agent, this.topic, this.tags, this.oid, this.commit] = r;
-    this.versionPath = r[11];
+    private readonly line: string,
+    readonly id: string,
+    private readonly versionPath: string,
+    private readonly afterPath: number,
+  ) {}
+
+  private field(i: 2 | 3 | 4 | 5 | 6): string {
+    if (!this.starts) {
+      const starts = [this.afterPath];
+      for (let at = this.line.indexOf('\t', this.afterPath); at >= 0; at = this.line.indexOf('\t', at + 1)) starts.push(at + 1);
+      if (starts.length !== KIND_FIELDS - 2) throw new Error('malformed index line');
+      this.starts = starts;
+    }
+    return this.line.slice(this.starts[i - 2], i < 6 ? this.starts[i - 1]! - 1 : undefined);
   }
 
   get path(): string {
-    return this.versionPath ?? entryPath(this.id);
+    return this.versionPath || entryPath(this.id);
+  }
+
+  get to(): string | null {
+    if (this.toField === undefined) {
+      const f = this.field(2);
+      this.toField = f === 'null' ? null : jsonString(f);
+    }
+    return this.toField;
+  }
+
+  get session(): string {
+    return (this.sessionField ??= jsonString(this.field(3)));
+  }
+
+  get supersedes(): readonly string[] {
+    return jsonList(this.field(4));
+  }
+
+  get refs(): readonly string[] {
+    return jsonList(this.field(5));
+  }
+
+  private get fields(): Rest {
+    return (this.rest ??= JSON.parse(this.field(6)) as Rest);
+  }
+
+  get title(): string {
+    return this.fields[0];
+  }
+
+  get agent(): string {
+    return this.fields[1];
+  }
+
+  get topic(): string | null {
+    return this.fields[2];
+  }
+
+  get tags(): readonly string[] {
+    return this.fields[3];
+  }
+
+  get oid(): string {
+    return this.fields[4];
+  }
+
+  get commit(): string | null {
+    return this.fields[5];
   }
 }
 
@@ -532,10 +603,21 @@ function keyOfPath(path: string): string {
   return id && path === entryPath(id) ? id : path;
 }
 
-function applySummaries(into: Map<string, EntrySummary>, kind: Kind, records: readonly KindRecord[]): void {
-  for (const r of records) {
-    if (r.length === 1) into.delete(r[0]);
-    else into.set(r[11] ?? r[0], new Summary(kind, r));
+/** Apply a kind log's lines (see KIND_FIELDS): only the id and the path are read here. */
+function applySummaries(into: Map<string, EntrySummary>, kind: Kind, lines: string): void {
+  let from = 0;
+  for (let nl = lines.indexOf('\n'); nl >= 0; from = nl + 1, nl = lines.indexOf('\n', from)) {
+    const tab = lines.indexOf('\t', from);
+    if (tab < 0 || tab > nl) {
+      into.delete(jsonString(lines.slice(from, nl)));
+      continue;
+    }
+    const second = lines.indexOf('\t', tab + 1);
+    if (second < 0 || second > nl || lines[from] !== '"') throw new Error('malformed index line');
+    const line = lines.slice(from, nl);
+    const id = jsonString(line.slice(0, tab - from));
+    const path = second - tab === 3 ? '' : jsonString(line.slice(tab + 1 - from, second - from));
+    into.set(path || id, new Summary(kind, line, id, path, second + 1 - from));
   }
 }
 
