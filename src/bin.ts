@@ -3,13 +3,13 @@
  * the command line. The only file that sets the exit code.
  *
  * Start-up is budgeted (git-ctx runs inside git and agent hooks): the git processes every command
- * needs are started first, and the rest of git-ctx is loaded while they run.
+ * needs are started by the launcher, and the rest of git-ctx is loaded while they run.
  */
-import { startProbe, type RepoProbe } from './git/probe.js';
+import { probeFor, takeHandedOverProbe } from './git/probe.js';
 
 const argv = process.argv.slice(2);
-const NO_REPO = new Set(['-h', '--help', 'help', '-V', '--version']);
-const probe: RepoProbe | undefined = argv.length && !NO_REPO.has(argv[0]!) ? startProbe(process.cwd(), process.env) : undefined;
+// Started by the launcher (src/launch.ts) before this file was read; here only without the launcher.
+const probe = takeHandedOverProbe() ?? probeFor(argv, process.cwd(), process.env);
 
 void (async () => {
   const [{ hostname }, { spawn }, { main }, { progress }, { nodeCrypto }, { processAlive }] = await Promise.all([import('node:os'), import('node:child_process'), import('./cli/main.js'), import('./cli/progress.js'), import('./builtins.js'), import('./deps.js')]);
@@ -64,7 +64,7 @@ void (async () => {
     },
   });
   // A command that never opened the store (bad usage) leaves the early object reader to close here.
-  if (probe && !probe.taken) probe.cat.close();
+  if (probe && !probe.taken) probe.cat.stdin.end();
   process.exitCode = code;
 })();
 

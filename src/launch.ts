@@ -13,12 +13,18 @@
  * written anew. A missing or unwritable cache only costs the compile time. GIT_CTX_CODE_CACHE=0 turns
  * it off.
  *
- * Kept to node's built-ins that every command loads anyway: this file runs before anything else.
+ * Kept to node's built-ins that every command loads anyway, and ./git/probe.ts: this file runs before
+ * anything else.
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { handOverProbe } from './git/probe.js';
+
+// git starts first: it finds the repository and reads the settings while Node reads and compiles
+// the bundle, on the other core.
+handOverProbe(process.argv.slice(2));
 
 /** The bundle's content hash, stamped by scripts/build.mjs. */
 declare const __BUNDLE_HASH__: string;

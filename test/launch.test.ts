@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ctx, makeRepo, tempDir } from './helpers/repo.js';
+import { spawn } from 'node:child_process';
+import { addWorktree, ctx, ctxOk, makeRepo, tempDir } from './helpers/repo.js';
+import { CatFile } from '../src/git/cat-file.js';
+import { GitRunner } from '../src/git/run.js';
 
 /** The executable's code cache (src/launch.ts): a speed-up that must never change what a command does. */
 describe('the code cache of dist/bin.cjs', () => {
@@ -56,5 +59,43 @@ describe('the code cache of dist/bin.cjs', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(path).equals(Buffer.alloc(64, 1))).toBe(true);
     expect(files(dir)).toHaveLength(1);
+  });
+});
+
+/** The git processes the launcher starts before git-ctx is loaded (src/git/probe.ts), and their handover. */
+describe('the git processes started by the launcher', () => {
+  it('find the repository from where the command runs: a subdirectory, a linked worktree', async () => {
+    const repo = makeRepo({ files: { 'sub/dir/file.txt': 'x\n' } });
+    const wt = addWorktree(repo, 'side');
+    const added = await ctxOk(wt, ['add', '-m', 'from the side worktree', '--json']);
+    expect(added.json.entry.session).toMatch(/^side:/);
+    const r = await ctxOk(join(repo, 'sub/dir'), ['log', '--json']);
+    expect(r.json.entries.map((e: any) => e.title)).toEqual(['from the side worktree']);
+  });
+
+  it('report a git that cannot be started as one line and exit 1, from the launcher as from the CLI', async () => {
+    const repo = makeRepo();
+    for (const args of [['log'], ['add', '-m', 'x'], ['brief', '--json']]) {
+      const r = await ctx(repo, args, { env: { PATH: tempDir('git-ctx-nopath-') } });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^git-ctx: git rev-parse .*cannot run git: spawn git ENOENT\n/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('a started object reader that has exited is replaced, not waited on', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'readable']);
+    // Started outside any repository, this cat-file exits at once (status 128).
+    const outside = tempDir('git-ctx-outside-');
+    const dead = spawn('git', ['cat-file', '--batch'], { cwd: outside, env: { ...process.env, GIT_CEILING_DIRECTORIES: outside }, stdio: ['pipe', 'pipe', 'pipe'] });
+    await new Promise((r) => dead.on('exit', r));
+    const cat = new CatFile(new GitRunner(repo, process.env), dead);
+    try {
+      const tip = await cat.read('refs/heads/context');
+      expect(tip?.type).toBe('commit');
+    } finally {
+      cat.close();
+    }
   });
 });

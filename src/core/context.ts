@@ -8,6 +8,7 @@ import type { Deps } from '../deps.js';
 import { discoverRepo, type Repo } from '../git/repo.js';
 import { readConfig, type GitConfig } from '../git/config.js';
 import { GitRunner } from '../git/run.js';
+import { CatFile } from '../git/cat-file.js';
 import { Store } from '../store/store.js';
 import { startProbe, type RepoProbe } from '../git/probe.js';
 import { IndexCache } from '../store/index-cache.js';
@@ -43,16 +44,17 @@ const BRANCH_RE = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<!\.lock
 /**
  * Open the store. Three git processes start at once: discovery, config, and the object reader every
  * command uses (it finds the repository from the same directory and environment as discovery does).
- * The CLI starts them before loading itself and hands them over as `early`.
+ * The launcher starts them before the CLI is loaded; the CLI hands them over as `early`.
  */
 export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
   const probe = early && !early.taken ? early : startProbe(deps.cwd, deps.env);
   probe.taken = true;
-  const cat = probe.cat;
+  const git = new GitRunner(deps.cwd, deps.env);
+  const cat = new CatFile(git, probe.cat);
   let repo: Repo;
   let config: GitConfig;
   try {
-    [repo, config] = await Promise.all([discoverRepo(deps.cwd, deps.env, probe.discovery), readConfig(new GitRunner(deps.cwd, deps.env), probe.config)]);
+    [repo, config] = await Promise.all([discoverRepo(deps.cwd, deps.env, probe.discovery), readConfig(git, probe.config)]);
   } catch (e) {
     cat.close();
     throw e;

@@ -69,13 +69,22 @@ export class CatFile {
   private buf: Buffer = Buffer.alloc(0);
   private stderr = '';
   private failed: Error | null = null;
+  private corked = false;
 
-  constructor(private readonly git: GitRunner) {}
+  /** `started`: a `git cat-file --batch` already started for `git`'s repository (see ./probe.ts). */
+  constructor(
+    private readonly git: GitRunner,
+    private started?: ChildProcessWithoutNullStreams,
+  ) {}
 
   private ensure(): ChildProcessWithoutNullStreams {
     if (this.failed) throw this.failed;
     if (this.child) return this.child;
-    const child = this.git.start(['cat-file', '--batch']);
+    // A started process is taken only while it runs: its exit before now would never be heard.
+    const started = this.started?.pid !== undefined && this.started.exitCode === null && this.started.signalCode === null ? this.started : null;
+    if (this.started && !started) this.started.stdin.end();
+    this.started = undefined;
+    const child = started ?? this.git.start(['cat-file', '--batch']);
     child.stdout.on('data', (b: Buffer) => this.onData(b));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (s: string) => (this.stderr += s));
@@ -95,16 +104,19 @@ export class CatFile {
     return child;
   }
 
-  /** Start the process now, so that its start-up overlaps other work. */
-  warm(): this {
-    this.ensure();
-    return this;
-  }
-
   /** Read an object by id or by any name git understands (`<rev>:<path>`, a ref). Null if missing. */
   read(name: string): Promise<GitObject | null> {
     if (/[\n\r]/.test(name)) return Promise.resolve(null);
     const child = this.ensure();
+    if (!this.corked) {
+      // The names asked for in one tick go to git in one write, not one system call each.
+      this.corked = true;
+      child.stdin.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        child.stdin.uncork();
+      });
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ resolve, reject });
       child.stdin.write(`${name}\n`);
@@ -132,9 +144,8 @@ export class CatFile {
   }
 
   close(): void {
-    if (this.child) {
-      this.child.stdin.end();
-      this.child = null;
-    }
+    (this.child ?? this.started)?.stdin.end();
+    this.child = null;
+    this.started = undefined;
   }
 }

@@ -1,15 +1,15 @@
-import type { GitRunner, RunResult } from './run.js';
-import { splitNul } from './run.js';
+import { settle, splitNul, type GitRunner, type RunResult } from './run.js';
+import { configArgs } from './probe.js';
 
 /** git-ctx's own settings, the user's identity and init.defaultBranch, read with one `git config` call. */
 export interface GitConfig {
   get(key: string): string | undefined;
 }
 
-export const configArgs = ['config', '-z', '--get-regexp', '^(ctx\\.|user\\.|init\\.defaultbranch$)'];
-
+/** `pending`: the config run already started (./probe.ts). */
 export async function readConfig(git: GitRunner, pending?: Promise<RunResult>): Promise<GitConfig> {
-  const { stdout } = await (pending ?? git.run(configArgs, { okStatus: [0, 1, 128] }));
+  const okStatus = [0, 1, 128];
+  const { stdout } = await (pending ? settle(configArgs, pending, okStatus) : git.run(configArgs, { okStatus }));
   const values = new Map<string, string>();
   for (const rec of splitNul(stdout)) {
     const nl = rec.indexOf('\n');

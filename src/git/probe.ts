@@ -1,32 +1,67 @@
 /**
- * The first git processes every command needs, started before the rest of git-ctx is even loaded, so
- * that git works while Node parses the CLI (~15 ms on a small machine): repository discovery, settings,
- * and the object reader. `openCtx` picks them up; anything unused is closed at exit.
+ * The first git processes every command needs: repository discovery, settings, and the object reader.
+ * The launcher (src/launch.ts) starts them before git-ctx itself is even read from disk, so that git
+ * works while Node compiles and loads the CLI; `openCtx` picks them up. This file depends on
+ * ./spawn.ts only (see there): what it hands over is plain data and child processes.
  */
-import { GitRunner, type RunResult } from './run.js';
-import { CatFile } from './cat-file.js';
-import { discoveryArgs } from './repo.js';
-import { configArgs } from './config.js';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { collect, gitArgv, gitEnv, spawnGit, type RunResult } from './spawn.js';
+
+// One call answers everything a command needs to start. Order matters: in a bare repository git dies
+// at --show-toplevel, and with no commits yet it dies at HEAD, each time after printing what came before.
+export const discoveryArgs = ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--show-object-format', '--git-path', 'objects', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD'];
+
+export const configArgs = ['config', '-z', '--get-regexp', '^(ctx\\.|user\\.|init\\.defaultbranch$)'];
 
 export interface RepoProbe {
+  /** discoveryArgs' result; rejects (with a plain Error) only when git cannot be started. */
   discovery: Promise<RunResult>;
+  /** configArgs' result, likewise. */
   config: Promise<RunResult>;
-  cat: CatFile;
+  /** A started `git cat-file --batch`. */
+  cat: ChildProcessWithoutNullStreams;
   /** Whether openCtx took the probe (and so owns the object reader). */
   taken: boolean;
 }
 
+/** Where the launcher leaves its probe for the CLI. */
+const HANDOVER = Symbol.for('git-ctx.probe');
+
+/** Arguments that never open a repository (help, version). */
+const NO_REPO = new Set(['-h', '--help', 'help', '-V', '--version']);
+
 export function startProbe(cwd: string, env: Record<string, string | undefined>): RepoProbe {
-  const git = new GitRunner(cwd, env);
-  const settle = (p: Promise<RunResult>) => {
+  const clean = gitEnv(env);
+  const run = (args: readonly string[]) => {
+    const p = collect(spawnGit(cwd, clean, gitArgv(args)));
     // Keep an early failure (git missing) from surfacing as an unhandled rejection before anyone awaits it.
     p.catch(() => {});
     return p;
   };
-  return {
-    discovery: settle(git.run(discoveryArgs, { okStatus: [0, 128] })),
-    config: settle(git.run(configArgs, { okStatus: [0, 1, 128] })),
-    cat: new CatFile(git).warm(),
-    taken: false,
-  };
+  // In the order they are needed: each start costs the main thread a few milliseconds.
+  const discovery = run(discoveryArgs);
+  const config = run(configArgs);
+  const cat = spawnGit(cwd, clean, gitArgv(['cat-file', '--batch']));
+  // Until CatFile takes it (and listens), a failure to start must not become an uncaught 'error'.
+  cat.on('error', () => {});
+  cat.stdin.on('error', () => {});
+  return { discovery, config, cat, taken: false };
+}
+
+/** The probe a command line needs: none for help and version, which never open a repository. */
+export function probeFor(argv: readonly string[], cwd: string, env: Record<string, string | undefined>): RepoProbe | undefined {
+  return argv.length && !NO_REPO.has(argv[0]!) ? startProbe(cwd, env) : undefined;
+}
+
+/** The launcher: start the probe and leave it for the CLI. */
+export function handOverProbe(argv: readonly string[]): void {
+  (globalThis as Record<symbol, unknown>)[HANDOVER] = probeFor(argv, process.cwd(), process.env);
+}
+
+/** The CLI: the probe the launcher left (undefined: none, or no launcher ran). */
+export function takeHandedOverProbe(): RepoProbe | undefined {
+  const g = globalThis as Record<symbol, RepoProbe | undefined>;
+  const probe = g[HANDOVER];
+  delete g[HANDOVER];
+  return probe;
 }

@@ -2,7 +2,8 @@
  * Finding the repository. Everything git-ctx stores is keyed by the repository's common git dir, never
  * by the current directory, so that every linked worktree (and every subdirectory) sees one store.
  */
-import { GitRunner, type RunResult } from './run.js';
+import { GitRunner, settle, type RunResult } from './run.js';
+import { discoveryArgs } from './probe.js';
 import { GitError, NotARepositoryError, UnsupportedError } from '../errors.js';
 
 export type ObjectFormat = 'sha1' | 'sha256';
@@ -25,16 +26,16 @@ export interface Repo {
   git: GitRunner;
 }
 
-// One call answers everything a command needs to start. Order matters: in a bare repository git dies
-// at --show-toplevel, and with no commits yet it dies at HEAD, each time after printing what came before.
-export const discoveryArgs = ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--show-object-format', '--git-path', 'objects', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD'];
-
-/** Resolve the repository around `cwd`, honouring GIT_DIR / GIT_WORK_TREE the way git does. */
+/**
+ * Resolve the repository around `cwd`, honouring GIT_DIR / GIT_WORK_TREE the way git does. `pending`:
+ * the discovery run already started (./probe.ts).
+ */
 export async function discoverRepo(cwd: string, env: Record<string, string | undefined>, pending?: Promise<RunResult>): Promise<Repo> {
   const probe = new GitRunner(cwd, env);
+  const okStatus = [0, 128];
   let result: RunResult;
   try {
-    result = await (pending ?? probe.run(discoveryArgs, { okStatus: [0, 128] }));
+    result = await (pending ? settle(discoveryArgs, pending, okStatus) : probe.run(discoveryArgs, { okStatus }));
   } catch (e) {
     if (e instanceof GitError && e.data.status === null) throw e;
     throw new NotARepositoryError(cwd);

@@ -1,0 +1,97 @@
+/**
+ * Starting git, with no dependency on the rest of git-ctx: the launcher (src/launch.ts) bundles this
+ * file to start the first git processes before git-ctx itself is loaded, so what it hands over must be
+ * plain data and child processes, never objects of git-ctx's classes. GitRunner (./run.ts) builds on it.
+ *
+ * Why a cleaned environment: inside a git hook, git exports GIT_INDEX_FILE (sometimes a temporary
+ * index.lock), GIT_PREFIX and author/committer dates. Passing those through would make our internal
+ * calls read the wrong index or stamp the wrong dates. Internal calls also run with
+ * `core.hooksPath=/dev/null`, so that moving the context ref does not fire the user's
+ * `reference-transaction` hook.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+export interface RunResult {
+  stdout: Buffer;
+  stderr: string;
+  status: number | null;
+}
+
+export interface CollectOptions {
+  /** Bytes or text written to git's stdin (stdin is closed right after). */
+  input?: string | Buffer;
+  /** Called with each chunk of stderr as it arrives (progress of network commands). */
+  onStderr?: (chunk: string) => void;
+  /** Kill git after this many milliseconds (status becomes null). */
+  timeoutMs?: number;
+}
+
+/** Variables git exports into hooks that would redirect or restamp our internal calls. */
+const DROPPED_ENV = [
+  'GIT_INDEX_FILE',
+  'GIT_PREFIX',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_AUTHOR_DATE',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'GIT_COMMITTER_DATE',
+  'GIT_REFLOG_ACTION',
+  'GIT_EDITOR',
+  'GIT_PAGER',
+  'GIT_TRACE',
+  'GIT_TRACE2',
+  'GIT_TRACE2_EVENT',
+  'GIT_TRACE2_PERF',
+];
+
+/** The environment git-ctx runs git in: the caller's, less what hooks export, in the C locale. */
+export function gitEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !DROPPED_ENV.includes(k)) clean[k] = v;
+  // Machine-readable output and messages we can match: plumbing output is locale-independent, but
+  // the few stderr messages we recognise (a lost compare-and-swap, a stale lock) are English.
+  clean.LC_ALL = 'C';
+  clean.LANGUAGE = 'C';
+  return clean;
+}
+
+/** git's argv: the user's hooks are off unless asked for. */
+export function gitArgv(args: readonly string[], userHooks = false): string[] {
+  return userHooks ? [...args] : ['-c', 'core.hooksPath=/dev/null', ...args];
+}
+
+export function spawnGit(cwd: string, env: Record<string, string>, argv: readonly string[]): ChildProcessWithoutNullStreams {
+  return spawn('git', argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/**
+ * A started git's output and exit status (null when it was killed). Rejects, with a plain Error, only
+ * when git could not be started.
+ */
+export function collect(child: ChildProcessWithoutNullStreams, opts: CollectOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    let err = '';
+    let timer: NodeJS.Timeout | undefined;
+    if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      err += s;
+      opts.onStderr?.(s);
+    });
+    child.on('error', (e) => {
+      if (timer) clearTimeout(timer);
+      reject(new Error(`cannot run git: ${e.message}`));
+    });
+    child.on('close', (status) => {
+      if (timer) clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out), stderr: err, status });
+    });
+    child.stdin.on('error', () => {
+      /* git may exit before reading all of stdin; its exit status tells what happened */
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
