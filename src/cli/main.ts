@@ -41,9 +41,8 @@ const COMMANDS: readonly (readonly [name: string, summary: string, load: Loader]
 ];
 
 /**
- * The command line for `argv`. Only the command that argv names is loaded whole; the others are
- * listed by name and summary. With no known command (help, a typo) every command is loaded, so that
- * help and suggestions are complete.
+ * The command line for `argv`. Only the command that argv names is loaded; with no known command
+ * (help, a typo) every command is loaded, so that help and suggestions are complete.
  */
 export async function buildProgram(io: CliIO, argv: readonly string[]): Promise<Command> {
   const program = new Command('git-ctx');
@@ -55,8 +54,9 @@ export async function buildProgram(io: CliIO, argv: readonly string[]): Promise<
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.deps.stderr(s), outputError: () => {} });
   const wanted = invokedCommand(argv);
   for (const [name, summary, load] of COMMANDS) {
-    if (wanted === undefined || wanted === name) (await load()).register(program, io);
-    else program.command(name);
+    // The others are not even named: commander lists them only in help, which loads them all.
+    if (wanted !== undefined && wanted !== name) continue;
+    (await load()).register(program, io);
     const cmd = program.commands[program.commands.length - 1]!;
     cmd.description(summary).exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.deps.stderr(s), outputError: () => {} });
   }
