@@ -142,6 +142,11 @@ console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 const floor = await concurrently(() => ['-e', `for (let i = 0; i < ${PER}; i++) { const t = performance.now(); require('child_process').execFileSync(process.execPath, ['-e', '0']); console.log(JSON.stringify({ ms: performance.now() - t })); }`]);
 const fl = floor.lines.map((r) => r.ms);
 console.log(`| \`node -e 0\` processes (the floor of a CLI writer) | ${fl.length} | | | ${ms(pct(fl, 50))} | ${ms(pct(fl, 99))} | ${ms(Math.max(...fl))} | | ${(floor.wall / 1000).toFixed(1)} s |`);
+// The floor of an appending Node CLI (lib/add-floor.cjs: no git-ctx code), run the same way.
+const floorRepo = repo();
+const appender = await concurrently(() => ['-e', `for (let i = 0; i < ${PER}; i++) { const t = performance.now(); require('child_process').execFileSync(process.execPath, [${JSON.stringify(FLOOR)}], { cwd: ${JSON.stringify(floorRepo)} }); console.log(JSON.stringify({ ms: performance.now() - t })); }`]);
+const al = appender.lines.map((r) => r.ms);
+console.log(`| \`add-floor.cjs\` processes (the floor of an appending Node CLI) | ${al.length} | | | ${ms(pct(al, 50))} | ${ms(pct(al, 99))} | ${ms(Math.max(...al))} | | ${(appender.wall / 1000).toFixed(1)} s |`);
 
 const mcpBundle = bundleTs('bench/lib/mcp-in-process.ts');
 for (const [label, args] of [

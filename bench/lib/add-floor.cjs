@@ -1,7 +1,8 @@
 // The least any Node CLI that appends through git can do, for bench/store.mjs to print beside `add`:
 // load the built-ins an append needs (child_process, crypto, zlib), run the two git processes every
 // command starts (rev-parse and config) at once, hash and deflate one small object, then run the
-// one git process a write must run after them (update-ref, here of a scratch ref under refs/bench/).
+// one git process a write must run after them (update-ref, here of a scratch ref of its own under
+// refs/bench/, so that concurrent runs never wait on each other).
 // No git-ctx code at all: what is left between this and `add` is git-ctx's own.
 const { spawn } = require('node:child_process');
 const { createHash } = require('node:crypto');
@@ -22,5 +23,5 @@ const run = (args) =>
   const body = Buffer.from(`floor ${Date.now()}\n`);
   createHash('sha1').update(`blob ${body.length}\0`).update(body).digest('hex');
   deflateSync(body, { level: 1 });
-  await run(['update-ref', 'refs/bench/floor', head]);
+  await run(['update-ref', `refs/bench/floor-${process.pid}`, head]);
 })();
