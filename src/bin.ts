@@ -64,7 +64,7 @@ void (async () => {
     },
   });
   // A command that never opened the store (bad usage) leaves the early object reader to close here.
-  if (probe && !probe.taken) probe.cat.stdin.end();
+  if (probe && !probe.taken) probe.cat?.stdin.end();
   process.exitCode = code;
 })();
 

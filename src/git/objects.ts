@@ -10,7 +10,7 @@
  * named `tmp_obj_*`, which `git gc` already knows to clean up. `git fsck --strict` checks the result in
  * the tests.
  */
-import { mkdirSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectFormat } from './repo.js';
 import { nodeCrypto, nodeZlib } from '../builtins.js';
@@ -67,6 +67,42 @@ export class ObjectWriter {
   commit(c: CommitFields): string {
     return this.write('commit', Buffer.from(formatCommit(c), 'utf8'));
   }
+}
+
+/**
+ * A loose object, read from its file: null when it is not there as a loose object (packed, in an
+ * alternate, or missing), for the caller to ask git. git-ctx's appends read back the trees the previous
+ * append wrote, which are loose until git packs them: reading those files saves a process or a round
+ * trip to one; anything else goes through git.
+ */
+export function readLooseObject(objectsDir: string, oid: string): { type: string; content: Buffer } | null {
+  let data: Buffer;
+  try {
+    data = nodeZlib().inflateSync(readFileSync(join(objectsDir, oid.slice(0, 2), oid.slice(2))));
+  } catch {
+    return null; // not loose (or unreadable: git will say why)
+  }
+  const nul = data.indexOf(0);
+  const [type, size] = data.toString('latin1', 0, nul < 0 ? 0 : nul).split(' ');
+  if (nul < 0 || Number(size) !== data.length - nul - 1) return null;
+  return { type: type!, content: data.subarray(nul + 1) };
+}
+
+/**
+ * The value of a loose ref file under `commonDir` (`refs/heads/<branch>`), or null when there is no
+ * such file or it holds anything but an object id (packed refs, a symbolic ref, another ref backend:
+ * ask git). A value read this way is only ever the expected old value of a compare-and-swap, or a
+ * starting point for reads: git still decides every update.
+ */
+export function readLooseRef(commonDir: string, ref: string, format: ObjectFormat): string | null {
+  let text: string;
+  try {
+    text = readFileSync(join(commonDir, ref), 'latin1');
+  } catch {
+    return null;
+  }
+  const oid = text.trim();
+  return (format === 'sha1' ? /^[0-9a-f]{40}$/ : /^[0-9a-f]{64}$/).test(oid) ? oid : null;
 }
 
 export interface Signature {

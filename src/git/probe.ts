@@ -5,7 +5,7 @@
  * ./spawn.ts only (see there): what it hands over is plain data and child processes.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { collect, gitArgv, gitEnv, spawnGit, type RunResult } from './spawn.js';
+import { gitArgv, gitEnv, runGit, spawnGit, type RunResult } from './spawn.js';
 
 // One call answers everything a command needs to start. Order matters: in a bare repository git dies
 // at --show-toplevel, and with no commits yet it dies at HEAD, each time after printing what came before.
@@ -18,8 +18,8 @@ export interface RepoProbe {
   discovery: Promise<RunResult>;
   /** configArgs' result, likewise. */
   config: Promise<RunResult>;
-  /** A started `git cat-file --batch`. */
-  cat: ChildProcessWithoutNullStreams;
+  /** A started `git cat-file --batch`, unless the command seldom reads objects. */
+  cat?: ChildProcessWithoutNullStreams;
   /** Whether openCtx took the probe (and so owns the object reader). */
   taken: boolean;
 }
@@ -30,10 +30,17 @@ const HANDOVER = Symbol.for('git-ctx.probe');
 /** Arguments that never open a repository (help, version). */
 const NO_REPO = new Set(['-h', '--help', 'help', '-V', '--version']);
 
-export function startProbe(cwd: string, env: Record<string, string | undefined>): RepoProbe {
+/**
+ * Commands that usually read no object through git: `add` writes its entry and queues it, and reads
+ * trees only when it lands the queue, mostly the loose ones the previous append wrote (see
+ * readLooseObject). Under many concurrent writers, most never read at all.
+ */
+const NO_READER = new Set(['add']);
+
+export function startProbe(cwd: string, env: Record<string, string | undefined>, reader = true): RepoProbe {
   const clean = gitEnv(env);
   const run = (args: readonly string[]) => {
-    const p = collect(spawnGit(cwd, clean, gitArgv(args)));
+    const p = runGit(cwd, clean, gitArgv(args));
     // Keep an early failure (git missing) from surfacing as an unhandled rejection before anyone awaits it.
     p.catch(() => {});
     return p;
@@ -41,6 +48,7 @@ export function startProbe(cwd: string, env: Record<string, string | undefined>)
   // In the order they are needed: each start costs the main thread a few milliseconds.
   const discovery = run(discoveryArgs);
   const config = run(configArgs);
+  if (!reader) return { discovery, config, taken: false };
   const cat = spawnGit(cwd, clean, gitArgv(['cat-file', '--batch']));
   // Until CatFile takes it (and listens), a failure to start must not become an uncaught 'error'.
   cat.on('error', () => {});
@@ -50,7 +58,7 @@ export function startProbe(cwd: string, env: Record<string, string | undefined>)
 
 /** The probe a command line needs: none for help and version, which never open a repository. */
 export function probeFor(argv: readonly string[], cwd: string, env: Record<string, string | undefined>): RepoProbe | undefined {
-  return argv.length && !NO_REPO.has(argv[0]!) ? startProbe(cwd, env) : undefined;
+  return argv.length && !NO_REPO.has(argv[0]!) ? startProbe(cwd, env, !NO_READER.has(argv[0]!)) : undefined;
 }
 
 /** The launcher: start the probe and leave it for the CLI. */

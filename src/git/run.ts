@@ -7,7 +7,7 @@
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { GitError } from '../errors.js';
-import { collect, gitArgv, gitEnv, spawnGit, type CollectOptions, type RunResult } from './spawn.js';
+import { gitArgv, gitEnv, runGit, spawnGit, type CollectOptions, type RunResult } from './spawn.js';
 
 export type { RunResult } from './spawn.js';
 
@@ -47,13 +47,7 @@ export class GitRunner {
 
   /** Run git to completion and collect its output. Throws GitError on an unexpected exit status. */
   run(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-    let child: ChildProcessWithoutNullStreams;
-    try {
-      child = spawnGit(this.cwd, opts.env ? mergeEnv(this.env, opts.env) : this.env, this.argv(args, opts.userHooks));
-    } catch (e) {
-      return Promise.reject(new GitError(args, null, `cannot run git: ${(e as Error).message}`));
-    }
-    return settle(args, collect(child, opts), opts.okStatus);
+    return settle(args, runGit(this.cwd, opts.env ? mergeEnv(this.env, opts.env) : this.env, this.argv(args, opts.userHooks), opts), opts.okStatus);
   }
 
   /** Run git and return its stdout as text (trailing newline removed). */

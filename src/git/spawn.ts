@@ -9,7 +9,7 @@
  * `core.hooksPath=/dev/null`, so that moving the context ref does not fire the user's
  * `reference-transaction` hook.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 export interface RunResult {
   stdout: Buffer;
@@ -61,23 +61,32 @@ export function gitArgv(args: readonly string[], userHooks = false): string[] {
   return userHooks ? [...args] : ['-c', 'core.hooksPath=/dev/null', ...args];
 }
 
+/** Start a long-lived git whose three streams the caller drives. */
 export function spawnGit(cwd: string, env: Record<string, string>, argv: readonly string[]): ChildProcessWithoutNullStreams {
   return spawn('git', argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /**
- * A started git's output and exit status (null when it was killed). Rejects, with a plain Error, only
- * when git could not be started.
+ * Run git to its end: its output and exit status (null when it was killed). Rejects, with a plain
+ * Error, only when git could not be started. stdin is a pipe only when there is input: each pipe is
+ * a stream Node must set up and tear down, which costs a short command more than git itself.
  */
-export function collect(child: ChildProcessWithoutNullStreams, opts: CollectOptions = {}): Promise<RunResult> {
+export function runGit(cwd: string, env: Record<string, string>, argv: readonly string[], opts: CollectOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn('git', argv, { cwd, env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    } catch (e) {
+      reject(new Error(`cannot run git: ${(e as Error).message}`));
+      return;
+    }
     const out: Buffer[] = [];
     let err = '';
     let timer: NodeJS.Timeout | undefined;
     if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => {
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (s: string) => {
       err += s;
       opts.onStderr?.(s);
     });
@@ -89,9 +98,11 @@ export function collect(child: ChildProcessWithoutNullStreams, opts: CollectOpti
       if (timer) clearTimeout(timer);
       resolve({ stdout: Buffer.concat(out), stderr: err, status });
     });
-    child.stdin.on('error', () => {
-      /* git may exit before reading all of stdin; its exit status tells what happened */
-    });
-    child.stdin.end(opts.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => {
+        /* git may exit before reading all of stdin; its exit status tells what happened */
+      });
+      child.stdin.end(opts.input);
+    }
   });
 }

@@ -14,8 +14,8 @@
 import { join } from 'node:path';
 import type { Deps } from '../deps.js';
 import type { Repo } from '../git/repo.js';
-import { CatFile } from '../git/cat-file.js';
-import { ObjectWriter, parseCommitHeader, parseTree, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
+import { CatFile, type GitObject } from '../git/cat-file.js';
+import { ObjectWriter, parseCommitHeader, parseTree, readLooseObject, readLooseRef, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef, RefUpdater } from '../git/refs.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { CommitQueue, type PreparedChange, type QueuedFailure, type QueuedRequest, type QueuedResult } from './queue.js';
@@ -104,20 +104,31 @@ export class Store {
     return join(this.repo.commonDir, 'ctx');
   }
 
-  /** The branch tip, read through the long-lived cat-file (it resolves refs afresh on every read). */
+  /** The branch tip (see tipCommit). */
   async tip(): Promise<string | null> {
     return (await this.tipCommit())?.oid ?? null;
   }
 
+  /**
+   * The branch tip and its tree, read afresh: from the loose ref file and object when they are there
+   * (see readLooseRef), else through the long-lived cat-file, which resolves refs anew on every read.
+   */
   async tipCommit(): Promise<{ oid: string; tree: string } | null> {
-    const obj = await this.cat.read(this.ref);
+    const loose = readLooseRef(this.repo.commonDir, this.ref, this.repo.objectFormat);
+    const obj = loose ? await this.object(loose) : await this.cat.read(this.ref);
     if (!obj) return null;
     if (obj.type !== 'commit') throw new InternalError(`${this.ref} does not point to a commit`);
     return { oid: obj.oid, tree: parseCommitHeader(obj.content).tree };
   }
 
+  /** An object by id: its loose file when there is one, else through cat-file. */
+  private async object(oid: string): Promise<GitObject | null> {
+    const loose = readLooseObject(this.repo.objectsDir, oid);
+    return loose ? { oid, ...loose } : this.cat.read(oid);
+  }
+
   async treeOf(commit: string): Promise<string> {
-    const obj = await this.cat.read(commit);
+    const obj = /^[0-9a-f]+$/.test(commit) ? await this.object(commit) : await this.cat.read(commit);
     if (!obj || obj.type !== 'commit') throw new InternalError(`not a commit: ${commit}`);
     return parseCommitHeader(obj.content).tree;
   }
@@ -130,7 +141,7 @@ export class Store {
   async readTree(oid: string): Promise<TreeItem[]> {
     const cached = this.trees.get(oid);
     if (cached) return [...cached];
-    const obj = await this.cat.read(oid);
+    const obj = await this.object(oid);
     if (!obj || obj.type !== 'tree') throw new InternalError(`not a tree: ${oid}`);
     const items = parseTree(obj.content, this.repo.objectFormat);
     this.remember(oid, items);
