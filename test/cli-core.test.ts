@@ -124,6 +124,26 @@ describe('add, log, show', () => {
     expect(human.stdout).not.toMatch(/\u001b\[/);
   });
 
+  it('lists every entry in the same bytes whether it reads them from the index or from git', async () => {
+    const repo = makeRepo();
+    const wt = addWorktree(repo, 'other');
+    for (let i = 0; i < 12; i++) {
+      await ctxOk(i % 2 ? wt : repo, ['add', '-k', KINDS[i % KINDS.length]!, '-t', `entry ${i} "quoted" \\ é`, '-m', `body ${i}\n\nline "two" \\ ✓`, '--tag', `t${i % 3}`, '--ref', `src/f${i}.ts`]);
+    }
+    // All of them: from the index (the most of a store); the newest 12 by walking the branch.
+    const all = await ctxOk(repo, ['log', '-n', '0', '--json']);
+    const walked = await ctxOk(repo, ['log', '-n', '12', '--json']);
+    expect(all.json.entries).toHaveLength(12);
+    expect(all.stdout).toBe(walked.stdout);
+    expect(all.stdout).toBe(`${JSON.stringify(all.json)}\n`);
+    // An entry added since the index was last used is read into it first.
+    await ctxOk(wt, ['add', '-m', 'the newest']);
+    const again = await ctxOk(repo, ['log', '-n', '0', '--json']);
+    expect(again.json.entries.map((e: any) => e.title)).toEqual(['the newest', ...all.json.entries.map((e: any) => e.title)]);
+    expect(again.json.entries.slice(1)).toEqual(all.json.entries);
+    for (const e of again.json.entries) expect((await ctxOk(repo, ['show', e.id, '--json'])).json.entry).toEqual(e);
+  });
+
   it('shows an entry by unique prefix and lists candidates for an ambiguous one', async () => {
     const repo = makeRepo();
     const ids: string[] = [];

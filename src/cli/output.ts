@@ -13,6 +13,9 @@ export interface OutputOptions {
 /** Make untrusted text safe to print (see model/text.ts). */
 export { safe } from '../model/text.js';
 
+/** Items per write of resultList. */
+const LIST_BATCH = 1000;
+
 export class Output {
   constructor(private readonly opts: OutputOptions) {}
 
@@ -23,6 +26,30 @@ export class Output {
   /** Emit the command's JSON result (only in --json mode). */
   result(payload: Record<string, unknown>): void {
     if (this.opts.json) this.opts.write(`${JSON.stringify({ schemaVersion: 1, ...payload })}\n`);
+  }
+
+  /**
+   * Emit a JSON result whose `key` holds a long list, each item mapped by `item` as it is written, a
+   * batch at a time: the same bytes as result() with the mapped list, without a copy of every item or
+   * one string of the whole (`log -n 0 --json` at 100k entries is ~90 MB).
+   */
+  resultList<T>(payload: Record<string, unknown>, key: string, item: (x: T) => unknown): void {
+    if (!this.opts.json) return;
+    let text = '{';
+    for (const [k, v] of Object.entries({ schemaVersion: 1, ...payload })) {
+      if (v === undefined) continue;
+      if (text !== '{') text += ',';
+      text += `${JSON.stringify(k)}:`;
+      if (k !== key) {
+        text += JSON.stringify(v);
+        continue;
+      }
+      const list = v as unknown as readonly T[];
+      this.opts.write(`${text}[`);
+      for (let i = 0; i < list.length; i += LIST_BATCH) this.opts.write(`${i ? ',' : ''}${JSON.stringify(list.slice(i, i + LIST_BATCH).map(item)).slice(1, -1)}`);
+      text = ']';
+    }
+    this.opts.write(`${text}}\n`);
   }
 
   /** Emit human text (only when not in --json mode). */

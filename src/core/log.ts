@@ -110,11 +110,39 @@ export async function logEntries(ctx: Ctx, input: LogInput): Promise<LogResult> 
   hits.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) || (a.path < b.path ? -1 : 1));
   const picked = hits.slice(0, limit === Infinity ? undefined : limit);
   const more = hits.length > picked.length;
-  if (bodies) return { entries: await readEntries(ctx, picked), more };
-  return { entries: picked.map(listed), more };
+  if (!bodies) return { entries: picked.map(listed), more };
+  // Most of the store: the index holds every header and body, and loading it whole takes less than half
+  // the time git takes to inflate that many blobs (at 100k: ~1 s against ~2.5 s).
+  if (picked.length * 2 > ctx.index.records()) return { entries: await fromIndex(ctx, tip, picked), more };
+  return { entries: await readEntries(ctx, picked), more };
+}
+
+/** Whole entries from the index, which `summaries` has just brought up to `tip`. */
+async function fromIndex(ctx: Ctx, tip: string, picked: readonly EntrySummary[]): Promise<StoredEntry[]> {
+  const index = await ctx.index.load(tip, { withBodies: true });
+  const out: (StoredEntry | EntrySummary)[] = [];
+  const missing: EntrySummary[] = [];
+  for (const s of picked) {
+    const path = s.path;
+    const e = index.entries.get(path);
+    const body = index.bodies!.get(path);
+    if (!e || body === undefined) {
+      missing.push(s);
+      out.push(s);
+      continue;
+    }
+    const m = e.meta;
+    // Spelled out, not spread: one object shape for 100k entries is several times faster.
+    out.push({ id: m.id, kind: m.kind, title: m.title, body, topic: m.topic, tags: m.tags, refs: m.refs, to: m.to, agent: m.agent, session: m.session, worktree: m.worktree, branch: m.branch, head: m.head, author: m.author, createdAt: m.createdAt, supersedes: m.supersedes, extra: m.extra, path, commit: e.commit });
+  }
+  if (!missing.length) return out as StoredEntry[];
+  // None expected (the summaries and the index are one cache): read any from git rather than drop it.
+  const read = new Map((await readEntries(ctx, missing)).map((e) => [e.path, e]));
+  return out.flatMap((x) => ('body' in x ? [x] : (read.get(x.path) ?? [])));
 }
 
 function inTime(id: string, f: EntryFilter): boolean {
+  if (f.sinceMs === undefined && f.untilMs === undefined) return true;
   const t = idTime(id);
   return (f.sinceMs === undefined || t >= f.sinceMs) && (f.untilMs === undefined || t <= f.untilMs);
 }

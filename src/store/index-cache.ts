@@ -157,6 +157,11 @@ export class IndexCache {
     return this.readHead()?.tip ?? null;
   }
 
+  /** How many records the index on disk holds (what loading it whole costs), 0 when there is none. */
+  records(): number {
+    return this.readHead()?.records ?? 0;
+  }
+
   private readHead(): Head | null {
     try {
       const h = JSON.parse(readFileSync(join(this.dir, 'head.json'), 'utf8')) as Head;

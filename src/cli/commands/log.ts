@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { logEntries } from '../../core/log.js';
-import { logJson } from '../json.js';
+import { entryJson } from '../json.js';
 import { entryLine } from '../format.js';
 import { KINDS } from '../../model/kinds.js';
 
@@ -29,7 +29,7 @@ export function register(program: Command, io: CliIO): void {
     .action((opts: LogOpts) =>
       withCtx(io, opts, async (ctx, out) => {
         const r = await logEntries(ctx, { ...opts, limit: opts.number, bodies: !!opts.json });
-        out.result(logJson(r));
+        out.resultList({ entries: r.entries, more: r.more }, 'entries', entryJson);
         if (r.entries.length && !out.json) out.text(r.entries.map((e) => entryLine(out, e)).join('\n'));
         if (r.more && !out.json) io.deps.stderr(`git-ctx: more entries than shown; use -n N, or -n 0 for all\n`);
       }),
