@@ -140,6 +140,10 @@ describe('the index by kind', () => {
           // Every field, each parsed on its own from the kind log line.
           const got = [...(await c.index.summaries(tip, [kind])).values()].map((s) => JSON.stringify([s.path, s.id, s.session, s.to, s.title, s.agent, s.topic, s.tags, s.refs, s.supersedes, s.oid, s.commit])).sort();
           expect(got, kind).toEqual(want);
+          // The slim summaries (pick logs): the fields they keep, the same.
+          const slim = (x: any) => JSON.stringify([x.path, x.id, x.kind, x.session, x.to, x.refs, x.supersedes]);
+          const wantSlim = [...full.entries.values()].filter((e) => e.meta.kind === kind).map((e) => slim({ path: e.path, ...e.meta })).sort();
+          expect([...(await c.index.slimSummaries(tip, [kind])).values()].map(slim).sort(), kind).toEqual(wantSlim);
         }
       };
       // Text that JSON escapes (quotes, backslashes, control characters) and text it does not (non-ASCII).

@@ -20,7 +20,7 @@ import { refsOverlap } from './log.js';
 import { changedFiles } from './work.js';
 import { readSummarized, summariesOf, viewHandoffs, viewMessages } from './mailbox.js';
 import { conflictItems } from './brief-conflicts.js';
-import type { EntrySummary } from '../store/index-cache.js';
+import type { SlimSummary } from '../store/index-cache.js';
 import { idFromPath, type StoredEntry } from '../model/entry.js';
 import { layoutBrief, MIN_BUDGET, type BriefItem, type BriefSection, type Shown } from '../model/brief-layout.js';
 import { claimFiles, readIds } from '../store/state.js';
@@ -60,7 +60,7 @@ function item(e: StoredEntry, body?: string, detail?: string): BriefItem {
  * The newest `max` of `list` (oldest first), read whole and offered in full; `index` more are read for
  * their index lines only; the rest are counted as `more`.
  */
-async function offer(ctx: Ctx, tip: string, list: readonly EntrySummary[], max: number, opts: { index?: number; detail?: (s: EntrySummary) => string | undefined } = {}): Promise<{ items: BriefItem[]; more: number }> {
+async function offer(ctx: Ctx, tip: string, list: readonly SlimSummary[], max: number, opts: { index?: number; detail?: (s: SlimSummary) => string | undefined } = {}): Promise<{ items: BriefItem[]; more: number }> {
   const newest = [...list].reverse().slice(0, max + (opts.index ?? 0));
   const entries = new Map((await readSummarized(ctx, tip, newest)).map((e) => [e.id, e]));
   const items: BriefItem[] = [];

@@ -7,17 +7,20 @@
 import type { Ctx } from './context.js';
 import { readEntries } from './read.js';
 import type { StoredEntry } from '../model/entry.js';
-import type { EntrySummary } from '../store/index-cache.js';
+import type { SlimSummary } from '../store/index-cache.js';
 import type { Kind } from '../model/kinds.js';
 import { addressedTo, type Reader } from '../model/address.js';
 import { claimOutcome } from '../model/claims.js';
 import type { Claim } from '../model/state.js';
 import { claimFiles, readClaims, readIds, type StateFile } from '../store/state.js';
 
-/** Summaries of the given kinds, one per id (a merge may keep two versions of a file), oldest first. */
-export async function summariesOf(ctx: Ctx, tip: string, kinds: readonly Kind[]): Promise<Map<Kind, EntrySummary[]>> {
-  const all = await ctx.index.summaries(tip, kinds, { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
-  const out = new Map<Kind, EntrySummary[]>(kinds.map((k) => [k, []]));
+/**
+ * Slim summaries of the given kinds (what choosing entries for a session needs, see SlimSummary), one
+ * per id (a merge may keep two versions of a file), oldest first.
+ */
+export async function summariesOf(ctx: Ctx, tip: string, kinds: readonly Kind[]): Promise<Map<Kind, SlimSummary[]>> {
+  const all = await ctx.index.slimSummaries(tip, kinds, { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
+  const out = new Map<Kind, SlimSummary[]>(kinds.map((k) => [k, []]));
   let versions: Set<string> | null = null;
   for (const [key, s] of all) {
     if (key !== s.id) {
@@ -45,7 +48,7 @@ export function readSummarized(ctx: Ctx, tip: string, list: readonly { path: str
 }
 
 export interface LostClaim {
-  handoff: EntrySummary | null;
+  handoff: SlimSummary | null;
   handoffId: string;
   mine: Claim;
   winner: Claim;
@@ -53,7 +56,7 @@ export interface LostClaim {
 
 export interface HandoffView {
   /** Unconsumed handoffs addressed to the reader, oldest first. */
-  waiting: EntrySummary[];
+  waiting: SlimSummary[];
   /** Handoffs this session claimed whose claim lost to an earlier one (seen after a merge). */
   lost: LostClaim[];
   /** Claim files by handoff id. */
@@ -64,7 +67,7 @@ export interface HandoffView {
  * Where the reader's handoffs stand at `tip`. Claim files are read only where a handoff has more than
  * one (only then can a claim lose), so the cost does not grow with the number of consumed handoffs.
  */
-export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, known: { handoffs?: readonly EntrySummary[]; claims?: Map<string, StateFile[]> } = {}): Promise<HandoffView> {
+export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, known: { handoffs?: readonly SlimSummary[]; claims?: Map<string, StateFile[]> } = {}): Promise<HandoffView> {
   const [list, claims] = await Promise.all([known.handoffs ?? summariesOf(ctx, tip, ['handoff']).then((m) => m.get('handoff')!), known.claims ?? claimFiles(ctx.store, tip)]);
   const waiting = list.filter((h) => !claims.has(h.id) && addressedTo(h.to, reader));
   const contested = [...claims].filter(([, files]) => files.length > 1);
@@ -79,7 +82,7 @@ export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, known:
 }
 
 export interface MessageView {
-  message: EntrySummary;
+  message: SlimSummary;
   read: boolean;
 }
 
@@ -88,7 +91,7 @@ export interface MessageView {
  * it sent to others (a message to all is not news to its sender). `read` comes from the reader's own
  * receipts.
  */
-export async function viewMessages(ctx: Ctx, tip: string, reader: Reader, known: { messages?: readonly EntrySummary[]; read?: Set<string> } = {}): Promise<MessageView[]> {
+export async function viewMessages(ctx: Ctx, tip: string, reader: Reader, known: { messages?: readonly SlimSummary[]; read?: Set<string> } = {}): Promise<MessageView[]> {
   const [list, read] = await Promise.all([known.messages ?? summariesOf(ctx, tip, ['message']).then((m) => m.get('message')!), known.read ?? readIds(ctx.store, tip, reader.session)]);
   return list
     .filter((m) => addressedTo(m.to, reader) && (m.session !== reader.session || m.to === reader.session))

@@ -11,7 +11,7 @@ import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { readSummarized, viewHandoffs } from './mailbox.js';
 import { claimRoundTrip } from './claim-round-trip.js';
-import type { EntrySummary } from '../store/index-cache.js';
+import type { SlimSummary } from '../store/index-cache.js';
 import type { StoredEntry } from '../model/entry.js';
 import { claimPath, serializeClaim, type Claim } from '../model/state.js';
 import { claimWinner } from '../model/claims.js';
@@ -53,7 +53,7 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
   }
 
   // What is waiting is worked out on the tip the claims are built on (after a merge, when a remote decides).
-  const waitingAt = new Map<string, EntrySummary>();
+  const waitingAt = new Map<string, SlimSummary>();
   const round = await claimRoundTrip(ctx, {
     author: who.author,
     async files(tip) {
@@ -73,7 +73,7 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
   // Settle with the winner rule: after a merge, a handoff may hold an earlier claim than ours.
   const tip = await ctx.store.tip();
   const files = tip ? await claimFiles(ctx.store, tip) : new Map();
-  const delivered: EntrySummary[] = [];
+  const delivered: SlimSummary[] = [];
   const claimedElsewhere: PickupResult['claimedElsewhere'] = [];
   for (const h of claimed) {
     const versions = files.get(h.id) ?? [];
