@@ -104,6 +104,11 @@ export class CatFile {
     return child;
   }
 
+  /** Whether a git process is there to answer reads (started, or handed over already started). */
+  get running(): boolean {
+    return !!(this.child ?? this.started);
+  }
+
   /** Read an object by id or by any name git understands (`<rev>:<path>`, a ref). Null if missing. */
   read(name: string): Promise<GitObject | null> {
     if (/[\n\r]/.test(name)) return Promise.resolve(null);

@@ -121,9 +121,13 @@ export class Store {
     return { oid: obj.oid, tree: parseCommitHeader(obj.content).tree };
   }
 
-  /** An object by id: its loose file when there is one, else through cat-file. */
+  /**
+   * An object by id. With no cat-file running (an `add`, see ./probe.ts), from its loose file when there
+   * is one: starting git would cost more. With one running, a round trip to it costs less than loading
+   * zlib to read the file.
+   */
   private async object(oid: string): Promise<GitObject | null> {
-    const loose = readLooseObject(this.repo.objectsDir, oid);
+    const loose = this.cat.running ? null : readLooseObject(this.repo.objectsDir, oid);
     return loose ? { oid, ...loose } : this.cat.read(oid);
   }
 
