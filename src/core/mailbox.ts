@@ -18,25 +18,8 @@ import { claimFiles, readClaims, readIds, type StateFile } from '../store/state.
  * Slim summaries of the given kinds (what choosing entries for a session needs, see SlimSummary), one
  * per id (a merge may keep two versions of a file), oldest first.
  */
-export async function summariesOf(ctx: Ctx, tip: string, kinds: readonly Kind[]): Promise<Map<Kind, SlimSummary[]>> {
-  const all = await ctx.index.slimSummaries(tip, kinds, { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
-  const out = new Map<Kind, SlimSummary[]>(kinds.map((k) => [k, []]));
-  let versions: Set<string> | null = null;
-  for (const [key, s] of all) {
-    if (key !== s.id) {
-      // A version a merge kept next to the usual path: the usual one (written first) stands for both,
-      // so every reader shows the same.
-      versions ??= new Set([...all].filter(([k, x]) => k === x.id).map(([k]) => k));
-      if (versions.has(s.id)) continue;
-      versions.add(s.id);
-    }
-    out.get(s.kind)?.push(s);
-  }
-  for (const list of out.values()) {
-    // Logs are appended in commit order, which is nearly id order: sort only when needed.
-    if (list.some((s, i) => i > 0 && list[i - 1]!.id > s.id)) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-  return out;
+export function summariesOf(ctx: Ctx, tip: string, kinds: readonly Kind[]): Promise<Map<Kind, SlimSummary[]>> {
+  return ctx.index.slimSummaries(tip, kinds, { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
 }
 
 /**
