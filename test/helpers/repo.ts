@@ -12,6 +12,19 @@ import { afterAll } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../dist/bin.cjs', import.meta.url));
 
+const created: string[] = [];
+afterAll(() => {
+  if (process.env.GIT_CTX_KEEP_TEST_REPOS) return;
+  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when the test file ends (unless GIT_CTX_KEEP_TEST_REPOS is set). */
+export function tempDir(prefix = 'git-ctx-test-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  created.push(d);
+  return d;
+}
+
 /** An environment with no trace of the developer's git config, agent identity or hooks. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
@@ -19,7 +32,7 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
     if (v === undefined || k.startsWith('GIT_') || k === 'NO_COLOR') continue;
     env[k] = v;
   }
-  const home = mkdtempSync(join(tmpdir(), 'git-ctx-home-'));
+  const home = tempDir('git-ctx-home-');
   return {
     ...env,
     HOME: home,
@@ -35,17 +48,6 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
 
 export const ENV = cleanEnv();
 
-const created: string[] = [];
-afterAll(() => {
-  if (process.env.GIT_CTX_KEEP_TEST_REPOS) return;
-  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-export function tempDir(prefix = 'git-ctx-test-'): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  created.push(d);
-  return d;
-}
 
 export function git(cwd: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}): string {
   return execFileSync('git', args, { cwd, env: { ...ENV, ...opts.env }, input: opts.input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).replace(/\n$/, '');
