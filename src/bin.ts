@@ -5,11 +5,19 @@
  * Start-up is budgeted (git-ctx runs inside git and agent hooks): the git processes every command
  * needs are started by the launcher, and the rest of git-ctx is loaded while they run.
  */
-import { probeFor, takeHandedOverProbe } from './git/probe.js';
+import { currentDir, opensRepository, probeFor, takeHandedOverProbe } from './git/probe.js';
 
 const argv = process.argv.slice(2);
+const cwd = currentDir();
+if (cwd === null && opensRepository(argv)) {
+  // No repository can be found from a directory that is gone (process.cwd() throws): exit 3, as outside one.
+  const message = 'cannot read the current directory (was it removed?)';
+  process.stderr.write(`git-ctx: ${message}\nhint: cd to a directory inside the repository\n`);
+  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ schemaVersion: 1, error: { code: 'E_NOT_A_REPO', message } })}\n`);
+  process.exit(3);
+}
 // Started by the launcher (src/launch.ts) before this file was read; here only without the launcher.
-const probe = takeHandedOverProbe() ?? probeFor(argv, process.cwd(), process.env);
+const probe = takeHandedOverProbe() ?? (cwd === null ? undefined : probeFor(argv, cwd, process.env));
 
 void (async () => {
   const [{ hostname }, { spawn }, { main }, { progress }, { nodeCrypto }, { processAlive }] = await Promise.all([import('node:os'), import('node:child_process'), import('./cli/main.js'), import('./cli/progress.js'), import('./builtins.js'), import('./deps.js')]);
@@ -17,7 +25,7 @@ void (async () => {
   const reporters = new Map<string, ReturnType<typeof progress>>();
 
   const deps: Deps = {
-    cwd: process.cwd(),
+    cwd: cwd ?? '/',
     env: process.env,
     now: () => Date.now(),
     random: (n) => nodeCrypto().randomBytes(n),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { addWorktree, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir, userState } from './helpers/repo.js';
+import { addWorktree, BIN, contextTip, ctx, ctxOk, ENV, entryPaths, fsck, git, makeRepo, tempDir, userState } from './helpers/repo.js';
 import { KINDS } from '../src/model/kinds.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
 import { realDeps } from './helpers/real-deps.js';
@@ -272,6 +273,14 @@ describe('where it runs', () => {
     expect(r.code).toBe(3);
     expect(r.json.error.code).toBe('E_NOT_A_REPO');
     expect(r.stderr).toMatch(/^git-ctx: not a git repository/);
+    // From a directory removed under the shell: one line and exit 3, not a stack trace.
+    const gone = join(repo, 'gone');
+    const run = (args: string) => spawnSync('sh', ['-c', `mkdir "$D" && cd "$D" && rmdir "$D" && exec "$NODE" "$BIN" ${args}`], { cwd: repo, env: { ...ENV, D: gone, NODE: process.execPath, BIN }, encoding: 'utf8' });
+    const removed = run('log --json');
+    expect(removed.status, removed.stderr).toBe(3);
+    expect(JSON.parse(removed.stdout).error.code).toBe('E_NOT_A_REPO');
+    expect(removed.stderr).toBe('git-ctx: cannot read the current directory (was it removed?)\nhint: cd to a directory inside the repository\n');
+    expect(run('--version').status).toBe(0);
   });
 
   it('falls back to the agent name when git has no user identity', async () => {

@@ -57,6 +57,41 @@ describe('concurrent writers', () => {
     fsck(repo);
   }, 120_000);
 
+  it('writers running while git packs and prunes the object store all land (an emptied fan-out directory is made again)', async () => {
+    const repo = makeRepo();
+    let stop = false;
+    // What `git gc` does to loose objects, over and over: pack them, then remove them and the emptied
+    // objects/XX directories, at any instant between a writer's mkdir and its write.
+    const gc = (async () => {
+      let rounds = 0;
+      while (!stop || rounds < 2) {
+        await new Promise<void>((resolve) => {
+          const child = spawn('sh', ['-c', 'git repack -d -q && git prune-packed && git pack-refs --all'], { cwd: repo, env: ENV, stdio: 'ignore' });
+          child.on('close', () => resolve());
+        });
+        rounds++;
+      }
+      return rounds;
+    })();
+    const runs = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const out: { code: number; stderr: string; id: string }[] = [];
+        for (let j = 0; j < 8; j++) {
+          const r = await ctx(repo, ['add', '-m', `during gc ${i}.${j}`]);
+          out.push({ code: r.code, stderr: r.stderr, id: r.stdout.trim() });
+        }
+        return out;
+      }),
+    );
+    stop = true;
+    expect(await gc).toBeGreaterThan(1);
+    const all = runs.flat();
+    expect(all.filter((r) => r.code !== 0).map((r) => r.stderr)).toEqual([]);
+    expect(new Set(all.map((r) => r.id)).size).toBe(48);
+    expect(entryPaths(repo)).toHaveLength(48);
+    fsck(repo);
+  }, 120_000);
+
   it('of several create-only writes of one path, exactly one lands (decided by the compare-and-swap)', async () => {
     const repo = makeRepo();
     const ctxs = await Promise.all(Array.from({ length: 6 }, () => openCtx(realDeps(repo))));

@@ -39,21 +39,30 @@ export class ObjectWriter {
     const dir = join(this.objectsDir, oid.slice(0, 2));
     const file = join(dir, oid.slice(2));
     if (existsSync(file)) return oid;
-    mkdirSync(dir, { recursive: true });
-    const tmp = join(dir, `tmp_obj_${nodeCrypto().randomBytes(6).toString('hex')}`);
     const data = nodeZlib().deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
-    try {
-      writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
-      renameSync(tmp, file);
-    } catch (e) {
+    for (let attempt = 1; ; attempt++) {
+      mkdirSync(dir, { recursive: true });
+      const tmp = join(dir, `tmp_obj_${nodeCrypto().randomBytes(6).toString('hex')}`);
       try {
-        unlinkSync(tmp);
-      } catch {
-        /* already gone */
+        writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
+      } catch (e) {
+        // `git gc` (prune-packed) removes an empty fan-out directory at any instant, between our
+        // mkdir and our write: make it again and retry, as git itself does.
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 20) continue;
+        throw e;
       }
-      throw e;
+      try {
+        renameSync(tmp, file);
+      } catch (e) {
+        try {
+          unlinkSync(tmp);
+        } catch {
+          /* already gone */
+        }
+        throw e;
+      }
+      return oid;
     }
-    return oid;
   }
 
   blob(content: string | Buffer): string {

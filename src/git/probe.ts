@@ -56,14 +56,29 @@ export function startProbe(cwd: string, env: Record<string, string | undefined>,
   return { discovery, config, cat, taken: false };
 }
 
-/** The probe a command line needs: none for help and version, which never open a repository. */
+/** Whether a command line opens a repository (help and version never do). */
+export function opensRepository(argv: readonly string[]): boolean {
+  return argv.length > 0 && !NO_REPO.has(argv[0]!);
+}
+
+/** The probe a command line needs: none for help and version. */
 export function probeFor(argv: readonly string[], cwd: string, env: Record<string, string | undefined>): RepoProbe | undefined {
-  return argv.length && !NO_REPO.has(argv[0]!) ? startProbe(cwd, env, !NO_READER.has(argv[0]!)) : undefined;
+  return opensRepository(argv) ? startProbe(cwd, env, !NO_READER.has(argv[0]!)) : undefined;
+}
+
+/** The current directory, or null when it cannot be read (it was removed). */
+export function currentDir(): string | null {
+  try {
+    return process.cwd();
+  } catch {
+    return null;
+  }
 }
 
 /** The launcher: start the probe and leave it for the CLI. */
 export function handOverProbe(argv: readonly string[]): void {
-  (globalThis as Record<symbol, unknown>)[HANDOVER] = probeFor(argv, process.cwd(), process.env);
+  const cwd = currentDir();
+  (globalThis as Record<symbol, unknown>)[HANDOVER] = cwd === null ? undefined : probeFor(argv, cwd, process.env);
 }
 
 /** The CLI: the probe the launcher left (undefined: none, or no launcher ran). */

@@ -184,10 +184,11 @@ export class IndexCache {
     return this.readHead()?.records ?? 0;
   }
 
-  private readHead(): Head | null {
+  /** head.json, when it is of this index version (`anyVersion`: whatever version wrote it). */
+  private readHead(anyVersion = false): Head | null {
     try {
       const h = JSON.parse(readFileSync(join(this.dir, 'head.json'), 'utf8')) as Head;
-      return h.version === INDEX_VERSION ? h : null;
+      return anyVersion || h.version === INDEX_VERSION ? h : null;
     } catch {
       return null;
     }
@@ -394,8 +395,17 @@ export class IndexCache {
     return this.readEntries(files, commits, opts);
   }
 
-  /** Map entry id -> the commit whose trailers name it. */
-  private async commitsById(range: string): Promise<Map<string, string>> {
+  /**
+   * Map entry id -> the commit whose trailers name it. Started early and awaited late: a failure is
+   * reported where it is awaited, never as an unhandled rejection meanwhile.
+   */
+  private commitsById(range: string): Promise<Map<string, string>> {
+    const pending = this.readCommitIds(range);
+    pending.catch(() => {});
+    return pending;
+  }
+
+  private async readCommitIds(range: string): Promise<Map<string, string>> {
     const out = await this.store.repo.git.text(['log', '--format=%H %(trailers:key=Ctx-Id,valueonly,separator=%x20)', range, '--']);
     const map = new Map<string, string>();
     for (const line of out.split('\n')) {
@@ -489,7 +499,9 @@ export class IndexCache {
 
   private writeGeneration(tip: string, metaRecords: MetaRecord[], textRecords: TextRecord[]): void {
     mkdirSync(this.dir, { recursive: true });
-    const gen = (this.readHead()?.gen ?? 0) + 1;
+    // Numbered after any generation before it, whatever version wrote that one: a reader of another
+    // version (an older git-ctx still running) then never finds its files rewritten underneath it.
+    const gen = (Number(this.readHead(true)?.gen) || 0) + 1;
     const meta = this.encode(metaRecords);
     const text = this.encode(textRecords);
     writeFileSync(this.file('meta', gen), meta);
