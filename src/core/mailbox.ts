@@ -22,12 +22,9 @@ export function summariesOf(ctx: Ctx, tip: string, kinds: readonly Kind[]): Prom
   return ctx.index.slimSummaries(tip, kinds, { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
 }
 
-/**
- * The entries behind summaries (or paths at `tip`), read whole, in the same order (unreadable ones left
- * out). A summary names its blob, which git finds without walking `tip`'s trees.
- */
-export function readSummarized(ctx: Ctx, tip: string, list: readonly { path: string; oid?: string }[]): Promise<StoredEntry[]> {
-  return readEntries(ctx, list.map((s) => ({ path: s.path, oid: s.oid ?? `${tip}:${s.path}` })));
+/** The entries behind summaries, read whole from `tip`, in the same order (unreadable ones left out). */
+export function readSummarized(ctx: Ctx, tip: string, list: readonly { path: string }[]): Promise<StoredEntry[]> {
+  return readEntries(ctx, list.map((s) => ({ path: s.path, oid: `${tip}:${s.path}` })));
 }
 
 export interface LostClaim {

@@ -87,7 +87,7 @@ export interface EntrySummary {
  * no more (see PICK): who it is for and from, what it replaces, what it is about. Whatever is shown
  * of the few chosen is read from the entries themselves.
  */
-export type SlimSummary = Pick<EntrySummary, 'path' | 'id' | 'kind' | 'to' | 'session' | 'supersedes' | 'refs'> & { readonly oid?: string };
+export type SlimSummary = Pick<EntrySummary, 'path' | 'id' | 'kind' | 'to' | 'session' | 'supersedes' | 'refs'>;
 
 /**
  * A line of a kind's log: `id, path, to, session, supersedes, refs, [title, agent, topic, tags, oid,
