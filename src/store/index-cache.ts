@@ -93,8 +93,8 @@ export type SlimSummary = Pick<EntrySummary, 'path' | 'id' | 'kind' | 'to' | 'se
  * A line of a kind's log: `id, path, to, session, supersedes, refs, [title, agent, topic, tags, oid,
  * commit]`, separated by tabs, each field JSON (so no field holds a tab or a line break); path is ""
  * unless the entry is a version a merge kept at another path. A removal is the JSON of its key alone
- * (the id, or the path of a version). Readers parse only the fields they use: `brief` reads the `to`
- * of every handoff and the `supersedes` of every decision, and everything else of the few it shows.
+ * (the id, or the path of a version). Readers parse only the fields they use: a prefix lookup reads
+ * ids only, a filtered `log` the fields it filters on, and everything else of the entries it lists.
  */
 const KIND_FIELDS = 7;
 
