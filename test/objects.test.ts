@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as isogit from 'isomorphic-git';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { ObjectWriter, formatTree, hashObject, parseTree, sortTreeItems } from '../src/git/objects.js';
 import { fsck, git, makeRepo } from './helpers/repo.js';
 
@@ -58,6 +59,29 @@ describe('the in-process object writer', () => {
     const tree = w.tree(items);
     expect(git(repo, ['cat-file', '-t', tree])).toBe('tree');
     expect(parseTree(formatTree(items), 'sha256')).toEqual(items);
+  });
+
+  it('parses the trees git writes as git lists them: UTF-8 names, spaces, subtrees, ids with any bytes', () => {
+    const repo = makeRepo();
+    const names = ['ünïcode name.md', 'a b', '日本語', 'x'];
+    // Blobs whose ids hold a space byte and a NUL byte, where a careless parser would split.
+    const w = new ObjectWriter(join(repo, '.git/objects'), 'sha1');
+    const blobs: string[] = [];
+    const has = (byte: string) => blobs.some((b) => b.match(/../g)!.includes(byte));
+    for (let i = 0; !(has('20') && has('00')) || blobs.length < 8; i++) blobs.push(w.blob(`blob ${i}\n`));
+    const sub = git(repo, ['mktree', '-z'], { input: blobs.map((b, i) => `100644 blob ${b}\t${names[i % names.length]}${i}\x00`).join('') });
+    const top = git(repo, ['mktree', '-z'], { input: `040000 tree ${sub}\tdir ü\x00100755 blob ${blobs[0]}\trun.sh\x00` });
+    for (const tree of [sub, top]) {
+      const listed = git(repo, ['ls-tree', '-z', tree]).split('\x00').filter(Boolean).map((line) => {
+        const [info, name] = line.split('\t');
+        const [mode, , oid] = info!.split(' ');
+        return { mode: mode === '040000' ? '40000' : mode, name, oid };
+      });
+      const raw = execFileSync('git', ['cat-file', 'tree', tree], { cwd: repo });
+      expect(parseTree(raw, 'sha1')).toEqual(listed);
+    }
+    expect(() => parseTree(Buffer.from('100644 cut'), 'sha1')).toThrow('malformed tree object');
+    expect(() => parseTree(Buffer.concat([Buffer.from('100644 short\0'), Buffer.alloc(19)]), 'sha1')).toThrow('malformed tree object');
   });
 
   it('never leaves a partial object file: content goes to a temporary file first', () => {

@@ -145,19 +145,34 @@ export function formatTree(items: readonly TreeItem[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Parse the binary tree format (as `cat-file` returns it). */
+/**
+ * Buffer's own decoders, which `toString(encoding, start, end)` calls once it has checked its
+ * arguments. Node has them on every Buffer; its types leave them out.
+ */
+interface Decoders {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+  hexSlice(start: number, end: number): string;
+}
+
+/**
+ * Parse the binary tree format (as `cat-file` returns it). A short process parses thousands of tree
+ * entries in code V8 has not optimised yet, where each Buffer method call costs more than its work:
+ * the entries are found in one latin1 string of the tree (a character per byte, so offsets are byte
+ * offsets), and only the name and the id are decoded from the bytes. 2-3 times faster than
+ * `indexOf` and `toString` on the Buffer for the 3k claims `brief` reads at 100k entries.
+ */
 export function parseTree(buf: Buffer, format: ObjectFormat): TreeItem[] {
   const oidLen = format === 'sha1' ? 20 : 32;
+  const bytes = buf as unknown as Decoders;
+  const s = bytes.latin1Slice(0, buf.length);
   const items: TreeItem[] = [];
   let i = 0;
-  while (i < buf.length) {
-    const space = buf.indexOf(0x20, i);
-    const nul = buf.indexOf(0, space);
-    if (space < 0 || nul < 0 || nul + 1 + oidLen > buf.length) throw new Error('malformed tree object');
-    const mode = buf.toString('latin1', i, space) as TreeItem['mode'];
-    const name = buf.toString('utf8', space + 1, nul);
-    const oid = buf.toString('hex', nul + 1, nul + 1 + oidLen);
-    items.push({ mode, name, oid });
+  while (i < s.length) {
+    const space = s.indexOf(' ', i);
+    const nul = s.indexOf('\0', space);
+    if (space < 0 || nul < 0 || nul + 1 + oidLen > s.length) throw new Error('malformed tree object');
+    items.push({ mode: s.slice(i, space) as TreeItem['mode'], name: bytes.utf8Slice(space + 1, nul), oid: bytes.hexSlice(nul + 1, nul + 1 + oidLen) });
     i = nul + 1 + oidLen;
   }
   return items;
