@@ -6,6 +6,8 @@ import { realDeps } from './helpers/real-deps.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
 import { addEntry } from '../src/core/add.js';
 import { KINDS } from '../src/model/kinds.js';
+import { brief } from '../src/core/brief.js';
+import { layoutBrief, type BriefSection } from '../src/model/brief-layout.js';
 
 const as = (session: string, agent = 'claude') => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });
 const tokens = (text: string) => Math.ceil(Buffer.byteLength(text, 'utf8') / 4);
@@ -112,6 +114,38 @@ describe('brief', () => {
     expect(text).toContain(`- ${items[0].line}`);
     // Nothing for a worktree that changes nothing.
     expect(section((await ctxOk(repo, ['brief', '--json'])).json, 'conflicts').items).toEqual([]);
+  });
+
+  it('reads entries only as far as the layout reaches, and lays them out as if it had read them all', async () => {
+    const repo = makeRepo();
+    const c = await openCtx(realDeps(repo, ENV));
+    try {
+      for (let i = 0; i < 45; i++) await addEntry(c, { kind: 'decision', title: `decision ${i}`, body: `${'why '.repeat(5 + ((i * 37) % 60))}${i}` });
+      for (let i = 0; i < 25; i++) await addEntry(c, { kind: 'message', body: `message ${i} ${'x'.repeat((i * 53) % 400)}`, to: 'all', session: 'someone-else' });
+      // Every offered entry read (a budget nothing exceeds) gives what an eager reader lays out.
+      const all = await brief(c, { budget: 1_000_000 });
+      const shown = (key: string) => all.sections.find((s) => s.key === key)!.items.filter((i) => i.shown === 'full').length;
+      expect([shown('decisions'), shown('messages')]).toEqual([40, 25]);
+      const hints: Record<string, string> = { handoffs: 'git ctx pickup --peek', messages: 'git ctx inbox', conflicts: 'git ctx conflicts --mine', decisions: 'git ctx log -k decision', postmortems: 'git ctx log -k postmortem', notes: 'git ctx log -k note' };
+      const eager: BriefSection[] = all.sections.map((s) => ({
+        key: s.key,
+        title: s.title,
+        items: s.items.map(({ shown, ...item }) => item),
+        more: s.more,
+        moreHint: hints[s.key],
+        mandatory: s.key === 'lost' || s.key === 'handoffs',
+      }));
+      for (const budget of [100, 200, 400, 700, 1000, 1500, 2500, 4000, 8000]) {
+        const r = await brief(c, { budget });
+        const header = r.text.slice(0, r.text.indexOf('\n\n') + 2);
+        expect(r.text, `budget ${budget}`).toBe(layoutBrief(header, eager, budget).text);
+        const decisions = r.sections.find((s) => s.key === 'decisions')!;
+        expect(decisions.items.length + decisions.more).toBe(45);
+        expect(decisions.items.length).toBeLessThanOrEqual(40);
+      }
+    } finally {
+      closeCtx(c);
+    }
   });
 
   it('prints only its header where there is no context yet', async () => {

@@ -57,19 +57,56 @@ function item(e: StoredEntry, body?: string, detail?: string): BriefItem {
 }
 
 /**
- * The newest `max` of `list` (oldest first), read whole and offered in full; `index` more are read for
- * their index lines only; the rest are counted as `more`.
+ * The newest entries of a section (`list` is oldest first) as the layout reaches them: the newest
+ * `full` may be shown in full, `index` more as index lines only; the rest are counted as `more`.
+ * Entries are read a batch at a time (see `brief`), since a tight budget shows only the first few.
  */
-async function offer(ctx: Ctx, tip: string, list: readonly SlimSummary[], max: number, opts: { index?: number; detail?: (s: SlimSummary) => string | undefined } = {}): Promise<{ items: BriefItem[]; more: number }> {
-  const newest = [...list].reverse().slice(0, max + (opts.index ?? 0));
-  const entries = new Map((await readSummarized(ctx, tip, newest)).map((e) => [e.id, e]));
-  const items: BriefItem[] = [];
-  newest.forEach((s, i) => {
-    const e = entries.get(s.id);
-    if (e) items.push(item(e, i < max ? e.body : undefined, opts.detail?.(s)));
-  });
-  return { items, more: list.length - items.length };
+class Offer {
+  readonly items: BriefItem[] = [];
+  private readonly newest: SlimSummary[];
+  private read = 0;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly tip: string,
+    private readonly list: readonly SlimSummary[],
+    private readonly full: number,
+    private readonly opts: { index?: number; detail?: (s: SlimSummary) => string | undefined } = {},
+  ) {
+    this.newest = list.slice(Math.max(0, list.length - full - (opts.index ?? 0))).reverse();
+  }
+
+  /** Every entry that may be offered has been read. */
+  get done(): boolean {
+    return this.read >= this.newest.length;
+  }
+
+  /** Items that exist beyond those read (or that could not be read). */
+  get more(): number {
+    return this.list.length - this.items.length;
+  }
+
+  /** Read as many entries again as have been read (at least FIRST_BATCH). */
+  loadMore(): Promise<this> {
+    return this.load(Math.max(FIRST_BATCH, this.read));
+  }
+
+  /** Read the next `n` entries (all of them without `n`). */
+  async load(n = Infinity): Promise<this> {
+    const from = this.read;
+    const batch = this.newest.slice(from, from + n);
+    this.read += batch.length;
+    const entries = new Map((await readSummarized(this.ctx, this.tip, batch)).map((e) => [e.id, e]));
+    batch.forEach((s, i) => {
+      const e = entries.get(s.id);
+      if (e) this.items.push(item(e, from + i < this.full ? e.body : undefined, this.opts.detail?.(s)));
+    });
+    return this;
+  }
 }
+
+/** Entries read at first from each section that is read a batch at a time; then as many again. */
+const FIRST_BATCH = 8;
 
 /** The newest notes, read from the newest shards (no index needed). */
 async function recentNotes(ctx: Ctx, tip: string, max: number): Promise<BriefItem[]> {
@@ -136,17 +173,20 @@ export async function brief(ctx: Ctx, input: BriefInput): Promise<BriefResult> {
   const relevant = kinds.get('postmortem')!.filter((p) => p.refs.some((r) => changed.some((c) => refsOverlap(r, c))));
   const unread = messages.filter((m) => !m.read).map((m) => m.message);
 
-  const [waiting, inbox, decided, postmortems, lostHandoffs] = await Promise.all([
-    // Waiting handoffs past the ones offered in full still get their index lines.
-    offer(ctx, tip, handoffs.waiting, OFFER.handoffs, { index: OFFER.handoffIndex }),
-    offer(ctx, tip, unread, OFFER.messages),
-    offer(ctx, tip, active, OFFER.decisions, { detail: (d) => (d.supersedes.length ? `supersedes ${d.supersedes.join(', ')}` : undefined) }),
-    offer(ctx, tip, relevant, OFFER.postmortems, { detail: (p) => `about ${p.refs.filter((r) => changed.some((c) => refsOverlap(r, c))).join(', ')}` }),
+  const waiting = new Offer(ctx, tip, handoffs.waiting, OFFER.handoffs, { index: OFFER.handoffIndex });
+  const inbox = new Offer(ctx, tip, unread, OFFER.messages);
+  const decided = new Offer(ctx, tip, active, OFFER.decisions, { detail: (d) => (d.supersedes.length ? `supersedes ${d.supersedes.join(', ')}` : undefined) });
+  const postmortems = new Offer(ctx, tip, relevant, OFFER.postmortems, { detail: (p) => `about ${p.refs.filter((r) => changed.some((c) => refsOverlap(r, c))).join(', ')}` });
+  const lazy = new Map([['messages', inbox], ['decisions', decided], ['postmortems', postmortems]]);
+  const [lostHandoffs] = await Promise.all([
     readSummarized(ctx, tip, handoffs.lost.flatMap((l) => (l.handoff ? [l.handoff] : []))),
+    // Waiting handoffs must all be listed, past the ones offered in full as index lines.
+    waiting.load(),
+    ...[...lazy.values()].map((o) => o.load(FIRST_BATCH)),
   ]);
   const titles = new Map(lostHandoffs.map((e) => [e.id, e.title]));
 
-  const sections: BriefSection[] = [
+  const sections = (): BriefSection[] => [
     {
       key: 'lost',
       title: 'Handoffs you picked up that another session claimed first',
@@ -168,7 +208,19 @@ export async function brief(ctx: Ctx, input: BriefInput): Promise<BriefResult> {
     { key: 'postmortems', title: 'Postmortems about files you are changing', items: postmortems.items, more: postmortems.more, moreHint: 'git ctx log -k postmortem' },
     { key: 'notes', title: 'Recent notes', items: notes, moreHint: 'git ctx log -k note' },
   ];
-  return result(who, budget, header, sections);
+  // The layout is greedy in section order and ends a section at its first item that does not fit, so
+  // entries past that point cannot change it: a section is read further only while the layout shows
+  // every item read so far. The text is the same as with every entry read; unread entries are counted
+  // in the section's `more`.
+  for (;;) {
+    const r = result(who, budget, header, sections());
+    const grow = r.sections.flatMap((s) => {
+      const o = lazy.get(s.key);
+      return o && !o.done && s.items.every((i) => i.shown !== 'omitted') ? [o] : [];
+    });
+    if (!grow.length) return r;
+    await Promise.all(grow.map((o) => o.loadMore()));
+  }
 }
 
 function result(who: { session: string; agent: string }, budget: number, header: string, sections: BriefSection[]): BriefResult {
