@@ -57,24 +57,23 @@ function item(e: StoredEntry, body?: string, detail?: string): BriefItem {
 }
 
 /**
- * The newest entries of a section (`list` is oldest first) as the layout reaches them: the newest
- * `full` may be shown in full, `index` more as index lines only; the rest are counted as `more`.
- * Entries are read a batch at a time (see `brief`), since a tight budget shows only the first few.
+ * The entries a section offers, newest first, as the layout reaches them: the first `full` may be
+ * shown in full, the rest as index lines only; the section's other `total - newest.length` entries
+ * are counted as `more`. Entries are read a batch at a time (see `brief`), since a tight budget shows
+ * only the first few.
  */
 class Offer {
   readonly items: BriefItem[] = [];
-  private readonly newest: SlimSummary[];
   private read = 0;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly tip: string,
-    private readonly list: readonly SlimSummary[],
+    private readonly total: number,
+    private readonly newest: readonly SlimSummary[],
     private readonly full: number,
-    private readonly opts: { index?: number; detail?: (s: SlimSummary) => string | undefined } = {},
-  ) {
-    this.newest = list.slice(Math.max(0, list.length - full - (opts.index ?? 0))).reverse();
-  }
+    private readonly detail?: (s: SlimSummary) => string | undefined,
+  ) {}
 
   /** Every entry that may be offered has been read. */
   get done(): boolean {
@@ -83,7 +82,7 @@ class Offer {
 
   /** Items that exist beyond those read (or that could not be read). */
   get more(): number {
-    return this.list.length - this.items.length;
+    return this.total - this.items.length;
   }
 
   /** Read as many entries again as have been read (at least FIRST_BATCH). */
@@ -99,7 +98,7 @@ class Offer {
     const entries = new Map((await readSummarized(this.ctx, this.tip, batch)).map((e) => [e.id, e]));
     batch.forEach((s, i) => {
       const e = entries.get(s.id);
-      if (e) this.items.push(item(e, from + i < this.full ? e.body : undefined, this.opts.detail?.(s)));
+      if (e) this.items.push(item(e, from + i < this.full ? e.body : undefined, this.detail?.(s)));
     });
     return this;
   }
@@ -167,16 +166,21 @@ export async function brief(ctx: Ctx, input: BriefInput): Promise<BriefResult> {
     viewMessages(ctx, tip, reader, { messages: kinds.get('message'), read }),
   ]);
 
+  // Decisions and postmortems are chosen by position in their pick lists (see PickList): only the
+  // ones offered become objects.
   const decisions = kinds.get('decision')!;
-  const superseded = new Set(decisions.flatMap((d) => d.supersedes));
-  const active = decisions.filter((d) => !superseded.has(d.id));
-  const relevant = kinds.get('postmortem')!.filter((p) => p.refs.some((r) => changed.some((c) => refsOverlap(r, c))));
+  const superseded = decisions.superseded();
+  const active: number[] = [];
+  for (let i = 0; i < decisions.length; i++) if (!superseded.has(decisions.id(i))) active.push(i);
+  const pms = kinds.get('postmortem')!;
+  const relevant = pms.withRefs().filter((i) => pms.refs(i).some((r) => changed.some((c) => refsOverlap(r, c))));
   const unread = messages.filter((m) => !m.read).map((m) => m.message);
+  const newest = <T>(list: readonly T[], n: number) => list.slice(Math.max(0, list.length - n)).reverse();
 
-  const waiting = new Offer(ctx, tip, handoffs.waiting, OFFER.handoffs, { index: OFFER.handoffIndex });
-  const inbox = new Offer(ctx, tip, unread, OFFER.messages);
-  const decided = new Offer(ctx, tip, active, OFFER.decisions, { detail: (d) => (d.supersedes.length ? `supersedes ${d.supersedes.join(', ')}` : undefined) });
-  const postmortems = new Offer(ctx, tip, relevant, OFFER.postmortems, { detail: (p) => `about ${p.refs.filter((r) => changed.some((c) => refsOverlap(r, c))).join(', ')}` });
+  const waiting = new Offer(ctx, tip, handoffs.waiting.length, newest(handoffs.waiting, OFFER.handoffs + OFFER.handoffIndex), OFFER.handoffs);
+  const inbox = new Offer(ctx, tip, unread.length, newest(unread, OFFER.messages), OFFER.messages);
+  const decided = new Offer(ctx, tip, active.length, newest(active, OFFER.decisions).map((i) => decisions.at(i)), OFFER.decisions, (d) => (d.supersedes.length ? `supersedes ${d.supersedes.join(', ')}` : undefined));
+  const postmortems = new Offer(ctx, tip, relevant.length, newest(relevant, OFFER.postmortems).map((i) => pms.at(i)), OFFER.postmortems, (p) => `about ${p.refs.filter((r) => changed.some((c) => refsOverlap(r, c))).join(', ')}`);
   const lazy = new Map([['messages', inbox], ['decisions', decided], ['postmortems', postmortems]]);
   const [lostHandoffs] = await Promise.all([
     readSummarized(ctx, tip, handoffs.lost.flatMap((l) => (l.handoff ? [l.handoff] : []))),

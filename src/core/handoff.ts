@@ -66,7 +66,7 @@ function capped<T>(list: readonly T[], max: number, line: (x: T) => string, inde
 
 /** This session's newest handoff, read whole (for its HEAD and time). */
 async function previousHandoff(ctx: Ctx, tip: string, session: string): Promise<StoredEntry | null> {
-  const mine = (await summariesOf(ctx, tip, ['handoff'])).get('handoff')!.filter((h) => h.session === session);
+  const mine = (await summariesOf(ctx, tip, ['handoff'])).get('handoff')!.matching((_, s) => s === session);
   const last = mine[mine.length - 1];
   if (!last) return null;
   return (await readSummarized(ctx, tip, [last]))[0] ?? null;
@@ -115,7 +115,7 @@ async function autoFill(ctx: Ctx, doc: HandoffDoc, session: string): Promise<{ f
   if (todos.length) doc.todo = joinText(doc.todo, `TODO/FIXME lines added:\n${capped(todos, MAX.todos, (t) => `${t.path}:${t.line}: ${t.text}`)}`);
 
   if (tip) {
-    const mine = (await summariesOf(ctx, tip, ['decision'])).get('decision')!.filter((d) => d.session === session && (!previous || d.id > previous.id));
+    const mine = (await summariesOf(ctx, tip, ['decision'])).get('decision')!.matching((_, s) => s === session).filter((d) => !previous || d.id > previous.id);
     const decisions = await readSummarized(ctx, tip, mine.slice(-MAX.decisions));
     const lines = [...decisions].reverse().map((d) => `- ${d.id} ${d.title}`);
     if (mine.length > decisions.length) lines.push(`- … and ${mine.length - decisions.length} more`);

@@ -8,6 +8,7 @@ import type { Ctx } from './context.js';
 import { readEntries } from './read.js';
 import type { StoredEntry } from '../model/entry.js';
 import type { SlimSummary } from '../store/index-cache.js';
+import type { PickList } from '../store/picks.js';
 import type { Kind } from '../model/kinds.js';
 import { addressedTo, type Reader } from '../model/address.js';
 import { claimOutcome } from '../model/claims.js';
@@ -18,7 +19,7 @@ import { claimFiles, readClaims, readIds, type StateFile } from '../store/state.
  * Slim summaries of the given kinds (what choosing entries for a session needs, see SlimSummary), one
  * per id (a merge may keep two versions of a file), oldest first.
  */
-export function summariesOf(ctx: Ctx, tip: string, kinds: readonly Kind[]): Promise<Map<Kind, SlimSummary[]>> {
+export function summariesOf(ctx: Ctx, tip: string, kinds: readonly Kind[]): Promise<Map<Kind, PickList>> {
   return ctx.index.slimSummaries(tip, kinds, { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) });
 }
 
@@ -47,16 +48,16 @@ export interface HandoffView {
  * Where the reader's handoffs stand at `tip`. Claim files are read only where a handoff has more than
  * one (only then can a claim lose), so the cost does not grow with the number of consumed handoffs.
  */
-export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, known: { handoffs?: readonly SlimSummary[]; claims?: Map<string, StateFile[]> } = {}): Promise<HandoffView> {
+export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, known: { handoffs?: PickList; claims?: Map<string, StateFile[]> } = {}): Promise<HandoffView> {
   const [list, claims] = await Promise.all([known.handoffs ?? summariesOf(ctx, tip, ['handoff']).then((m) => m.get('handoff')!), known.claims ?? claimFiles(ctx.store, tip)]);
-  const waiting = list.filter((h) => !claims.has(h.id) && addressedTo(h.to, reader));
+  const waiting: SlimSummary[] = [];
+  for (let i = 0; i < list.length; i++) if (!claims.has(list.id(i)) && addressedTo(list.to(i), reader)) waiting.push(list.at(i));
   const contested = [...claims].filter(([, files]) => files.length > 1);
-  const byId = new Map(list.map((h) => [h.id, h]));
   const lost: LostClaim[] = [];
   const read = await Promise.all(contested.map(([, files]) => readClaims(ctx.store, files)));
   contested.forEach(([id], i) => {
     const o = claimOutcome(read[i]!, reader.session);
-    if (o.lost && o.winner) lost.push({ handoffId: id, handoff: byId.get(id) ?? null, mine: o.lost, winner: o.winner });
+    if (o.lost && o.winner) lost.push({ handoffId: id, handoff: list.find(id), mine: o.lost, winner: o.winner });
   });
   return { waiting, lost, claims };
 }
@@ -71,9 +72,7 @@ export interface MessageView {
  * it sent to others (a message to all is not news to its sender). `read` comes from the reader's own
  * receipts.
  */
-export async function viewMessages(ctx: Ctx, tip: string, reader: Reader, known: { messages?: readonly SlimSummary[]; read?: Set<string> } = {}): Promise<MessageView[]> {
+export async function viewMessages(ctx: Ctx, tip: string, reader: Reader, known: { messages?: PickList; read?: Set<string> } = {}): Promise<MessageView[]> {
   const [list, read] = await Promise.all([known.messages ?? summariesOf(ctx, tip, ['message']).then((m) => m.get('message')!), known.read ?? readIds(ctx.store, tip, reader.session)]);
-  return list
-    .filter((m) => addressedTo(m.to, reader) && (m.session !== reader.session || m.to === reader.session))
-    .map((m) => ({ message: m, read: read.has(m.id) }));
+  return list.matching((to, session) => addressedTo(to, reader) && (session !== reader.session || to === reader.session)).map((m) => ({ message: m, read: read.has(m.id) }));
 }

@@ -71,7 +71,7 @@ const SYMBOL_BUDGET_MS = 1500;
 async function previousPoint(ctx: Ctx, session: string): Promise<{ point: RegeneratePoint; id: string } | null> {
   const tip = await ctx.store.tip();
   if (!tip) return null;
-  const mine = (await summariesOf(ctx, tip, ['context'])).get('context')!.filter((s) => s.session === session);
+  const mine = (await summariesOf(ctx, tip, ['context'])).get('context')!.matching((_, s) => s === session);
   const entries = await readSummarized(ctx, tip, mine.slice(-20).reverse());
   for (const e of entries) {
     const p = e.extra[POINT_FIELD] as Partial<RegeneratePoint> | undefined;

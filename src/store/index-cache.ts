@@ -11,7 +11,8 @@
  * Files: `head.json` names the tip, a generation and the byte length of every log; `meta.<gen>.jsonl`
  * and `text.<gen>.jsonl` are append-only logs of records keyed by path, and `kind.<gen>.<kind>.jsonl`
  * holds a slim summary of each entry of one kind (and the removals of that kind), so that a question
- * about handoffs or decisions parses those, not 100k notes (see `summaries`); `search.<gen>.txt` holds
+ * about handoffs or decisions parses those, not 100k notes (see `summaries`), and `pick.<gen>.<kind>.jsonl`
+ * the few fields choosing entries for a session needs, by column (see picks.ts); `search.<gen>.txt` holds
  * one line per entry added (path, blob, commit, then title, labels and body lower-cased, tab-separated)
  * that `search` scans as bytes instead of parsing JSON, and `removed.<gen>.txt` the paths removed since
  * (see `searchText`). Readers read exactly the
@@ -27,8 +28,9 @@ import { KINDS, type Kind } from '../model/kinds.js';
 import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
 import { readObjects } from '../git/cat-file.js';
+import { encodeChunk, PickList, type PickChunk, type PickRec } from './picks.js';
 
-const INDEX_VERSION = 7;
+const INDEX_VERSION = 8;
 
 export type EntryMeta = Omit<EntryData, 'body'>;
 
@@ -97,15 +99,6 @@ export type SlimSummary = Pick<EntrySummary, 'path' | 'id' | 'kind' | 'to' | 'se
  * ids only, a filtered `log` the fields it filters on, and everything else of the entries it lists.
  */
 const KIND_FIELDS = 7;
-
-/**
- * A line of a kind's pick log: `[id, session, to, refs, supersedes, path]`, the fields that are empty
- * (null, [], "" for the usual path) left off the end, or the JSON string of its key for a removal. The
- * whole log is read with one JSON.parse (see parseRecords), and the fewer values it makes the faster:
- * at 100k entries `brief` reads the 14k lines of four kinds in a few milliseconds, where splitting their
- * kind logs line by line took tens.
- */
-type PickRecord = string | [id: string, session: string, to?: string | null, refs?: string[] | 0, supersedes?: string[] | 0, path?: string];
 
 /** Whole records only (readers stop at a recorded length), so a log is one JSON array once its newlines are commas. */
 function parseRecords<T>(text: string): T[] {
@@ -260,19 +253,19 @@ export class IndexCache {
   }
 
   /**
-   * What choosing entries for a session needs of the given kinds (see SlimSummary), one summary per
-   * id, oldest first, from the pick logs: much faster to read than `summaries`.
+   * What choosing entries for a session needs of the given kinds (see SlimSummary), one per id,
+   * oldest first, from the pick logs (see picks.ts): much faster to read than `summaries`.
    */
-  async slimSummaries(tip: string | null, kinds: readonly Kind[], opts: IndexOptions = {}): Promise<Map<Kind, SlimSummary[]>> {
-    const picks = await this.byKind(
+  async slimSummaries(tip: string | null, kinds: readonly Kind[], opts: IndexOptions = {}): Promise<Map<Kind, PickList>> {
+    const chunks = await this.byKind(
       tip,
       kinds,
       opts,
-      () => new Picks(),
-      (into, kind, head) => into.add(kind, parseRecords<PickRecord>(readPrefix(this.pickFile(kind, head.gen), head.pickBytes[kind]))),
-      (into, kind, records) => into.add(kind, records.map(pickRecord)),
+      () => new Map<Kind, PickChunk[]>(kinds.map((k) => [k, []])),
+      (into, kind, head) => into.get(kind)!.push(...parseRecords<PickChunk>(readPrefix(this.pickFile(kind, head.gen), head.pickBytes[kind]))),
+      (into, kind, records) => into.get(kind)!.push(pickChunk(records)),
     );
-    return picks.lists(kinds);
+    return new Map(kinds.map((k) => [k, PickList.read(k, chunks.get(k)!)]));
   }
 
   /**
@@ -703,98 +696,24 @@ function applySummaries(into: Map<string, EntrySummary>, kind: Kind, lines: stri
   }
 }
 
-function pickRecord(r: MetaRecord): PickRecord {
-  if (r.d) return keyOfPath(r.p);
-  const m = r.m!;
-  const path = r.p === entryPath(m.id) ? '' : r.p;
-  const rec: [string, string, string | null, string[] | 0, string[] | 0, string] = [m.id, m.session, m.to, m.refs.length ? m.refs : 0, m.supersedes.length ? m.supersedes : 0, path];
-  let end = rec.length;
-  while (end > 2 && !rec[end - 1]) end--;
-  return rec.slice(0, end) as PickRecord;
+/** The pick chunk of a batch of records of one kind (see picks.ts). */
+function pickChunk(records: readonly MetaRecord[]): PickChunk {
+  const added: PickRec[] = [];
+  const removed: string[] = [];
+  for (const r of records) {
+    if (r.d) {
+      removed.push(keyOfPath(r.p));
+      continue;
+    }
+    const m = r.m!;
+    added.push({ id: m.id, session: m.session, to: m.to, refs: m.refs, supersedes: m.supersedes, versionPath: r.p === entryPath(m.id) ? '' : r.p });
+  }
+  return encodeChunk(added, removed);
 }
 
-/** The pick log lines of records (see PickRecord). */
+/** The pick log line of a batch of records of one kind. */
 function pickLines(records: readonly MetaRecord[]): string {
-  let out = '';
-  for (const r of records) out += `${JSON.stringify(pickRecord(r))}\n`;
-  return out;
-}
-
-/** A pick record as a SlimSummary; the usual path is worked out only when asked for (most never are). */
-class Picked implements SlimSummary {
-  readonly id: string;
-  readonly session: string;
-  readonly to: string | null;
-  readonly refs: readonly string[];
-  readonly supersedes: readonly string[];
-  /** The path of a version a merge kept next to the usual one, or "". */
-  readonly versionPath: string;
-
-  constructor(
-    readonly kind: Kind,
-    r: Exclude<PickRecord, string>,
-  ) {
-    this.id = r[0];
-    this.session = r[1];
-    this.to = r[2] ?? null;
-    this.refs = r[3] || NO_LABELS;
-    this.supersedes = r[4] || NO_LABELS;
-    this.versionPath = r[5] ?? '';
-  }
-
-  get path(): string {
-    return this.versionPath || entryPath(this.id);
-  }
-}
-
-/** Pick records as they are applied: per kind, by key (id, or a version's path), in the order first written. */
-class Picks {
-  private readonly byKind = new Map<Kind, Map<string, Picked>>();
-  /** Kinds whose order is not id order (an append out of order, a key written again). */
-  private readonly disordered = new Set<Kind>();
-  private versions = false;
-  /** The id applied last, per kind. */
-  private readonly last = new Map<Kind, string>();
-
-  add(kind: Kind, records: readonly PickRecord[]): void {
-    let map = this.byKind.get(kind);
-    if (!map) this.byKind.set(kind, (map = new Map()));
-    let last = this.last.get(kind) ?? '';
-    for (const r of records) {
-      if (typeof r === 'string') {
-        map.delete(r);
-        continue;
-      }
-      const p = new Picked(kind, r);
-      if (p.versionPath) this.versions = true;
-      const size = map.size;
-      map.set(p.versionPath || p.id, p);
-      // A key written again keeps its first place; an id lower than the one before is out of order.
-      if (map.size === size || p.id < last) this.disordered.add(kind);
-      last = p.id;
-    }
-    this.last.set(kind, last);
-  }
-
-  /**
-   * Per kind, one summary per id, oldest first. A version a merge kept next to an entry's usual path is
-   * left out when the usual one is there (it stands for both, so every reader shows the same), and
-   * only the first is kept of several versions.
-   */
-  lists(kinds: readonly Kind[]): Map<Kind, SlimSummary[]> {
-    const out = new Map<Kind, SlimSummary[]>();
-    for (const kind of kinds) {
-      const map = this.byKind.get(kind);
-      let list = map ? [...map.values()] : [];
-      if (this.versions) {
-        const seen = new Set(list.filter((p) => !p.versionPath).map((p) => p.id));
-        list = list.filter((p) => !p.versionPath || (!seen.has(p.id) && seen.add(p.id)));
-      }
-      if (this.disordered.has(kind)) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      out.set(kind, list);
-    }
-    return out;
-  }
+  return `${JSON.stringify(pickChunk(records))}\n`;
 }
 
 /** Fold text into one search field: lower case, no tabs or line breaks (they delimit fields and lines). */
