@@ -8,12 +8,12 @@
  * sides keep that content: the next edit on either side changes the fingerprint, and the overlap is
  * reported again. Acks are immutable files like everything under state/, so concurrent acks commute.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 
 export const ACK_ROOT = 'state/acks';
 
 function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  return nodeCrypto().createHash('sha1').update(text).digest('hex');
 }
 
 export interface SideState {

@@ -8,10 +8,10 @@
  * `project` folder on `main` on both) never write the same path, and only one writer ever touches a
  * key. The record holds paths, blob ids, line numbers and symbol names: no file content.
  */
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { ChangeStatus } from './changes.js';
 import type { Hunk } from './hunks.js';
+import { nodeCrypto } from '../builtins.js';
 
 export const WIP_FORMAT = 1;
 export const WIP_ROOT = 'state/wip';
@@ -59,7 +59,7 @@ export interface WipRecord {
 /** `<folder>-<10 hex>`: readable, and unique per host and worktree path. */
 export function sessionKey(host: string, worktree: string): string {
   const slug = basename(worktree).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[.-]+|-+$/g, '').slice(0, 40) || 'worktree';
-  const hash = createHash('sha1').update(`${host}\0${worktree}`).digest('hex').slice(0, 10);
+  const hash = nodeCrypto().createHash('sha1').update(`${host}\0${worktree}`).digest('hex').slice(0, 10);
   return `${slug}-${hash}`;
 }
 

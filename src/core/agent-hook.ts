@@ -18,7 +18,7 @@
  * Messages shown in full are marked read (receipts, as `inbox --mark-read` writes them): the agent has
  * read them, and the next session's brief does not repeat them.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ctx } from './context.js';
@@ -130,7 +130,7 @@ async function workNow(ctx: Ctx): Promise<{ head: string | null; work: string | 
   if (!ctx.repo.workTree) return { head: ctx.repo.head, work: null };
   const st = await readStatus(ctx.repo.git);
   if (st.files.length > WORK_FILES) return { head: st.head, work: null };
-  const h = createHash('sha1');
+  const h = nodeCrypto().createHash('sha1');
   for (const f of st.files) {
     let stamp = '-';
     try {

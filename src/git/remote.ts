@@ -10,7 +10,7 @@
  *   the remote's push URL rather than its name, because pushing to a name also moves the user's
  *   remote-tracking ref.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { GitRunner, RunResult } from './run.js';
@@ -78,7 +78,7 @@ export async function resolveRemote(git: GitRunner, cwd: string, name: string): 
 }
 
 function urlLabel(url: string): string {
-  return `url-${createHash('sha1').update(url).digest('hex').slice(0, 12)}`;
+  return `url-${nodeCrypto().createHash('sha1').update(url).digest('hex').slice(0, 12)}`;
 }
 
 /** The private ref that holds the last known tip of `branch` on `remote`. */

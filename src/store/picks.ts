@@ -91,13 +91,13 @@ export class PickList {
     /** Per position, the recipient as an index into `values` (-1: no one); null when no one is addressed. */
     readonly recipients: readonly number[] | null,
     readonly values: readonly string[],
-    private readonly refsAt: ReadonlyMap<number, readonly string[]>,
-    private readonly supersedesAt: ReadonlyMap<number, readonly string[]>,
-    private readonly pathAt: ReadonlyMap<number, string>,
+    private readonly refsAt: Sparse<readonly string[]>,
+    private readonly supersedesAt: Sparse<readonly string[]>,
+    private readonly pathAt: Sparse<string>,
   ) {}
 
   static empty(kind: Kind): PickList {
-    return new PickList(kind, 0, '', [], null, [], new Map(), new Map(), new Map());
+    return new PickList(kind, 0, '', [], null, [], new Sparse(), new Sparse(), new Sparse());
   }
 
   /** The kind's picks after applying `chunks` in order. */
@@ -128,7 +128,7 @@ export class PickList {
 
   /** Positions of the entries that have refs (few). */
   withRefs(): number[] {
-    return [...this.refsAt.keys()].sort((a, b) => a - b);
+    return this.refsAt.keys();
   }
 
   /** Every id some entry supersedes. */
@@ -214,33 +214,31 @@ export class PickList {
         dead.add(at);
       }
     }
-    // Columns over every position, then without the removed ones.
-    const values: string[] = [];
-    const valueAt = new Map<string, number>();
-    const sessions: number[] = [];
-    let recipients: number[] | null = null;
-    const refsAt = new Map<number, readonly string[]>();
-    const supersedesAt = new Map<number, readonly string[]>();
-    chunks.forEach((c, k) => {
-      const start = starts[k]!;
-      // The first chunk's table is taken as it is; later ones are mapped onto it.
-      const map = k === 0 ? null : c.d.map((v) => valueAt.get(v) ?? valueAt.set(v, values.push(v) - 1).get(v)!);
-      if (k === 0) c.d.forEach((v, n) => (values.push(v), valueAt.set(v, n)));
+    // Columns over every position, then without the removed ones. The first chunk's (all of the
+    // kind, when a generation was written) are taken as they are; later ones are mapped onto them.
+    const [first, ...later] = chunks;
+    if (!first) return PickList.empty(kind);
+    const values = [...first.d];
+    const valueAt = new Map(values.map((v, n) => [v, n]));
+    // Copied (natively) when later chunks add to them: the chunks stay as they were read.
+    const sessions = later.length ? first.s.slice() : first.s;
+    let recipients: number[] | null = first.t ? (later.length ? first.t.slice() : first.t) : null;
+    const refsAt = new Sparse(first.r, first.s.length);
+    const supersedesAt = new Sparse(first.x, first.s.length);
+    later.forEach((c, k) => {
+      const start = starts[k + 1]!;
+      const map = c.d.map((v) => valueAt.get(v) ?? valueAt.set(v, values.push(v) - 1).get(v)!);
       const n = c.s.length;
-      if (map) for (let j = 0; j < n; j++) sessions.push(map[c.s[j]!]!);
-      else for (let j = 0; j < n; j++) sessions.push(c.s[j]!);
-      if (c.t) {
-        recipients ??= new Array<number>(start).fill(-1);
-        for (let j = 0; j < n; j++) recipients.push(c.t[j]! < 0 || !map ? c.t[j]! : map[c.t[j]!]!);
-      } else if (recipients) for (let j = 0; j < n; j++) recipients.push(-1);
-      for (const [j, v] of Object.entries(c.r ?? {})) refsAt.set(start + Number(j), v);
-      for (const [j, v] of Object.entries(c.x ?? {})) supersedesAt.set(start + Number(j), v);
+      for (let j = 0; j < n; j++) sessions.push(map[c.s[j]!]!);
+      if (c.t && !recipients) recipients = new Array<number>(start).fill(-1);
+      if (recipients) for (let j = 0; j < n; j++) recipients.push(c.t && c.t[j]! >= 0 ? map[c.t[j]!]! : -1);
+      refsAt.add(start, c.r);
+      supersedesAt.add(start, c.x);
     });
-    if (!dead.size) return new PickList(kind, length, ids, sessions, recipients, values, refsAt, supersedesAt, new Map());
+    if (!dead.size) return new PickList(kind, length, ids, sessions, recipients, values, refsAt, supersedesAt, new Sparse());
     const keep: number[] = [];
     for (let i = 0; i < length; i++) if (!dead.has(i)) keep.push(i);
     const moved = new Map(keep.map((old, i) => [old, i]));
-    const remap = <T>(m: Map<number, T>) => new Map([...m].flatMap(([old, v]) => (moved.has(old) ? [[moved.get(old)!, v] as [number, T]] : [])));
     return new PickList(
       kind,
       keep.length,
@@ -248,17 +246,52 @@ export class PickList {
       keep.map((i) => sessions[i]!),
       recipients && keep.map((i) => recipients![i]!),
       values,
-      remap(refsAt),
-      remap(supersedesAt),
-      new Map(),
+      refsAt.moved(moved),
+      supersedesAt.moved(moved),
+      new Sparse(),
     );
   }
 
   private static fromRecs(kind: Kind, recs: readonly PickRec[]): PickList {
     const c = encodeChunk(recs);
-    const ids = c.i;
-    const position = (m: Record<string, readonly string[]> | undefined) => new Map(Object.entries(m ?? {}).map(([j, v]) => [Number(j), v]));
-    return new PickList(kind, recs.length, ids, c.s, c.t ?? null, c.d, position(c.r), position(c.x), new Map(Object.entries(c.p ?? {}).map(([j, v]) => [Number(j), v])));
+    return new PickList(kind, recs.length, c.i, c.s, c.t ?? null, c.d, new Sparse(c.r, recs.length), new Sparse(c.x, recs.length), new Sparse(c.p, recs.length));
+  }
+}
+
+/**
+ * A field only some positions have: the first chunk's object as JSON.parse made it (positions below
+ * `size`), then the later chunks' by position.
+ */
+class Sparse<T> {
+  private readonly later = new Map<number, T>();
+
+  constructor(
+    private readonly base: Readonly<Record<string, T>> = {},
+    private readonly size = 0,
+  ) {}
+
+  add(start: number, values: Readonly<Record<string, T>> | undefined): void {
+    for (const [j, v] of Object.entries(values ?? {})) this.later.set(start + Number(j), v);
+  }
+
+  get(i: number): T | undefined {
+    return i < this.size ? this.base[i] : this.later.get(i);
+  }
+
+  /** Positions that have a value, ascending. */
+  keys(): number[] {
+    return [...Object.keys(this.base).map(Number), ...[...this.later.keys()].sort((a, b) => a - b)];
+  }
+
+  values(): T[] {
+    return [...Object.values(this.base), ...this.later.values()];
+  }
+
+  /** The same values at the positions `moved` maps to (positions it leaves out are dropped). */
+  moved(moved: ReadonlyMap<number, number>): Sparse<T> {
+    const out = new Sparse<T>();
+    for (const i of this.keys()) if (moved.has(i)) out.later.set(moved.get(i)!, this.get(i)!);
+    return out;
   }
 }
 
