@@ -13,7 +13,7 @@ import type { Kind } from '../model/kinds.js';
 import { addressedTo, type Reader } from '../model/address.js';
 import { claimOutcome } from '../model/claims.js';
 import type { Claim } from '../model/state.js';
-import { claimFiles, readClaims, readIds, type StateFile } from '../store/state.js';
+import { claimFiles, readClaims, readIds, type ClaimFiles } from '../store/state.js';
 
 /**
  * Slim summaries of the given kinds (what choosing entries for a session needs, see SlimSummary), one
@@ -41,18 +41,18 @@ export interface HandoffView {
   /** Handoffs this session claimed whose claim lost to an earlier one (seen after a merge). */
   lost: LostClaim[];
   /** Claim files by handoff id. */
-  claims: Map<string, StateFile[]>;
+  claims: ClaimFiles;
 }
 
 /**
  * Where the reader's handoffs stand at `tip`. Claim files are read only where a handoff has more than
  * one (only then can a claim lose), so the cost does not grow with the number of consumed handoffs.
  */
-export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, known: { handoffs?: PickList; claims?: Map<string, StateFile[]> } = {}): Promise<HandoffView> {
+export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, known: { handoffs?: PickList; claims?: ClaimFiles } = {}): Promise<HandoffView> {
   const [list, claims] = await Promise.all([known.handoffs ?? summariesOf(ctx, tip, ['handoff']).then((m) => m.get('handoff')!), known.claims ?? claimFiles(ctx.store, tip)]);
   const waiting: SlimSummary[] = [];
   for (let i = 0; i < list.length; i++) if (!claims.has(list.id(i)) && addressedTo(list.to(i), reader)) waiting.push(list.at(i));
-  const contested = [...claims].filter(([, files]) => files.length > 1);
+  const contested = claims.contested();
   const lost: LostClaim[] = [];
   const read = await Promise.all(contested.map(([, files]) => readClaims(ctx.store, files)));
   contested.forEach(([id], i) => {

@@ -72,16 +72,16 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
 
   // Settle with the winner rule: after a merge, a handoff may hold an earlier claim than ours.
   const tip = await ctx.store.tip();
-  const files = tip ? await claimFiles(ctx.store, tip) : new Map();
+  const files = tip ? await claimFiles(ctx.store, tip) : null;
   const delivered: SlimSummary[] = [];
   const claimedElsewhere: PickupResult['claimedElsewhere'] = [];
   for (const h of claimed) {
-    const versions = files.get(h.id) ?? [];
+    const versions = files?.get(h.id) ?? [];
     const winner = versions.length > 1 ? claimWinner(await readClaims(ctx.store, versions)) : null;
     if (winner && winner.session !== who.session) claimedElsewhere.push({ id: h.id, by: winner });
     else delivered.push(h);
   }
-  const takenClaims = await Promise.all(taken.map(async (h) => claimWinner(await readClaims(ctx.store, files.get(h.id) ?? []))));
+  const takenClaims = await Promise.all(taken.map(async (h) => claimWinner(await readClaims(ctx.store, files?.get(h.id) ?? []))));
   taken.forEach((h, i) => claimedElsewhere.push({ id: h.id, by: takenClaims[i] ?? null }));
   return { ...base, handoffs: tip ? await readSummarized(ctx, tip, delivered) : [], claimedElsewhere, commit: round.commit, decidedBy: round.decidedBy, offline: round.offline ?? null };
 }

@@ -13,24 +13,29 @@ export interface StateFile {
   oid: string;
 }
 
-/** Every file under `dir` at `tip` (trees are read a level at a time, all of a level at once). */
-export async function listFiles(store: Store, tip: string, dir: string): Promise<StateFile[]> {
+/** The trees under `dir` at `tip` that hold files, each with its items (read a level at a time, all of a level at once). */
+async function listDirs(store: Store, tip: string, dir: string): Promise<{ path: string; items: readonly TreeItem[] }[]> {
   const top = await store.lookup(await store.treeOf(tip), dir);
   if (!top || top.mode !== '40000') return [];
-  const out: StateFile[] = [];
+  const out: { path: string; items: readonly TreeItem[] }[] = [];
   let level: { path: string; oid: string }[] = [{ path: dir, oid: top.oid }];
   while (level.length) {
     const trees: TreeItem[][] = await Promise.all(level.map((t) => store.readTree(t.oid)));
     const next: { path: string; oid: string }[] = [];
     trees.forEach((items, i) => {
-      for (const item of items) {
-        const path = `${level[i]!.path}/${item.name}`;
-        if (item.mode === '40000') next.push({ path, oid: item.oid });
-        else out.push({ path, oid: item.oid });
-      }
+      const path = level[i]!.path;
+      for (const item of items) if (item.mode === '40000') next.push({ path: `${path}/${item.name}`, oid: item.oid });
+      out.push({ path, items });
     });
     level = next;
   }
+  return out;
+}
+
+/** Every file under `dir` at `tip`. */
+export async function listFiles(store: Store, tip: string, dir: string): Promise<StateFile[]> {
+  const out: StateFile[] = [];
+  for (const d of await listDirs(store, tip, dir)) for (const item of d.items) if (item.mode !== '40000') out.push({ path: `${d.path}/${item.name}`, oid: item.oid });
   return out;
 }
 
@@ -38,16 +43,55 @@ function lastSegment(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** Claim files by handoff id (more than one when a merge kept two versions). */
-export async function claimFiles(store: Store, tip: string): Promise<Map<string, StateFile[]>> {
-  const byId = new Map<string, StateFile[]>();
-  for (const f of await listFiles(store, tip, CONSUMED_DIR)) {
-    const id = baseName(lastSegment(f.path));
-    const list = byId.get(id);
-    if (list) list.push(f);
-    else byId.set(id, [f]);
+/**
+ * The claim files at a tip, by handoff id. Thousands of handoffs are claimed in a store that has run
+ * for a while, and most questions are only "is it claimed": this keeps the tree items as read and
+ * makes a path only for the files asked for.
+ */
+export class ClaimFiles {
+  /** Handoff id -> the tree holding its claim (an index into `dirs`). */
+  private readonly dirOf = new Map<string, number>();
+  /** Handoff ids with more than one claim file (versions a merge kept). */
+  private readonly several = new Set<string>();
+
+  constructor(private readonly dirs: readonly { path: string; items: readonly TreeItem[] }[]) {
+    dirs.forEach((d, k) => {
+      for (const item of d.items) {
+        if (item.mode === '40000') continue;
+        const id = baseName(item.name);
+        if (this.dirOf.has(id)) this.several.add(id);
+        else this.dirOf.set(id, k);
+      }
+    });
   }
-  return byId;
+
+  has(id: string): boolean {
+    return this.dirOf.has(id);
+  }
+
+  /** The claim files of a handoff (more than one when a merge kept two versions), or undefined. */
+  get(id: string): StateFile[] | undefined {
+    const k = this.dirOf.get(id);
+    if (k === undefined) return undefined;
+    const out: StateFile[] = [];
+    for (const d of this.several.has(id) ? this.dirs : [this.dirs[k]!]) {
+      for (const item of d.items) if (item.mode !== '40000' && baseName(item.name) === id) out.push({ path: `${d.path}/${item.name}`, oid: item.oid });
+    }
+    return out;
+  }
+
+  /** Handoffs with more than one claim file: only there can a claim lose. */
+  contested(): [string, StateFile[]][] {
+    return [...this.several].map((id) => [id, this.get(id)!]);
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, StateFile[]]> {
+    for (const id of this.dirOf.keys()) yield [id, this.get(id)!];
+  }
+}
+
+export async function claimFiles(store: Store, tip: string): Promise<ClaimFiles> {
+  return new ClaimFiles(await listDirs(store, tip, CONSUMED_DIR));
 }
 
 export async function readClaims(store: Store, files: readonly StateFile[]): Promise<Claim[]> {
@@ -62,7 +106,9 @@ export async function readClaims(store: Store, files: readonly StateFile[]): Pro
 
 /** Ids of the messages `reader` (a session id) has a receipt for. */
 export async function readIds(store: Store, tip: string, reader: string): Promise<Set<string>> {
-  return new Set((await listFiles(store, tip, receiptDir(reader))).map((f) => baseName(lastSegment(f.path))));
+  const ids = new Set<string>();
+  for (const d of await listDirs(store, tip, receiptDir(reader))) for (const item of d.items) if (item.mode !== '40000') ids.add(baseName(item.name));
+  return ids;
 }
 
 export interface ReceiptFile extends StateFile {
