@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addWorktree, contextTip, ctx, ctxOk, ENV, git, makeRepo } from './helpers/repo.js';
 import { realDeps } from './helpers/real-deps.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
 import { addEntry } from '../src/core/add.js';
 import { KINDS } from '../src/model/kinds.js';
+import { entryPath as entryPathOf } from '../src/model/entry.js';
 import { brief } from '../src/core/brief.js';
 import { layoutBrief, type BriefSection } from '../src/model/brief-layout.js';
 
@@ -200,6 +201,33 @@ describe('the index by kind', () => {
       await check();
       rmSync(join(repo, '.git/ctx/cache'), { recursive: true, force: true });
       await check();
+    } finally {
+      closeCtx(c);
+    }
+  });
+
+  it('rewrites a pick log as one chunk once appends have piled up, and reads the same entries', async () => {
+    const repo = makeRepo();
+    const c = await openCtx(realDeps(repo, ENV));
+    const cache = join(repo, '.git/ctx/cache/context');
+    const head = () => JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8'));
+    try {
+      const ids: string[] = [];
+      // Each read after an append brings the index up to date and appends one chunk to the handoff log.
+      for (let i = 0; i < 75; i++) {
+        ids.push((await addEntry(c, { kind: 'handoff', body: `handoff ${i}`, to: i % 3 ? 'all' : 'agent-x' })).entry.id);
+        if (i === 40) await c.store.commit({ add: [], remove: [entryPathOf(ids[3]!)], message: 'gc: test', author: { name: 't', email: 't@example.com' } });
+        const list = (await c.index.slimSummaries(await c.store.tip(), ['handoff'])).get('handoff')!;
+        expect(list.all().map((p) => p.id)).toEqual(i >= 40 ? ids.filter((_, n) => n !== 3) : ids);
+      }
+      const h = head();
+      expect(h.pickSerial.handoff).toBe(2);
+      expect(h.pickChunks.handoff).toBeLessThanOrEqual(32);
+      // The rewrite before the current one stays for readers of the previous head; older ones go.
+      const logs = readdirSync(cache).filter((f) => f.startsWith(`pick.${h.gen}.handoff`));
+      expect(logs.sort()).toEqual([`pick.${h.gen}.handoff.1.jsonl`, `pick.${h.gen}.handoff.2.jsonl`]);
+      const list = (await c.index.slimSummaries(await c.store.tip(), ['handoff'])).get('handoff')!;
+      expect(list.where((to) => to === 'agent-x').map((i) => list.id(i))).toEqual(ids.filter((_, n) => n !== 3 && n % 3 === 0));
     } finally {
       closeCtx(c);
     }

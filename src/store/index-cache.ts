@@ -32,6 +32,9 @@ import { encodeChunk, PickList, type PickChunk, type PickRec } from './picks.js'
 
 const INDEX_VERSION = 8;
 
+/** Chunks a pick log may hold before it is rewritten as one (see persistAppend). */
+const MAX_PICK_CHUNKS = 32;
+
 export type EntryMeta = Omit<EntryData, 'body'>;
 
 export interface IndexedEntry {
@@ -57,6 +60,9 @@ interface Head {
   records: number;
   kindBytes: Record<Kind, number>;
   pickBytes: Record<Kind, number>;
+  /** Per kind, the chunks in its pick log, and which rewrite of it is current (see persistAppend). */
+  pickChunks?: Partial<Record<Kind, number>>;
+  pickSerial?: Partial<Record<Kind, number>>;
   searchBytes: number;
   removedBytes: number;
 }
@@ -231,8 +237,13 @@ export class IndexCache {
     return join(this.dir, `kind.${gen}.${kind}.jsonl`);
   }
 
-  private pickFile(kind: Kind, gen: number): string {
-    return join(this.dir, `pick.${gen}.${kind}.jsonl`);
+  /** A kind's pick log: the generation's, or its `serial`th rewrite (see persistAppend). */
+  private pickFile(kind: Kind, gen: number, serial = 0): string {
+    return join(this.dir, serial ? `pick.${gen}.${kind}.${serial}.jsonl` : `pick.${gen}.${kind}.jsonl`);
+  }
+
+  private readPicks(kind: Kind, head: Head): PickChunk[] {
+    return parseRecords<PickChunk>(readPrefix(this.pickFile(kind, head.gen, head.pickSerial?.[kind]), head.pickBytes[kind]));
   }
 
   /**
@@ -262,7 +273,7 @@ export class IndexCache {
       kinds,
       opts,
       () => new Map<Kind, PickChunk[]>(kinds.map((k) => [k, []])),
-      (into, kind, head) => into.get(kind)!.push(...parseRecords<PickChunk>(readPrefix(this.pickFile(kind, head.gen), head.pickBytes[kind]))),
+      (into, kind, head) => into.set(kind, into.get(kind)!.concat(this.readPicks(kind, head))),
       (into, kind, records) => into.get(kind)!.push(pickChunk(records)),
     );
     return new Map(kinds.map((k) => [k, PickList.read(k, chunks.get(k)!)]));
@@ -460,16 +471,35 @@ export class IndexCache {
       const textBytes = appendAt(this.file('text', head.gen), head.textBytes, this.encode(text));
       const kindBytes = { ...head.kindBytes };
       const pickBytes = { ...head.pickBytes };
+      const pickChunks = { ...head.pickChunks };
+      const pickSerial = { ...head.pickSerial };
+      const stale: string[] = [];
       for (const kind of KINDS) {
         const records = meta.filter((r) => ofKind(r, kind));
         if (!records.length) continue;
         kindBytes[kind] = appendAt(this.kindFile(kind, head.gen), head.kindBytes[kind], kindLines(records));
-        pickBytes[kind] = appendAt(this.pickFile(kind, head.gen), head.pickBytes[kind], pickLines(records));
+        const chunks = (pickChunks[kind] ?? 1) + 1;
+        if (chunks <= MAX_PICK_CHUNKS) {
+          pickBytes[kind] = appendAt(this.pickFile(kind, head.gen, pickSerial[kind]), head.pickBytes[kind], pickLines(records));
+          pickChunks[kind] = chunks;
+          continue;
+        }
+        // A chunk per append would pile up in a store that only grows: past MAX_PICK_CHUNKS the log is
+        // rewritten as one chunk, to a new file (a reader of the previous head still reads the old one).
+        const all = PickList.read(kind, [...this.readPicks(kind, head), pickChunk(records)]);
+        const serial = (pickSerial[kind] ?? 0) + 1;
+        const line = `${JSON.stringify(encodeChunk(all.recs()))}\n`;
+        writeFileSync(this.pickFile(kind, head.gen, serial), line);
+        pickBytes[kind] = Buffer.byteLength(line);
+        pickChunks[kind] = 1;
+        pickSerial[kind] = serial;
+        if (serial >= 2) stale.push(this.pickFile(kind, head.gen, serial - 2));
       }
       const searchBytes = appendAt(this.searchFile(head.gen), head.searchBytes, searchLines(meta, text));
       const gone = meta.filter((r) => r.d).map((r) => `${r.p}\n`).join('');
       const removedBytes = gone ? appendAt(this.removedFile(head.gen), head.removedBytes, gone) : head.removedBytes;
-      this.writeHead({ ...head, tip, metaBytes, textBytes, records, kindBytes, pickBytes, searchBytes, removedBytes });
+      this.writeHead({ ...head, tip, metaBytes, textBytes, records, kindBytes, pickBytes, pickChunks, pickSerial, searchBytes, removedBytes });
+      for (const f of stale) removeQuietly(f);
     });
   }
 
@@ -527,14 +557,8 @@ export class IndexCache {
     });
     // Older generations are no longer named by head.json; a reader still on one retries from head.
     for (const f of readdirSync(this.dir)) {
-      const m = /^(?:meta|text|kind|pick|search|removed)\.(\d+)\.(?:\w+\.)?(?:jsonl|txt)$/.exec(f);
-      if (m && Number(m[1]) < gen - 1) {
-        try {
-          unlinkSync(join(this.dir, f));
-        } catch {
-          /* already gone */
-        }
-      }
+      const m = /^(?:meta|text|kind|pick|search|removed)\.(\d+)\.(?:\w+\.)?(?:\d+\.)?(?:jsonl|txt)$/.exec(f);
+      if (m && Number(m[1]) < gen - 1) removeQuietly(join(this.dir, f));
     }
   }
 
@@ -731,6 +755,14 @@ function searchLines(meta: readonly MetaRecord[], text: readonly TextRecord[]): 
     lines.push(`${r.p}\t${r.o}\t${r.c ?? '-'}\t${searchField(m.title)}\t${searchField(`${m.topic ?? ''} ${m.tags.join(' ')}`)}\t${searchField(bodies.get(r.p) ?? '')}\n`);
   }
   return lines.join('');
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** Truncate `path` to `offset` bytes (dropping anything a crashed appender left), append, return the new length. */

@@ -185,6 +185,11 @@ export class PickList {
     return Array.from({ length: this.length }, (_, i) => this.at(i));
   }
 
+  /** The entries as records to write again (see encodeChunk). */
+  recs(): PickRec[] {
+    return this.all().map((p) => ({ id: p.id, session: p.session, to: p.to, refs: p.refs, supersedes: p.supersedes, versionPath: p.versionPath }));
+  }
+
   /**
    * The usual log: chunks whose ids ascend across them, with no versions. Removals are found by a
    * binary search of the joined ids, and must name an entry of an earlier chunk. Null when the log is
