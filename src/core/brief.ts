@@ -18,7 +18,7 @@ import { resolveIdentity } from './context.js';
 import { readEntries } from './read.js';
 import { refsOverlap } from './log.js';
 import { changedFiles } from './work.js';
-import { readSummarized, summariesOf, viewHandoffs, viewMessages } from './mailbox.js';
+import { messagesFor, readSummarized, summariesOf, viewHandoffs } from './mailbox.js';
 import { conflictItems } from './brief-conflicts.js';
 import type { SlimSummary } from '../store/index-cache.js';
 import { idFromPath, type StoredEntry } from '../model/entry.js';
@@ -161,24 +161,22 @@ export async function brief(ctx: Ctx, input: BriefInput): Promise<BriefResult> {
     readIds(ctx.store, tip, reader.session),
     summariesOf(ctx, tip, ['handoff', 'message', 'decision', 'postmortem']),
   ]);
-  const [handoffs, messages] = await Promise.all([
-    viewHandoffs(ctx, tip, reader, { handoffs: kinds.get('handoff'), claims }),
-    viewMessages(ctx, tip, reader, { messages: kinds.get('message'), read }),
-  ]);
+  const handoffs = await viewHandoffs(ctx, tip, reader, { handoffs: kinds.get('handoff'), claims });
 
-  // Decisions and postmortems are chosen by position in their pick lists (see PickList): only the
-  // ones offered become objects.
+  // Messages, decisions and postmortems are chosen by position in their pick lists (see PickList):
+  // only the ones offered become objects.
   const decisions = kinds.get('decision')!;
   const superseded = decisions.superseded();
   const active: number[] = [];
   for (let i = 0; i < decisions.length; i++) if (!superseded.has(decisions.id(i))) active.push(i);
   const pms = kinds.get('postmortem')!;
   const relevant = pms.withRefs().filter((i) => pms.refs(i).some((r) => changed.some((c) => refsOverlap(r, c))));
-  const unread = messages.filter((m) => !m.read).map((m) => m.message);
+  const msgs = kinds.get('message')!;
+  const unread = messagesFor(msgs, reader).filter((i) => !read.has(msgs.id(i)));
   const newest = <T>(list: readonly T[], n: number) => list.slice(Math.max(0, list.length - n)).reverse();
 
   const waiting = new Offer(ctx, tip, handoffs.waiting.length, newest(handoffs.waiting, OFFER.handoffs + OFFER.handoffIndex), OFFER.handoffs);
-  const inbox = new Offer(ctx, tip, unread.length, newest(unread, OFFER.messages), OFFER.messages);
+  const inbox = new Offer(ctx, tip, unread.length, newest(unread, OFFER.messages).map((i) => msgs.at(i)), OFFER.messages);
   const decided = new Offer(ctx, tip, active.length, newest(active, OFFER.decisions).map((i) => decisions.at(i)), OFFER.decisions, (d) => (d.supersedes.length ? `supersedes ${d.supersedes.join(', ')}` : undefined));
   const postmortems = new Offer(ctx, tip, relevant.length, newest(relevant, OFFER.postmortems).map((i) => pms.at(i)), OFFER.postmortems, (p) => `about ${p.refs.filter((r) => changed.some((c) => refsOverlap(r, c))).join(', ')}`);
   const lazy = new Map([['messages', inbox], ['decisions', decided], ['postmortems', postmortems]]);

@@ -72,7 +72,12 @@ export interface MessageView {
  * it sent to others (a message to all is not news to its sender). `read` comes from the reader's own
  * receipts.
  */
-export async function viewMessages(ctx: Ctx, tip: string, reader: Reader, known: { messages?: PickList; read?: Set<string> } = {}): Promise<MessageView[]> {
-  const [list, read] = await Promise.all([known.messages ?? summariesOf(ctx, tip, ['message']).then((m) => m.get('message')!), known.read ?? readIds(ctx.store, tip, reader.session)]);
-  return list.matching((to, session) => addressedTo(to, reader) && (session !== reader.session || to === reader.session)).map((m) => ({ message: m, read: read.has(m.id) }));
+export async function viewMessages(ctx: Ctx, tip: string, reader: Reader): Promise<MessageView[]> {
+  const [list, read] = await Promise.all([summariesOf(ctx, tip, ['message']).then((m) => m.get('message')!), readIds(ctx.store, tip, reader.session)]);
+  return messagesFor(list, reader).map((i) => ({ message: list.at(i), read: read.has(list.id(i)) }));
+}
+
+/** Positions in `list` (a message pick list) of the messages for the reader (see viewMessages). */
+export function messagesFor(list: PickList, reader: Reader): number[] {
+  return list.where((to, session) => addressedTo(to, reader) && (session !== reader.session || to === reader.session));
 }

@@ -15,8 +15,8 @@ export interface StateFile {
 
 /** The trees under `dir` at `tip` that hold files, each with its items (read a level at a time, all of a level at once). */
 async function listDirs(store: Store, tip: string, dir: string): Promise<{ path: string; items: readonly TreeItem[] }[]> {
-  const top = await store.lookup(await store.treeOf(tip), dir);
-  if (!top || top.mode !== '40000') return [];
+  const top = await store.treeAt(tip, dir);
+  if (!top) return [];
   const out: { path: string; items: readonly TreeItem[] }[] = [];
   let level: { path: string; oid: string }[] = [{ path: dir, oid: top.oid }];
   while (level.length) {

@@ -166,6 +166,22 @@ export class Store {
   }
 
   /** The tree or blob at `path` under `tree`, or null. */
+  /**
+   * The tree at `path` in commit `commit`, or null. With cat-file running, one read (`<commit>:<path>`:
+   * git walks the path) instead of one per level; without, from the trees on the way.
+   */
+  async treeAt(commit: string, path: string): Promise<{ oid: string; items: TreeItem[] } | null> {
+    if (!this.cat.running) {
+      const item = await this.lookup(await this.treeOf(commit), path);
+      return item && item.mode === '40000' ? { oid: item.oid, items: await this.readTree(item.oid) } : null;
+    }
+    const obj = await this.cat.read(`${commit}:${path}`);
+    if (!obj || obj.type !== 'tree') return null;
+    const items = this.trees.get(obj.oid) ?? parseTree(obj.content, this.repo.objectFormat);
+    this.remember(obj.oid, items);
+    return { oid: obj.oid, items: [...items] };
+  }
+
   async lookup(tree: string, path: string): Promise<TreeItem | null> {
     let current: TreeItem = { mode: '40000', name: '', oid: tree };
     for (const seg of path.split('/').filter(Boolean)) {
@@ -423,9 +439,8 @@ export class Store {
    * trees. `fromDay`/`toDay` ("YYYY/MM/DD") prune whole shards.
    */
   async *walkEntries(tip: string, bounds: { from?: string; to?: string } = {}): AsyncGenerator<TreeItem & { path: string }> {
-    const root = await this.treeOf(tip);
-    const entries = await this.lookup(root, 'entries');
-    if (!entries || entries.mode !== '40000') return;
+    const entries = await this.treeAt(tip, 'entries');
+    if (!entries) return;
     const self = this;
     async function* walk(tree: string, prefix: string, depth: number): AsyncGenerator<TreeItem & { path: string }> {
       const items = (await self.readTree(tree)).sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
