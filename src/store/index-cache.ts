@@ -27,10 +27,13 @@ import { entryPath, idFromPath, parseEntry, type EntryData } from '../model/entr
 import { KINDS, type Kind } from '../model/kinds.js';
 import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
-import { readObjects } from '../git/cat-file.js';
+import { readObjects, type GitObject } from '../git/cat-file.js';
 import { encodeChunk, PickList, type PickChunk, type PickRec } from './picks.js';
 
 const INDEX_VERSION = 8;
+
+/** Up to this many objects are read through the running object reader (see readObjects). */
+const FEW_OBJECTS = 256;
 
 /** Chunks a pick log may hold before it is rewritten as one (see persistAppend). */
 const MAX_PICK_CHUNKS = 32;
@@ -356,6 +359,16 @@ export class IndexCache {
     if (state.bodies) for (const r of text) if (state.entries.has(r.p)) state.bodies.set(r.p, r.b);
   }
 
+  /**
+   * Objects by id, each passed to `onObject` in order: a few through the object reader already
+   * running (starting git costs the main thread more than their round trips), many through a one-shot
+   * `cat-file --batch --buffer` (see readObjects).
+   */
+  private async readObjects(oids: readonly string[], onObject: (index: number, obj: GitObject | null) => void): Promise<void> {
+    if (oids.length > FEW_OBJECTS || !this.store.cat.running) return readObjects(this.store.repo.git, oids, onObject);
+    (await Promise.all(oids.map((oid) => this.store.cat.read(oid)))).forEach((obj, i) => onObject(i, obj));
+  }
+
   /** Records for the entries added and removed between two tips. */
   private async delta(from: string, to: string, opts: IndexOptions): Promise<{ meta: MetaRecord[]; text: TextRecord[] }> {
     const git = this.store.repo.git;
@@ -378,7 +391,7 @@ export class IndexCache {
   private async kindsOf(oids: readonly string[]): Promise<(Kind | undefined)[]> {
     const out: (Kind | undefined)[] = new Array(oids.length).fill(undefined);
     if (!oids.length) return out;
-    await readObjects(this.store.repo.git, oids, (i, obj) => {
+    await this.readObjects(oids, (i, obj) => {
       const m = obj ? /^kind: (\w+)$/m.exec(obj.content.toString('utf8', 0, Math.min(obj.content.length, 4096))) : null;
       out[i] = m && (KINDS as readonly string[]).includes(m[1]!) ? (m[1] as Kind) : undefined;
     });
@@ -430,8 +443,7 @@ export class IndexCache {
       if (opts.onProgress) opts.onProgress(done, files.length);
       else this.store.deps.progress?.('indexing entries', done, files.length);
     };
-    await readObjects(
-      this.store.repo.git,
+    await this.readObjects(
       files.map((f) => f.oid),
       (i, obj) => {
         report(i + 1);
