@@ -233,6 +233,42 @@ describe('the index by kind', () => {
     }
   });
 
+  it('upgrades an index of version 7 by writing its pick logs anew from its kind logs, not rebuilding it', async () => {
+    const repo = makeRepo();
+    const cache = join(repo, '.git/ctx/cache/context');
+    const c = await openCtx(realDeps(repo, ENV));
+    try {
+      for (const kind of KINDS) await addEntry(c, { kind, body: `a ${kind}`, to: kind === 'message' ? 'agent-x' : undefined, refs: kind === 'postmortem' ? ['src/a.ts'] : [] });
+      const decision = (await c.index.slimSummaries(await c.store.tip(), ['decision'])).get('decision')!.id(0);
+      await addEntry(c, { kind: 'decision', body: 'replaces it', supersedes: [decision] });
+      await c.index.load(await c.store.tip());
+    } finally {
+      closeCtx(c);
+    }
+    // What version 7 left: the same files but for the pick logs, which it wrote in another format.
+    const v8 = JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8'));
+    const { pickChunks, pickSerial, ...rest } = v8;
+    writeFileSync(join(cache, 'head.json'), JSON.stringify({ ...rest, version: 7 }));
+    for (const kind of KINDS) writeFileSync(join(cache, `pick.${v8.gen}.${kind}.jsonl`), '["version 7 lines"]\n');
+
+    const d = await openCtx(realDeps(repo, ENV));
+    try {
+      const tip = await d.store.tip();
+      const slim = await d.index.slimSummaries(tip, [...KINDS]);
+      const head = JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8'));
+      expect([head.version, head.gen]).toEqual([8, v8.gen]);
+      const full = await d.index.load(tip);
+      for (const kind of KINDS) {
+        const want = [...full.entries.values()].filter((e) => e.meta.kind === kind).map((e) => [e.path, e.meta.id, e.meta.session, e.meta.to, e.meta.refs, e.meta.supersedes]);
+        expect(slim.get(kind)!.all().map((p) => [p.path, p.id, p.session, p.to, p.refs, p.supersedes]), kind).toEqual(want);
+      }
+      expect(JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8')).gen).toBe(v8.gen);
+    } finally {
+      closeCtx(d);
+    }
+    expect(section((await ctxOk(repo, ['brief', '--json'])).json, 'decisions').items).toHaveLength(1);
+  });
+
   it('counts a version a merge kept next to an entry as the same entry', async () => {
     const repo = makeRepo();
     const h = (await ctxOk(repo, ['handoff', '-m', 'original', '--json'])).json.entry;

@@ -196,6 +196,41 @@ export class IndexCache {
     }
   }
 
+  /** head.json, after upgrading an index of the version before (see upgrade). */
+  private async current(): Promise<Head | null> {
+    return this.readHead() ?? (await this.upgrade());
+  }
+
+  /**
+   * An index of version 7 differs from this one only in its pick logs: they are written anew from its
+   * kind logs (under a second at 100k entries), rather than the whole index rebuilt from the branch
+   * (seconds, on the first command after an upgrade). Each goes to a new file: an older git-ctx still
+   * running may read the version 7 log of the usual name.
+   */
+  private async upgrade(): Promise<Head | null> {
+    const old = this.readHead(true);
+    if (old?.version !== 7) return null;
+    await this.withLock(() => {
+      const head = this.readHead(true);
+      if (!head || head.version !== 7 || head.gen !== old.gen) return;
+      const pickBytes = {} as Record<Kind, number>;
+      const pickChunks: Partial<Record<Kind, number>> = {};
+      const pickSerial: Partial<Record<Kind, number>> = {};
+      for (const kind of KINDS) {
+        const summaries = new Map<string, EntrySummary>();
+        applySummaries(summaries, kind, readPrefix(this.kindFile(kind, head.gen), head.kindBytes[kind]));
+        const recs = [...summaries.values()].map((e) => ({ id: e.id, session: e.session, to: e.to, refs: e.refs, supersedes: e.supersedes, versionPath: e.path === entryPath(e.id) ? '' : e.path }));
+        const line = `${JSON.stringify(encodeChunk(recs))}\n`;
+        writeFileSync(this.pickFile(kind, head.gen, 1), line);
+        pickBytes[kind] = Buffer.byteLength(line);
+        pickChunks[kind] = 1;
+        pickSerial[kind] = 1;
+      }
+      this.writeHead({ ...head, version: INDEX_VERSION, pickBytes, pickChunks, pickSerial });
+    });
+    return this.readHead();
+  }
+
   private file(kind: 'meta' | 'text', gen: number): string {
     return join(this.dir, `${kind}.${gen}.jsonl`);
   }
@@ -290,7 +325,7 @@ export class IndexCache {
   private async byKind<A>(tip: string | null, kinds: readonly Kind[], opts: IndexOptions, make: () => A, fromLogs: (into: A, kind: Kind, head: Head) => void, fromRecords: (into: A, kind: Kind, records: MetaRecord[]) => void): Promise<A> {
     let out = make();
     if (!tip) return out;
-    const head = this.readHead();
+    const head = await this.current();
     let ok = false;
     if (head) {
       try {
@@ -317,7 +352,7 @@ export class IndexCache {
   /** The index as of `tip`, updating the cached copy on disk when it lags behind. */
   async load(tip: string | null, opts: IndexOptions = {}): Promise<EntryIndex> {
     if (!tip) return { tip, entries: new Map(), bodies: opts.withBodies ? new Map() : null };
-    const head = this.readHead();
+    const head = await this.current();
     let state: EntryIndex | null = null;
     if (head) {
       try {
