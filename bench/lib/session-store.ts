@@ -6,7 +6,7 @@
  * with the real trailers, streamed into one `git fast-import`; deterministic for a given seed.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { newId } from '../../src/model/id.js';
@@ -36,6 +36,7 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('GIT_')) env[k] = v;
   const home = mkdtempSync(join(tmpdir(), 'git-ctx-bench-home-'));
+  process.once('exit', () => rmSync(home, { recursive: true, force: true }));
   return { ...env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_NOSYSTEM: '1', ...extra };
 }
 
