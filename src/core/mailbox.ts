@@ -40,8 +40,6 @@ export interface HandoffView {
   waiting: SlimSummary[];
   /** Handoffs this session claimed whose claim lost to an earlier one (seen after a merge). */
   lost: LostClaim[];
-  /** Claim files by handoff id. */
-  claims: ClaimFiles;
 }
 
 /**
@@ -59,7 +57,7 @@ export async function viewHandoffs(ctx: Ctx, tip: string, reader: Reader, known:
     const o = claimOutcome(read[i]!, reader.session);
     if (o.lost && o.winner) lost.push({ handoffId: id, handoff: list.find(id), mine: o.lost, winner: o.winner });
   });
-  return { waiting, lost, claims };
+  return { waiting, lost };
 }
 
 export interface MessageView {

@@ -28,7 +28,7 @@ import { KINDS, type Kind } from '../model/kinds.js';
 import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
 import { readObjects, type GitObject } from '../git/cat-file.js';
-import { encodeChunk, PickList, type PickChunk, type PickRec } from './picks.js';
+import { chunkLine, encodeChunk, pickRec, PickList, type PickChunk, type PickRec } from './picks.js';
 
 const INDEX_VERSION = 8;
 
@@ -219,8 +219,7 @@ export class IndexCache {
       for (const kind of KINDS) {
         const summaries = new Map<string, EntrySummary>();
         applySummaries(summaries, kind, readPrefix(this.kindFile(kind, head.gen), head.kindBytes[kind]));
-        const recs = [...summaries.values()].map((e) => ({ id: e.id, session: e.session, to: e.to, refs: e.refs, supersedes: e.supersedes, versionPath: e.path === entryPath(e.id) ? '' : e.path }));
-        const line = `${JSON.stringify(encodeChunk(recs))}\n`;
+        const line = chunkLine(encodeChunk([...summaries.values()].map((e) => pickRec(e, e.path))));
         writeFileSync(this.pickFile(kind, head.gen, 1), line);
         pickBytes[kind] = Buffer.byteLength(line);
         pickChunks[kind] = 1;
@@ -535,7 +534,7 @@ export class IndexCache {
         // rewritten as one chunk, to a new file (a reader of the previous head still reads the old one).
         const all = PickList.read(kind, [...this.readPicks(kind, head), pickChunk(records)]);
         const serial = (pickSerial[kind] ?? 0) + 1;
-        const line = `${JSON.stringify(encodeChunk(all.recs()))}\n`;
+        const line = chunkLine(encodeChunk(all.recs()));
         writeFileSync(this.pickFile(kind, head.gen, serial), line);
         pickBytes[kind] = Buffer.byteLength(line);
         pickChunks[kind] = 1;
@@ -777,14 +776,14 @@ function pickChunk(records: readonly MetaRecord[]): PickChunk {
       continue;
     }
     const m = r.m!;
-    added.push({ id: m.id, session: m.session, to: m.to, refs: m.refs, supersedes: m.supersedes, versionPath: r.p === entryPath(m.id) ? '' : r.p });
+    added.push(pickRec(m, r.p));
   }
   return encodeChunk(added, removed);
 }
 
 /** The pick log line of a batch of records of one kind. */
 function pickLines(records: readonly MetaRecord[]): string {
-  return `${JSON.stringify(pickChunk(records))}\n`;
+  return chunkLine(pickChunk(records));
 }
 
 /** Fold text into one search field: lower case, no tabs or line breaks (they delimit fields and lines). */

@@ -51,6 +51,16 @@ export interface PickChunk {
 
 const NO_LABELS: readonly string[] = Object.freeze([]);
 
+/** The picks of an entry (or of its summary) found at `path`. */
+export function pickRec(e: Omit<PickRec, 'versionPath'>, path: string): PickRec {
+  return { id: e.id, session: e.session, to: e.to, refs: e.refs, supersedes: e.supersedes, versionPath: path === entryPath(e.id) ? '' : path };
+}
+
+/** A chunk as the line of a pick log. */
+export function chunkLine(chunk: PickChunk): string {
+  return `${JSON.stringify(chunk)}\n`;
+}
+
 export function encodeChunk(recs: readonly PickRec[], removed: readonly string[] = []): PickChunk {
   const d: string[] = [];
   const at = new Map<string, number>();
@@ -87,10 +97,10 @@ export class PickList {
     /** Joined ids (fixed width), or one per position. */
     private readonly ids: string | readonly string[],
     /** Per position, the session as an index into `values`. */
-    readonly sessions: readonly number[],
+    private readonly sessions: readonly number[],
     /** Per position, the recipient as an index into `values` (-1: no one); null when no one is addressed. */
-    readonly recipients: readonly number[] | null,
-    readonly values: readonly string[],
+    private readonly recipients: readonly number[] | null,
+    private readonly values: readonly string[],
     private readonly refsAt: Sparse<readonly string[]>,
     private readonly supersedesAt: Sparse<readonly string[]>,
     private readonly pathAt: Sparse<string>,
@@ -164,16 +174,8 @@ export class PickList {
 
   /** The entry with this id (ids ascend by position), or null. */
   find(id: string): SlimPick | null {
-    let lo = 0;
-    let hi = this.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const at = this.id(mid);
-      if (at === id) return this.at(mid);
-      if (at < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return null;
+    const at = positionOf(this.length, (i) => this.id(i), id);
+    return at < 0 ? null : this.at(at);
   }
 
   /** The entry at position `i` as a SlimSummary. */
@@ -187,7 +189,7 @@ export class PickList {
 
   /** The entries as records to write again (see encodeChunk). */
   recs(): PickRec[] {
-    return this.all().map((p) => ({ id: p.id, session: p.session, to: p.to, refs: p.refs, supersedes: p.supersedes, versionPath: p.versionPath }));
+    return this.all().map((p) => pickRec(p, p.path));
   }
 
   /**
@@ -213,7 +215,7 @@ export class PickList {
     for (let k = 0; k < chunks.length; k++) {
       for (const key of chunks[k]!.rm ?? []) {
         if (key.length !== ID_LENGTH) continue; // a version's path: there are none here
-        const at = findId(ids, length, key);
+        const at = positionOf(length, (i) => ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH), key);
         if (at < 0) continue; // not in the log: nothing to remove
         if (at >= starts[k]!) return null; // removed before it was added
         dead.add(at);
@@ -300,13 +302,13 @@ class Sparse<T> {
   }
 }
 
-/** Position of `id` in joined, ascending ids, or -1. */
-function findId(ids: string, length: number, id: string): number {
+/** Position of `id` among `length` ascending ids (`idAt` gives each), or -1. */
+function positionOf(length: number, idAt: (i: number) => string, id: string): number {
   let lo = 0;
   let hi = length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const at = ids.slice(mid * ID_LENGTH, (mid + 1) * ID_LENGTH);
+    const at = idAt(mid);
     if (at === id) return mid;
     if (at < id) lo = mid + 1;
     else hi = mid - 1;
