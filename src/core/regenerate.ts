@@ -15,6 +15,8 @@ import { maxBodyBytes, resolveIdentity } from './context.js';
 import { addEntry } from './add.js';
 import { readSummarized, summariesOf } from './mailbox.js';
 import { hashObject } from '../git/objects.js';
+import { nodeCrypto } from '../builtins.js';
+import { redactText } from '../model/secrets.js';
 import { checkRef, LIMITS } from '../model/validate.js';
 import type { StoredEntry } from '../model/entry.js';
 import { CtxError, UsageError } from '../errors.js';
@@ -40,6 +42,12 @@ export interface RegeneratePoint {
   head: string | null;
   commits: number;
   uncommitted: boolean;
+  /**
+   * A digest of everything the entry was made from (HEAD, the worktree's changes by content, untracked
+   * files by size and time, the test logs read): a run of the same session that finds the same digest
+   * has nothing new to say.
+   */
+  state?: string;
 }
 
 export interface RegenerateResult {
@@ -75,7 +83,9 @@ async function previousPoint(ctx: Ctx, session: string): Promise<{ point: Regene
   const entries = await readSummarized(ctx, tip, mine.slice(-20).reverse());
   for (const e of entries) {
     const p = e.extra[POINT_FIELD] as Partial<RegeneratePoint> | undefined;
-    if (p && typeof p === 'object' && typeof p.head === 'string') return { point: { base: p.base ?? null, head: p.head, commits: p.commits ?? 0, uncommitted: !!p.uncommitted }, id: e.id };
+    if (p && typeof p === 'object' && (typeof p.head === 'string' || p.head === null)) {
+      return { point: { base: p.base ?? null, head: p.head, commits: p.commits ?? 0, uncommitted: !!p.uncommitted, ...(typeof p.state === 'string' ? { state: p.state } : {}) }, id: e.id };
+    }
   }
   return null;
 }
@@ -85,10 +95,10 @@ interface Base {
   label: string;
 }
 
-async function chooseBase(ctx: Ctx, input: RegenerateInput, session: string, head: string): Promise<Base> {
+async function chooseBase(ctx: Ctx, input: RegenerateInput, head: string, prev: { point: RegeneratePoint; id: string } | null): Promise<Base> {
   const git = ctx.repo.git;
   if (input.since !== undefined) return { base: await resolveCommit(git, input.since), label: `--since ${input.since}` };
-  const [ref, prev] = await Promise.all([baseRef(git, ctx.repo.branch ?? null, ctx.config.get('init.defaultBranch')), previousPoint(ctx, session)]);
+  const ref = await baseRef(git, ctx.repo.branch ?? null, ctx.config.get('init.defaultBranch'));
   const forkPoint = ref ? await mergeBase(git, head, ref) : null;
   let chosen: Base = forkPoint ? { base: forkPoint, label: `the merge-base with ${ref}` } : { base: head, label: 'HEAD (no upstream or default branch to compare with)' };
   if (prev?.point.head && prev.point.head !== chosen.base) {
@@ -145,6 +155,30 @@ async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[], p
   }
   for (const r of reports) for (const w of r.warnings) warnings.push(w);
   return { reports, unreadable };
+}
+
+/**
+ * See RegeneratePoint.state: HEAD, what is staged and unstaged, and every changed or untracked file by
+ * size and modification time (as git's own stat check does), and the test logs read. Not the base: a
+ * second run starts from the first one's HEAD, and says nothing new if nothing changed.
+ */
+function stateDigest(ctx: Ctx, f: { head: string | null; uncommitted: Uncommitted | null; tests: TestSummary | null }): string {
+  const h = nodeCrypto().createHash('sha1');
+  h.update(JSON.stringify([f.head, f.uncommitted?.staged ?? null, f.uncommitted?.unstaged ?? null]));
+  const workTree = ctx.repo.workTree;
+  const paths = new Set([...(f.uncommitted?.staged ?? []), ...(f.uncommitted?.unstaged ?? [])].map((x) => x.path));
+  for (const p of [...paths, ...(f.uncommitted?.untracked ?? [])]) {
+    let stamp = '';
+    try {
+      const st = lstatSync(join(workTree!, p));
+      stamp = `${st.size}:${st.mtimeMs}`;
+    } catch {
+      stamp = 'gone';
+    }
+    h.update(`\0${p}\0${stamp}`);
+  }
+  if (f.tests) h.update(JSON.stringify(f.tests));
+  return h.digest('hex');
 }
 
 async function readSymbols(ctx: Ctx, hunks: readonly FileHunks[], untracked: readonly string[], head: string | null, progress: Progress, warnings: string[]): Promise<{ symbols: FileSymbols[]; skipped: number }> {
@@ -214,9 +248,10 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
   const tests = await readTests(ctx, input, warnings, progress);
 
   const head = ctx.repo.head;
+  const prev = input.since === undefined ? previousPoint(ctx, who.session) : Promise.resolve(null);
   // The private index is made while the base is worked out: neither needs the other.
   const [{ base, label }, index] = await Promise.all([
-    head ? chooseBase(ctx, input, who.session, head) : { base: null, label: 'the first commit (none yet)' },
+    head ? prev.then((p) => chooseBase(ctx, input, head, p)) : { base: null, label: 'the first commit (none yet)' },
     ctx.repo.workTree ? PrivateIndex.create(git, { gitDir: ctx.repo.gitDir, scratchDir: join(ctx.store.privateDir, 'tmp'), name: `index-${ctx.deps.pid}-${Buffer.from(ctx.deps.random(6)).toString('hex')}` }) : null,
   ]);
   progress('regenerating', 1, 3);
@@ -226,13 +261,15 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
   let uncommitted: Uncommitted | null;
   let hunks: FileHunks[];
   try {
-    [log, files, uncommitted, hunks] = await Promise.all([
+    let since: { hunks: FileHunks[]; diff: Buffer | null };
+    [log, files, uncommitted, since] = await Promise.all([
       committed ? listCommits(git, base, head!, COMMIT_LIMIT) : { commits: [], total: 0 },
       committed ? diffTrees(git, base, head!, emptyTree) : [],
       index ? index.uncommitted(head ?? emptyTree) : null,
       // Symbols are read from what the files are now: the worktree (committed and uncommitted changes), or HEAD.
-      index ? index.hunksSince(base ?? emptyTree) : committed ? committedHunks(git, base, head!, emptyTree) : [],
+      index ? index.hunksSince(base ?? emptyTree) : committed ? committedHunks(git, base, head!, emptyTree).then((h) => ({ hunks: h, diff: null })) : { hunks: [], diff: null },
     ]);
+    hunks = since.hunks;
   } finally {
     index?.dispose();
   }
@@ -276,12 +313,17 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
     LIMITS.refs,
   );
   const hasUncommitted = !!uncommitted && uncommitted.staged.length + uncommitted.unstaged.length + uncommitted.untracked.length > 0;
-  const point: RegeneratePoint = { base, head, commits: log.total, uncommitted: hasUncommitted };
+  const state = stateDigest(ctx, { head, uncommitted, tests });
+  const point: RegeneratePoint = { base, head, commits: log.total, uncommitted: hasUncommitted, state };
   let entry: StoredEntry | null = null;
-  // Hooks run regenerate often: an entry that says "nothing happened" is noise.
-  const nothingNew = log.total === 0 && !hasUncommitted && !tests;
+  // Hooks run regenerate often: an entry that says "nothing happened", or what this session's previous
+  // regenerate already said, is noise.
+  const previous = await prev;
+  const nothingNew = (log.total === 0 && !hasUncommitted && !tests) || (previous?.point.state === state && previous.point.head === head);
   if (!input.dryRun && !nothingNew) {
     ({ entry } = await addEntry(ctx, { kind: 'context', title, body, refs, tags: ['regenerated'], agent: input.agent, session: input.session, allowSecrets: input.allowSecrets, extra: { [POINT_FIELD]: point } }));
   }
-  return { facts, title, body, refs, point, entry, nothingNew, warnings };
+  // What is shown is what would be stored: a dry run is screened as the entry would be.
+  const shown = entry ?? (input.allowSecrets ? { title, body } : { title: redactText(title).text, body: redactText(body).text });
+  return { facts, title: shown.title, body: shown.body, refs, point, entry, nothingNew, warnings };
 }
