@@ -21,9 +21,10 @@ import { checkRef, LIMITS } from '../model/validate.js';
 import type { StoredEntry } from '../model/entry.js';
 import { CtxError, UsageError } from '../errors.js';
 import { baseRef, committedHunks, diffTrees, isAncestor, listCommits, mergeBase, PrivateIndex, resolveCommit, type Commit, type FileChange, type FileHunks, type Uncommitted } from '../regenerate/git.js';
-import { compressRefs, renderBody, renderTitle, type FileSymbols, type RegenerateFacts, type TestSummary } from '../regenerate/render.js';
+import { compressRefs, renderBody, renderTitle, type RegenerateFacts, type TestSummary } from '../regenerate/render.js';
+import { fileSymbols, parseDiffSides, type FileDiff, type FileSymbols } from '../regenerate/symbols.js';
 import { checkFormat, parseTestLogs, type TestReport } from '../testlog/index.js';
-import { DEFAULT_MAX_BYTES, languageOf, prepareSymbols, symbolsAt } from '../symbols/index.js';
+import { DEFAULT_MAX_BYTES, languageOf, prepareSymbols } from '../symbols/index.js';
 
 export interface RegenerateInput extends WhoOptions {
   /** A revision: the range starts there instead of the default base. */
@@ -181,31 +182,40 @@ function stateDigest(ctx: Ctx, f: { head: string | null; uncommitted: Uncommitte
   return h.digest('hex');
 }
 
-async function readSymbols(ctx: Ctx, hunks: readonly FileHunks[], untracked: readonly string[], head: string | null, progress: Progress, warnings: string[]): Promise<{ symbols: FileSymbols[]; skipped: number }> {
+async function readSymbols(ctx: Ctx, diff: Buffer | null, untracked: readonly string[], base: string | null, head: string | null, progress: Progress, warnings: string[]): Promise<{ symbols: FileSymbols[]; skipped: number }> {
+  const size = (d: FileDiff) => [...d.added, ...d.deleted].reduce((n, r) => n + r.end - r.start + 1, 0);
   const work = [
-    ...hunks.filter((h) => languageOf(h.path)).map((h) => ({ path: h.path, ranges: h.ranges, size: h.ranges.reduce((n, r) => n + r.end - r.start + 1, 0) })),
-    ...untracked.filter((p) => languageOf(p)).map((p) => ({ path: p, ranges: [{ start: 1, end: Number.MAX_SAFE_INTEGER }], size: 0 })),
+    ...(diff ? parseDiffSides(diff) : []).filter((d) => languageOf(d.path ?? d.oldPath!)).map((d) => ({ d, size: size(d) })),
+    ...untracked.filter((p) => languageOf(p)).map((p) => ({ d: { path: p, oldPath: null, added: [{ start: 1, end: Number.MAX_SAFE_INTEGER }], deleted: [], deletedText: '' } as FileDiff, size: 0 })),
   ];
   // The biggest changes say the most: read those first, and as many as the budget allows.
-  work.sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1));
+  const pathOf = (d: FileDiff) => d.path ?? d.oldPath!;
+  work.sort((a, b) => b.size - a.size || (pathOf(a.d) < pathOf(b.d) ? -1 : 1));
   const start = ctx.deps.now();
   try {
-    await prepareSymbols(work.slice(0, SYMBOL_FILES).map((w) => w.path));
+    await prepareSymbols(work.slice(0, SYMBOL_FILES).map((w) => pathOf(w.d)));
   } catch (e) {
     warnings.push(`symbols not read: ${(e as Error).message}`);
     return { symbols: [], skipped: work.length };
   }
+  const texts = {
+    readNew: (path: string) => newText(ctx, path, head),
+    readBase: async (path: string) => {
+      if (!base) return null;
+      const obj = await ctx.store.cat.read(`${base}:${path}`);
+      if (obj?.type !== 'blob' || obj.content.length > DEFAULT_MAX_BYTES || obj.content.includes(0)) return null;
+      return obj.content.toString('utf8');
+    },
+  };
   const out: FileSymbols[] = [];
   let done = 0;
   for (const w of work) {
     if (done >= SYMBOL_FILES || ctx.deps.now() - start > SYMBOL_BUDGET_MS) break;
     done++;
     progress('reading symbols', done, Math.min(work.length, SYMBOL_FILES));
-    const text = await newText(ctx, w.path, head);
-    if (text === null) continue;
     try {
-      const symbols = await symbolsAt(w.path, text, w.ranges.map((r) => ({ start: r.start, end: Math.min(r.end, 1 << 30) })));
-      if (symbols?.length) out.push({ path: w.path, symbols });
+      const f = await fileSymbols(w.d, texts);
+      if (f?.symbols.length) out.push(f);
     } catch (e) {
       warnings.push(`symbols not read: ${(e as Error).message}`);
       return { symbols: out, skipped: work.length - done + 1 };
@@ -259,7 +269,7 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
   let log: { commits: Commit[]; total: number };
   let files: FileChange[];
   let uncommitted: Uncommitted | null;
-  let hunks: FileHunks[];
+  let diff: Buffer | null;
   try {
     let since: { hunks: FileHunks[]; diff: Buffer | null };
     [log, files, uncommitted, since] = await Promise.all([
@@ -267,15 +277,15 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
       committed ? diffTrees(git, base, head!, emptyTree) : [],
       index ? index.uncommitted(head ?? emptyTree) : null,
       // Symbols are read from what the files are now: the worktree (committed and uncommitted changes), or HEAD.
-      index ? index.hunksSince(base ?? emptyTree) : committed ? committedHunks(git, base, head!, emptyTree).then((h) => ({ hunks: h, diff: null })) : { hunks: [], diff: null },
+      index ? index.hunksSince(base ?? emptyTree) : committed ? committedHunks(git, base, head!, emptyTree) : { hunks: [], diff: null },
     ]);
-    hunks = since.hunks;
+    diff = since.diff;
   } finally {
     index?.dispose();
   }
   progress('regenerating', 2, 3);
 
-  const { symbols, skipped } = await readSymbols(ctx, hunks, uncommitted?.untracked ?? [], head, progress, warnings);
+  const { symbols, skipped } = await readSymbols(ctx, diff, uncommitted?.untracked ?? [], base, head, progress, warnings);
   progress('regenerating', 3, 3);
 
   // Failure locations as repository paths where they can be.

@@ -285,8 +285,8 @@ export class PrivateIndex {
   }
 }
 
-/** The hunks of `base..head` (for a repository with no worktree). */
-export async function committedHunks(git: GitRunner, base: string | null, head: string, emptyTree: string): Promise<FileHunks[]> {
+/** The hunks of `base..head` (for a repository with no worktree), and the diff itself. */
+export async function committedHunks(git: GitRunner, base: string | null, head: string, emptyTree: string): Promise<{ hunks: FileHunks[]; diff: Buffer }> {
   const { stdout } = await git.run(['diff-tree', '-r', '-U0', '-M', ...DIFF_FLAGS, base ?? emptyTree, head, '--'], { env: READ_ONLY });
-  return parseHunks(stdout);
+  return { hunks: parseHunks(stdout), diff: stdout };
 }

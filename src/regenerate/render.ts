@@ -4,13 +4,10 @@
  * more", and the caps shrink until the whole fits the entry size limit.
  */
 import type { Commit, FileChange, Uncommitted } from './git.js';
-import type { CodeSymbol } from '../symbols/index.js';
 import type { TestReport } from '../testlog/index.js';
+import type { ChangedSymbol, FileSymbols } from './symbols.js';
 
-export interface FileSymbols {
-  path: string;
-  symbols: CodeSymbol[];
-}
+export type { FileSymbols } from './symbols.js';
 
 export interface TestSummary {
   reports: TestReport[];
@@ -54,6 +51,12 @@ export function code(s: string): string {
   const longest = Math.max(...(clean.match(/`+/g) ?? ['']).map((r) => r.length));
   const fence = '`'.repeat(longest + 1);
   return `${fence} ${clean} ${fence}`;
+}
+
+/** A changed symbol as a list item: `Store.get` (method, renamed from `Store.fetch`). */
+export function symbolText(x: ChangedSymbol): string {
+  const how = x.change === 'renamed' ? `, renamed from ${code(x.from ?? '?')}` : x.change === 'modified' ? '' : `, ${x.change}`;
+  return `${code(x.qualifiedName)} (${x.kind}${how})`;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -188,7 +191,7 @@ function render(f: RegenerateFacts, caps: Caps): string {
   const withSymbols = f.symbols.filter((s) => s.symbols.length);
   if (!withSymbols.length) out.push(f.symbolFilesSkipped ? 'Not read.' : 'No function, method or class touched (or no supported language changed).');
   for (const s of withSymbols.slice(0, caps.symbolFiles)) {
-    const names = s.symbols.slice(0, caps.symbolsPerFile).map((x) => `${code(x.qualifiedName)} (${x.kind})`);
+    const names = s.symbols.slice(0, caps.symbolsPerFile).map(symbolText);
     const more = s.symbols.length - names.length;
     out.push(`- ${code(s.path)}: ${names.join(', ')}${more > 0 ? `, … and ${more} more` : ''}`);
   }
