@@ -9,7 +9,7 @@
  * private copy of the index.
  */
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Ctx, WhoOptions } from './context.js';
 import { maxBodyBytes, resolveIdentity } from './context.js';
 import { addEntry } from './add.js';
@@ -23,6 +23,8 @@ import { CtxError, UsageError } from '../errors.js';
 import { baseRef, committedHunks, diffTrees, isAncestor, listCommits, mergeBase, PrivateIndex, resolveCommit, type Commit, type FileChange, type FileHunks, type Uncommitted } from '../regenerate/git.js';
 import { compressRefs, renderBody, renderTitle, type RegenerateFacts, type TestSummary } from '../regenerate/render.js';
 import { fileSymbols, parseDiffSides, type FileDiff, type FileSymbols } from '../regenerate/symbols.js';
+import { repoPath } from '../regenerate/paths.js';
+import { mergeSameRun } from '../testlog/merge.js';
 import { checkFormat, parseTestLogs, type TestReport } from '../testlog/index.js';
 import { DEFAULT_MAX_BYTES, languageOf, prepareSymbols } from '../symbols/index.js';
 
@@ -120,20 +122,6 @@ function lateProgress(ctx: Ctx, start: number): Progress {
   };
 }
 
-/** A path from a test log, as a repository path where it is one. */
-function repoPath(file: string, workTree: string | null, changed: ReadonlyMap<string, string[]>): string {
-  if (workTree && isAbsolute(file)) {
-    const rel = relative(workTree, file);
-    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
-  }
-  // A bare file name (a Java stack frame's MathTest.java) that exactly one changed file has.
-  if (!file.includes('/')) {
-    const hits = changed.get(file);
-    if (hits?.length === 1) return hits[0]!;
-  }
-  return file;
-}
-
 async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[], progress: Progress): Promise<TestSummary | null> {
   if (!input.testLogs?.length) return null;
   const format = input.format === undefined ? undefined : checkFormat(input.format);
@@ -155,7 +143,8 @@ async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[], p
     }
   }
   for (const r of reports) for (const w of r.warnings) warnings.push(w);
-  return { reports, unreadable };
+  // Logs of one run (JUnit and JSON side by side): one report, each failure once.
+  return { reports: mergeSameRun(reports), unreadable };
 }
 
 /**
@@ -294,7 +283,7 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
     const name = p.slice(p.lastIndexOf('/') + 1);
     changedByName.set(name, [...new Set([...(changedByName.get(name) ?? []), p])]);
   }
-  if (tests) for (const r of tests.reports) for (const f of r.failures) if (f.file) f.file = repoPath(f.file, ctx.repo.workTree, changedByName);
+  if (tests) for (const r of tests.reports) for (const f of r.failures) if (f.file) f.file = repoPath(f.file, { workTree: ctx.repo.workTree, cwd: ctx.deps.cwd, changed: changedByName });
 
   const facts: RegenerateFacts = {
     branch: who.branch,

@@ -4,16 +4,12 @@
  * more", and the caps shrink until the whole fits the entry size limit.
  */
 import type { Commit, FileChange, Uncommitted } from './git.js';
-import type { TestReport } from '../testlog/index.js';
 import type { ChangedSymbol, FileSymbols } from './symbols.js';
+import { code, failureLines, logLines, sumTotals, type TestCaps, type TestSummary } from './tests-render.js';
 
 export type { FileSymbols } from './symbols.js';
-
-export interface TestSummary {
-  reports: TestReport[];
-  /** Logs that could not be read at all (unknown format), with the reason. */
-  unreadable: { path: string; reason: string }[];
-}
+export type { TestSummary } from './tests-render.js';
+export { code, sumTotals } from './tests-render.js';
 
 export interface RegenerateFacts {
   branch: string | null;
@@ -43,15 +39,6 @@ interface Caps {
 }
 
 const START: Caps = { commits: 100, files: 100, symbolFiles: 60, symbolsPerFile: 15, failures: 50, messageLines: 6, uncommitted: 40 };
-
-/** A Markdown code span that survives any text: backticks, control characters. */
-export function code(s: string): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  if (!clean.includes('`')) return `\`${clean}\``;
-  const longest = Math.max(...(clean.match(/`+/g) ?? ['']).map((r) => r.length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence} ${clean} ${fence}`;
-}
 
 /** A changed symbol as a list item: `Store.get` (method, renamed from `Store.fetch`). */
 export function symbolText(x: ChangedSymbol): string {
@@ -97,50 +84,13 @@ function fmtMs(ms: number | null): string {
   return ms >= 1000 ? ` in ${(ms / 1000).toFixed(1)} s` : ` in ${ms} ms`;
 }
 
-/** Sum of the totals of several test logs. */
-export function sumTotals(reports: readonly TestReport[]): { total: number; passed: number; failed: number; skipped: number; durationMs: number | null } {
-  const t = { total: 0, passed: 0, failed: 0, skipped: 0, durationMs: null as number | null };
-  for (const r of reports) {
-    t.total += r.totals.total;
-    t.passed += r.totals.passed;
-    t.failed += r.totals.failed;
-    t.skipped += r.totals.skipped;
-    if (r.totals.durationMs !== null) t.durationMs = (t.durationMs ?? 0) + r.totals.durationMs;
-  }
-  return t;
-}
-
 function testsSection(tests: TestSummary, caps: Caps): string[] {
-  const out: string[] = [];
   const t = sumTotals(tests.reports);
-  out.push(`**${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped**${fmtMs(t.durationMs)} (${plural(tests.reports.length, 'log')})`);
-  out.push('');
-  for (const r of tests.reports) {
-    out.push(`- ${code(r.path)} (${r.format}): ${r.totals.passed} passed, ${r.totals.failed} failed, ${r.totals.skipped} skipped${fmtMs(r.totals.durationMs)}`);
-    for (const w of r.warnings.slice(0, 3)) out.push(`  - warning: ${w.replace(/\s+/g, ' ')}`);
-  }
-  for (const u of tests.unreadable) out.push(`- ${code(u.path)}: not read (${u.reason})`);
-  const failures = tests.reports.flatMap((r) => r.failures);
-  const omitted = tests.reports.reduce((n, r) => n + r.failuresOmitted, 0);
-  if (failures.length) {
-    out.push('', '### Failures', '');
-    for (const f of failures.slice(0, caps.failures)) {
-      const where = f.file ? ` at ${code(f.line ? `${f.file}:${f.line}` : f.file)}` : '';
-      const suite = f.suite && !f.name.startsWith(f.suite) ? ` (${code(f.suite)})` : '';
-      out.push(`- **${f.name.replace(/[\r\n]+/g, ' ').replace(/([*_`\\[\]])/g, '\\$1')}**${suite}${where}${f.kind === 'error' ? ' — error' : ''}`);
-      const lines: string[] = [];
-      for (const l of f.message.split('\n')) {
-        if (lines.filter((x) => x.trim()).length >= caps.messageLines) break;
-        lines.push(l);
-      }
-      if (lines.some((l) => l.trim())) {
-        const fence = '`'.repeat(Math.max(3, ...(f.message.match(/`{3,}/g) ?? []).map((r) => r.length + 1)));
-        out.push(`  ${fence}`, ...lines.map((l) => `  ${l}`), `  ${fence}`);
-      }
-    }
-    const more = failures.length - Math.min(failures.length, caps.failures) + omitted;
-    if (more > 0) out.push(`- … and ${plural(more, 'more failure')}`);
-  }
+  const logs = tests.reports.reduce((n, r) => n + 1 + (r.alsoIn?.length ?? 0), 0) + tests.unreadable.length;
+  const tc: TestCaps = { groups: caps.failures, namesPerGroup: Math.max(3, caps.failures), warnings: 3 };
+  const out = [`**${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped**${fmtMs(t.durationMs)} (${plural(logs, 'log')})`, '', ...logLines(tests, tc)];
+  const failures = failureLines(tests, tc);
+  if (failures.length) out.push('', '### Failures', '', ...failures);
   return out;
 }
 

@@ -170,8 +170,9 @@ function pytestReader(): Reader {
         const block = take(header, s.kind) ?? take(header, s.kind === 'error' ? 'failure' : 'error') ?? newBlock(name, file, s.kind);
         failures.push({ block: { ...block, name, suite: file, kind: s.kind }, fallback: s.message });
       }
-      // Sections whose test the summary does not name (no short summary: -rN, or a cut log).
-      for (const list of byHeader.values()) for (const b of list) failures.push({ block: b, fallback: '' });
+      // Sections whose test the summary does not name (no short summary: -rN, or a cut log): the
+      // header's dots are the node id's "::" (outside a parameter's brackets).
+      for (const list of byHeader.values()) for (const b of list) failures.push({ block: { ...b, name: b.name.replace(/\.(?![^[]*\])/g, '::') }, fallback: '' });
       const counted = failures.length;
       for (const { block, fallback } of failures.slice(0, MAX_KEPT)) {
         tally.add('failed', () => ({
@@ -183,7 +184,9 @@ function pytestReader(): Reader {
             const loc = pytestLocation(text!, block.suite);
             // An absolute path that ends with the node id's file: the node id's (relative) name is better.
             const file = loc && block.suite && loc.file.endsWith(`/${block.suite}`) ? block.suite : (loc?.file ?? block.suite);
-            return { message: pytestExplanation(text!) ?? fb!, file, line: loc?.line ?? null };
+            // No node id: the file the failure is in stands for it.
+            const suite = block.suite ?? (file && !file.startsWith('/') ? file : null);
+            return { message: pytestExplanation(text!) ?? fb!, file, line: loc?.line ?? null, suite };
           },
         }));
       }

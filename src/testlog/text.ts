@@ -46,7 +46,7 @@ export function finishFailure(draft: FailureDraft): TestFailure {
   const b = draft.build(screened);
   return {
     name: cleanName(draft.name),
-    suite: draft.suite === null ? null : cleanName(draft.suite) || null,
+    suite: (b.suite !== undefined ? b.suite : draft.suite) === null ? null : cleanName((b.suite ?? draft.suite)!) || null,
     file: b.file,
     line: b.line,
     message: firstLines(b.message) || b.fallback || 'failed',

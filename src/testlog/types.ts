@@ -70,7 +70,7 @@ export interface FailureDraft {
   suite: string | null;
   kind: 'failure' | 'error';
   texts: string[];
-  build(screened: string[]): { message: string; file: string | null; line: number | null; fallback?: string; kind?: 'failure' | 'error' };
+  build(screened: string[]): { message: string; file: string | null; line: number | null; fallback?: string; kind?: 'failure' | 'error'; suite?: string | null };
 }
 
 /** Failures kept per log (the rest are counted): bounds memory on huge logs. */
