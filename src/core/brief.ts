@@ -23,6 +23,7 @@ import { conflictItems } from './brief-conflicts.js';
 import type { SlimSummary } from '../store/index-cache.js';
 import { idFromPath, type StoredEntry } from '../model/entry.js';
 import { layoutBrief, MIN_BUDGET, type BriefItem, type BriefSection, type Shown } from '../model/brief-layout.js';
+import { parseHandoffText, SECTION_TITLES } from '../model/handoff-doc.js';
 import { claimFiles, readIds } from '../store/state.js';
 import { UsageError } from '../errors.js';
 
@@ -53,7 +54,23 @@ export interface BriefResult {
 }
 
 function item(e: StoredEntry, body?: string, detail?: string): BriefItem {
-  return { id: e.id, kind: e.kind, title: e.title, agent: e.agent, session: e.session, createdAt: e.createdAt, to: e.to, body, detail };
+  const excerpt = body !== undefined && e.kind === 'handoff' ? handoffExcerpt(body) : undefined;
+  return { id: e.id, kind: e.kind, title: e.title, agent: e.agent, session: e.session, createdAt: e.createdAt, to: e.to, body, detail, ...(excerpt ? { excerpt } : {}) };
+}
+
+/** Characters of each section a handoff's excerpt keeps (cut at a line). */
+const EXCERPT_CHARS = 1500;
+
+/** What a handoff must say when it cannot be shown whole: its Summary and What still needs work. */
+function handoffExcerpt(body: string): string | undefined {
+  const doc = parseHandoffText(body);
+  const cut = (t: string) => {
+    if (t.length <= EXCERPT_CHARS) return t;
+    const nl = t.lastIndexOf('\n', EXCERPT_CHARS);
+    return `${t.slice(0, nl > EXCERPT_CHARS / 2 ? nl : EXCERPT_CHARS)}\n…`;
+  };
+  const parts = [doc.summary && `## ${SECTION_TITLES.summary}\n\n${cut(doc.summary)}`, doc.todo && `## ${SECTION_TITLES.todo}\n\n${cut(doc.todo)}`].filter(Boolean);
+  return parts.length ? parts.join('\n\n') : undefined;
 }
 
 /**
