@@ -215,9 +215,10 @@ describe('regenerate on a real repository', () => {
     expect(r.stderr).toMatch(/warning: cannot tell the format of test log garbage\.log/);
     const body: string = r.json.body;
     expect(body).toContain('**8 passed, 11 failed, 2 skipped**');
-    expect(body).toContain('- **saves** (`app`) at `src/store.ts:3`');
-    expect(body).toContain('- **TestMultiplies** (`example.com/fixture`) at `math_test.go:19`\n  ```\n  2*3 = 6, want 5\n  ```');
-    expect(body).toContain('- **dividesByZero** (`fixture.MathTest$EdgeCases`) at `MathTest.java:30` — error');
+    expect(body).toContain('- `saves` (`app`) at `src/store.ts:3`');
+    expect(body).toContain('- `TestMultiplies` (`example.com/fixture`) at `math_test.go:19`\n  ```\n  2*3 = 6, want 5\n  ```');
+    expect(body).toContain('- `dividesByZero` (`fixture.MathTest$EdgeCases`) at `MathTest.java:30` — error');
+    expect(body).toContain(`- \`${garbage}\`: not read: cannot tell the format of test log garbage.log: not understood`);
     expect(r.json.title).toBe('Regenerated: feature, 3 commits, 4 files, 5 uncommitted, tests 8 passed, 11 failed');
   });
 

@@ -208,6 +208,14 @@ describe('vitest TAP, mocha and RSpec JSON', () => {
     expect(r.failures[1]!.message).toBe('expected: 5\n     got: 6\n\n(compared using ==)');
   });
 
+  it('pytest-json-report (1.5.0, run from its source): as pytest itself says it', async () => {
+    const r = await parseTestLog(log('pytest-json-report.json'));
+    expect(r.format).toBe('pytest-json');
+    expect(totals(r)).toEqual({ total: 12, passed: 4, failed: 6, skipped: 2 });
+    expect(rows(r)).toEqual(PYTEST);
+    expect(r.failures.map((f) => f.message)).toEqual((await parseTestLog(log('pytest.console.txt'))).failures.map((f) => f.message));
+  });
+
   it('pytest --junitxml with junit_family=xunit1: the line of the failure, not one above the def', async () => {
     const r = await parseTestLog(log('pytest.xunit1.xml'));
     expect(r.failures.map((f) => [f.name, base(f.file), f.line])).toEqual(PYTEST.map((p) => [String(p[1]).split('::').pop(), p[2], p[3]]));
@@ -219,7 +227,7 @@ describe('not a test report: refused, saying what it is, never "0 failed"', () =
     ['page.html', '<!DOCTYPE html>\n<html><head><title>Test Report</title></head><body>3 failed</body></html>', /is not a test report: an HTML page/],
     ['package.json', '{\n  "name": "x",\n  "version": "1.0.0",\n  "scripts": { "test": "vitest" }\n}\n', /is not a test report: JSON that is not a test report/],
     ['results.trx', '<?xml version="1.0" encoding="UTF-8"?>\n<TestRun id="1" xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010"></TestRun>', /is not a test report: a \.NET TRX report/],
-    ['report.json', '{"created": 1700000000.0, "duration": 0.5, "exitcode": 1, "root": "/r", "environment": {}, "summary": {"failed": 1, "total": 1}, "tests": []}', /is not a test report: a pytest-json-report report/],
+    ['coverage-summary.json', '{"total": {"lines": {"total": 10, "covered": 8, "skipped": 0, "pct": 80}}}', /is not a test report: JSON that is not a test report/],
     ['pom.xml', '<?xml version="1.0"?>\n<project><modelVersion>4.0.0</modelVersion></project>', /is not a test report: XML whose root is <project>/],
     ['notes.txt', 'hello\nnothing to see here\n', /cannot tell the format of test log notes\.txt: not understood/],
   ])('%s', async (name, content, message) => {
@@ -245,6 +253,8 @@ it('precision and recall over the console fixtures are 1', async () => {
     'go-test.console.txt': GO,
     'go-test-v.console.txt': GO,
     'cargo.console.txt': CARGO,
+    'cargo.color.txt': [...CARGO, ['integration.rs', 'integration_fails', 'integration.rs', 10]],
+    'pytest-json-report.json': PYTEST,
   };
   let found = 0;
   let right = 0;

@@ -135,7 +135,10 @@ async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[], p
     try {
       const MiB = 1 << 20;
       const onProgress = (bytes: number, size: number) => progress(`reading ${input.testLogs![i]} (MiB)`, Math.floor(bytes / MiB), Math.max(1, Math.ceil(size / MiB)));
-      for (const r of await parseTestLogs(p, { format, onProgress })) reports.push({ ...r, path: r.path === p ? input.testLogs[i]! : relative(ctx.deps.cwd, r.path) });
+      for (const r of await parseTestLogs(p, { format, onProgress })) {
+        const rel = relative(ctx.deps.cwd, r.path);
+        reports.push({ ...r, path: r.path === p ? input.testLogs[i]! : rel && !rel.startsWith('..') ? rel : r.path });
+      }
     } catch (e) {
       if (!(e instanceof CtxError) || e.code !== 'E_TEST_LOG_FORMAT') throw e;
       unreadable.push({ path: input.testLogs[i]!, reason: e.message });

@@ -34,6 +34,8 @@ const ALIASES: Record<string, TestLogFormat> = {
   'mocha-json': 'mocha-json',
   rspec: 'rspec-json',
   'rspec-json': 'rspec-json',
+  'pytest-json': 'pytest-json',
+  'pytest-json-report': 'pytest-json',
   'pytest-console': 'pytest-console',
   pytest: 'pytest-console',
   'vitest-console': 'vitest-console',
@@ -85,7 +87,7 @@ export function detectFormat(head: string, tail = ''): TestLogFormat | null {
     if (/"(numTotalTests|numFailedTests|numTotalTestSuites|testResults)"\s*:/.test(text)) return 'jest-json';
     if (/^\{\s*"stats"\s*:\s*\{/.test(text) && /"(passes|failures|pending|tests)"\s*:/.test(text)) return 'mocha-json';
     if (/"examples"\s*:\s*\[/.test(text) && /"(version|summary_line|full_description)"/.test(text)) return 'rspec-json';
-    if (/"exitcode"\s*:/.test(text) && /"(collectors|tests|summary)"\s*:/.test(text)) throw new NotATestReport('a pytest-json-report report, which git-ctx does not read (give pytest --junitxml=FILE, or its console output)');
+    if (/"exitcode"\s*:/.test(text) && /"(collectors|tests|summary)"\s*:/.test(text)) return 'pytest-json';
     throw new NotATestReport('JSON that is not a test report git-ctx reads (jest, vitest, mocha or RSpec JSON, go test -json)');
   }
   if (/^<!doctype html|^<html/i.test(text)) throw new NotATestReport('an HTML page, not a test report');
@@ -199,15 +201,16 @@ export async function parseTestLog(file: string, opts: ParseOptions = {}): Promi
       return (await import('./go-json.js')).parseGoTestJson(file, stream());
     case 'jest-json':
     case 'mocha-json':
-    case 'rspec-json': {
+    case 'rspec-json':
+    case 'pytest-json': {
       const { parseJestJson, MAX_JSON_BYTES } = await import('./jest-json.js');
       if (size > MAX_JSON_BYTES) {
         return new Tally().report(file, format, null, [`${file}: ${size} bytes is over the ${MAX_JSON_BYTES}-byte limit for JSON reports; not read`]);
       }
       const text = readFileSync(file, 'utf8');
       if (format === 'jest-json') return parseJestJson(file, text);
-      const { parseMochaJson, parseRspecJson } = await import('./json-reports.js');
-      return format === 'mocha-json' ? parseMochaJson(file, text) : parseRspecJson(file, text);
+      const { parseMochaJson, parseRspecJson, parsePytestJson } = await import('./json-reports.js');
+      return format === 'mocha-json' ? parseMochaJson(file, text) : format === 'rspec-json' ? parseRspecJson(file, text) : parsePytestJson(file, text);
     }
     default:
       if ((CONSOLE_FORMATS as readonly string[]).includes(format)) return (await import('./console.js')).parseConsole(file, format as ConsoleFormat, stream());

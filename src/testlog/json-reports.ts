@@ -1,9 +1,10 @@
 /**
- * Two more JSON reports, read whole like jest's (jest-json.ts): mocha's `--reporter json`
- * (`{stats, tests, failures, passes, pending}`) and RSpec's `--format json` (`{examples, summary}`).
+ * More JSON reports, read whole like jest's (jest-json.ts): mocha's `--reporter json`
+ * (`{stats, tests, failures, passes, pending}`), RSpec's `--format json` (`{examples, summary}`) and
+ * pytest-json-report's (`{summary, tests: [{nodeid, outcome, setup, call, teardown}]}`).
  */
 import { Tally, type TestReport } from './types.js';
-import { findLocation } from './text.js';
+import { findLocation, pytestExplanation } from './text.js';
 import { repairTruncatedJson } from './jest-json.js';
 
 interface MochaTest {
@@ -130,4 +131,63 @@ export function parseRspecJson(path: string, text: string): TestReport {
   }
   if (!report.summary) warnings.push(`${path}: no "summary": the report may be cut; counted the examples it lists`);
   return tally.report(path, 'rspec-json', typeof report.summary?.duration === 'number' ? report.summary.duration * 1000 : null, warnings);
+}
+
+interface PytestStage {
+  outcome?: string;
+  crash?: { path?: string; lineno?: number; message?: string } | null;
+  traceback?: { path?: string; lineno?: number; message?: string }[] | null;
+  longrepr?: string | null;
+}
+
+interface PytestTest {
+  nodeid?: string;
+  outcome?: string;
+  setup?: PytestStage;
+  call?: PytestStage;
+  teardown?: PytestStage;
+}
+
+interface PytestJsonReport {
+  duration?: number;
+  summary?: Record<string, number>;
+  tests?: PytestTest[];
+}
+
+export function parsePytestJson(path: string, text: string): TestReport {
+  const warnings: string[] = [];
+  const report = parseJson<PytestJsonReport>(path, text, warnings) ?? {};
+  const tally = new Tally();
+  const tests = Array.isArray(report.tests) ? report.tests : [];
+  for (const t of tests) {
+    const o = t.outcome ?? '';
+    const outcome = o === 'passed' || o === 'xpassed' ? 'passed' : o === 'failed' || o === 'error' ? 'failed' : 'skipped';
+    tally.add(outcome, () => {
+      const nodeid = t.nodeid ?? '(unnamed)';
+      const sep = nodeid.indexOf('::');
+      const file = sep > 0 ? nodeid.slice(0, sep) : null;
+      // The stage that failed: the call, or for an error its setup or teardown.
+      const stage = [t.call, t.setup, t.teardown].find((s) => s && s.outcome === 'failed') ?? t.call ?? t.setup ?? {};
+      return {
+        name: sep > 0 ? nodeid.slice(sep + 2) : nodeid,
+        suite: file,
+        kind: o === 'error' ? 'error' : 'failure',
+        texts: [stage.longrepr ?? '', stage.crash?.message ?? ''],
+        build: ([longrepr, crash]) => {
+          // The test file's own frame in the traceback, else where it crashed.
+          const frame = (stage.traceback ?? []).find((f) => f.path && file && (f.path === file || f.path.endsWith(`/${file}`)));
+          const loc = frame?.path && frame.lineno ? { file: frame.path, line: frame.lineno } : stage.crash?.path && stage.crash.lineno ? { file: stage.crash.path, line: stage.crash.lineno } : findLocation(longrepr!, file);
+          const at = loc && file && loc.file.endsWith(`/${file}`) ? file : (loc?.file ?? file);
+          return { message: pytestExplanation(longrepr!) ?? (crash || longrepr!), file: at, line: loc?.line ?? null };
+        },
+      };
+    });
+  }
+  const s = report.summary;
+  if (s && typeof s.total === 'number') {
+    // The summary's counts are the run's own; a report cut short lists fewer tests.
+    const listed = tally.counts.passed + tally.counts.failed + tally.counts.skipped;
+    if (listed < s.total) warnings.push(`${path}: the summary counts ${s.total} tests but the report lists ${listed} (cut?)`);
+  } else warnings.push(`${path}: no "summary": the report may be cut; counted the tests it lists`);
+  return tally.report(path, 'pytest-json', typeof report.duration === 'number' ? report.duration * 1000 : null, warnings);
 }

@@ -12,7 +12,7 @@ export interface MergedReport extends TestReport {
 }
 
 /** Which format's totals and names are trusted first (a runner's own JSON, then JUnit, TAP, console). */
-const RANK: Record<string, number> = { 'jest-json': 0, 'go-test-json': 0, 'mocha-json': 0, 'rspec-json': 0, junit: 1, tap: 2 };
+const RANK: Record<string, number> = { 'jest-json': 0, 'go-test-json': 0, 'mocha-json': 0, 'rspec-json': 0, 'pytest-json': 0, junit: 1, tap: 2 };
 const rank = (r: TestReport) => RANK[r.format] ?? 3;
 
 /** A test's own name, whatever the log prefixes it with (describe blocks, classes, files). */

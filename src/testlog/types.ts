@@ -12,6 +12,7 @@ export const TEST_LOG_FORMATS = [
   'go-test-json',
   'mocha-json',
   'rspec-json',
+  'pytest-json',
   'pytest-console',
   'vitest-console',
   'jest-console',
