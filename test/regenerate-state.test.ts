@@ -59,6 +59,22 @@ describe('idempotent regenerate', () => {
   });
 });
 
+describe('logs that are not understood', () => {
+  it('are never "0 passed, 0 failed": not a test report, or not the format forced', async () => {
+    const repo = makeRepo({ files: { 'a.txt': 'a\n' } });
+    writeFileSync(join(repo, 'page.html'), '<!DOCTYPE html><html><body>Tests: 3 failed</body></html>\n');
+    writeFileSync(join(repo, 'notes.log'), 'all good, I think\n');
+    const r = await ctxOk(repo, ['regenerate', '--json', '--dry-run', '--test-log', 'page.html']);
+    expect(r.json.tests).toEqual({ reports: [], unreadable: [{ path: 'page.html', reason: expect.stringMatching(/^page\.html is not a test report: an HTML page/) }] });
+    expect(r.json.title).toMatch(/test logs not read$/);
+    expect(r.json.body).toContain('**No test log could be read** (1 log)');
+    expect(r.json.body).not.toMatch(/0 passed, 0 failed/);
+    const forced = await ctxOk(repo, ['regenerate', '--json', '--dry-run', '--format', 'pytest', '--test-log', 'notes.log']);
+    expect(forced.json.tests.unreadable).toEqual([{ path: 'notes.log', reason: expect.stringMatching(/^not understood as pytest-console: no pytest summary line/) }]);
+    expect(forced.json.body).not.toMatch(/0 passed, 0 failed/);
+  });
+});
+
 describe('dry run', () => {
   it('prints what the entry would hold: screened for secrets like the written entry', async () => {
     const repo = makeRepo({ files: { 'a.txt': 'a\n' } });

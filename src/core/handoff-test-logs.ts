@@ -21,11 +21,14 @@ export interface TestLogResult {
 }
 
 export async function readTestLogs(_ctx: Ctx, files: readonly string[]): Promise<TestLogResult[]> {
-  const { parseTestLogs } = await import('../testlog/index.js');
+  const { parseTestLogs, notUnderstood } = await import('../testlog/index.js');
   const out: TestLogResult[] = [];
   for (const file of files) {
     try {
-      for (const report of await parseTestLogs(file)) out.push({ file: report.path, report });
+      for (const report of await parseTestLogs(file)) {
+        const why = notUnderstood(report);
+        out.push(why ? { file: report.path, report: null, reason: why } : { file: report.path, report });
+      }
     } catch (e) {
       if (e instanceof CtxError && e.code === 'E_TEST_LOG_FORMAT') out.push({ file, report: null, reason: e.message });
       else throw e;

@@ -25,7 +25,7 @@ import { compressRefs, renderBody, renderTitle, type RegenerateFacts, type TestS
 import { fileSymbols, parseDiffSides, type FileDiff, type FileSymbols } from '../regenerate/symbols.js';
 import { repoPath } from '../regenerate/paths.js';
 import { mergeSameRun } from '../testlog/merge.js';
-import { checkFormat, parseTestLogs, type TestReport } from '../testlog/index.js';
+import { checkFormat, notUnderstood, parseTestLogs, type TestReport } from '../testlog/index.js';
 import { DEFAULT_MAX_BYTES, languageOf, prepareSymbols } from '../symbols/index.js';
 
 export interface RegenerateInput extends WhoOptions {
@@ -137,7 +137,12 @@ async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[], p
       const onProgress = (bytes: number, size: number) => progress(`reading ${input.testLogs![i]} (MiB)`, Math.floor(bytes / MiB), Math.max(1, Math.ceil(size / MiB)));
       for (const r of await parseTestLogs(p, { format, onProgress })) {
         const rel = relative(ctx.deps.cwd, r.path);
-        reports.push({ ...r, path: r.path === p ? input.testLogs[i]! : rel && !rel.startsWith('..') ? rel : r.path });
+        const shown = r.path === p ? input.testLogs[i]! : rel && !rel.startsWith('..') ? rel : r.path;
+        const why = notUnderstood(r);
+        if (why) {
+          unreadable.push({ path: shown, reason: why });
+          warnings.push(`${shown}: ${why}; not read`);
+        } else reports.push({ ...r, path: shown });
       }
     } catch (e) {
       if (!(e instanceof CtxError) || e.code !== 'E_TEST_LOG_FORMAT') throw e;

@@ -88,7 +88,8 @@ function testsSection(tests: TestSummary, caps: Caps): string[] {
   const t = sumTotals(tests.reports);
   const logs = tests.reports.reduce((n, r) => n + 1 + (r.alsoIn?.length ?? 0), 0) + tests.unreadable.length;
   const tc: TestCaps = { groups: caps.failures, namesPerGroup: Math.max(3, caps.failures), warnings: 3 };
-  const out = [`**${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped**${fmtMs(t.durationMs)} (${plural(logs, 'log')})`, '', ...logLines(tests, tc)];
+  const head = tests.reports.length ? `**${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped**${fmtMs(t.durationMs)} (${plural(logs, 'log')})` : `**No test log could be read** (${plural(logs, 'log')})`;
+  const out = [head, '', ...logLines(tests, tc)];
   const failures = failureLines(tests, tc);
   if (failures.length) out.push('', '### Failures', '', ...failures);
   return out;
@@ -182,10 +183,10 @@ export function renderTitle(f: RegenerateFacts): string {
     const n = new Set([...f.uncommitted.staged, ...f.uncommitted.unstaged].map((x) => x.path)).size + f.uncommitted.untracked.length;
     if (n) parts.push(`${n} uncommitted`);
   }
-  if (f.tests) {
+  if (f.tests?.reports.length) {
     const t = sumTotals(f.tests.reports);
     parts.push(`tests ${t.passed} passed, ${t.failed} failed`);
-  }
+  } else if (f.tests?.unreadable.length) parts.push('test logs not read');
   const where = f.branch ?? (f.head ? f.head.slice(0, 12) : 'no commits');
   return `Regenerated: ${where}, ${parts.join(', ')}`.slice(0, 200);
 }

@@ -56,6 +56,17 @@ export function checkFormat(value: string): TestLogFormat {
   return f;
 }
 
+/**
+ * Why a report read with a forced format says nothing (no test at all, and the reader warned that it
+ * found none of its format's markers), or null when it says something: such a log is "not understood",
+ * never "0 passed, 0 failed".
+ */
+export function notUnderstood(r: TestReport): string | null {
+  if (r.totals.total > 0 || r.failures.length || r.failuresOmitted || !r.warnings.length) return null;
+  const w = r.warnings[0]!;
+  return `not understood as ${r.format}: ${w.startsWith(`${r.path}: `) ? w.slice(r.path.length + 2) : w}`;
+}
+
 /** A file that is not a test report these readers read: why, said to the user. */
 export class NotATestReport extends Error {}
 
