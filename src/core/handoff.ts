@@ -63,7 +63,7 @@ export interface AutoFacts {
 
 const MAX = { commits: 30, files: 50, uncommitted: 50, todos: 50, decisions: 20, notes: 20, symbolFiles: 40, symbolsPerFile: 12 };
 /** Time for reading symbols in a handoff: a session ending must not wait long for them. */
-const SYMBOL_BUDGET_MS = 1000;
+const SYMBOL_BUDGET_MS = 500;
 
 /** What `git status`'s two letters say, in words: staged and unstaged, added, deleted, renamed. */
 function statusWords(f: StatusFile): string {

@@ -203,7 +203,7 @@ function pytestReader(): Reader {
   };
 }
 
-/** Where a pytest failure happened: the test's own frame (`test_x.py:12: AssertionError`), else the first. */
+/** Where a pytest failure happened: the frame in the test's own file (`test_x.py:12: AssertionError`), else the first. */
 function pytestLocation(text: string, file: string | null): { file: string; line: number } | null {
   return findLocation(text, file);
 }
