@@ -111,8 +111,8 @@ async function changedSymbols(ctx: Ctx, since: string | null, untracked: readonl
   };
   const start = ctx.deps.now();
   const out: FileSymbols[] = [];
-  for (const d of work.slice(0, 200)) {
-    if (ctx.deps.now() - start > SYMBOL_BUDGET_MS) break;
+  for (const [i, d] of work.slice(0, 200).entries()) {
+    if (i >= 4 && ctx.deps.now() - start > SYMBOL_BUDGET_MS) break;
     const f = await fileSymbols(d, texts).catch(() => null);
     if (f?.symbols.length) out.push(f);
   }

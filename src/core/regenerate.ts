@@ -74,6 +74,8 @@ const COMMIT_LIMIT = 5000;
 const SYMBOL_FILES = 1000;
 /** Time for reading symbols; files left when it runs out are counted, not read. */
 const SYMBOL_BUDGET_MS = 1500;
+/** Files whose symbols are read whatever the time (the biggest changes). */
+const SYMBOL_FILES_ALWAYS = 8;
 
 /**
  * This session's latest regenerate point, from its newest context entries: found in the context
@@ -188,13 +190,15 @@ async function readSymbols(ctx: Ctx, diff: Buffer | null, untracked: readonly st
   // The biggest changes say the most: read those first, and as many as the budget allows.
   const pathOf = (d: FileDiff) => d.path ?? d.oldPath!;
   work.sort((a, b) => b.size - a.size || (pathOf(a.d) < pathOf(b.d) ? -1 : 1));
-  const start = ctx.deps.now();
   try {
     await prepareSymbols(work.slice(0, SYMBOL_FILES).map((w) => pathOf(w.d)));
   } catch (e) {
     warnings.push(`symbols not read: ${(e as Error).message}`);
     return { symbols: [], skipped: work.length };
   }
+  // The budget is for parsing: loading the grammars is paid once, and on a busy machine it alone can
+  // take longer than the budget. The first few files are always read.
+  const start = ctx.deps.now();
   const texts = {
     readNew: (path: string) => newText(ctx, path, head),
     readBase: async (path: string) => {
@@ -207,7 +211,7 @@ async function readSymbols(ctx: Ctx, diff: Buffer | null, untracked: readonly st
   const out: FileSymbols[] = [];
   let done = 0;
   for (const w of work) {
-    if (done >= SYMBOL_FILES || ctx.deps.now() - start > SYMBOL_BUDGET_MS) break;
+    if (done >= SYMBOL_FILES || (done >= SYMBOL_FILES_ALWAYS && ctx.deps.now() - start > SYMBOL_BUDGET_MS)) break;
     done++;
     progress('reading symbols', done, Math.min(work.length, SYMBOL_FILES));
     try {
