@@ -5,7 +5,7 @@
  * hook as the agent waits for it (a whole CLI process fed the hook's JSON on stdin, until it exits),
  * idle and with two busy processes loading the cores, `node -e 0` interleaved run for run.
  *
- *     node bench/agents.mjs [--sizes 100000] [--runs 21] [--calls 60] [--store session|seed]
+ *     node bench/agents.mjs [--sizes 100000] [--runs 15] [--calls 60] [--store session|seed]
  *                           [--busy 2] [--client claude] [--hooks-only] [--no-deadline]
  *
  * --store session (default): a store shaped like a year of parallel sessions (bench/lib/session-store.ts:
@@ -34,7 +34,7 @@ const arg = (name, dflt) => {
 };
 const flag = (name) => process.argv.includes(name);
 const sizes = arg('--sizes', '100000').split(',').map(Number);
-const runs = Number(arg('--runs', '21'));
+const runs = Number(arg('--runs', '15'));
 const calls = Number(arg('--calls', '60'));
 const storeKind = arg('--store', 'session');
 const busyCount = Number(arg('--busy', '2'));

@@ -32,8 +32,8 @@ export interface LoggedRequest {
   turn: boolean;
 }
 
-const isObject = (v: Json | undefined): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
-const asArray = (v: Json | undefined): Json[] => (Array.isArray(v) ? v : []);
+export const isObject = (v: Json | undefined): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
+export const asArray = (v: Json | undefined): Json[] => (Array.isArray(v) ? v : []);
 const str = (v: Json | undefined): string | null => (typeof v === 'string' ? v : null);
 
 /** Content blocks of an Anthropic message (a string content is one text block). */

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { spawn } from 'node:child_process';
 import { ModelServer, PROMPT_PREFIX, type Reply } from './model-server.js';
-import { newContent, offersToolWithSchema, type Json, type JsonObject, type LoggedRequest } from './requests.js';
+import { asArray, isObject, newContent, offersToolWithSchema, type Json, type JsonObject, type LoggedRequest } from './requests.js';
 import { branchCommits, branchTip, busyLoops, killGroup, makeWorkspace, run, waitFor, type BranchCommit, type RunResult, type Workspace } from './workspace.js';
 import type { InstalledClient } from './clients.js';
 
@@ -46,12 +46,12 @@ export interface Scenario {
   ws: Workspace;
   server: ModelServer;
   markers: Markers;
-  /** The context branch before the agent session started, before its compaction. */
+  /** The tip of the context branch before the agent session started, and before its compaction. */
   startTip: string;
   compactTip: string;
   /** The agent's session id (Claude Code's session, Codex's thread). */
   session: string | null;
-  /** Requests of the prompts before compaction / of the prompt after it. */
+  /** The turn requests of the first three prompts (all turns: `server.turns()`). */
   beforeCompaction: LoggedRequest[];
   /** Ids (Ctx-Id) of the two messages. */
   messageIds: { before: string; during: string };
@@ -71,14 +71,12 @@ const prompt = (n: number, text: string) => `${PROMPT_PREFIX}${n}: ${text}`;
 /** Names of tool calls the model already made in this request's history (Anthropic tool_use, Responses function_call). */
 function calledTools(req: LoggedRequest): string[] {
   const out: string[] = [];
-  const body = req.body;
   if (req.api === 'anthropic') {
-    for (const m of (Array.isArray(body?.messages) ? body.messages : []) as JsonObject[]) {
-      if (m.role !== 'assistant' || !Array.isArray(m.content)) continue;
-      for (const b of m.content as JsonObject[]) if (b.type === 'tool_use') out.push(String(b.name));
+    for (const m of asArray(req.body?.messages).filter(isObject)) {
+      if (m.role === 'assistant') for (const b of asArray(m.content).filter(isObject)) if (b.type === 'tool_use') out.push(String(b.name));
     }
   } else {
-    for (const it of (Array.isArray(body?.input) ? body.input : []) as JsonObject[]) {
+    for (const it of asArray(req.body?.input).filter(isObject)) {
       if (it.type === 'function_call') out.push(it.namespace ? `${String(it.namespace)}/${String(it.name)}` : String(it.name));
     }
   }
@@ -87,8 +85,8 @@ function calledTools(req: LoggedRequest): string[] {
 
 /** Codex puts an MCP server's tools in a `namespace` tool; its name is derived from the server's. */
 function codexNamespace(req: LoggedRequest, tool: string): string | null {
-  for (const t of (Array.isArray(req.body?.tools) ? req.body.tools : []) as JsonObject[]) {
-    if (t.type === 'namespace' && /git.?ctx/i.test(String(t.name)) && Array.isArray(t.tools) && (t.tools as JsonObject[]).some((x) => x.name === tool)) return String(t.name);
+  for (const t of asArray(req.body?.tools).filter(isObject)) {
+    if (t.type === 'namespace' && /git.?ctx/i.test(String(t.name)) && asArray(t.tools).filter(isObject).some((x) => x.name === tool)) return String(t.name);
   }
   return null;
 }
@@ -149,6 +147,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<Scenario> {
     if (r.code !== 0 || r.timedOut) problems.push(`${name}: exit ${r.code}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.slice(-500)}`);
   };
   const load = opts.load ? busyLoops(opts.load) : null;
+  let ok = false;
   try {
     // The user's set-up, in the agent's linked worktree, committed as a team would.
     ws.ctx(ws.agent, ['init', '--agent', client.name]);
@@ -183,9 +182,16 @@ export async function runScenario(opts: ScenarioOptions): Promise<Scenario> {
     };
     writeFileSync(join(logDir, 'summary.json'), `${JSON.stringify({ ...s, ws: undefined, server: undefined, beforeCompaction: s.beforeCompaction.map((r) => r.seq) }, null, 2)}\n`);
     writeFileSync(join(logDir, 'requests.txt'), digest(server.requests));
+    ok = true;
     return s;
   } finally {
     load?.stop();
+    if (!ok) {
+      // The caller gets no scenario to clean up after.
+      writeFileSync(join(logDir, 'requests.txt'), digest(server.requests));
+      await server.close();
+      ws.remove();
+    }
   }
 }
 
@@ -375,8 +381,8 @@ async function trustCodexHooks(client: InstalledClient, cwd: string, env: Record
   let next = 0;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     try {
-      const m = JSON.parse(line) as JsonObject;
-      if (typeof m.id === 'number') pending.get(m.id)?.(m);
+      const m = JSON.parse(line) as Json;
+      if (isObject(m) && typeof m.id === 'number') pending.get(m.id)?.(m);
     } catch {
       /* not JSON-RPC */
     }
@@ -393,11 +399,14 @@ async function trustCodexHooks(client: InstalledClient, cwd: string, env: Record
       });
       child.stdin!.write(`${JSON.stringify({ method, id, params })}\n`);
     });
-  type Hook = { key: string; command?: string; currentHash: string; trustStatus: string };
+  type Hook = { key: string; command: string; currentHash: string; trustStatus: string };
   const ours = async (): Promise<Hook[]> => {
     const r = await call('hooks/list', { cwds: [cwd] });
-    const data = ((r.result as JsonObject | undefined)?.data ?? []) as JsonObject[];
-    return data.flatMap((e) => (e.hooks ?? []) as unknown as Hook[]).filter((h) => typeof h.command === 'string' && h.command.startsWith('git-ctx agent-hook'));
+    const entries = asArray(isObject(r.result) ? r.result.data : undefined).filter(isObject);
+    return entries
+      .flatMap((e) => asArray(e.hooks).filter(isObject))
+      .map((h) => ({ key: String(h.key), command: String(h.command ?? ''), currentHash: String(h.currentHash), trustStatus: String(h.trustStatus) }))
+      .filter((h) => h.command.startsWith('git-ctx agent-hook'));
   };
   try {
     await call('initialize', { clientInfo: { name: 'git-ctx-e2e', version: '1' }, capabilities: null });
@@ -409,7 +418,7 @@ async function trustCodexHooks(client: InstalledClient, cwd: string, env: Record
       if (w.error) problems.push(`codex config/batchWrite: ${JSON.stringify(w.error)}`);
     }
     const after = await ours();
-    return { listed: listed.map((h) => h.command ?? h.key), trusted: after.filter((h) => h.trustStatus === 'trusted').length };
+    return { listed: listed.map((h) => h.command), trusted: after.filter((h) => h.trustStatus === 'trusted').length };
   } catch (e) {
     problems.push(`trusting Codex hooks: ${(e as Error).message}`);
     return { listed: [], trusted: 0 };
