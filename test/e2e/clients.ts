@@ -99,8 +99,10 @@ async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
         const [pid, host] = readFileSync(join(lock, 'owner'), 'utf8').split(' ');
         stale = (host === hostname() && !alive(Number(pid))) || Date.now() - statSync(lock).mtimeMs > INSTALL_MS;
       } catch {
-        // No owner file yet: just created by its owner, or left by one killed in between.
-        stale = Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 60_000;
+        // No owner file yet (just created by its owner, or left by one killed in between), or no lock
+        // any more (released meanwhile: the next round takes it).
+        const st = statSync(lock, { throwIfNoEntry: false });
+        stale = !!st && Date.now() - st.mtimeMs > 60_000;
       }
       if (stale) rmSync(lock, { recursive: true, force: true });
       else if (Date.now() - start > INSTALL_MS) throw new Error(`${lock} is held by another run for over ${INSTALL_MS / 60_000} min`);
@@ -129,7 +131,7 @@ function npmInstall(dir: string, spec: string): Promise<void> {
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new Error(`npm install ${spec} exited ${code}:\n${out.slice(-4000)}`));
+      else reject(new Error(`npm install ${spec} exited ${code} (GIT_CTX_SKIP_E2E=1 skips the e2e suite, say offline):\n${out.slice(-4000)}`));
     });
   });
 }
