@@ -336,14 +336,16 @@ async function driveCodex({ client, ws, server, startTip, betweenPrompts, note, 
       `[projects."${main}"]`,
       'trust_level = "trusted"',
       '',
-      '[mcp_servers.git-ctx]',
-      'default_tools_approval_mode = "approve"',
-      '',
     ].join('\n'),
   );
   const env: Record<string, string> = { ...ws.env, CODEX_HOME: codexHome, E2E_MODEL_KEY: 'e2e-fake-key' };
   const codexHooks = await trustCodexHooks(client, ws.agent, env, problems);
-  const exec = (name: string, args: string[]) => run([...client.command, 'exec', '--json', ...args], { cwd: ws.agent, env, timeoutMs: PROCESS_MS }).then((r) => (note(name, r), r));
+  // `codex exec` never asks: without an approval mode every call of git-ctx's tools is refused ("MCP tool
+  // call requires approval, but approval policy is never"). Given per run: a `[mcp_servers.git-ctx]`
+  // table in the user's config.toml without a command makes Codex refuse to write that file (the hook
+  // trust above), as an invalid transport.
+  const approve = ['-c', 'mcp_servers.git-ctx.default_tools_approval_mode="approve"'];
+  const exec = (name: string, args: string[]) => run([...client.command, 'exec', '--json', ...approve, ...args], { cwd: ws.agent, env, timeoutMs: PROCESS_MS }).then((r) => (note(name, r), r));
   const first = await exec('codex-p1', [prompt(1, 'Record in the shared context what you found about the parser.')]);
   const thread = /"thread_id":"([^"]+)"/.exec(first.stdout)?.[1] ?? null;
   betweenPrompts();
