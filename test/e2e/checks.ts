@@ -67,10 +67,13 @@ export function scenarioTests(client: ClientName): void {
         expect(bodyText(first()).includes(s.markers.decision), `the decision written before the session (${s.markers.decision}), which the brief lists, in request #${first().seq}`).toBe(true);
       });
 
-      check('(b) git-ctx tools are listed, one is called, and its entry is on the branch', () => {
+      check('(b) git-ctx tools are offered from the first request on', () => {
         // Claude Code lists deferred tools by name in a system message; Codex offers them all in `tools`.
         const names = client === 'claude' ? `${toolNames(first()).join(' ')} ${bodyText(first())}` : toolNames(first()).join(' ');
-        for (const t of ['ctx_add', 'ctx_brief', 'ctx_messages', 'ctx_handoff']) expect(names.includes(client === 'claude' ? toolName(client, t) : t), `${toolName(client, t)} offered (or listed as deferred)`).toBe(true);
+        for (const t of ['ctx_add', 'ctx_brief', 'ctx_messages', 'ctx_handoff']) expect(names.includes(client === 'claude' ? toolName(client, t) : t), `${toolName(client, t)} offered (or listed as deferred) in request #${first().seq}`).toBe(true);
+      });
+
+      check('(b) a git-ctx tool is called, and its entry is on the branch', () => {
         const add = toolName(client, 'ctx_add');
         expect(s.beforeCompaction.some((r) => offersToolWithSchema(r, add)), `${add} offered with its schema`).toBe(true);
         const results = s.beforeCompaction.flatMap(toolResults);

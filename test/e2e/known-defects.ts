@@ -27,6 +27,10 @@ const claude: Record<string, KnownDefect> = {
   '(c) no message is marked read on the branch without having been shown to the model': { mode: 'flaky', reason: READ_FIRST },
   '(d) a handoff is on the branch after the session ends': { mode: 'flaky', reason: `SessionEnd: ${DEADLINE}` },
   '(d) the handoff names the note the session wrote': { mode: 'fails', reason: 'automatic handoffs list files, not the notes and decisions the session wrote (item 6)' },
+  '(e) compaction writes a regenerated context entry': {
+    mode: 'flaky',
+    reason: `PreCompact: ${DEADLINE}; it hands regenerate to a background run, which on a loaded machine lands more than 15 s later`,
+  },
   '(f) after resume and compaction, no message is shown again': { mode: 'flaky', reason: READ_FIRST },
   '(f) resume and compaction do not inject the whole brief again': {
     mode: 'flaky',
@@ -46,18 +50,23 @@ const codex: Record<string, KnownDefect> = {
   '(f) resume and compaction do not inject the whole brief again': { mode: 'fails', reason: CODEX_WORKTREE },
 };
 
+const MCP_START =
+  '`git ctx mcp` takes 1-1.4 s to answer tools/list on a busy machine and 2-5 s with two busy processes (node -e 0: 0.2-0.8 s), and the clients do not wait for it when the machine is loaded: its tools are missing from the first requests (item 3)';
+const CODEX_MCP_START =
+  'codex exec does not wait for an MCP server unless its table says `required = true`, which init --agent codex does not write; `git ctx mcp` takes 1-5 s to answer tools/list under load, so its tools are missing from the first requests, or from all three on a loaded machine (items 3, 4)';
+const mcpStart: Record<string, KnownDefect> = {
+  '(b) git-ctx tools are offered from the first request on': { mode: 'flaky', reason: MCP_START },
+};
 const codexMcpStart: Record<string, KnownDefect> = {
-  '(b) git-ctx tools are listed, one is called, and its entry is on the branch': {
-    mode: 'flaky',
-    reason: 'codex exec sends its first request without waiting for its MCP servers, and `git ctx mcp` takes 1-1.4 s to answer tools/list on a busy machine, 2-5 s with two busy processes: the tools are missing from the first requests (item 3)',
-  },
+  '(b) git-ctx tools are offered from the first request on': { mode: 'flaky', reason: CODEX_MCP_START },
+  '(b) a git-ctx tool is called, and its entry is on the branch': { mode: 'flaky', reason: CODEX_MCP_START },
 };
 
 const keyed = (prefix: string, m: Record<string, KnownDefect>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [`${prefix}/${k}`, v]));
 
 export const KNOWN_DEFECTS: Record<string, KnownDefect> = process.env.GIT_CTX_E2E_STRICT === '1' ? {} : {
   ...keyed('claude/idle', claude),
-  ...keyed('claude/load', claude),
+  ...keyed('claude/load', { ...claude, ...mcpStart }),
   ...keyed('codex/idle', { ...codex, ...codexMcpStart }),
   ...keyed('codex/load', { ...codex, ...codexMcpStart }),
 };

@@ -20,14 +20,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { spawn } from 'node:child_process';
 import { ModelServer, PROMPT_PREFIX, type Reply } from './model-server.js';
-import { asArray, isObject, newContent, offersToolWithSchema, type Json, type JsonObject, type LoggedRequest } from './requests.js';
+import { asArray, bodyText, isObject, newContent, offersToolWithSchema, type Json, type JsonObject, type LoggedRequest } from './requests.js';
 import { branchCommits, branchTip, busyLoops, killGroup, makeWorkspace, run, waitFor, type BranchCommit, type RunResult, type Workspace } from './workspace.js';
 import type { InstalledClient } from './clients.js';
 
 /** A client process (one prompt, or a stream of them) gets this long before it is killed. */
 const PROCESS_MS = 120_000;
 /** How long a handoff or a regenerated context may take to land after the hook's event, at most. */
-const LAND_MS = 10_000;
+const LAND_MS = 15_000;
 
 export interface Markers {
   /** In a decision written by the other session before the agent starts (the brief lists decisions). */
@@ -95,21 +95,23 @@ function responder(client: InstalledClient['name'], markers: Markers): (req: Log
   const noteInput: JsonObject = { kind: 'note', text: `Parser splits on commas only (${markers.note}); quoted fields are not handled yet.` };
   return (req) => {
     const p = req.prompt ?? '';
-    if (p.startsWith(prompt(1, ''))) {
+    // The note is due in the first prompt; a client that starts its MCP servers without waiting for
+    // them may not offer the tools yet, so the model adds it in the first of the three prompts that can.
+    if ([1, 2, 3].some((n) => p.startsWith(prompt(n, '')))) {
       if (client === 'claude') {
         const add = 'mcp__git-ctx__ctx_add';
         const called = calledTools(req);
-        if (called.includes(add)) return { text: 'Noted in the shared context.' };
-        if (offersToolWithSchema(req, add)) return { tool: add, input: noteInput };
-        // Claude Code defers MCP tools behind its tool search: load the schema first, as a model does.
-        if (offersToolWithSchema(req, 'ToolSearch') && !called.includes('ToolSearch')) return { tool: 'ToolSearch', input: { query: `select:${add}`, max_results: 5 } };
-        return { text: 'The git-ctx tools are not available.' };
+        if (!called.includes(add)) {
+          if (offersToolWithSchema(req, add)) return { tool: add, input: noteInput };
+          // Claude Code defers MCP tools behind its tool search: load the schema first, as a model does.
+          if (offersToolWithSchema(req, 'ToolSearch') && bodyText(req).includes(add) && !called.includes('ToolSearch')) return { tool: 'ToolSearch', input: { query: `select:${add}`, max_results: 5 } };
+        }
+      } else {
+        const ns = codexNamespace(req, 'ctx_add');
+        if (ns && !calledTools(req).some((t) => t.endsWith('/ctx_add'))) return { tool: 'ctx_add', namespace: ns, input: noteInput };
       }
-      const ns = codexNamespace(req, 'ctx_add');
-      if (calledTools(req).some((t) => t.endsWith('/ctx_add'))) return { text: 'Noted in the shared context.' };
-      if (ns) return { tool: 'ctx_add', namespace: ns, input: noteInput };
-      return { text: 'The git-ctx tools are not available.' };
     }
+    // Codex compacts before the next turn once a reply reports more tokens than its limit.
     if (p.startsWith(prompt(3, '')) && client === 'codex') return { text: 'Reviewed.', bigUsage: true };
     return { text: 'Done.' };
   };
