@@ -135,11 +135,12 @@ export function run(cmd: string[], opts: { cwd: string; env: Record<string, stri
 /** `n` processes that each keep one core busy until stopped: what parallel agents do to a laptop. */
 export function busyLoops(n: number): { stop(): void } {
   const kids = Array.from({ length: n }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore', detached: true }));
-  return {
-    stop: () => {
-      for (const k of kids) killGroup(k);
-    },
+  const stop = () => {
+    for (const k of kids) killGroup(k);
   };
+  // Detached, they would outlive a test process that ends without reaching its cleanup.
+  process.once('exit', stop);
+  return { stop };
 }
 
 /** Poll `fn` until it returns a value other than undefined, at most `timeoutMs`. */
