@@ -367,10 +367,14 @@ async function driveCodex({ client, ws, server, startTip, betweenPrompts, note, 
     const regenerated = branchCommits(ws, compactTip).find((c) => c.kind === 'context' && c.agent === 'codex');
     return { handoff, regenerated };
   };
-  const both = await waitFor(() => {
-    const f = find();
-    return f.handoff && f.regenerated ? f : undefined;
-  }, LAND_MS);
+  // No git-ctx hook that Codex lists can write anything: nothing to wait for.
+  const both = await waitFor(
+    () => {
+      const f = find();
+      return f.handoff && f.regenerated ? f : undefined;
+    },
+    codexHooks.listed.length ? LAND_MS : 0,
+  );
   return { session: thread, compactTip, beforeCompaction, codexHooks, ...(both ?? find()) };
 }
 
