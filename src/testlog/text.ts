@@ -3,6 +3,7 @@
  * runner chatter and colour codes left out), and the place in the test code where it failed.
  */
 import type { TextChunks } from './types.js';
+import { screenWhole } from '../model/secrets.js';
 
 export const MESSAGE_LINES = 6;
 export const MESSAGE_LINE_CHARS = 240;
@@ -33,7 +34,9 @@ function cutLine(line: string): string {
  * lines (a final "…" says there was more).
  */
 export function firstLines(text: string, maxLines = MESSAGE_LINES): string {
-  const lines = text.replace(ANSI_RE, '').replace(/\r\n?/g, '\n').split('\n');
+  // Secrets are redacted in the whole text before any line is dropped or cut: a private key that loses
+  // its END line, or a token cut at MESSAGE_LINE_CHARS, is no longer recognisable as one.
+  const lines = screenWhole(text.replace(ANSI_RE, '')).replace(/\r\n?/g, '\n').split('\n');
   const kept: string[] = [];
   let more = false;
   for (const raw of lines) {
