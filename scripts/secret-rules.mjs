@@ -277,6 +277,16 @@ function secretGroup(groups) {
   return k === 0 ? 0 : k + 1;
 }
 
+/**
+ * How most of gitleaks' token rules end: the token must be followed by a quote, a space, `;`, an
+ * escaped newline or the end of the text. Redaction needs more: a token at the end of a sentence
+ * (`... npm_X.`), in parentheses, in a path or before a comma is as much a secret. Rules that end so
+ * are given a boundary that only refuses what would continue the token (a word character, `-`, `+`,
+ * `/`, `=`), as a lookahead.
+ */
+export const STRICT_END = "(?:[\\s`'\";]|\\\\[nr]|$)";
+export const RELAXED_END = '(?=[^\\w+/=-]|$)';
+
 /** Where the rule file is: the package's own copy, found through node's resolution. */
 export function sourcePath() {
   const pkg = require.resolve(`${SOURCE_PACKAGE}/package.json`, { paths: [root] });
@@ -290,7 +300,7 @@ export function sourcePath() {
  */
 export function compileRules(text) {
   const config = parse(text);
-  const stats = { rules: 0, compiled: 0, translated: 0, dropped: [], pathOnly: [], allowlistRegexesDropped: 0 };
+  const stats = { rules: 0, compiled: 0, translated: 0, relaxed: 0, dropped: [], pathOnly: [], allowlistRegexesDropped: 0 };
   const translateAllow = (list) => {
     const out = [];
     for (const r of list ?? []) {
@@ -329,6 +339,10 @@ export function compileRules(text) {
     }
     stats.compiled++;
     if (source !== r.regex) stats.translated++;
+    if (source.endsWith(STRICT_END)) {
+      source = source.slice(0, -STRICT_END.length) + RELAXED_END;
+      stats.relaxed++;
+    }
     rules.push({
       id: r.id,
       source,
@@ -379,7 +393,7 @@ export function generate() {
     `/*! ${LICENCE.split('\n').join('\n * ')}\n */`,
     "import type { GitleaksRule, GitleaksAllowlist } from './secret-engine.js';",
     `export const GITLEAKS_ORIGIN = ${JSON.stringify(`${origin}, from ${SOURCE_PACKAGE}@${version}`)};`,
-    `export const GITLEAKS_STATS = ${JSON.stringify({ rules: stats.rules, compiled: stats.compiled, translated: stats.translated, dropped: stats.dropped.length, pathOnly: stats.pathOnly.length })};`,
+    `export const GITLEAKS_STATS = ${JSON.stringify({ rules: stats.rules, compiled: stats.compiled, translated: stats.translated, relaxed: stats.relaxed, dropped: stats.dropped.length, pathOnly: stats.pathOnly.length })};`,
     `export const GITLEAKS_GLOBAL: readonly GitleaksAllowlist[] = ${JSON.stringify(global)};`,
     `export const GITLEAKS_RULES: readonly GitleaksRule[] = [\n${rules.map((r) => `  ${JSON.stringify(r)},`).join('\n')}\n];`,
     '',
@@ -391,7 +405,7 @@ export function generate() {
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
   const { stats, origin, sha256 } = generate();
   console.log(`${origin} (sha256 ${sha256})`);
-  console.log(`rules: ${stats.rules}; compiled: ${stats.compiled} (translated from Go syntax: ${stats.translated}); path-only, not for text: ${stats.pathOnly.length} (${stats.pathOnly.join(', ')}); dropped: ${stats.dropped.length}`);
+  console.log(`rules: ${stats.rules}; compiled: ${stats.compiled} (translated from Go syntax: ${stats.translated}; end boundary relaxed: ${stats.relaxed}); path-only, not for text: ${stats.pathOnly.length} (${stats.pathOnly.join(', ')}); dropped: ${stats.dropped.length}`);
   for (const d of stats.dropped) console.log(`  dropped ${d.id}: ${d.reason}`);
   if (stats.allowlistRegexesDropped) console.log(`allowlist expressions dropped: ${stats.allowlistRegexesDropped}`);
 }

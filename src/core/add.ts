@@ -7,7 +7,7 @@ import { newId } from '../model/id.js';
 import { entryPath, serializeEntry, HEADER_ORDER, type EntryData, type StoredEntry } from '../model/entry.js';
 import { redactEntry, screenWhole, MARKER_PREFIX, type Redaction } from '../model/secrets.js';
 import { isKind, KINDS, type Kind } from '../model/kinds.js';
-import { checkBody, checkLabel, checkRef, checkTitle, checkWho, titleFromBody, uniq, LIMITS } from '../model/validate.js';
+import { checkBody, checkLabel, checkRef, checkTitle, checkWho, keepMarker, titleFromBody, uniq, LIMITS } from '../model/validate.js';
 import { showEntry } from './show.js';
 import { InvalidInputError, UsageError } from '../errors.js';
 
@@ -93,7 +93,8 @@ function markersIn(field: string, title: string, raw: string): Redaction[] {
 
 /** One line, as trailers and subjects need. */
 function oneLine(s: string, max = 200): string {
-  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max);
+  const line = s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return keepMarker(line, line.slice(0, max));
 }
 
 export function commitMessage(e: EntryData): string {

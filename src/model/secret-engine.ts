@@ -144,6 +144,8 @@ function lineOf(text: string, start: number, end: number): string {
   return text.slice(from, to < 0 ? text.length : to);
 }
 
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+
 /** The rules that judge a value by the name it is assigned to and its entropy alone. */
 const GENERIC = new Set(['generic-api-key']);
 
@@ -170,6 +172,9 @@ export function runGitleaks(text: string, specific: RuleHit[], generic: RuleHit[
       while (start < end && text[start] === '\n') start++;
       while (end > start && text[end - 1] === '\n') end--;
       const match = text.slice(start, end);
+      // A match that is nothing but a git object id (a rule's bare hex alternative, allowed by a keyword
+      // anywhere in the text) is a commit or blob, not a secret.
+      if (OBJECT_ID.test(match)) continue;
       let secretStart = start;
       let secretEnd = end;
       if (m.length > 1 && rule.group !== -1) {

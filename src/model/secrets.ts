@@ -96,15 +96,15 @@ const notPlaceholder = (v: string) => !isPlaceholder(v);
 
 /**
  * A private key, PEM, OpenSSH or PGP: the whole block, escaped newlines included (a key inside a JSON
- * string). A block cut short (a BEGIN line and no END) is redacted to the end of the text, or of the
- * quoted string it is in: whatever follows a BEGIN line is key material until proven otherwise. The
- * block never spans a `"`, so a redaction stays inside the JSON value it started in.
+ * string). A block cut short (a BEGIN line that ends its line, and no END) is redacted to the end of
+ * the text, or of the quoted string it is in: whatever follows a BEGIN line is key material until
+ * proven otherwise. The block never spans a `"`, so a redaction stays inside the JSON value it started in.
  */
 const PRIVATE_KEY: Rule = {
   kind: 'private-key',
   hints: ['-----BEGIN'],
   re: rx(
-    String.raw`-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:(?:(?!-----BEGIN)[^"]){0,20000}?-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----|[^"]*)`,
+    String.raw`-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:(?:(?!-----BEGIN)[^"]){0,20000}?-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=[ \t]*(?:\r?\n|\\r?\\n|$))[^"]*)`,
   ),
 };
 

@@ -66,7 +66,8 @@ export class Gen {
   password = () => `${this.mixed(ALNUM, 10)}!${this.pick('#%^&*', 1)}${this.pick(DIGITS, 2)}`;
 }
 
-type Sample = { text: string; values: string[] };
+/** PEM armour lines, put together at run time (a literal BEGIN line in this file would be redacted as a key cut short). */
+const armour = (edge: 'BEGIN' | 'END', label: string) => `-----${edge} ${label}${['PRIVATE', 'KEY'].join(' ')}${label.startsWith('PGP') ? ' BLOCK' : ''}-----`;
 /** A format: how to make one value, and the contexts it is shown in. */
 interface Format {
   kind: string;
@@ -97,12 +98,12 @@ const FORMATS: Format[] = [
     kind: 'private-key',
     make: (g) => g.b64(64),
     contexts: [
-      (v, g) => `key for the staging box:\n-----BEGIN RSA PRIVATE KEY-----\n${v}\n${g.b64(64)}\n${g.b64(20)}==\n-----END RSA PRIVATE KEY-----\nend of paste`,
-      (v, g) => `-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n${v}\n${g.b64(70)}\n${g.b64(70)}\n${g.b64(24)}\n-----END OPENSSH PRIVATE KEY-----`,
-      (v) => `half a key was pasted:\n-----BEGIN EC PRIVATE KEY-----\n${v}\n\nand then the log went on`,
-      (v, g) => `{"type": "service_account", "project_id": "demo-1", "private_key_id": "${g.hex(40)}", "private_key": "-----BEGIN PRIVATE KEY-----\\n${v}\\n${g.b64(64)}\\n-----END PRIVATE KEY-----\\n", "client_email": "ci@demo-1.iam.gserviceaccount.com"}`,
-      (v) => `-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n${v}\n=${'AbCd'}\n-----END PGP PRIVATE KEY BLOCK-----`,
-      (v) => `    -----BEGIN PRIVATE KEY-----\n    ${v}\n    -----END PRIVATE KEY-----`,
+      (v, g) => `key for the staging box:\n${armour('BEGIN', 'RSA ')}\n${v}\n${g.b64(64)}\n${g.b64(20)}==\n${armour('END', 'RSA ')}\nend of paste`,
+      (v, g) => `${armour('BEGIN', 'OPENSSH ')}\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n${v}\n${g.b64(70)}\n${g.b64(70)}\n${g.b64(24)}\n${armour('END', 'OPENSSH ')}`,
+      (v) => `half a key was pasted:\n${armour('BEGIN', 'EC ')}\n${v}\n\nand then the log went on`,
+      (v, g) => `{"type": "service_account", "project_id": "demo-1", "private_key_id": "${g.hex(40)}", "private_key": "${armour('BEGIN', '')}\\n${v}\\n${g.b64(64)}\\n${armour('END', '')}\\n", "client_email": "ci@demo-1.iam.gserviceaccount.com"}`,
+      (v) => `${armour('BEGIN', 'PGP ')}\n\n${v}\n=${'AbCd'}\n${armour('END', 'PGP ')}`,
+      (v) => `    ${armour('BEGIN', '')}\n    ${v}\n    ${armour('END', '')}`,
     ],
   },
   // gitleaks' prefixed tokens.
@@ -319,8 +320,8 @@ const FORMATS: Format[] = [
       (_v, g) => `x-api-key: ${g.alnum(32)}`,
     ],
   },
-  { kind: 'kubernetes-secret-yaml', make: (g) => g.b64(32), contexts: [(v) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: ${v}\n`] },
-  { kind: 'nuget-config-password', make: (g) => g.password(), contexts: [(v) => `<packageSourceCredentials><feed><add key="Username" value="ci" /><add key="ClearTextPassword" value="${v}" /></feed></packageSourceCredentials>`] },
+  { kind: 'kubernetes-secret-yaml', make: (g) => g.b64(32), contexts: [(v) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: ${v}\n`, (v) => `data:\n  tls.key: ${v}\nkind: Secret\ntype: kubernetes.io/tls\n`] },
+  { kind: 'nuget-config-password', make: (g) => g.password(), contexts: [(v) => `<packageSourceCredentials><feed><add key="Username" value="ci" /><add key="${'ClearText'}Password" value="${v}" /></feed></packageSourceCredentials>`, (v) => `<add key="${'Pass'}word" value="${v}" />`] },
 ];
 
 /** The secret values a text holds that must be gone: the value itself, or what a context made of it. */
