@@ -30,6 +30,11 @@ export interface GitleaksRule extends CompiledRegex {
   id: string;
   /** The capture group that holds the secret; 0: the first non-empty group (gitleaks' default); -1: the whole match. */
   group: number;
+  /**
+   * Characters of `[\w.-]` the match may start before what the expression matched (gitleaks' lazy
+   * name prefix, left out of the expression): put back for allowlists that look at the whole match.
+   */
+  prefix?: number;
   /** The secret's Shannon entropy must be above this (0: no check). */
   entropy: number;
   /** Lower case; the rule runs only on text that contains one of them. */
@@ -45,6 +50,14 @@ export interface RuleHit {
 
 /** Shannon entropy in bits per character (gitleaks' measure). */
 export function entropy(s: string): number {
+  if (!/[^\x00-\x7f]/.test(s)) {
+    // ASCII (nearly every secret): counts in an array, no map.
+    const counts = new Uint32Array(128);
+    for (let i = 0; i < s.length; i++) counts[s.charCodeAt(i)]!++;
+    let h = 0;
+    for (const k of counts) if (k) h -= (k / s.length) * Math.log2(k / s.length);
+    return h;
+  }
   const counts = new Map<string, number>();
   let n = 0;
   for (const c of s) {
@@ -56,16 +69,24 @@ export function entropy(s: string): number {
   return h;
 }
 
+/** An allowlist with its expressions compiled on first use. */
+interface Allow {
+  list: GitleaksAllowlist;
+  res: RegExp[] | null;
+  /** All stop words as one expression (generic-api-key has over a thousand). */
+  stop: RegExp | null;
+}
+
 interface Prepared {
   rule: GitleaksRule;
   re: RegExp | null;
   /** The same with indices, run on a match only, to place its secret group. */
   reD: RegExp | null;
-  allow: { list: GitleaksAllowlist; res: RegExp[] | null }[];
+  allow: Allow[];
 }
 
 let prepared: Prepared[] | null = null;
-let globalAllow: { list: GitleaksAllowlist; res: RegExp[] | null }[] = [];
+let globalAllow: Allow[] = [];
 /** keyword -> the rules it enables. */
 let byKeyword: Map<string, number[]> | null = null;
 /** One expression that finds any keyword; a lookahead, so that overlapping keywords are all seen. */
@@ -76,14 +97,12 @@ let prefixesOf: Map<string, string[]> | null = null;
 const escapeRe = (s: string) => s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 
 function prepare(): void {
-  prepared = GITLEAKS_RULES.map((rule) => ({ rule, re: null, reD: null, allow: rule.allow.map((list) => ({ list, res: null })) }));
-  globalAllow = GITLEAKS_GLOBAL.map((list) => ({ list, res: null }));
+  prepared = GITLEAKS_RULES.map((rule) => ({ rule, re: null, reD: null, allow: rule.allow.map((list) => ({ list, res: null, stop: null })) }));
+  globalAllow = GITLEAKS_GLOBAL.map((list) => ({ list, res: null, stop: null }));
   byKeyword = new Map();
   prepared.forEach((p, i) => {
     for (const k of p.rule.keywords) byKeyword!.set(k, [...(byKeyword!.get(k) ?? []), i]);
   });
-  const words = [...byKeyword.keys()].sort((a, b) => b.length - a.length);
-  prefixesOf = new Map(words.map((w) => [w, words.filter((v) => v !== w && w.startsWith(v))]));
 }
 
 /** The rules whose keywords occur in the text (indices into the prepared list, in rule order). */
@@ -106,7 +125,11 @@ const SMALL = 8192;
 
 
 function scanKeywords(lower: string, seen: Set<string>): void {
-  keywordRe ??= new RegExp(`(?=(${[...byKeyword!.keys()].sort((a, b) => b.length - a.length).map(escapeRe).join('|')}))`, 'g');
+  if (!keywordRe) {
+    const words = [...byKeyword!.keys()].sort((a, b) => b.length - a.length);
+    keywordRe = new RegExp(`(?=(${words.map(escapeRe).join('|')}))`, 'g');
+    prefixesOf = new Map(words.map((w) => [w, words.filter((v) => v !== w && w.startsWith(v))]));
+  }
   const re = keywordRe;
   re.lastIndex = 0;
   for (let m = re.exec(lower); m; m = re.exec(lower)) {
@@ -119,18 +142,18 @@ function scanKeywords(lower: string, seen: Set<string>): void {
   }
 }
 
-function compiled(a: { list: GitleaksAllowlist; res: RegExp[] | null }): RegExp[] {
+function compiled(a: Allow): RegExp[] {
   return (a.res ??= a.list.regexes.map((r) => new RegExp(r.source, r.flags ?? '')));
 }
 
-function allowed(lists: { list: GitleaksAllowlist; res: RegExp[] | null }[], secret: string, match: string, line: string): boolean {
+function allowed(lists: Allow[], secret: string, match: string, line: string): boolean {
   for (const a of lists) {
     const target = a.list.target === 'match' ? match : a.list.target === 'line' ? line : secret;
     const checks: boolean[] = [];
     if (a.list.regexes.length) checks.push(compiled(a).some((re) => re.test(target)));
     if (a.list.stopwords.length) {
-      const lower = secret.toLowerCase();
-      checks.push(a.list.stopwords.some((w) => lower.includes(w)));
+      a.stop ??= new RegExp(a.list.stopwords.map(escapeRe).join('|'));
+      checks.push(a.stop.test(secret.toLowerCase()));
     }
     if (a.list.and ? checks.every(Boolean) : checks.some(Boolean)) return true;
   }
@@ -144,6 +167,7 @@ function lineOf(text: string, start: number, end: number): string {
   return text.slice(from, to < 0 ? text.length : to);
 }
 
+const NAME_CHAR = /[\w.-]/;
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
 /** The rules that judge a value by the name it is assigned to and its entropy alone. */
@@ -171,6 +195,7 @@ export function runGitleaks(text: string, specific: RuleHit[], generic: RuleHit[
       let end = start + m[0].length;
       while (start < end && text[start] === '\n') start++;
       while (end > start && text[end - 1] === '\n') end--;
+      if (rule.prefix) for (let n = 0; n < rule.prefix && start > 0 && NAME_CHAR.test(text[start - 1]!); n++) start--;
       const match = text.slice(start, end);
       // A match that is nothing but a git object id (a rule's bare hex alternative, allowed by a keyword
       // anywhere in the text) is a commit or blob, not a secret.

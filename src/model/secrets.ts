@@ -176,7 +176,9 @@ const OWN_RULES: readonly Rule[] = [
  * `clientSecret:`, `db_pwd :=`, `secret_key_base:`. A name is one identifier-like word (dots and dashes
  * allowed, so `spring.datasource.password` and `x-api-key` count).
  */
-const ASSIGNED = /(?<![\w.$-])([A-Za-z_$][\w.$-]{0,80})["'\x60]?[ \t]*(?:=|:=|:|=>)[ \t]*/g;
+// The name is taken whole (a lookahead and a back-reference: an atomic group), so that a long
+// identifier not followed by an operator is given up at once instead of tried at every length.
+const ASSIGNED = /(?<![\w.$-])(?=([A-Za-z_$][\w.$-]{0,80}))\1["'\x60]?[ \t]*(?:=|:=|:|=>)[ \t]*/g;
 const NAME_WORDS = ['secret', 'token', 'passw', 'passphrase', 'pwd', 'credential', 'key', 'pass', 'auth'];
 /** Names that say "secret" by a word of their own. */
 const SECRET_NAME = /secret|token|passw(?:or)?d|passphrase|credential|pwd|api[_.-]?key|private[_.-]?key|access[_.-]?key|auth[_.-]?(?:token|key)|[_.-](?:pass|pw)$/i;
