@@ -28,3 +28,4 @@ export interface CompileStats {
 }
 export declare function compileRules(text: string): { rules: GitleaksRule[]; global: GitleaksAllowlist[]; stats: CompileStats };
 export declare function generate(): { stats: CompileStats; origin: string; sha256: string; version: string };
+export declare function keywordPattern(words: string[]): string;

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
-import { compileRules, sourcePath, translate, translateRule, Untranslatable, withoutPrefix, RELAXED_END, STRICT_END } from '../scripts/secret-rules.mjs';
+import { compileRules, keywordPattern, sourcePath, translate, translateRule, Untranslatable, withoutPrefix, RELAXED_END, STRICT_END } from '../scripts/secret-rules.mjs';
 import { GITLEAKS_STATS } from '../src/model/gitleaks.gen.js';
 import { falsePositiveCorpus, makeSamples } from './helpers/secret-samples.js';
 import { tempDir } from './helpers/repo.js';
@@ -58,6 +58,17 @@ describe('translating Go expressions', () => {
     expect(rules).toHaveLength(stats.compiled);
     expect(GITLEAKS_STATS).toMatchObject({ rules: stats.rules, compiled: stats.compiled, translated: stats.translated, relaxed: stats.relaxed, prefixes: stats.prefixes });
     for (const r of rules) expect(r.keywords.length, r.id).toBeGreaterThan(0); // every rule is gated by keywords
+  });
+});
+
+describe('the keyword expression', () => {
+  it('finds every keyword of every rule, the longest at each place', () => {
+    const { rules } = compileRules(readFileSync(sourcePath().file, 'utf8'));
+    const words = [...new Set(rules.flatMap((r) => r.keywords))];
+    const re = new RegExp(`^(?:${keywordPattern(words)})`);
+    for (const w of words) expect(re.exec(w)?.[0], w).toBe(w);
+    expect(new RegExp(`^(?:${keywordPattern(['sk-', 'sk-ant-api03', 'sk-ant-admin01'])})`).exec('sk-ant-api03-x')![0]).toBe('sk-ant-api03');
+    expect(new RegExp(`^(?:${keywordPattern(['sk-', 'sk-ant-api03'])})`).exec('sk-ant-other')![0]).toBe('sk-');
   });
 });
 
