@@ -110,7 +110,7 @@ describe('secrets never reach an object', () => {
     const scan = await ctx(repo, ['scan', '--json']);
     expect(scan.code).toBe(0);
     expect(scan.json).toMatchObject({ clean: true, findings: [], scanned: { commits: groups.length + 1 } });
-  });
+  }, 180_000);
 
   it('finds nothing in commit SHAs, UUIDs, lock-file hashes (npm, yarn, Cargo, pnpm, Go) and base64 test data', () => {
     const texts = [...falsePositiveCorpus(), ...falsePositiveBulk(7, 300)];

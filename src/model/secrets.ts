@@ -14,7 +14,7 @@
  * rules, then ours) and never overlap: a later match keeps only the part no earlier one took.
  *
  * Two properties the rest of git-ctx relies on (and the property tests check):
- * - idempotence: a redaction marker is never matched again (a match that touches one is dropped), and
+ * - idempotence: a redaction marker is never matched again (a match is cut at the first one), and
  *   redacting until nothing is found is what `redactText` does, so its output holds no detected secret;
  * - format safety: a redacted span never holds a `"` and never splits a backslash escape (it is cut
  *   around them), so redacting inside a JSON string (an entry header value) leaves valid JSON.
@@ -302,13 +302,17 @@ export function findSecrets(text: string): Finding[] {
   const found: Finding[] = [];
   // Characters already claimed by an earlier rule. Allocated on the first claim: most texts hold none.
   let taken: Uint8Array | null = null;
-  // Redaction markers: a match that touches one was judged on text that is no longer the original.
-  let markers: [number, number][] = [];
+  // Redaction markers: what a match finds beyond one was judged on text that is no longer the original.
+  const markers: [number, number][] = [];
   if (text.includes(MARKER_PREFIX)) {
     const re = /\[REDACTED:[a-z0-9-]+\]/g;
     for (let m = re.exec(text); m; m = re.exec(text)) markers.push([m.index, m.index + m[0].length]);
   }
-  const touchesMarker = (start: number, end: number) => markers.some(([s, e]) => s < end && start < e);
+  /** Where the first marker inside [start, end) begins (end when there is none). */
+  const beforeMarker = (start: number, end: number) => {
+    for (const [s, e] of markers) if (s < end && start < e) return Math.max(start, Math.min(s, end));
+    return end;
+  };
   /** The parts of [start, end) not claimed yet. */
   const free = (start: number, end: number): [number, number][] => {
     if (!taken) return [[start, end]];
@@ -323,9 +327,12 @@ export function findSecrets(text: string): Finding[] {
   };
   // A match that overlaps an earlier one loses only the overlap: whatever is left of it is still
   // redacted, so nothing of a secret survives next to another.
+  // A match that reaches into a marker keeps only what comes before it (a key cut short, redacted to
+  // the end of the text, stops at the next marker); one that starts in a marker is dropped.
   const consider = (f: Finding) => {
-    if (markers.length && touchesMarker(f.start, f.end)) return;
-    for (const [s, e] of jsonSafe(text, f.start, f.end)) {
+    const end = markers.length ? beforeMarker(f.start, f.end) : f.end;
+    if (end <= f.start) return;
+    for (const [s, e] of jsonSafe(text, f.start, end)) {
       for (const [start, end] of free(s, e)) {
         taken ??= new Uint8Array(text.length);
         taken.fill(1, start, end);
@@ -472,13 +479,6 @@ export function redactField(field: string, text: string): { text: string; redact
   if (r.findings.length === 0) return { text, redactions: [] };
   const where = positions(text, r.findings.map((f) => f.start));
   return { text: r.text, redactions: r.findings.map((f, i) => ({ kind: f.kind, field, ...where[i]! })) };
-}
-
-/** The secrets a text holds, located, without changing it (for reports and `--allow-secrets`). */
-export function locateSecrets(field: string, text: string): Redaction[] {
-  const found = findSecrets(text);
-  const where = positions(text, found.map((f) => f.start));
-  return found.map((f, i) => ({ kind: f.kind, field, ...where[i]! }));
 }
 
 /**
