@@ -48,14 +48,23 @@ export interface RuleHit {
   end: number;
 }
 
+const ASCII_COUNTS = new Uint32Array(128);
+
 /** Shannon entropy in bits per character (gitleaks' measure). */
 export function entropy(s: string): number {
-  if (!/[^\x00-\x7f]/.test(s)) {
-    // ASCII (nearly every secret): counts in an array, no map.
-    const counts = new Uint32Array(128);
-    for (let i = 0; i < s.length; i++) counts[s.charCodeAt(i)]!++;
+  // ASCII (nearly every secret): counts in one reused array, no map.
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 128;
+  if (ascii) {
     let h = 0;
-    for (const k of counts) if (k) h -= (k / s.length) * Math.log2(k / s.length);
+    for (let i = 0; i < s.length; i++) ASCII_COUNTS[s.charCodeAt(i)]!++;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      const k = ASCII_COUNTS[c]!;
+      if (k === 0) continue; // counted already
+      h -= (k / s.length) * Math.log2(k / s.length);
+      ASCII_COUNTS[c] = 0;
+    }
     return h;
   }
   const counts = new Map<string, number>();

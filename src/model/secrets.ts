@@ -176,10 +176,16 @@ const OWN_RULES: readonly Rule[] = [
  * `clientSecret:`, `db_pwd :=`, `secret_key_base:`. A name is one identifier-like word (dots and dashes
  * allowed, so `spring.datasource.password` and `x-api-key` count).
  */
-// The name is taken whole (a lookahead and a back-reference: an atomic group), so that a long
-// identifier not followed by an operator is given up at once instead of tried at every length.
-const ASSIGNED = /(?<![\w.$-])(?=([A-Za-z_$][\w.$-]{0,80}))\1["'\x60]?[ \t]*(?:=|:=|:|=>)[ \t]*/g;
-const NAME_WORDS = ['secret', 'token', 'passw', 'passphrase', 'pwd', 'credential', 'key', 'pass', 'auth'];
+/** The words a secret-sounding name holds: found first, then the name around each is read. */
+const NAME_WORD = /secret|token|passw|passphrase|pwd|credential|key|pass|pw|auth/gi;
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** `[\w.$-]` */
+const isNameChar = (c: number) => isLetter(c) || isDigit(c) || c === 95 || c === 46 || c === 36 || c === 45;
+/** `[a-z0-9+.-]`, case-insensitive: a URL scheme's characters. */
+const isSchemeChar = (c: number) => isLetter(c) || isDigit(c) || c === 43 || c === 46 || c === 45;
+/** After a name: an optional closing quote, then the assignment. */
+const ASSIGNMENT = /["'\x60]?[ \t]*(?:=|:=|:|=>)[ \t]*/y;
 /** Names that say "secret" by a word of their own. */
 const SECRET_NAME = /secret|token|passw(?:or)?d|passphrase|credential|pwd|api[_.-]?key|private[_.-]?key|access[_.-]?key|auth[_.-]?(?:token|key)|[_.-](?:pass|pw)$/i;
 /** Names that end in KEY (`SECRET_KEY`, `signingKey`, `stripe-key`): a key, or a lookup key. */
@@ -190,14 +196,22 @@ const UNQUOTED_VALUE = /[A-Za-z0-9_\-+/=.~!@#%^&*]+/y;
 
 /** The generic rule: a high-entropy literal assigned to a secret-sounding name. */
 function findGeneric(text: string, out: Finding[]): void {
-  const lower = text.length < 65536 ? text.toLowerCase() : null;
-  if (lower && !NAME_WORDS.some((w) => lower.includes(w))) return;
-  ASSIGNED.lastIndex = 0;
-  for (let m = ASSIGNED.exec(text); m; m = ASSIGNED.exec(text)) {
-    const name = m[1]!;
+  // Driven by the words, not by every `name:` of a text (which code and logs are full of).
+  NAME_WORD.lastIndex = 0;
+  for (let w = NAME_WORD.exec(text); w; w = NAME_WORD.exec(text)) {
+    let from = w.index;
+    while (from > 0 && isNameChar(text.charCodeAt(from - 1)) && w.index - from < 80) from--;
+    let to = NAME_WORD.lastIndex;
+    while (to < text.length && isNameChar(text.charCodeAt(to)) && to - from < 81) to++;
+    NAME_WORD.lastIndex = to;
+    const first = text.charCodeAt(from);
+    if (!(isLetter(first) || first === 95 || first === 36)) continue;
+    ASSIGNMENT.lastIndex = to;
+    if (!ASSIGNMENT.test(text)) continue;
+    const name = text.slice(from, to);
     const keyOnly = !SECRET_NAME.test(name);
     if ((keyOnly && !KEY_NAME.test(name)) || NOT_SECRET_NAME.test(name.replace(/[_.-]?key$/i, ''))) continue;
-    const at = ASSIGNED.lastIndex;
+    const at = ASSIGNMENT.lastIndex;
     const q = text[at];
     let start: number;
     let end: number;
@@ -222,7 +236,6 @@ function findGeneric(text: string, out: Finding[]): void {
   }
 }
 
-const SCHEME_BEFORE = /[a-z][a-z0-9+.-]{1,30}$/i;
 const USERINFO_AFTER = /[^\s:/?#@"'<>[\]\\]{0,128}:([^\s/?#@"'<>[\]\\]{1,256})@/y;
 
 /**
@@ -231,9 +244,13 @@ const USERINFO_AFTER = /[^\s:/?#@"'<>[\]\\]{0,128}:([^\s/?#@"'<>[\]\\]{1,256})@/
  */
 function findUrlCredentials(text: string, out: Finding[]): void {
   for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', at + 3)) {
-    const before = text.slice(Math.max(0, at - 31), at);
-    const scheme = SCHEME_BEFORE.exec(before);
-    if (!scheme || /[A-Za-z0-9_]/.test(text[at - scheme[0].length - 1] ?? '')) continue;
+    // The scheme: the longest run of scheme characters before `://` (at most 31) from its first letter.
+    let scheme = at;
+    while (scheme > 0 && at - scheme < 31 && isSchemeChar(text.charCodeAt(scheme - 1))) scheme--;
+    while (scheme < at && !isLetter(text.charCodeAt(scheme))) scheme++;
+    if (at - scheme < 2) continue;
+    const before = scheme > 0 ? text.charCodeAt(scheme - 1) : 0;
+    if (isLetter(before) || isDigit(before) || before === 95) continue;
     USERINFO_AFTER.lastIndex = at + 3;
     const m = USERINFO_AFTER.exec(text);
     if (!m) continue;
