@@ -283,22 +283,30 @@ export const SECRET_KINDS: readonly string[] = [
 ];
 
 /**
- * The parts of [start, end) that can be replaced inside a JSON string without breaking it: never a
- * `"`, never a backslash escape cut in half (an escape is left whole, outside the parts).
+ * The parts of [start, end) that can be replaced inside a JSON string without breaking it: never an
+ * unescaped `"`, never a backslash escape cut in half (an escape wholly inside goes with the rest, so a
+ * key written with `\n` escapes is still one marker).
  */
 function jsonSafe(text: string, start: number, end: number): [number, number][] {
   let s = start;
   // Starting right after an unpaired backslash would leave it escaping the marker.
   let slashes = 0;
-  for (let i = start - 1; i >= 0 && text[i] === '\\'; i--) slashes++;
+  for (let i = start - 1; i >= 0 && text.charCodeAt(i) === 92; i--) slashes++;
   if (slashes % 2 === 1) s++;
   const parts: [number, number][] = [];
   let from = s;
   for (let i = s; i < end; i++) {
-    const c = text[i];
-    if (c === '"' || c === '\\') {
+    const c = text.charCodeAt(i);
+    if (c === 92) {
+      if (i + 1 >= end) {
+        // An escape the span would cut in half: it stays, whole, outside.
+        if (i > from) parts.push([from, i]);
+        from = end;
+        break;
+      }
+      i++;
+    } else if (c === 34) {
       if (i > from) parts.push([from, i]);
-      if (c === '\\') i++; // the escaped character stays with its backslash
       from = i + 1;
     }
   }
