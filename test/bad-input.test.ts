@@ -152,12 +152,12 @@ describe('accepted input is kept intact and printed safely', () => {
   it('takes a 10 MB body when ctx.maxBodyBytes allows it, redacting a secret at its very end', async () => {
     const repo = makeRepo();
     git(repo, ['config', 'ctx.maxBodyBytes', String(16 * 1024 * 1024)]);
-    const token = ['gh', 'p_', 'Z9'.repeat(18)].join('');
+    const token = ['gh', 'p_', 'aZ3bY4cX5dW6eV7fU8gT9hS0iR1jQ2kP3lO4'].join('');
     const lines = Math.floor(MB10 / 26);
     const body = `${'log line 0123456789abcdef\n'.repeat(lines)}${token}\n`;
     const r = await ctxOk(repo, ['add', '--json', '-t', 'big', '-F', '-'], { input: body });
-    expect(r.json.redactions).toEqual([{ kind: 'github-token', field: 'body', line: lines + 1, column: 1 }]);
-    expect(r.json.entry.body.length).toBe(body.length - token.length + '[REDACTED:github-token]'.length);
+    expect(r.json.redactions).toEqual([{ kind: 'github-pat', field: 'body', line: lines + 1, column: 1 }]);
+    expect(r.json.entry.body.length).toBe(body.length - token.length + '[REDACTED:github-pat]'.length);
     fsck(repo);
   });
 });

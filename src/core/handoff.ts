@@ -16,7 +16,7 @@ import { addedTodos, branchBase } from './work.js';
 import { readTestLogs, testSummary, type TestLogResult } from './handoff-test-logs.js';
 import type { StoredEntry } from '../model/entry.js';
 import { emptyDoc, joinText, parseHandoffText, renderHandoff, type HandoffDoc } from '../model/handoff-doc.js';
-import { checkRef, titleFromBody, LIMITS } from '../model/validate.js';
+import { checkRef, LIMITS } from '../model/validate.js';
 import { readStatus, ro, subjectOf, type StatusFile, type WorktreeStatus } from '../git/worktree.js';
 import { diffTrees, isAncestor, listCommits } from '../regenerate/git.js';
 import { hashObject } from '../git/objects.js';
@@ -250,10 +250,11 @@ export async function writeHandoff(ctx: Ctx, input: HandoffInput): Promise<Hando
     const f = auto.facts;
     doc.summary = `Work on ${ctx.repo.branch ?? 'a detached HEAD'}: ${f.commits} commit${f.commits === 1 ? '' : 's'} and ${f.uncommitted} uncommitted file${f.uncommitted === 1 ? '' : 's'} since ${f.since.kind === 'handoff' ? 'the previous handoff' : f.since.kind === 'base' ? 'the branch left its base' : 'the start'}.`;
   }
-  const title = input.title?.trim() || titleFromBody(doc.summary);
+  // The title is the Summary's first line, taken by addEntry after it screened the whole Summary.
   const { entry } = await addEntry(ctx, {
     kind: 'handoff',
-    title,
+    title: input.title,
+    titleFrom: doc.summary,
     body: renderHandoff(doc),
     to: input.to ?? 'all',
     refs: auto?.refs,

@@ -18,6 +18,7 @@ import { hashObject } from '../git/objects.js';
 import { nodeCrypto } from '../builtins.js';
 import { redactText } from '../model/secrets.js';
 import { checkRef, LIMITS } from '../model/validate.js';
+import { screenJson } from '../model/secrets.js';
 import type { StoredEntry } from '../model/entry.js';
 import { CtxError, UsageError } from '../errors.js';
 import { baseRef, committedHunks, diffTrees, isAncestor, listCommits, mergeBase, PrivateIndex, resolveCommit, type Commit, type FileChange, type FileHunks, type Uncommitted } from '../regenerate/git.js';
@@ -310,6 +311,14 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
     tests,
     uncommitted,
   };
+  // Screened before anything is rendered, cut or printed: commit subjects, paths, symbol names and
+  // failure messages are whole here; the body cut to its size budget, the dry run's text and the JSON
+  // facts are made from them afterwards.
+  if (!input.allowSecrets) {
+    const screened = screenJson({ facts, warnings });
+    Object.assign(facts, screened.facts);
+    warnings.splice(0, warnings.length, ...screened.warnings);
+  }
   const body = renderBody(facts, maxBodyBytes(ctx));
   const title = renderTitle(facts);
   const paths = [...files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path])), ...(uncommitted ? [...uncommitted.staged.map((f) => f.path), ...uncommitted.unstaged.map((f) => f.path), ...uncommitted.untracked] : [])];

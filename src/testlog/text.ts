@@ -6,7 +6,7 @@
  * (src/model/secrets.ts) before anything is cut, excerpted or searched: no reader calls `firstLines`
  * or `findLocation` on text that has not been screened.
  */
-import { redactText } from '../model/secrets.js';
+import { screenWhole } from '../model/secrets.js';
 import type { FailureDraft, TestFailure, TextChunks } from './types.js';
 
 /** Non-blank lines of a failure message kept: enough for an assertion's Expected/Received or a short diff. */
@@ -29,7 +29,7 @@ const screenedCache = new Map<string, string>();
 export function screen(raw: string): string {
   let out = screenedCache.get(raw);
   if (out === undefined) {
-    out = redactText(raw).text;
+    out = screenWhole(raw);
     if (screenedCache.size >= 512) screenedCache.clear();
     screenedCache.set(raw, out);
   }
