@@ -1,0 +1,582 @@
+/**
+ * The index's summaries of one kind, stored by column, so that a short process reads thousands of
+ * them without making an object per entry (in V8's interpreter each object and call costs about a
+ * microsecond; see docs/index.md).
+ *
+ * A kind's file is a sequence of chunks, one line each: the whole kind when the file is written, then
+ * one chunk per append. A line is two JSON objects separated by a tab (JSON never holds a raw tab):
+ *
+ * - first, what choosing entries for a session needs (`Picks`): ids joined into one string, sessions
+ *   and recipients as numbers into a table of the chunk's distinct values, and refs, supersedes and
+ *   the path of a version a merge kept only for the records that have them; then the keys (an id, or a
+ *   version's path) the chunk removes before adding its records;
+ * - then what listing and filtering need besides (`Rest`): titles, agents, topics, tags, blobs,
+ *   commits. `brief` never parses it.
+ *
+ * Readers get a KindList: columns plus accessors by position, so that a filter over thousands of
+ * entries runs on numbers and makes objects only for the entries it keeps.
+ */
+import type { Kind } from '../model/kinds.js';
+import { entryPath } from '../model/entry.js';
+import { ID_LENGTH } from '../model/id.js';
+import type { EntrySummary, PickList } from './entry-index.js';
+
+/** One entry's summary, as a chunk is made from it. */
+export interface Row {
+  id: string;
+  path: string;
+  session: string;
+  to: string | null;
+  refs: readonly string[];
+  supersedes: readonly string[];
+  title: string;
+  agent: string;
+  topic: string | null;
+  tags: readonly string[];
+  oid: string;
+  commit: string | null;
+}
+
+interface Picks {
+  /** The ids, joined when each is ID_LENGTH characters long (always, but for foreign files). */
+  i: string | string[];
+  /** Distinct sessions and recipients. */
+  v: string[];
+  /** Per record, its session as an index into `v`. */
+  s: number[];
+  /** Per record, its recipient as an index into `v`, -1 for no one; left out when no one is addressed. */
+  t?: number[];
+  /** By record index, for the records that have them: refs, supersedes, a version's path. */
+  r?: Record<string, readonly string[]>;
+  x?: Record<string, readonly string[]>;
+  p?: Record<string, string>;
+  /** Keys removed before the records are added. */
+  rm?: string[];
+  /** Set when the ids are joined, ascend strictly, and none is a version: what the fast read needs. */
+  asc?: 1;
+}
+
+interface Rest {
+  /** Titles joined by line breaks (a title is one line), or listed when one holds a line break. */
+  ti: string | string[];
+  /** Distinct agents and topics. */
+  v: string[];
+  a: number[];
+  /** Per record, its topic as an index into `v`, -1 for none; left out when none has one. */
+  g?: number[];
+  tg?: Record<string, readonly string[]>;
+  /** Blobs and commits, joined when all are of one width (commits: and all are known), else listed. */
+  o: string | string[];
+  c: string | (string | null)[];
+}
+
+/** A chunk as read or made: its picks, and its rest as made, or its text, parsed when first needed. */
+export interface Chunk {
+  picks: Picks;
+  rest: Rest | (() => Rest);
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+function versionPath(id: string, path: string): string {
+  return path === entryPath(id) ? '' : path;
+}
+
+function table(): { values: string[]; index: (v: string) => number } {
+  const values: string[] = [];
+  const at = new Map<string, number>();
+  return {
+    values,
+    index(v) {
+      let i = at.get(v);
+      if (i === undefined) at.set(v, (i = values.push(v) - 1));
+      return i;
+    },
+  };
+}
+
+function joined(xs: readonly string[]): string | string[] {
+  const w = xs[0]?.length ?? 0;
+  return w > 0 && xs.every((x) => x.length === w) ? xs.join('') : [...xs];
+}
+
+/** The chunk of some rows (and removed keys) of one kind. */
+export function encodeChunk(rows: readonly Row[], removed: readonly string[] = []): Chunk {
+  const pv = table();
+  const rv = table();
+  const picks: Picks = { i: '', v: pv.values, s: [] };
+  const rest: Rest = { ti: '', v: rv.values, a: [], o: '', c: [] };
+  const t: number[] = [];
+  const g: number[] = [];
+  let asc = true;
+  rows.forEach((r, n) => {
+    picks.s.push(pv.index(r.session));
+    t.push(r.to === null ? -1 : pv.index(r.to));
+    if (r.refs.length) (picks.r ??= {})[n] = r.refs;
+    if (r.supersedes.length) (picks.x ??= {})[n] = r.supersedes;
+    const vp = versionPath(r.id, r.path);
+    if (vp) (picks.p ??= {})[n] = vp;
+    if (n > 0 && !(rows[n - 1]!.id < r.id)) asc = false;
+    rest.a.push(rv.index(r.agent));
+    g.push(r.topic === null ? -1 : rv.index(r.topic));
+    if (r.tags.length) (rest.tg ??= {})[n] = r.tags;
+  });
+  const ids = rows.map((r) => r.id);
+  const fixed = ids.every((id) => id.length === ID_LENGTH);
+  picks.i = fixed ? ids.join('') : ids;
+  if (t.some((x) => x >= 0)) picks.t = t;
+  if (removed.length) picks.rm = [...removed];
+  if (fixed && asc && !picks.p) picks.asc = 1;
+  const titles = rows.map((r) => r.title);
+  rest.ti = titles.some((x) => x.includes('\n')) ? titles : titles.join('\n');
+  if (g.some((x) => x >= 0)) rest.g = g;
+  rest.o = joined(rows.map((r) => r.oid));
+  const commits = rows.map((r) => r.commit);
+  rest.c = commits.every((c): c is string => c !== null) ? joined(commits) : commits;
+  return { picks, rest };
+}
+
+/** A chunk as a line of a kind's file. */
+export function chunkLine(c: Chunk): string {
+  return `${JSON.stringify(c.picks)}\t${JSON.stringify(restOf(c))}\n`;
+}
+
+/** The chunks of a kind's file (whole lines only: the caller read exactly what the index names). */
+export function parseChunks(buf: Buffer): Chunk[] {
+  const out: Chunk[] = [];
+  for (let from = 0; from < buf.length; ) {
+    const nl = buf.indexOf(10, from);
+    const tab = buf.indexOf(9, from);
+    if (nl < 0 || tab < 0 || tab > nl) throw new Error('malformed index line');
+    const restFrom = tab + 1;
+    out.push({ picks: JSON.parse(buf.toString('utf8', from, tab)) as Picks, rest: () => JSON.parse(buf.toString('utf8', restFrom, nl)) as Rest });
+    from = nl + 1;
+  }
+  return out;
+}
+
+function restOf(c: Chunk): Rest {
+  if (typeof c.rest === 'function') c.rest = c.rest();
+  return c.rest;
+}
+
+function countOf(p: Picks): number {
+  return p.s.length;
+}
+
+/** Element `j` of a joined (fixed-width, `n` elements) or listed column. */
+function nth<T extends string | null>(col: string | readonly T[], n: number, j: number): string | T {
+  if (typeof col !== 'string') return col[j]!;
+  const w = col.length / n;
+  return col.slice(j * w, (j + 1) * w);
+}
+
+/** A chunk's rest, decoded for access by index within the chunk. */
+class RestView {
+  private titles?: readonly string[];
+
+  constructor(
+    private readonly r: Rest,
+    private readonly n: number,
+  ) {}
+
+  title(j: number): string {
+    if (!this.titles) this.titles = typeof this.r.ti === 'string' ? (this.n ? this.r.ti.split('\n') : []) : this.r.ti;
+    return this.titles[j]!;
+  }
+
+  agent(j: number): string {
+    return this.r.v[this.r.a[j]!]!;
+  }
+
+  topic(j: number): string | null {
+    const g = this.r.g ? this.r.g[j]! : -1;
+    return g < 0 ? null : this.r.v[g]!;
+  }
+
+  tags(j: number): readonly string[] {
+    return this.r.tg?.[j] ?? NONE;
+  }
+
+  oid(j: number): string {
+    return nth(this.r.o, this.n, j);
+  }
+
+  commit(j: number): string | null {
+    return nth(this.r.c, this.n, j);
+  }
+}
+
+/** One kind's summaries after applying its chunks: oldest first, each version a merge kept included. */
+export class KindList implements PickList {
+  private readonly rests: (RestView | null)[];
+
+  private constructor(
+    readonly kind: Kind,
+    readonly length: number,
+    /** Joined ids (fixed width), or one per position. */
+    private readonly ids: string | readonly string[],
+    private readonly sessions: readonly number[],
+    /** Per position, the recipient as an index into `values` (-1: no one); null when no one is addressed. */
+    private readonly recipients: readonly number[] | null,
+    private readonly values: readonly string[],
+    private readonly refsAt: Sparse<readonly string[]>,
+    private readonly supersedesAt: Sparse<readonly string[]>,
+    private readonly pathAt: Sparse<string>,
+    /** The chunks, for their rest, and where each starts among the positions before removals. */
+    private readonly chunks: readonly Chunk[],
+    private readonly starts: readonly number[],
+    /** Per position, its position before removals; null when nothing was removed. */
+    private readonly before: readonly number[] | null,
+  ) {
+    this.rests = chunks.map(() => null);
+  }
+
+  /** The kind's summaries after applying `chunks` in order. */
+  static read(kind: Kind, chunks: readonly Chunk[]): KindList {
+    return KindList.fast(kind, chunks) ?? KindList.ofRows(kind, applyChunks(chunks));
+  }
+
+  /** Rows already in order (by id, then path), none removed. */
+  private static ofRows(kind: Kind, rows: readonly Row[]): KindList {
+    const c = encodeChunk(rows);
+    const p = c.picks;
+    const n = rows.length;
+    return new KindList(kind, n, p.i, p.s, p.t ?? null, p.v, new Sparse(p.r, n), new Sparse(p.x, n), new Sparse(p.p, n), [c], [0], null);
+  }
+
+  id(i: number): string {
+    return typeof this.ids === 'string' ? this.ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH) : this.ids[i]!;
+  }
+
+  session(i: number): string {
+    return this.values[this.sessions[i]!]!;
+  }
+
+  to(i: number): string | null {
+    const t = this.recipients ? this.recipients[i]! : -1;
+    return t < 0 ? null : this.values[t]!;
+  }
+
+  refs(i: number): readonly string[] {
+    return this.refsAt.get(i) ?? NONE;
+  }
+
+  supersedes(i: number): readonly string[] {
+    return this.supersedesAt.get(i) ?? NONE;
+  }
+
+  path(i: number): string {
+    return this.pathAt.get(i) || entryPath(this.id(i));
+  }
+
+  /** The path of a version a merge kept next to the usual one, or "". */
+  versionPath(i: number): string {
+    return this.pathAt.get(i) ?? '';
+  }
+
+  /** The rest of position `i`: its chunk's view, and its index in the chunk. */
+  private rest(i: number): [RestView, number] {
+    const b = this.before ? this.before[i]! : i;
+    let k = this.starts.length - 1;
+    while (this.starts[k]! > b) k--;
+    const c = this.chunks[k]!;
+    const view = (this.rests[k] ??= new RestView(restOf(c), countOf(c.picks)));
+    return [view, b - this.starts[k]!];
+  }
+
+  title(i: number): string {
+    const [r, j] = this.rest(i);
+    return r.title(j);
+  }
+
+  agent(i: number): string {
+    const [r, j] = this.rest(i);
+    return r.agent(j);
+  }
+
+  topic(i: number): string | null {
+    const [r, j] = this.rest(i);
+    return r.topic(j);
+  }
+
+  tags(i: number): readonly string[] {
+    const [r, j] = this.rest(i);
+    return r.tags(j);
+  }
+
+  oid(i: number): string {
+    const [r, j] = this.rest(i);
+    return r.oid(j);
+  }
+
+  commit(i: number): string | null {
+    const [r, j] = this.rest(i);
+    return r.commit(j);
+  }
+
+  row(i: number): Row {
+    const s = this.at(i);
+    return { id: s.id, path: s.path, session: s.session, to: s.to, refs: s.refs, supersedes: s.supersedes, title: s.title, agent: s.agent, topic: s.topic, tags: s.tags, oid: s.oid, commit: s.commit };
+  }
+
+  withRefs(): number[] {
+    return this.refsAt.keys();
+  }
+
+  superseded(): Set<string> {
+    const out = new Set<string>();
+    for (const ids of this.supersedesAt.values()) for (const id of ids) out.add(id);
+    return out;
+  }
+
+  where(test: (to: string | null, session: string) => boolean): number[] {
+    const memo = new Map<number, boolean>();
+    const width = this.values.length + 1;
+    const out: number[] = [];
+    for (let i = 0; i < this.length; i++) {
+      const t = this.recipients ? this.recipients[i]! : -1;
+      const s = this.sessions[i]!;
+      const key = (t + 1) * width + s;
+      let ok = memo.get(key);
+      if (ok === undefined) memo.set(key, (ok = test(t < 0 ? null : this.values[t]!, this.values[s]!)));
+      if (ok) out.push(i);
+    }
+    return out;
+  }
+
+  matching(test: (to: string | null, session: string) => boolean): Summary[] {
+    return this.where(test).map((i) => this.at(i));
+  }
+
+  /** The entry with this id (ids ascend by position; with versions, the first of them), or null. */
+  find(id: string): Summary | null {
+    let lo = 0;
+    let hi = this.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.id(mid) < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return lo < this.length && this.id(lo) === id ? this.at(lo) : null;
+  }
+
+  at(i: number): Summary {
+    return new Summary(this, i);
+  }
+
+  all(): Summary[] {
+    return Array.from({ length: this.length }, (_, i) => this.at(i));
+  }
+
+  /**
+   * One per id, for choosing: a version a merge kept next to an entry's usual path is left out while
+   * the usual one is there (it stands for both, so every reader shows the same), and of several
+   * versions without it only the first (by path) is kept.
+   */
+  picks(): KindList {
+    if (this.pathAt.empty) return this;
+    const rows: Row[] = [];
+    for (let i = 0; i < this.length; i++) if (i === 0 || this.id(i - 1) !== this.id(i)) rows.push(this.row(i));
+    return KindList.ofRows(this.kind, rows);
+  }
+
+  /**
+   * The usual file: chunks whose ids ascend across them, with no versions. Removals are found by a
+   * binary search of the joined ids, and must name an entry of an earlier chunk. Null when the
+   * chunks are not of that shape (the caller then applies them record by record).
+   */
+  private static fast(kind: Kind, chunks: readonly Chunk[]): KindList | null {
+    let ids = '';
+    let last = '';
+    const starts: number[] = [];
+    for (const { picks: c } of chunks) {
+      if (!c.asc || typeof c.i !== 'string') return null;
+      starts.push(ids.length / ID_LENGTH);
+      if (c.i.length) {
+        if (!(last < c.i.slice(0, ID_LENGTH))) return null;
+        last = c.i.slice(-ID_LENGTH);
+        ids += c.i;
+      }
+    }
+    const length = ids.length / ID_LENGTH;
+    const dead = new Set<number>();
+    for (let k = 0; k < chunks.length; k++) {
+      for (const key of chunks[k]!.picks.rm ?? []) {
+        if (key.length !== ID_LENGTH) continue; // a version's path: there are none here
+        const at = positionOf(length, (i) => ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH), key);
+        if (at < 0) continue; // not there: nothing to remove
+        if (at >= starts[k]!) return null; // removed before it was added
+        dead.add(at);
+      }
+    }
+    const [first, ...later] = chunks.map((c) => c.picks);
+    if (!first) return new KindList(kind, 0, '', [], null, [], new Sparse(), new Sparse(), new Sparse(), [], [], null);
+    // Columns over every position, then without the removed ones. The first chunk's (all of the kind,
+    // when the file was written) are taken as they are; later ones are mapped onto them.
+    const values = [...first.v];
+    const valueAt = new Map(values.map((v, n) => [v, n]));
+    const sessions = later.length ? first.s.slice() : first.s;
+    let recipients: number[] | null = first.t ? (later.length ? first.t.slice() : first.t) : null;
+    const refsAt = new Sparse(first.r, first.s.length);
+    const supersedesAt = new Sparse(first.x, first.s.length);
+    later.forEach((c, k) => {
+      const start = starts[k + 1]!;
+      const map = c.v.map((v) => valueAt.get(v) ?? valueAt.set(v, values.push(v) - 1).get(v)!);
+      const n = c.s.length;
+      for (let j = 0; j < n; j++) sessions.push(map[c.s[j]!]!);
+      if (c.t && !recipients) recipients = new Array<number>(start).fill(-1);
+      if (recipients) for (let j = 0; j < n; j++) recipients.push(c.t && c.t[j]! >= 0 ? map[c.t[j]!]! : -1);
+      refsAt.add(start, c.r);
+      supersedesAt.add(start, c.x);
+    });
+    if (!dead.size) return new KindList(kind, length, ids, sessions, recipients, values, refsAt, supersedesAt, new Sparse(), chunks, starts, null);
+    const keep: number[] = [];
+    for (let i = 0; i < length; i++) if (!dead.has(i)) keep.push(i);
+    const moved = new Map(keep.map((old, i) => [old, i]));
+    return new KindList(
+      kind,
+      keep.length,
+      keep.map((i) => ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH)).join(''),
+      keep.map((i) => sessions[i]!),
+      recipients && keep.map((i) => recipients![i]!),
+      values,
+      refsAt.moved(moved),
+      supersedesAt.moved(moved),
+      new Sparse(),
+      chunks,
+      starts,
+      keep,
+    );
+  }
+}
+
+/** An entry's summary over its list's columns; each field is looked up when read (most never are). */
+class Summary implements EntrySummary {
+  constructor(
+    private readonly list: KindList,
+    private readonly i: number,
+  ) {}
+
+  get kind(): Kind {
+    return this.list.kind;
+  }
+  get id(): string {
+    return this.list.id(this.i);
+  }
+  get path(): string {
+    return this.list.path(this.i);
+  }
+  get session(): string {
+    return this.list.session(this.i);
+  }
+  get to(): string | null {
+    return this.list.to(this.i);
+  }
+  get refs(): readonly string[] {
+    return this.list.refs(this.i);
+  }
+  get supersedes(): readonly string[] {
+    return this.list.supersedes(this.i);
+  }
+  get title(): string {
+    return this.list.title(this.i);
+  }
+  get agent(): string {
+    return this.list.agent(this.i);
+  }
+  get topic(): string | null {
+    return this.list.topic(this.i);
+  }
+  get tags(): readonly string[] {
+    return this.list.tags(this.i);
+  }
+  get oid(): string {
+    return this.list.oid(this.i);
+  }
+  get commit(): string | null {
+    return this.list.commit(this.i);
+  }
+}
+
+/**
+ * A field only some positions have: the first chunk's object as JSON.parse made it (positions below
+ * `size`), then the later chunks' by position.
+ */
+class Sparse<T> {
+  private readonly later = new Map<number, T>();
+
+  constructor(
+    private readonly base: Readonly<Record<string, T>> = {},
+    private readonly baseSize = 0,
+  ) {}
+
+  /** Whether no position has a value. */
+  get empty(): boolean {
+    return !this.later.size && !Object.keys(this.base).length;
+  }
+
+  add(start: number, values: Readonly<Record<string, T>> | undefined): void {
+    for (const [j, v] of Object.entries(values ?? {})) this.later.set(start + Number(j), v);
+  }
+
+  get(i: number): T | undefined {
+    return i < this.baseSize ? this.base[i] : this.later.get(i);
+  }
+
+  keys(): number[] {
+    return [...Object.keys(this.base).map(Number), ...[...this.later.keys()].sort((a, b) => a - b)];
+  }
+
+  values(): T[] {
+    return [...Object.values(this.base), ...this.later.values()];
+  }
+
+  /** The same values at the positions `moved` maps to (positions it leaves out are dropped). */
+  moved(moved: ReadonlyMap<number, number>): Sparse<T> {
+    const out = new Sparse<T>();
+    for (const i of this.keys()) if (moved.has(i)) out.later.set(moved.get(i)!, this.get(i)!);
+    return out;
+  }
+}
+
+/** Position of `id` among `length` ascending ids (`idAt` gives each), or -1. */
+function positionOf(length: number, idAt: (i: number) => string, id: string): number {
+  let lo = 0;
+  let hi = length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = idAt(mid);
+    if (at === id) return mid;
+    if (at < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** A chunk's rows, decoded whole. */
+function rowsOf(c: Chunk): Row[] {
+  const p = c.picks;
+  const n = countOf(p);
+  const r = new RestView(restOf(c), n);
+  return Array.from({ length: n }, (_, j) => {
+    const id = typeof p.i === 'string' ? p.i.slice(j * ID_LENGTH, (j + 1) * ID_LENGTH) : p.i[j]!;
+    const t = p.t ? p.t[j]! : -1;
+    return { id, path: p.p?.[j] || entryPath(id), session: p.v[p.s[j]!]!, to: t < 0 ? null : p.v[t]!, refs: p.r?.[j] ?? NONE, supersedes: p.x?.[j] ?? NONE, title: r.title(j), agent: r.agent(j), topic: r.topic(j), tags: r.tags(j), oid: r.oid(j), commit: r.commit(j) };
+  });
+}
+
+/** The key of a row: its id, or the path of a version kept next to the usual one. */
+export function keyOf(id: string, path: string): string {
+  return versionPath(id, path) || id;
+}
+
+/** Chunks applied record by record, for files the fast read does not take: by key, sorted by id and path. */
+function applyChunks(chunks: readonly Chunk[]): Row[] {
+  const byKey = new Map<string, Row>();
+  for (const c of chunks) {
+    for (const key of c.picks.rm ?? []) byKey.delete(key);
+    for (const row of rowsOf(c)) byKey.set(keyOf(row.id, row.path), row);
+  }
+  return [...byKey.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
