@@ -7,7 +7,8 @@ import { openCtx, closeCtx, type Ctx } from '../src/core/context.js';
 import { readEntries } from '../src/core/read.js';
 import { addEntry } from '../src/core/add.js';
 import { KINDS } from '../src/model/kinds.js';
-import { entryPath as entryPathOf } from '../src/model/entry.js';
+import { entryPath as entryPathOf, serializeEntry } from '../src/model/entry.js';
+import { idTime, newId } from '../src/model/id.js';
 import { brief } from '../src/core/brief.js';
 import { layoutBrief, type BriefSection } from '../src/model/brief-layout.js';
 
@@ -246,6 +247,42 @@ describe('the index by kind', () => {
       await c.index.slimSummaries((await c.store.tip())!, ['note']);
       expect(files()).toEqual([head().kinds.handoff.name]);
       expect(readdirSync(cache).sort()).toEqual(['entries', 'search', 'handoff', 'note'].map((k) => head()[k]?.name ?? head().kinds[k].name).concat('head.json').sort());
+    } finally {
+      closeCtx(c);
+    }
+  });
+
+  it('folds appends in order behind the first chunk as it is, and writes a kind anew when an entry comes out of order', async () => {
+    const repo = makeRepo();
+    const c = await openCtx(realDeps(repo, ENV));
+    const cache = join(repo, '.git/ctx/cache/context/v9');
+    const head = () => JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8')).head;
+    const firstLine = () => readFileSync(join(cache, head().kinds.decision.name), 'utf8').split('\n')[0];
+    const ids = async () => (await c.index.slimSummaries((await c.store.tip())!, ['decision'])).get('decision')!.all().map((p) => p.id);
+    try {
+      const want: string[] = [];
+      for (let i = 0; i < 300; i++) want.push(newId(Date.UTC(2026, 0, 1) + i * 1000, new Uint8Array(10).fill(i % 256)));
+      // 300 decisions at once (as a fetch brings them), read once: the kind's file is one chunk.
+      const entry = (id: string) => ({ path: entryPathOf(id), content: serializeEntry({ id, kind: 'decision', title: `d ${id}`, body: 'b', topic: null, tags: [], refs: [], to: null, supersedes: [], agent: 'a', session: 's', worktree: null, branch: null, head: null, author: { name: 'A', email: 'a@example.com' }, createdAt: new Date(idTime(id)).toISOString(), extra: {} }) });
+      await c.store.commit({ add: want.map(entry), message: 'fetched', author: { name: 't', email: 't@example.com' } });
+      expect(await ids()).toEqual(want);
+      const base = firstLine();
+      for (let i = 0; i < 40; i++) {
+        want.push((await addEntry(c, { kind: 'decision', body: `later ${i}` })).entry.id);
+        expect(await ids()).toEqual(want);
+      }
+      // Past 32 chunks the appends were folded into one, the first line kept byte for byte.
+      expect(head().kinds.decision.chunks).toBeLessThan(32);
+      expect(firstLine()).toBe(base);
+      // An entry older than the newest (as a merge brings): the file is written anew, in order.
+      const old = newId(Date.UTC(2026, 0, 1) + 150_500, new Uint8Array(10).fill(7));
+      await c.store.commit({ add: [entry(old)], message: 'merged', author: { name: 't', email: 't@example.com' } });
+      want.push(old);
+      want.sort();
+      expect(await ids()).toEqual(want);
+      expect(head().kinds.decision.chunks).toBe(1);
+      expect(firstLine()).not.toBe(base);
+      expect(await ids()).toEqual(want);
     } finally {
       closeCtx(c);
     }

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { chunkLine, encodeChunk, KindList, parseChunks, type Chunk, type Row } from '../src/store/columns.js';
+import { chunkLine, encodeChunk, KindList, mergeChunks, parseChunks, type Chunk, type Row } from '../src/store/columns.js';
 import { entryPath } from '../src/model/entry.js';
 import { newId } from '../src/model/id.js';
 
@@ -74,6 +74,11 @@ describe('kind files by column', () => {
         // Without the mark, every chunk is applied record by record.
         const slow = KindList.read('handoff', chunks.map(({ picks: { asc, ...p }, rest }) => ({ picks: p, rest })));
         expect(view(list)).toEqual(view(slow));
+        // The chunks after the first merged into one (a file's appends folded), the same.
+        if (chunks.length > 1) expect(view(KindList.read('handoff', [chunks[0]!, mergeChunks('handoff', chunks.slice(1))]))).toEqual(view(list));
+        // Written anew as one chunk (a file rewritten), it reads back the same.
+        const again = KindList.read('handoff', parseChunks(Buffer.from(chunkLine(list.toChunk()))));
+        expect(view(again)).toEqual(view(list));
         if (chunks.every((c) => c.picks.asc)) fast++;
         // Choosing reads one per id: the usual path when it is there, else the first version.
         const picks = list.picks();

@@ -207,82 +207,195 @@ class RestView {
   }
 }
 
+/** The columns of choosing, by position. */
+interface Columns {
+  length: number;
+  /** Joined ids (fixed width), or one per position. */
+  ids: string | readonly string[];
+  /** Sessions and recipients (-1: no one; null: no one is addressed) as indexes into `values`. */
+  sessions: readonly number[];
+  recipients: readonly number[] | null;
+  values: readonly string[];
+  refs: Sparse<readonly string[]>;
+  supersedes: Sparse<readonly string[]>;
+  /** The path of a version a merge kept next to the usual one. */
+  paths: Sparse<string>;
+}
+
+function idOf(c: Columns, i: number): string {
+  return typeof c.ids === 'string' ? c.ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH) : c.ids[i]!;
+}
+
+/** Every record of some chunks, in order, before removals; and where each chunk starts. */
+function concat(chunks: readonly Chunk[]): { cols: Columns; starts: number[] } {
+  const picks = chunks.map((c) => c.picks);
+  const starts: number[] = [];
+  let length = 0;
+  for (const p of picks) {
+    starts.push(length);
+    length += countOf(p);
+  }
+  const [first, ...later] = picks;
+  if (!first) return { cols: { length: 0, ids: '', sessions: [], recipients: null, values: [], refs: new Sparse(), supersedes: new Sparse(), paths: new Sparse() }, starts };
+  let ids: string | string[];
+  if (picks.every((p) => typeof p.i === 'string')) ids = picks.map((p) => p.i as string).join('');
+  else {
+    ids = [];
+    for (const p of picks) {
+      const n = countOf(p);
+      for (let j = 0; j < n; j++) ids.push(typeof p.i === 'string' ? p.i.slice(j * ID_LENGTH, (j + 1) * ID_LENGTH) : p.i[j]!);
+    }
+  }
+  // The first chunk's columns (all of the kind, when the file was written) are taken as they are;
+  // later ones are mapped onto them.
+  const values = [...first.v];
+  const valueAt = new Map(values.map((v, n) => [v, n]));
+  const sessions = later.length ? first.s.slice() : first.s;
+  let recipients: number[] | null = first.t ? (later.length ? first.t.slice() : first.t) : null;
+  const refs = new Sparse(first.r, first.s.length);
+  const supersedes = new Sparse(first.x, first.s.length);
+  const paths = new Sparse(first.p, first.s.length);
+  later.forEach((c, k) => {
+    const start = starts[k + 1]!;
+    const map = c.v.map((v) => valueAt.get(v) ?? valueAt.set(v, values.push(v) - 1).get(v)!);
+    const n = c.s.length;
+    for (let j = 0; j < n; j++) sessions.push(map[c.s[j]!]!);
+    if (c.t && !recipients) recipients = new Array<number>(start).fill(-1);
+    if (recipients) for (let j = 0; j < n; j++) recipients.push(c.t && c.t[j]! >= 0 ? map[c.t[j]!]! : -1);
+    refs.add(start, c.r);
+    supersedes.add(start, c.x);
+    paths.add(start, c.p);
+  });
+  return { cols: { length, ids, sessions, recipients, values, refs, supersedes, paths }, starts };
+}
+
+/**
+ * Which records are live, in order (by id, then path), as positions among all of them; null when all
+ * are, in the order they are. The usual file (ids ascending across chunks, no versions) is read as it
+ * is, removals found by a binary search of the joined ids; any other is applied record by record, by
+ * key (the id, or a version's path), a later record of a key replacing an earlier one.
+ */
+function liveOrder(chunks: readonly Chunk[], cols: Columns, starts: readonly number[]): number[] | null {
+  const fast = typeof cols.ids === 'string' && chunks.every((c, k) => c.picks.asc && (!starts[k] || !countOf(c.picks) || idOf(cols, starts[k]! - 1) < idOf(cols, starts[k]!)));
+  if (fast) {
+    const dead = new Set<number>();
+    let ok = true;
+    chunks.forEach((c, k) => {
+      for (const key of c.picks.rm ?? []) {
+        if (key.length !== ID_LENGTH) continue; // a version's path: there are none here
+        const at = positionOf(cols.length, (i) => idOf(cols, i), key);
+        if (at < 0) continue; // not there: nothing to remove
+        if (at >= starts[k]!) ok = false; // removed before it was added
+        dead.add(at);
+      }
+    });
+    if (ok) {
+      if (!dead.size) return null;
+      const keep: number[] = [];
+      for (let i = 0; i < cols.length; i++) if (!dead.has(i)) keep.push(i);
+      return keep;
+    }
+  }
+  const live = new Map<string, number>();
+  chunks.forEach((c, k) => {
+    for (const key of c.picks.rm ?? []) live.delete(key);
+    const end = starts[k]! + countOf(c.picks);
+    for (let i = starts[k]!; i < end; i++) live.set(cols.paths.get(i) || idOf(cols, i), i);
+  });
+  const pathOf = (i: number) => cols.paths.get(i) || entryPath(idOf(cols, i));
+  return [...live.values()].sort((a, b) => {
+    const x = idOf(cols, a);
+    const y = idOf(cols, b);
+    return x < y ? -1 : x > y ? 1 : pathOf(a) < pathOf(b) ? -1 : 1;
+  });
+}
+
+/** The columns of the positions `order` lists, in that order. */
+function select(cols: Columns, order: readonly number[]): Columns {
+  const at = new Int32Array(cols.length).fill(-1);
+  order.forEach((p, i) => (at[p] = i));
+  return {
+    length: order.length,
+    ids: typeof cols.ids === 'string' ? order.map((p) => idOf(cols, p)).join('') : order.map((p) => idOf(cols, p)),
+    sessions: order.map((p) => cols.sessions[p]!),
+    recipients: cols.recipients && order.map((p) => cols.recipients![p]!),
+    values: cols.values,
+    refs: cols.refs.moved(at),
+    supersedes: cols.supersedes.moved(at),
+    paths: cols.paths.moved(at),
+  };
+}
+
 /** One kind's summaries after applying its chunks: oldest first, each version a merge kept included. */
 export class KindList implements PickList {
   private readonly rests: (RestView | null)[];
 
   private constructor(
     readonly kind: Kind,
-    readonly length: number,
-    /** Joined ids (fixed width), or one per position. */
-    private readonly ids: string | readonly string[],
-    private readonly sessions: readonly number[],
-    /** Per position, the recipient as an index into `values` (-1: no one); null when no one is addressed. */
-    private readonly recipients: readonly number[] | null,
-    private readonly values: readonly string[],
-    private readonly refsAt: Sparse<readonly string[]>,
-    private readonly supersedesAt: Sparse<readonly string[]>,
-    private readonly pathAt: Sparse<string>,
-    /** The chunks, for their rest, and where each starts among the positions before removals. */
+    private readonly cols: Columns,
+    /** The chunks, for their rest, and where each starts among the records before removals. */
     private readonly chunks: readonly Chunk[],
     private readonly starts: readonly number[],
-    /** Per position, its position before removals; null when nothing was removed. */
-    private readonly before: readonly number[] | null,
+    /** Per position, its record among those of the chunks; null when it is the same position. */
+    private readonly record: readonly number[] | null,
   ) {
     this.rests = chunks.map(() => null);
   }
 
   /** The kind's summaries after applying `chunks` in order. */
   static read(kind: Kind, chunks: readonly Chunk[]): KindList {
-    return KindList.fast(kind, chunks) ?? KindList.ofRows(kind, applyChunks(chunks));
+    const { cols, starts } = concat(chunks);
+    const order = liveOrder(chunks, cols, starts);
+    return new KindList(kind, order ? select(cols, order) : cols, chunks, starts, order);
   }
 
-  /** Rows already in order (by id, then path), none removed. */
-  private static ofRows(kind: Kind, rows: readonly Row[]): KindList {
-    const c = encodeChunk(rows);
-    const p = c.picks;
-    const n = rows.length;
-    return new KindList(kind, n, p.i, p.s, p.t ?? null, p.v, new Sparse(p.r, n), new Sparse(p.x, n), new Sparse(p.p, n), [c], [0], null);
+  get length(): number {
+    return this.cols.length;
   }
 
   id(i: number): string {
-    return typeof this.ids === 'string' ? this.ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH) : this.ids[i]!;
+    return idOf(this.cols, i);
   }
 
   session(i: number): string {
-    return this.values[this.sessions[i]!]!;
+    return this.cols.values[this.cols.sessions[i]!]!;
   }
 
   to(i: number): string | null {
-    const t = this.recipients ? this.recipients[i]! : -1;
-    return t < 0 ? null : this.values[t]!;
+    const t = this.cols.recipients ? this.cols.recipients[i]! : -1;
+    return t < 0 ? null : this.cols.values[t]!;
   }
 
   refs(i: number): readonly string[] {
-    return this.refsAt.get(i) ?? NONE;
+    return this.cols.refs.get(i) ?? NONE;
   }
 
   supersedes(i: number): readonly string[] {
-    return this.supersedesAt.get(i) ?? NONE;
+    return this.cols.supersedes.get(i) ?? NONE;
   }
 
   path(i: number): string {
-    return this.pathAt.get(i) || entryPath(this.id(i));
+    return this.cols.paths.get(i) || entryPath(this.id(i));
   }
 
   /** The path of a version a merge kept next to the usual one, or "". */
   versionPath(i: number): string {
-    return this.pathAt.get(i) ?? '';
+    return this.cols.paths.get(i) ?? '';
   }
 
   /** The rest of position `i`: its chunk's view, and its index in the chunk. */
   private rest(i: number): [RestView, number] {
-    const b = this.before ? this.before[i]! : i;
-    let k = this.starts.length - 1;
-    while (this.starts[k]! > b) k--;
-    const c = this.chunks[k]!;
-    const view = (this.rests[k] ??= new RestView(restOf(c), countOf(c.picks)));
-    return [view, b - this.starts[k]!];
+    const r = this.record ? this.record[i]! : i;
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= r) lo = mid;
+      else hi = mid - 1;
+    }
+    const c = this.chunks[lo]!;
+    const view = (this.rests[lo] ??= new RestView(restOf(c), countOf(c.picks)));
+    return [view, r - this.starts[lo]!];
   }
 
   title(i: number): string {
@@ -315,31 +428,27 @@ export class KindList implements PickList {
     return r.commit(j);
   }
 
-  row(i: number): Row {
-    const s = this.at(i);
-    return { id: s.id, path: s.path, session: s.session, to: s.to, refs: s.refs, supersedes: s.supersedes, title: s.title, agent: s.agent, topic: s.topic, tags: s.tags, oid: s.oid, commit: s.commit };
-  }
-
   withRefs(): number[] {
-    return this.refsAt.keys();
+    return this.cols.refs.keys();
   }
 
   superseded(): Set<string> {
     const out = new Set<string>();
-    for (const ids of this.supersedesAt.values()) for (const id of ids) out.add(id);
+    for (const ids of this.cols.supersedes.values()) for (const id of ids) out.add(id);
     return out;
   }
 
   where(test: (to: string | null, session: string) => boolean): number[] {
+    const { sessions, recipients, values } = this.cols;
     const memo = new Map<number, boolean>();
-    const width = this.values.length + 1;
+    const width = values.length + 1;
     const out: number[] = [];
     for (let i = 0; i < this.length; i++) {
-      const t = this.recipients ? this.recipients[i]! : -1;
-      const s = this.sessions[i]!;
+      const t = recipients ? recipients[i]! : -1;
+      const s = sessions[i]!;
       const key = (t + 1) * width + s;
       let ok = memo.get(key);
-      if (ok === undefined) memo.set(key, (ok = test(t < 0 ? null : this.values[t]!, this.values[s]!)));
+      if (ok === undefined) memo.set(key, (ok = test(t < 0 ? null : values[t]!, values[s]!)));
       if (ok) out.push(i);
     }
     return out;
@@ -349,7 +458,7 @@ export class KindList implements PickList {
     return this.where(test).map((i) => this.at(i));
   }
 
-  /** The entry with this id (ids ascend by position; with versions, the first of them), or null. */
+  /** The entry with this id (with versions, the first of them), or null. */
   find(id: string): Summary | null {
     let lo = 0;
     let hi = this.length - 1;
@@ -375,79 +484,52 @@ export class KindList implements PickList {
    * versions without it only the first (by path) is kept.
    */
   picks(): KindList {
-    if (this.pathAt.empty) return this;
-    const rows: Row[] = [];
-    for (let i = 0; i < this.length; i++) if (i === 0 || this.id(i - 1) !== this.id(i)) rows.push(this.row(i));
-    return KindList.ofRows(this.kind, rows);
+    if (this.cols.paths.empty) return this;
+    const keep: number[] = [];
+    for (let i = 0; i < this.length; i++) if (i === 0 || this.id(i - 1) !== this.id(i)) keep.push(i);
+    return new KindList(this.kind, select(this.cols, keep), this.chunks, this.starts, keep.map((i) => (this.record ? this.record[i]! : i)));
   }
 
-  /**
-   * The usual file: chunks whose ids ascend across them, with no versions. Removals are found by a
-   * binary search of the joined ids, and must name an entry of an earlier chunk. Null when the
-   * chunks are not of that shape (the caller then applies them record by record).
-   */
-  private static fast(kind: Kind, chunks: readonly Chunk[]): KindList | null {
-    let ids = '';
-    let last = '';
-    const starts: number[] = [];
-    for (const { picks: c } of chunks) {
-      if (!c.asc || typeof c.i !== 'string') return null;
-      starts.push(ids.length / ID_LENGTH);
-      if (c.i.length) {
-        if (!(last < c.i.slice(0, ID_LENGTH))) return null;
-        last = c.i.slice(-ID_LENGTH);
-        ids += c.i;
-      }
+  /** The whole list as one chunk (a file written anew). */
+  toChunk(): Chunk {
+    if (this.chunks.length === 1 && !this.record) return this.chunks[0]!;
+    const { ids, sessions, recipients, values } = this.cols;
+    const n = this.length;
+    const pv = table();
+    const map = new Int32Array(values.length).fill(-1);
+    const value = (x: number) => (x < 0 ? -1 : map[x]! >= 0 ? map[x]! : (map[x] = pv.index(values[x]!)));
+    const picks: Picks = { i: ids.slice(0) as string | string[], v: pv.values, s: sessions.map(value) };
+    if (recipients?.some((t) => t >= 0)) picks.t = recipients.map(value);
+    const sparse = <T>(col: Sparse<T>) => (col.empty ? undefined : Object.fromEntries(col.keys().map((i) => [i, col.get(i)!])));
+    picks.r = sparse(this.cols.refs);
+    picks.x = sparse(this.cols.supersedes);
+    picks.p = sparse(this.cols.paths);
+    for (const k of ['r', 'x', 'p'] as const) if (!picks[k]) delete picks[k];
+    let asc = typeof ids === 'string' && !picks.p;
+    for (let i = 1; asc && i < n; i++) if (!(this.id(i - 1) < this.id(i))) asc = false;
+    if (asc) picks.asc = 1;
+    const rv = table();
+    const titles: string[] = [];
+    const a: number[] = [];
+    const g: number[] = [];
+    const tg: Record<string, readonly string[]> = {};
+    const oids: string[] = [];
+    const commits: (string | null)[] = [];
+    for (let i = 0; i < n; i++) {
+      const [r, j] = this.rest(i);
+      titles.push(r.title(j));
+      a.push(rv.index(r.agent(j)));
+      const topic = r.topic(j);
+      g.push(topic === null ? -1 : rv.index(topic));
+      const tags = r.tags(j);
+      if (tags.length) tg[i] = tags;
+      oids.push(r.oid(j));
+      commits.push(r.commit(j));
     }
-    const length = ids.length / ID_LENGTH;
-    const dead = new Set<number>();
-    for (let k = 0; k < chunks.length; k++) {
-      for (const key of chunks[k]!.picks.rm ?? []) {
-        if (key.length !== ID_LENGTH) continue; // a version's path: there are none here
-        const at = positionOf(length, (i) => ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH), key);
-        if (at < 0) continue; // not there: nothing to remove
-        if (at >= starts[k]!) return null; // removed before it was added
-        dead.add(at);
-      }
-    }
-    const [first, ...later] = chunks.map((c) => c.picks);
-    if (!first) return new KindList(kind, 0, '', [], null, [], new Sparse(), new Sparse(), new Sparse(), [], [], null);
-    // Columns over every position, then without the removed ones. The first chunk's (all of the kind,
-    // when the file was written) are taken as they are; later ones are mapped onto them.
-    const values = [...first.v];
-    const valueAt = new Map(values.map((v, n) => [v, n]));
-    const sessions = later.length ? first.s.slice() : first.s;
-    let recipients: number[] | null = first.t ? (later.length ? first.t.slice() : first.t) : null;
-    const refsAt = new Sparse(first.r, first.s.length);
-    const supersedesAt = new Sparse(first.x, first.s.length);
-    later.forEach((c, k) => {
-      const start = starts[k + 1]!;
-      const map = c.v.map((v) => valueAt.get(v) ?? valueAt.set(v, values.push(v) - 1).get(v)!);
-      const n = c.s.length;
-      for (let j = 0; j < n; j++) sessions.push(map[c.s[j]!]!);
-      if (c.t && !recipients) recipients = new Array<number>(start).fill(-1);
-      if (recipients) for (let j = 0; j < n; j++) recipients.push(c.t && c.t[j]! >= 0 ? map[c.t[j]!]! : -1);
-      refsAt.add(start, c.r);
-      supersedesAt.add(start, c.x);
-    });
-    if (!dead.size) return new KindList(kind, length, ids, sessions, recipients, values, refsAt, supersedesAt, new Sparse(), chunks, starts, null);
-    const keep: number[] = [];
-    for (let i = 0; i < length; i++) if (!dead.has(i)) keep.push(i);
-    const moved = new Map(keep.map((old, i) => [old, i]));
-    return new KindList(
-      kind,
-      keep.length,
-      keep.map((i) => ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH)).join(''),
-      keep.map((i) => sessions[i]!),
-      recipients && keep.map((i) => recipients![i]!),
-      values,
-      refsAt.moved(moved),
-      supersedesAt.moved(moved),
-      new Sparse(),
-      chunks,
-      starts,
-      keep,
-    );
+    const rest: Rest = { ti: titles.some((x) => x.includes('\n')) ? titles : titles.join('\n'), v: rv.values, a, o: joined(oids), c: commits.every((c): c is string => c !== null) ? joined(commits) : commits };
+    if (g.some((x) => x >= 0)) rest.g = g;
+    if (Object.keys(tg).length) rest.tg = tg;
+    return { picks, rest };
   }
 }
 
@@ -501,7 +583,7 @@ class Summary implements EntrySummary {
 
 /**
  * A field only some positions have: the first chunk's object as JSON.parse made it (positions below
- * `size`), then the later chunks' by position.
+ * `baseSize`), then the later chunks' by position.
  */
 class Sparse<T> {
   private readonly later = new Map<number, T>();
@@ -524,6 +606,7 @@ class Sparse<T> {
     return i < this.baseSize ? this.base[i] : this.later.get(i);
   }
 
+  /** Positions that have a value, ascending. */
   keys(): number[] {
     return [...Object.keys(this.base).map(Number), ...[...this.later.keys()].sort((a, b) => a - b)];
   }
@@ -532,10 +615,10 @@ class Sparse<T> {
     return [...Object.values(this.base), ...this.later.values()];
   }
 
-  /** The same values at the positions `moved` maps to (positions it leaves out are dropped). */
-  moved(moved: ReadonlyMap<number, number>): Sparse<T> {
+  /** The same values at the positions `at` gives (-1: dropped). */
+  moved(at: Int32Array): Sparse<T> {
     const out = new Sparse<T>();
-    for (const i of this.keys()) if (moved.has(i)) out.later.set(moved.get(i)!, this.get(i)!);
+    for (const i of this.keys()) if (at[i]! >= 0) out.later.set(at[i]!, this.get(i)!);
     return out;
   }
 }
@@ -554,29 +637,30 @@ function positionOf(length: number, idAt: (i: number) => string, id: string): nu
   return -1;
 }
 
-/** A chunk's rows, decoded whole. */
-function rowsOf(c: Chunk): Row[] {
-  const p = c.picks;
-  const n = countOf(p);
-  const r = new RestView(restOf(c), n);
-  return Array.from({ length: n }, (_, j) => {
-    const id = typeof p.i === 'string' ? p.i.slice(j * ID_LENGTH, (j + 1) * ID_LENGTH) : p.i[j]!;
-    const t = p.t ? p.t[j]! : -1;
-    return { id, path: p.p?.[j] || entryPath(id), session: p.v[p.s[j]!]!, to: t < 0 ? null : p.v[t]!, refs: p.r?.[j] ?? NONE, supersedes: p.x?.[j] ?? NONE, title: r.title(j), agent: r.agent(j), topic: r.topic(j), tags: r.tags(j), oid: r.oid(j), commit: r.commit(j) };
-  });
+/** The last id of a chunk whose ids ascend (see `asc`), or "" when it has none. */
+export function lastIdOf(c: Chunk): string {
+  const i = c.picks.i;
+  return typeof i === 'string' ? i.slice(-ID_LENGTH) : (i[i.length - 1] ?? '');
 }
 
-/** The key of a row: its id, or the path of a version kept next to the usual one. */
+/** Whether a chunk appended after ids up to `last` keeps a file as the fast read takes it. */
+export function extendsInOrder(c: Chunk, last: string): boolean {
+  const p = c.picks;
+  return !!p.asc && (!countOf(p) || (p.i as string).slice(0, ID_LENGTH) > last);
+}
+
+/**
+ * Consecutive chunks as one: the records they leave, and every key they remove (so that what they
+ * removed from the chunks before them stays removed).
+ */
+export function mergeChunks(kind: Kind, chunks: readonly Chunk[]): Chunk {
+  const merged = KindList.read(kind, chunks).toChunk();
+  const rm = [...new Set(chunks.flatMap((c) => c.picks.rm ?? []))];
+  const { rm: _, ...picks } = merged.picks;
+  return { picks: rm.length ? { ...picks, rm } : picks, rest: merged.rest };
+}
+
+/** The key of a record: its id, or the path of a version kept next to the usual one. */
 export function keyOf(id: string, path: string): string {
   return versionPath(id, path) || id;
-}
-
-/** Chunks applied record by record, for files the fast read does not take: by key, sorted by id and path. */
-function applyChunks(chunks: readonly Chunk[]): Row[] {
-  const byKey = new Map<string, Row>();
-  for (const c of chunks) {
-    for (const key of c.picks.rm ?? []) byKey.delete(key);
-    for (const row of rowsOf(c)) byKey.set(keyOf(row.id, row.path), row);
-  }
-  return [...byKey.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -30,7 +30,7 @@ import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
 import { readObjects, type GitObject } from '../git/cat-file.js';
 import { nodeZlib } from '../builtins.js';
-import { chunkLine, encodeChunk, keyOf, KindList, parseChunks, type Chunk, type Row } from './columns.js';
+import { chunkLine, encodeChunk, extendsInOrder, keyOf, KindList, lastIdOf, mergeChunks, parseChunks, type Chunk, type Row } from './columns.js';
 import type { EntryIndex, EntrySummary, IndexOptions, PickList, SearchText } from './entry-index.js';
 
 const VERSION = 9;
@@ -64,6 +64,12 @@ interface FileState {
   crc: number;
 }
 
+/** A kind's file: how many chunks it holds, and the greatest id in it (its chunks' ids ascend). */
+interface KindFile extends FileState {
+  chunks: number;
+  last: string;
+}
+
 interface Head {
   version: number;
   tip: string;
@@ -72,8 +78,8 @@ interface Head {
   entries: FileState;
   /** `removals`: byte ranges of the search file that list removed paths. */
   search: FileState & { removals: [number, number][] };
-  /** Per kind that has entries, its file and how many chunks it holds. */
-  kinds: Partial<Record<Kind, FileState & { chunks: number }>>;
+  /** Per kind that has entries, its file. */
+  kinds: Partial<Record<Kind, KindFile>>;
   /** Records in the entries file, and entries on the branch (the rest are dead). */
   records: number;
   live: number;
@@ -288,8 +294,8 @@ export class IndexCache implements EntryIndex {
     }
   }
 
-  private writeNew(name: string, data: string): FileState {
-    const buf = Buffer.from(data);
+  private writeNew(name: string, data: string | Buffer): FileState {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
     writeFileSync(join(this.dir, name), buf);
     return { name, bytes: buf.length, crc: crc32(buf) };
   }
@@ -350,20 +356,39 @@ export class IndexCache implements EntryIndex {
         const chunk = kindChunk(delta, kind);
         const f = kinds[kind];
         if (!chunk || (!f && !chunk.picks.s.length)) continue;
-        if (f && f.chunks < MAX_CHUNKS) {
-          kinds[kind] = { ...this.appendTo(f, chunkLine(chunk)), chunks: f.chunks + 1 };
+        const inOrder = extendsInOrder(chunk, f?.last ?? '');
+        if (f && inOrder && f.chunks < MAX_CHUNKS) {
+          kinds[kind] = { ...this.appendTo(f, chunkLine(chunk)), chunks: f.chunks + 1, last: lastIdOf(chunk) || f.last };
           continue;
         }
-        // A chunk per append would pile up in a store that only grows: the file is written anew as
-        // one chunk, under a new name (a reader of the previous head still reads the old one).
-        const list = KindList.read(kind, f ? [...parseChunks(this.readFile(f)), chunk] : [chunk]);
-        const rows = Array.from({ length: list.length }, (_, i) => list.row(i));
-        kinds[kind] = { ...this.writeNew(`${kind}.${next++}.jsonl`, chunkLine(encodeChunk(rows))), chunks: 1 };
+        kinds[kind] = this.rewriteKind(kind, f, chunk, inOrder, next++);
       }
       const now: Head = { ...head, tip, next, entries, search: { ...search, removals }, kinds, records, live };
       this.writeHead(now);
       this.removeUnnamed(head, now);
     });
+  }
+
+  /**
+   * A kind's file written anew, under a new name (a reader of the previous head still reads the old
+   * one), with `chunk` added: a chunk per append would pile up in a store that only grows, and a
+   * chunk out of order would make every reader sort. While the appends come in order only they are
+   * merged, behind the first line copied as it is; the whole file once they reach an eighth of it.
+   */
+  private rewriteKind(kind: Kind, f: KindFile | undefined, chunk: Chunk, inOrder: boolean, serial: number): KindFile {
+    const name = `${kind}.${serial}.jsonl`;
+    const buf = f ? this.readFile(f) : Buffer.alloc(0);
+    const chunks = [...parseChunks(buf), chunk];
+    const first = buf.indexOf(10) + 1;
+    if (f && inOrder && chunks.length > 2) {
+      const tail = chunkLine(mergeChunks(kind, chunks.slice(1)));
+      if (Buffer.byteLength(tail) * 8 <= first) {
+        const state = this.writeNew(name, Buffer.concat([buf.subarray(0, first), Buffer.from(tail)]));
+        return { ...state, chunks: 2, last: lastIdOf(chunk) || f.last };
+      }
+    }
+    const list = KindList.read(kind, chunks);
+    return { ...this.writeNew(name, chunkLine(list.toChunk())), chunks: 1, last: list.length ? list.id(list.length - 1) : '' };
   }
 
   /** Write the index of `recs` (the entries at `tip`) to new files, and name them in head.json. */
@@ -385,7 +410,7 @@ export class IndexCache implements EntryIndex {
     const kinds: Head['kinds'] = {};
     for (const kind of KINDS) {
       const rows = rowsOf(live, kind).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-      if (rows.length) kinds[kind] = { ...this.writeNew(`${kind}.${next++}.jsonl`, chunkLine(encodeChunk(rows))), chunks: 1 };
+      if (rows.length) kinds[kind] = { ...this.writeNew(`${kind}.${next++}.jsonl`, chunkLine(encodeChunk(rows))), chunks: 1, last: rows[rows.length - 1]!.id };
     }
     const head: Head = { version: VERSION, tip, next, entries, search, kinds, records: live.length, live: live.length };
     this.writeHead(head);
