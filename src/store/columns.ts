@@ -100,38 +100,88 @@ function joined(xs: readonly string[]): string | string[] {
   return w > 0 && xs.every((x) => x.length === w) ? xs.join('') : [...xs];
 }
 
+/** What a chunk is made from: summaries by position (new entries' rows, or a list read back). */
+interface Source {
+  readonly length: number;
+  id(i: number): string;
+  /** The path of a version a merge kept next to the usual one, or "". */
+  versionPath(i: number): string;
+  session(i: number): string;
+  to(i: number): string | null;
+  refs(i: number): readonly string[];
+  supersedes(i: number): readonly string[];
+  title(i: number): string;
+  agent(i: number): string;
+  topic(i: number): string | null;
+  tags(i: number): readonly string[];
+  oid(i: number): string;
+  commit(i: number): string | null;
+}
+
 /** The chunk of some rows (and removed keys) of one kind. */
 export function encodeChunk(rows: readonly Row[], removed: readonly string[] = []): Chunk {
+  const at = (i: number) => rows[i]!;
+  const source: Source = {
+    length: rows.length,
+    id: (i) => at(i).id,
+    versionPath: (i) => versionPath(at(i).id, at(i).path),
+    session: (i) => at(i).session,
+    to: (i) => at(i).to,
+    refs: (i) => at(i).refs,
+    supersedes: (i) => at(i).supersedes,
+    title: (i) => at(i).title,
+    agent: (i) => at(i).agent,
+    topic: (i) => at(i).topic,
+    tags: (i) => at(i).tags,
+    oid: (i) => at(i).oid,
+    commit: (i) => at(i).commit,
+  };
+  return encode(source, removed);
+}
+
+function encode(src: Source, removed: readonly string[]): Chunk {
   const pv = table();
   const rv = table();
+  const n = src.length;
+  const ids: string[] = [];
   const picks: Picks = { i: '', v: pv.values, s: [] };
-  const rest: Rest = { ti: '', v: rv.values, a: [], o: '', c: [] };
   const t: number[] = [];
+  const titles: string[] = [];
   const g: number[] = [];
+  const oids: string[] = [];
+  const commits: (string | null)[] = [];
+  const rest: Rest = { ti: '', v: rv.values, a: [], o: '', c: [] };
   let asc = true;
-  rows.forEach((r, n) => {
-    picks.s.push(pv.index(r.session));
-    t.push(r.to === null ? -1 : pv.index(r.to));
-    if (r.refs.length) (picks.r ??= {})[n] = r.refs;
-    if (r.supersedes.length) (picks.x ??= {})[n] = r.supersedes;
-    const vp = versionPath(r.id, r.path);
-    if (vp) (picks.p ??= {})[n] = vp;
-    if (n > 0 && !(rows[n - 1]!.id < r.id)) asc = false;
-    rest.a.push(rv.index(r.agent));
-    g.push(r.topic === null ? -1 : rv.index(r.topic));
-    if (r.tags.length) (rest.tg ??= {})[n] = r.tags;
-  });
-  const ids = rows.map((r) => r.id);
+  for (let i = 0; i < n; i++) {
+    const id = src.id(i);
+    if (i > 0 && !(ids[i - 1]! < id)) asc = false;
+    ids.push(id);
+    picks.s.push(pv.index(src.session(i)));
+    const to = src.to(i);
+    t.push(to === null ? -1 : pv.index(to));
+    const refs = src.refs(i);
+    if (refs.length) (picks.r ??= {})[i] = refs;
+    const supersedes = src.supersedes(i);
+    if (supersedes.length) (picks.x ??= {})[i] = supersedes;
+    const vp = src.versionPath(i);
+    if (vp) (picks.p ??= {})[i] = vp;
+    titles.push(src.title(i));
+    rest.a.push(rv.index(src.agent(i)));
+    const topic = src.topic(i);
+    g.push(topic === null ? -1 : rv.index(topic));
+    const tags = src.tags(i);
+    if (tags.length) (rest.tg ??= {})[i] = tags;
+    oids.push(src.oid(i));
+    commits.push(src.commit(i));
+  }
   const fixed = ids.every((id) => id.length === ID_LENGTH);
   picks.i = fixed ? ids.join('') : ids;
   if (t.some((x) => x >= 0)) picks.t = t;
   if (removed.length) picks.rm = [...removed];
   if (fixed && asc && !picks.p) picks.asc = 1;
-  const titles = rows.map((r) => r.title);
   rest.ti = titles.some((x) => x.includes('\n')) ? titles : titles.join('\n');
   if (g.some((x) => x >= 0)) rest.g = g;
-  rest.o = joined(rows.map((r) => r.oid));
-  const commits = rows.map((r) => r.commit);
+  rest.o = joined(oids);
   rest.c = commits.every((c): c is string => c !== null) ? joined(commits) : commits;
   return { picks, rest };
 }
@@ -171,7 +221,7 @@ function nth<T extends string | null>(col: string | readonly T[], n: number, j: 
   return col.slice(j * w, (j + 1) * w);
 }
 
-/** A chunk's rest, decoded for access by index within the chunk. */
+/** A chunk's rest, for access by index within the chunk. */
 class RestView {
   private titles?: readonly string[];
 
@@ -181,27 +231,22 @@ class RestView {
   ) {}
 
   title(j: number): string {
-    if (!this.titles) this.titles = typeof this.r.ti === 'string' ? (this.n ? this.r.ti.split('\n') : []) : this.r.ti;
+    this.titles ??= typeof this.r.ti === 'string' ? (this.n ? this.r.ti.split('\n') : []) : this.r.ti;
     return this.titles[j]!;
   }
-
   agent(j: number): string {
     return this.r.v[this.r.a[j]!]!;
   }
-
   topic(j: number): string | null {
     const g = this.r.g ? this.r.g[j]! : -1;
     return g < 0 ? null : this.r.v[g]!;
   }
-
   tags(j: number): readonly string[] {
     return this.r.tg?.[j] ?? NONE;
   }
-
   oid(j: number): string {
     return nth(this.r.o, this.n, j);
   }
-
   commit(j: number): string | null {
     return nth(this.r.c, this.n, j);
   }
@@ -327,8 +372,9 @@ function select(cols: Columns, order: readonly number[]): Columns {
 }
 
 /** One kind's summaries after applying its chunks: oldest first, each version a merge kept included. */
-export class KindList implements PickList {
+export class KindList implements PickList, Source {
   private readonly rests: (RestView | null)[];
+  private j = 0;
 
   private constructor(
     readonly kind: Kind,
@@ -383,8 +429,8 @@ export class KindList implements PickList {
     return this.cols.paths.get(i) ?? '';
   }
 
-  /** The rest of position `i`: its chunk's view, and its index in the chunk. */
-  private rest(i: number): [RestView, number] {
+  /** The rest of position `i` (its chunk's view; `j` is set to its index in the chunk). */
+  private rest(i: number): RestView {
     const r = this.record ? this.record[i]! : i;
     let lo = 0;
     let hi = this.starts.length - 1;
@@ -393,39 +439,28 @@ export class KindList implements PickList {
       if (this.starts[mid]! <= r) lo = mid;
       else hi = mid - 1;
     }
+    this.j = r - this.starts[lo]!;
     const c = this.chunks[lo]!;
-    const view = (this.rests[lo] ??= new RestView(restOf(c), countOf(c.picks)));
-    return [view, r - this.starts[lo]!];
+    return (this.rests[lo] ??= new RestView(restOf(c), countOf(c.picks)));
   }
 
   title(i: number): string {
-    const [r, j] = this.rest(i);
-    return r.title(j);
+    return this.rest(i).title(this.j);
   }
-
   agent(i: number): string {
-    const [r, j] = this.rest(i);
-    return r.agent(j);
+    return this.rest(i).agent(this.j);
   }
-
   topic(i: number): string | null {
-    const [r, j] = this.rest(i);
-    return r.topic(j);
+    return this.rest(i).topic(this.j);
   }
-
   tags(i: number): readonly string[] {
-    const [r, j] = this.rest(i);
-    return r.tags(j);
+    return this.rest(i).tags(this.j);
   }
-
   oid(i: number): string {
-    const [r, j] = this.rest(i);
-    return r.oid(j);
+    return this.rest(i).oid(this.j);
   }
-
   commit(i: number): string | null {
-    const [r, j] = this.rest(i);
-    return r.commit(j);
+    return this.rest(i).commit(this.j);
   }
 
   withRefs(): number[] {
@@ -492,44 +527,7 @@ export class KindList implements PickList {
 
   /** The whole list as one chunk (a file written anew). */
   toChunk(): Chunk {
-    if (this.chunks.length === 1 && !this.record) return this.chunks[0]!;
-    const { ids, sessions, recipients, values } = this.cols;
-    const n = this.length;
-    const pv = table();
-    const map = new Int32Array(values.length).fill(-1);
-    const value = (x: number) => (x < 0 ? -1 : map[x]! >= 0 ? map[x]! : (map[x] = pv.index(values[x]!)));
-    const picks: Picks = { i: ids.slice(0) as string | string[], v: pv.values, s: sessions.map(value) };
-    if (recipients?.some((t) => t >= 0)) picks.t = recipients.map(value);
-    const sparse = <T>(col: Sparse<T>) => (col.empty ? undefined : Object.fromEntries(col.keys().map((i) => [i, col.get(i)!])));
-    picks.r = sparse(this.cols.refs);
-    picks.x = sparse(this.cols.supersedes);
-    picks.p = sparse(this.cols.paths);
-    for (const k of ['r', 'x', 'p'] as const) if (!picks[k]) delete picks[k];
-    let asc = typeof ids === 'string' && !picks.p;
-    for (let i = 1; asc && i < n; i++) if (!(this.id(i - 1) < this.id(i))) asc = false;
-    if (asc) picks.asc = 1;
-    const rv = table();
-    const titles: string[] = [];
-    const a: number[] = [];
-    const g: number[] = [];
-    const tg: Record<string, readonly string[]> = {};
-    const oids: string[] = [];
-    const commits: (string | null)[] = [];
-    for (let i = 0; i < n; i++) {
-      const [r, j] = this.rest(i);
-      titles.push(r.title(j));
-      a.push(rv.index(r.agent(j)));
-      const topic = r.topic(j);
-      g.push(topic === null ? -1 : rv.index(topic));
-      const tags = r.tags(j);
-      if (tags.length) tg[i] = tags;
-      oids.push(r.oid(j));
-      commits.push(r.commit(j));
-    }
-    const rest: Rest = { ti: titles.some((x) => x.includes('\n')) ? titles : titles.join('\n'), v: rv.values, a, o: joined(oids), c: commits.every((c): c is string => c !== null) ? joined(commits) : commits };
-    if (g.some((x) => x >= 0)) rest.g = g;
-    if (Object.keys(tg).length) rest.tg = tg;
-    return { picks, rest };
+    return this.chunks.length === 1 && !this.record ? this.chunks[0]! : encode(this, []);
   }
 }
 
@@ -540,45 +538,19 @@ class Summary implements EntrySummary {
     private readonly i: number,
   ) {}
 
-  get kind(): Kind {
-    return this.list.kind;
-  }
-  get id(): string {
-    return this.list.id(this.i);
-  }
-  get path(): string {
-    return this.list.path(this.i);
-  }
-  get session(): string {
-    return this.list.session(this.i);
-  }
-  get to(): string | null {
-    return this.list.to(this.i);
-  }
-  get refs(): readonly string[] {
-    return this.list.refs(this.i);
-  }
-  get supersedes(): readonly string[] {
-    return this.list.supersedes(this.i);
-  }
-  get title(): string {
-    return this.list.title(this.i);
-  }
-  get agent(): string {
-    return this.list.agent(this.i);
-  }
-  get topic(): string | null {
-    return this.list.topic(this.i);
-  }
-  get tags(): readonly string[] {
-    return this.list.tags(this.i);
-  }
-  get oid(): string {
-    return this.list.oid(this.i);
-  }
-  get commit(): string | null {
-    return this.list.commit(this.i);
-  }
+  get kind(): Kind { return this.list.kind; }
+  get id(): string { return this.list.id(this.i); }
+  get path(): string { return this.list.path(this.i); }
+  get session(): string { return this.list.session(this.i); }
+  get to(): string | null { return this.list.to(this.i); }
+  get refs(): readonly string[] { return this.list.refs(this.i); }
+  get supersedes(): readonly string[] { return this.list.supersedes(this.i); }
+  get title(): string { return this.list.title(this.i); }
+  get agent(): string { return this.list.agent(this.i); }
+  get topic(): string | null { return this.list.topic(this.i); }
+  get tags(): readonly string[] { return this.list.tags(this.i); }
+  get oid(): string { return this.list.oid(this.i); }
+  get commit(): string | null { return this.list.commit(this.i); }
 }
 
 /**

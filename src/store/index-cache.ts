@@ -1,25 +1,13 @@
 /**
- * The derived entry index (see entry-index.ts for what it answers, docs/index.md for why it exists),
- * kept in the common git dir, `.git/ctx/cache/<branch>/v9/`, shared by every worktree.
+ * The derived entry index (entry-index.ts says what it answers; docs/index.md why it exists, what
+ * its files hold, and how they are checked and rebuilt), in `.git/ctx/cache/<branch>/v9/`.
  *
- * Files, each an append-only log named with a serial number that is never reused:
- *
- * - `entries.<n>.jsonl`: every entry whole (header, body, blob, commit), one JSON line per record,
- *   or the removal of a path; read by `log` when it lists most of the store;
- * - `<kind>.<n>.jsonl`: per kind, its summaries by column (columns.ts); read to choose and filter;
- * - `search.<n>.txt`: one lower-cased line per entry, scanned as bytes by `search`; paths removed
- *   since are lines of their own, in byte ranges head.json lists;
- * - `head.json`: the tip the files reflect, and the name, byte length and CRC-32 of each, itself
- *   closed by the CRC-32 of its text.
- *
- * Readers read exactly the bytes head.json names and check their CRC-32: an append in progress, or
- * one cut short by a crash, is invisible, and a file that is shorter, longer than read, missing or
- * changed is never answered from: the index is rebuilt from the branch (with a line on stderr). An
- * index a few commits behind is brought up to date with one `git diff-tree`. Appenders hold
- * `cache.lock`, truncate each file to its recorded length, append, and publish a new head.json by
- * rename; a kind's file that reaches MAX_CHUNKS appends, and the whole index once most of its
- * records are dead, are rewritten to new names, the files they replace left a minute for readers of
- * the previous head.
+ * Every file is an append-only log named with a serial number never reused; head.json names each
+ * with its byte length and CRC-32, and is closed by its own. Readers read exactly those bytes and
+ * check them: an append in progress is invisible, and a file that fails is never answered from (the
+ * index is rebuilt from the branch, with a line on stderr). Appenders hold `cache.lock`, cut each
+ * file to its recorded length, append, and publish a new head.json by rename. Files written anew
+ * (see rewriteKind, writeAll) get new names; the ones they replace stay a minute for readers.
  */
 import { readFileSync, writeFileSync, mkdirSync, renameSync, openSync, readSync, closeSync, ftruncateSync, writeSync, unlinkSync, readdirSync, fstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
