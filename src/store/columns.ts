@@ -4,14 +4,15 @@
  * microsecond; see docs/index.md).
  *
  * A kind's file is a sequence of chunks, one line each: the whole kind when the file is written, then
- * one chunk per append. A line is two JSON objects separated by a tab (JSON never holds a raw tab):
+ * one chunk per append. A line is five JSON values separated by tabs (JSON never holds a raw tab),
+ * each parsed only when a reader first needs it:
  *
- * - first, what choosing entries for a session needs (`Picks`): ids joined into one string, sessions
- *   and recipients as numbers into a table of the chunk's distinct values, and refs, supersedes and
- *   the path of a version a merge kept only for the records that have them; then the keys (an id, or a
- *   version's path) the chunk removes before adding its records;
- * - then what listing and filtering need besides (`Rest`): titles, agents, topics, tags, blobs,
- *   commits. `brief` never parses it.
+ * - what choosing entries for a session needs (`Picks`): ids joined into one string, sessions and
+ *   recipients as numbers into a table of the chunk's distinct values, and refs, supersedes and the
+ *   path of a version a merge kept only for the records that have them; then the keys (an id, or a
+ *   version's path) the chunk removes before adding its records. `brief` parses only this;
+ * - then what listing and filtering need besides (`Rest`): the titles; agents, topics and tags; the
+ *   blobs; the commits.
  *
  * Readers get a KindList: columns plus accessors by position, so that a filter over thousands of
  * entries runs on numbers and makes objects only for the entries it keeps.
@@ -56,24 +57,28 @@ interface Picks {
   asc?: 1;
 }
 
-interface Rest {
-  /** Titles joined by line breaks (a title is one line), or listed when one holds a line break. */
-  ti: string | string[];
+interface Labels {
   /** Distinct agents and topics. */
   v: string[];
   a: number[];
   /** Per record, its topic as an index into `v`, -1 for none; left out when none has one. */
   g?: number[];
   tg?: Record<string, readonly string[]>;
-  /** Blobs and commits, joined when all are of one width (commits: and all are known), else listed. */
-  o: string | string[];
-  c: string | (string | null)[];
 }
 
-/** A chunk as read or made: its picks, and its rest as made, or its text, parsed when first needed. */
+/** Read from a file, each field is parsed when first read. */
+interface Rest {
+  /** Titles joined by line breaks (a title is one line), or listed when one holds a line break. */
+  readonly ti: string | string[];
+  readonly m: Labels;
+  /** Blobs and commits, joined when all are of one width (commits: and all are known), else listed. */
+  readonly o: string | string[];
+  readonly c: string | (string | null)[];
+}
+
 export interface Chunk {
   picks: Picks;
-  rest: Rest | (() => Rest);
+  rest: Rest;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -150,7 +155,7 @@ function encode(src: Source, removed: readonly string[]): Chunk {
   const g: number[] = [];
   const oids: string[] = [];
   const commits: (string | null)[] = [];
-  const rest: Rest = { ti: '', v: rv.values, a: [], o: '', c: [] };
+  const m: Labels = { v: rv.values, a: [] };
   let asc = true;
   for (let i = 0; i < n; i++) {
     const id = src.id(i);
@@ -166,11 +171,11 @@ function encode(src: Source, removed: readonly string[]): Chunk {
     const vp = src.versionPath(i);
     if (vp) (picks.p ??= {})[i] = vp;
     titles.push(src.title(i));
-    rest.a.push(rv.index(src.agent(i)));
+    m.a.push(rv.index(src.agent(i)));
     const topic = src.topic(i);
     g.push(topic === null ? -1 : rv.index(topic));
     const tags = src.tags(i);
-    if (tags.length) (rest.tg ??= {})[i] = tags;
+    if (tags.length) (m.tg ??= {})[i] = tags;
     oids.push(src.oid(i));
     commits.push(src.commit(i));
   }
@@ -179,16 +184,15 @@ function encode(src: Source, removed: readonly string[]): Chunk {
   if (t.some((x) => x >= 0)) picks.t = t;
   if (removed.length) picks.rm = [...removed];
   if (fixed && asc && !picks.p) picks.asc = 1;
-  rest.ti = titles.some((x) => x.includes('\n')) ? titles : titles.join('\n');
-  if (g.some((x) => x >= 0)) rest.g = g;
-  rest.o = joined(oids);
-  rest.c = commits.every((c): c is string => c !== null) ? joined(commits) : commits;
-  return { picks, rest };
+  if (g.some((x) => x >= 0)) m.g = g;
+  const ti = titles.some((x) => x.includes('\n')) ? titles : titles.join('\n');
+  return { picks, rest: { ti, m, o: joined(oids), c: commits.every((c): c is string => c !== null) ? joined(commits) : commits } };
 }
 
 /** A chunk as a line of a kind's file. */
 export function chunkLine(c: Chunk): string {
-  return `${JSON.stringify(c.picks)}\t${JSON.stringify(restOf(c))}\n`;
+  const r = c.rest;
+  return `${[c.picks, r.ti, r.m, r.o, r.c].map((v) => JSON.stringify(v)).join('\t')}\n`;
 }
 
 /** The chunks of a kind's file (whole lines only: the caller read exactly what the index names). */
@@ -196,18 +200,24 @@ export function parseChunks(buf: Buffer): Chunk[] {
   const out: Chunk[] = [];
   for (let from = 0; from < buf.length; ) {
     const nl = buf.indexOf(10, from);
-    const tab = buf.indexOf(9, from);
-    if (nl < 0 || tab < 0 || tab > nl) throw new Error('malformed index line');
-    const restFrom = tab + 1;
-    out.push({ picks: JSON.parse(buf.toString('utf8', from, tab)) as Picks, rest: () => JSON.parse(buf.toString('utf8', restFrom, nl)) as Rest });
+    const tabs: number[] = [];
+    for (let t = buf.indexOf(9, from); t >= 0 && t < nl && tabs.length < 4; t = buf.indexOf(9, t + 1)) tabs.push(t);
+    if (nl < 0 || tabs.length !== 4) throw new Error('malformed index line');
+    const field = (k: number) => {
+      let v: unknown;
+      return () => (v ??= JSON.parse(buf.toString('utf8', tabs[k]! + 1, tabs[k + 1] ?? nl)));
+    };
+    const [ti, m, o, c] = [0, 1, 2, 3].map(field) as [() => Rest['ti'], () => Labels, () => Rest['o'], () => Rest['c']];
+    const rest: Rest = {
+      get ti() { return ti(); },
+      get m() { return m(); },
+      get o() { return o(); },
+      get c() { return c(); },
+    };
+    out.push({ picks: JSON.parse(buf.toString('utf8', from, tabs[0])) as Picks, rest });
     from = nl + 1;
   }
   return out;
-}
-
-function restOf(c: Chunk): Rest {
-  if (typeof c.rest === 'function') c.rest = c.rest();
-  return c.rest;
 }
 
 function countOf(p: Picks): number {
@@ -235,14 +245,15 @@ class RestView {
     return this.titles[j]!;
   }
   agent(j: number): string {
-    return this.r.v[this.r.a[j]!]!;
+    return this.r.m.v[this.r.m.a[j]!]!;
   }
   topic(j: number): string | null {
-    const g = this.r.g ? this.r.g[j]! : -1;
-    return g < 0 ? null : this.r.v[g]!;
+    const m = this.r.m;
+    const g = m.g ? m.g[j]! : -1;
+    return g < 0 ? null : m.v[g]!;
   }
   tags(j: number): readonly string[] {
-    return this.r.tg?.[j] ?? NONE;
+    return this.r.m.tg?.[j] ?? NONE;
   }
   oid(j: number): string {
     return nth(this.r.o, this.n, j);
@@ -441,7 +452,7 @@ export class KindList implements PickList, Source {
     }
     this.j = r - this.starts[lo]!;
     const c = this.chunks[lo]!;
-    return (this.rests[lo] ??= new RestView(restOf(c), countOf(c.picks)));
+    return (this.rests[lo] ??= new RestView(c.rest, countOf(c.picks)));
   }
 
   title(i: number): string {
@@ -533,13 +544,17 @@ export class KindList implements PickList, Source {
 
 /** An entry's summary over its list's columns; each field is looked up when read (most never are). */
 class Summary implements EntrySummary {
+  /** Read first and most often (lists are sorted by it). */
+  readonly id: string;
+
   constructor(
     private readonly list: KindList,
     private readonly i: number,
-  ) {}
+  ) {
+    this.id = list.id(i);
+  }
 
   get kind(): Kind { return this.list.kind; }
-  get id(): string { return this.list.id(this.i); }
   get path(): string { return this.list.path(this.i); }
   get session(): string { return this.list.session(this.i); }
   get to(): string | null { return this.list.to(this.i); }

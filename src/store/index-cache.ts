@@ -121,7 +121,10 @@ export class IndexCache implements EntryIndex {
   async summaries(tip: string, kinds: readonly Kind[], opts: IndexOptions = {}): Promise<Map<string, EntrySummary>> {
     const out = new Map<string, EntrySummary>();
     for (const list of (await this.kindLists(tip, kinds, opts)).values()) {
-      for (let i = 0; i < list.length; i++) out.set(list.versionPath(i) || list.id(i), list.at(i));
+      for (let i = 0; i < list.length; i++) {
+        const s = list.at(i);
+        out.set(list.versionPath(i) || s.id, s);
+      }
     }
     return out;
   }
