@@ -6,11 +6,12 @@
  * bench/store.mjs (lib/seed.ts: log -n 20, search, log -n 0 --json). Prints one Markdown table of
  * medians. Each build gets its own copy of each store (their index files may differ).
  *
- *     node bench/index-ab.mjs --base /path/to/other/checkout [--runs 21] [--entries 100000] [--stores DIR]
+ *     node bench/index-ab.mjs --base /path/to/other/checkout [--runs 21] [--entries 100000] [--stores DIR] [--cpu]
  *
  * `--base` names a directory holding another build's `dist/bin.cjs` (for example a `git worktree` of
  * main after `npm ci`). `--stores DIR` keeps the two generated stores there and reuses them on the
- * next run (they take a minute or two to make).
+ * next run (they take a minute or two to make). `--cpu` also reports the CPU time of each process with
+ * its children (`perf stat -e task-clock`), which a busy machine disturbs less than wall time.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +28,7 @@ if (!baseDir) throw new Error('usage: node bench/index-ab.mjs --base DIR [--runs
 const runs = Number(arg('--runs', '21'));
 const entries = Number(arg('--entries', '100000'));
 const only = arg('--only', '');
+const cpu = process.argv.includes('--cpu');
 const BINS = { base: resolve(baseDir, 'dist/bin.cjs'), this: resolve('dist/bin.cjs') };
 const { makeSessionStore, cleanEnv } = loadTs('bench/lib/session-store.ts');
 const { seed } = loadTs('bench/lib/seed.ts');
@@ -65,11 +67,14 @@ async function stores() {
 }
 
 function time(cwd, file, args) {
+  const argv = [process.execPath, file, ...args];
+  if (cpu) argv.unshift('perf', 'stat', '-x,', '-e', 'task-clock');
   const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [file, ...args].filter((x) => x !== undefined), { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(argv[0], argv.slice(1), { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return { ms, stdout: r.stdout };
+  const clock = cpu ? Number(r.stderr.split('\n').find((l) => l.includes('task-clock'))?.split(',')[0]) : NaN;
+  return { ms, cpu: clock, stdout: r.stdout };
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -82,6 +87,7 @@ for (const [label, bin] of Object.entries(BINS)) {
   cpSync(seeded, copies[label].seeded, { recursive: true });
   for (const d of Object.values(copies[label])) rmSync(join(d, '.git/ctx/cache'), { recursive: true, force: true });
   cold[label] = time(copies[label].seeded, bin, ['log', '-n', '1', '--kind', 'decision']).ms;
+  time(copies[label].session, bin, ['log', '-n', '1', '--kind', 'decision']);
   time(copies[label].session, bin, ['brief']);
   // Twice each: the first run of a command writes its code cache.
   for (let i = 0; i < 2; i++) for (const d of Object.values(copies[label])) for (const a of [['brief'], ['log', '-n', '20'], ['search', 'parser', 'regression']]) time(d, bin, a);
@@ -101,26 +107,30 @@ const cases = [
 const rows = [];
 for (const [label, store, args, before, n = runs] of cases) {
   const ms = { node: [], base: [], this: [] };
+  const cpus = { node: [], base: [], this: [] };
   for (let i = 0; i < n; i++) {
     // Alternate which build goes first, so that neither always follows the other.
     const order = i % 2 ? ['node', 'base', 'this'] : ['node', 'this', 'base'];
     for (const who of order) {
-      if (who === 'node') {
-        ms.node.push(time(work, '-e', ['0']).ms);
-        continue;
-      }
-      const d = copies[who][store];
-      before?.(d, BINS[who], i);
-      ms[who].push(time(d, BINS[who], args).ms);
+      const d = copies[who]?.[store];
+      if (who !== 'node') before?.(d, BINS[who], i);
+      const r = who === 'node' ? time(work, '-e', ['0']) : time(d, BINS[who], args);
+      ms[who].push(r.ms);
+      cpus[who].push(r.cpu);
     }
   }
-  rows.push({ label, n, node: median(ms.node), base: median(ms.base), this: median(ms.this) });
-  process.stderr.write(`${label}: node ${median(ms.node).toFixed(1)} base ${median(ms.base).toFixed(1)} this ${median(ms.this).toFixed(1)}\n`);
+  const row = { label, n, node: median(ms.node), base: median(ms.base), this: median(ms.this), cpu: { node: median(cpus.node), base: median(cpus.base), this: median(cpus.this) } };
+  rows.push(row);
+  process.stderr.write(`${label}: node ${row.node.toFixed(1)} base ${row.base.toFixed(1)} this ${row.this.toFixed(1)}${cpu ? ` (cpu ${row.cpu.node.toFixed(0)} / ${row.cpu.base.toFixed(0)} / ${row.cpu.this.toFixed(0)})` : ''}\n`);
 }
 
 const load = execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
 console.log(`\n${entries.toLocaleString('en')} entries, wall ms per CLI process, medians, interleaved run after run (node ${process.version}; load average at the end ${load})\n`);
-console.log('| command | runs | node -e 0 | base | this build | this / base |');
-console.log('|---|---:|---:|---:|---:|---:|');
-console.log(`| index build (first filtered command, no index) | 1 | | ${cold.base.toFixed(0)} | ${cold.this.toFixed(0)} | ${(cold.this / cold.base).toFixed(2)} |`);
-for (const r of rows) console.log(`| ${r.label} | ${r.n} | ${r.node.toFixed(1)} | ${r.base.toFixed(1)} | ${r.this.toFixed(1)} | ${(r.this / r.base).toFixed(2)} |`);
+const cpuHead = cpu ? ' cpu: node -e 0 | base | this build | this / base |' : '';
+console.log(`| command | runs | node -e 0 | base | this build | this / base |${cpuHead}`);
+console.log(`|---|---:|---:|---:|---:|---:|${cpu ? '---:|---:|---:|---:|' : ''}`);
+console.log(`| index build (first filtered command, no index) | 1 | | ${cold.base.toFixed(0)} | ${cold.this.toFixed(0)} | ${(cold.this / cold.base).toFixed(2)} |${cpu ? ' | | | |' : ''}`);
+for (const r of rows) {
+  const c = cpu ? ` ${r.cpu.node.toFixed(0)} | ${r.cpu.base.toFixed(0)} | ${r.cpu.this.toFixed(0)} | ${(r.cpu.this / r.cpu.base).toFixed(2)} |` : '';
+  console.log(`| ${r.label} | ${r.n} | ${r.node.toFixed(1)} | ${r.base.toFixed(1)} | ${r.this.toFixed(1)} | ${(r.this / r.base).toFixed(2)} |${c}`);
+}

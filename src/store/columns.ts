@@ -4,15 +4,15 @@
  * microsecond; see docs/index.md).
  *
  * A kind's file is a sequence of chunks, one line each: the whole kind when the file is written, then
- * one chunk per append. A line is five JSON values separated by tabs (JSON never holds a raw tab),
+ * one chunk per append. A line is six JSON values separated by tabs (JSON never holds a raw tab),
  * each parsed only when a reader first needs it:
  *
  * - what choosing entries for a session needs (`Picks`): ids joined into one string, sessions and
- *   recipients as numbers into a table of the chunk's distinct values, and refs, supersedes and the
- *   path of a version a merge kept only for the records that have them; then the keys (an id, or a
- *   version's path) the chunk removes before adding its records. `brief` parses only this;
- * - then what listing and filtering need besides (`Rest`): the titles; agents, topics and tags; the
- *   blobs; the commits.
+ *   recipients as numbers into a table of the chunk's distinct values, supersedes and the path of a
+ *   version a merge kept only for the records that have them; then the keys (an id, or a version's
+ *   path) the chunk removes before adding its records;
+ * - then (`Rest`) the refs of the records that have them (`brief` reads them for postmortems only);
+ *   the titles; agents, topics and tags; the blobs; the commits.
  *
  * Readers get a KindList: columns plus accessors by position, so that a filter over thousands of
  * entries runs on numbers and makes objects only for the entries it keeps.
@@ -47,8 +47,7 @@ interface Picks {
   s: number[];
   /** Per record, its recipient as an index into `v`, -1 for no one; left out when no one is addressed. */
   t?: number[];
-  /** By record index, for the records that have them: refs, supersedes, a version's path. */
-  r?: Record<string, readonly string[]>;
+  /** By record index, for the records that have them: supersedes, a version's path. */
   x?: Record<string, readonly string[]>;
   p?: Record<string, string>;
   /** Keys removed before the records are added. */
@@ -68,6 +67,8 @@ interface Labels {
 
 /** Read from a file, each field is parsed when first read. */
 interface Rest {
+  /** By record index, the refs of the records that have them (null: none has). */
+  readonly r: Record<string, readonly string[]> | null;
   /** Titles joined by line breaks (a title is one line), or listed when one holds a line break. */
   readonly ti: string | string[];
   readonly m: Labels;
@@ -156,6 +157,7 @@ function encode(src: Source, removed: readonly string[]): Chunk {
   const oids: string[] = [];
   const commits: (string | null)[] = [];
   const m: Labels = { v: rv.values, a: [] };
+  let r: Record<string, readonly string[]> | null = null;
   let asc = true;
   for (let i = 0; i < n; i++) {
     const id = src.id(i);
@@ -165,7 +167,7 @@ function encode(src: Source, removed: readonly string[]): Chunk {
     const to = src.to(i);
     t.push(to === null ? -1 : pv.index(to));
     const refs = src.refs(i);
-    if (refs.length) (picks.r ??= {})[i] = refs;
+    if (refs.length) (r ??= {})[i] = refs;
     const supersedes = src.supersedes(i);
     if (supersedes.length) (picks.x ??= {})[i] = supersedes;
     const vp = src.versionPath(i);
@@ -186,13 +188,13 @@ function encode(src: Source, removed: readonly string[]): Chunk {
   if (fixed && asc && !picks.p) picks.asc = 1;
   if (g.some((x) => x >= 0)) m.g = g;
   const ti = titles.some((x) => x.includes('\n')) ? titles : titles.join('\n');
-  return { picks, rest: { ti, m, o: joined(oids), c: commits.every((c): c is string => c !== null) ? joined(commits) : commits } };
+  return { picks, rest: { r, ti, m, o: joined(oids), c: commits.every((c): c is string => c !== null) ? joined(commits) : commits } };
 }
 
 /** A chunk as a line of a kind's file. */
 export function chunkLine(c: Chunk): string {
   const r = c.rest;
-  return `${[c.picks, r.ti, r.m, r.o, r.c].map((v) => JSON.stringify(v)).join('\t')}\n`;
+  return `${[c.picks, r.r, r.ti, r.m, r.o, r.c].map((v) => JSON.stringify(v)).join('\t')}\n`;
 }
 
 /** The chunks of a kind's file (whole lines only: the caller read exactly what the index names). */
@@ -201,14 +203,15 @@ export function parseChunks(buf: Buffer): Chunk[] {
   for (let from = 0; from < buf.length; ) {
     const nl = buf.indexOf(10, from);
     const tabs: number[] = [];
-    for (let t = buf.indexOf(9, from); t >= 0 && t < nl && tabs.length < 4; t = buf.indexOf(9, t + 1)) tabs.push(t);
-    if (nl < 0 || tabs.length !== 4) throw new Error('malformed index line');
+    for (let t = buf.indexOf(9, from); t >= 0 && t < nl && tabs.length < 5; t = buf.indexOf(9, t + 1)) tabs.push(t);
+    if (nl < 0 || tabs.length !== 5) throw new Error('malformed index line');
     const field = (k: number) => {
       let v: unknown;
       return () => (v ??= JSON.parse(buf.toString('utf8', tabs[k]! + 1, tabs[k + 1] ?? nl)));
     };
-    const [ti, m, o, c] = [0, 1, 2, 3].map(field) as [() => Rest['ti'], () => Labels, () => Rest['o'], () => Rest['c']];
+    const [r, ti, m, o, c] = [0, 1, 2, 3, 4].map(field) as [() => Rest['r'], () => Rest['ti'], () => Labels, () => Rest['o'], () => Rest['c']];
     const rest: Rest = {
+      get r() { return r(); },
       get ti() { return ti(); },
       get m() { return m(); },
       get o() { return o(); },
@@ -218,6 +221,11 @@ export function parseChunks(buf: Buffer): Chunk[] {
     from = nl + 1;
   }
   return out;
+}
+
+function once<T>(make: () => T): () => T {
+  let v: T | undefined;
+  return () => (v ??= make());
 }
 
 function countOf(p: Picks): number {
@@ -272,7 +280,8 @@ interface Columns {
   sessions: readonly number[];
   recipients: readonly number[] | null;
   values: readonly string[];
-  refs: Sparse<readonly string[]>;
+  /** Parsed when first read (see Rest). */
+  refs: () => Sparse<readonly string[]>;
   supersedes: Sparse<readonly string[]>;
   /** The path of a version a merge kept next to the usual one. */
   paths: Sparse<string>;
@@ -292,7 +301,7 @@ function concat(chunks: readonly Chunk[]): { cols: Columns; starts: number[] } {
     length += countOf(p);
   }
   const [first, ...later] = picks;
-  if (!first) return { cols: { length: 0, ids: '', sessions: [], recipients: null, values: [], refs: new Sparse(), supersedes: new Sparse(), paths: new Sparse() }, starts };
+  if (!first) return { cols: { length: 0, ids: '', sessions: [], recipients: null, values: [], refs: () => new Sparse(), supersedes: new Sparse(), paths: new Sparse() }, starts };
   let ids: string | string[];
   if (picks.every((p) => typeof p.i === 'string')) ids = picks.map((p) => p.i as string).join('');
   else {
@@ -308,7 +317,11 @@ function concat(chunks: readonly Chunk[]): { cols: Columns; starts: number[] } {
   const valueAt = new Map(values.map((v, n) => [v, n]));
   const sessions = later.length ? first.s.slice() : first.s;
   let recipients: number[] | null = first.t ? (later.length ? first.t.slice() : first.t) : null;
-  const refs = new Sparse(first.r, first.s.length);
+  const refs = once(() => {
+    const col = new Sparse(chunks[0]!.rest.r ?? undefined, first.s.length);
+    for (let k = 1; k < chunks.length; k++) col.add(starts[k]!, chunks[k]!.rest.r ?? undefined);
+    return col;
+  });
   const supersedes = new Sparse(first.x, first.s.length);
   const paths = new Sparse(first.p, first.s.length);
   later.forEach((c, k) => {
@@ -318,7 +331,6 @@ function concat(chunks: readonly Chunk[]): { cols: Columns; starts: number[] } {
     for (let j = 0; j < n; j++) sessions.push(map[c.s[j]!]!);
     if (c.t && !recipients) recipients = new Array<number>(start).fill(-1);
     if (recipients) for (let j = 0; j < n; j++) recipients.push(c.t && c.t[j]! >= 0 ? map[c.t[j]!]! : -1);
-    refs.add(start, c.r);
     supersedes.add(start, c.x);
     paths.add(start, c.p);
   });
@@ -376,7 +388,7 @@ function select(cols: Columns, order: readonly number[]): Columns {
     sessions: order.map((p) => cols.sessions[p]!),
     recipients: cols.recipients && order.map((p) => cols.recipients![p]!),
     values: cols.values,
-    refs: cols.refs.moved(at),
+    refs: once(() => cols.refs().moved(at)),
     supersedes: cols.supersedes.moved(at),
     paths: cols.paths.moved(at),
   };
@@ -424,7 +436,7 @@ export class KindList implements PickList, Source {
   }
 
   refs(i: number): readonly string[] {
-    return this.cols.refs.get(i) ?? NONE;
+    return this.cols.refs().get(i) ?? NONE;
   }
 
   supersedes(i: number): readonly string[] {
@@ -475,7 +487,7 @@ export class KindList implements PickList, Source {
   }
 
   withRefs(): number[] {
-    return this.cols.refs.keys();
+    return this.cols.refs().keys();
   }
 
   superseded(): Set<string> {
