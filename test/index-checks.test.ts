@@ -17,6 +17,9 @@ import { searchEntries } from '../src/core/search.js';
 import { brief } from '../src/core/brief.js';
 import { showEntry } from '../src/core/show.js';
 import { pickup } from '../src/core/pickup.js';
+import { crc32, crc32Here } from '../src/store/index-cache.js';
+import { randomBytes } from 'node:crypto';
+import zlib from 'node:zlib';
 
 const ENV = cleanEnv({ GIT_CTX_SESSION: 'reader:main', GIT_CTX_AGENT: 'claude' });
 const NOW = Date.now();
@@ -66,6 +69,17 @@ async function answers(repo: string, before?: () => void): Promise<Answers> {
 }
 
 describe('the derived index proves itself', () => {
+  it('checks with the CRC-32 zlib computes, computed here too where Node has none (before 20.15)', () => {
+    for (const size of [0, 1, 7, 1000, 70_000]) {
+      const data = randomBytes(size);
+      const cut = Math.floor(size / 3);
+      expect(crc32Here(data)).toBe(zlib.crc32(data));
+      // Continued over an append, as appenders extend a file's CRC.
+      expect(crc32Here(data.subarray(cut), crc32Here(data.subarray(0, cut)))).toBe(zlib.crc32(data));
+      expect(crc32(data.subarray(cut), crc32(data.subarray(0, cut)))).toBe(zlib.crc32(data));
+    }
+  });
+
   it('answers every command as if it had no cache, whichever file is damaged and however', async () => {
     const repo = makeRepo();
     const add = (args: string[]) => ctxOk(repo, ['add', ...args], { env: ENV });

@@ -619,13 +619,14 @@ function removeQuietly(path: string): void {
 
 let CRC_TABLE: Int32Array | undefined;
 
-/**
- * CRC-32 (zlib's) of `data`, continuing from `prev`: native from Node 20.15, computed here before
- * that (the same numbers, so that either reads what the other wrote).
- */
+/** CRC-32 (zlib's) of `data`, continuing from `prev`. */
 export function crc32(data: Uint8Array, prev = 0): number {
   const z = nodeZlib();
-  if (typeof z.crc32 === 'function') return z.crc32(data, prev);
+  return typeof z.crc32 === 'function' ? z.crc32(data, prev) : crc32Here(data, prev);
+}
+
+/** The same numbers, computed here, for Node before 20.15 (which has no zlib.crc32). */
+export function crc32Here(data: Uint8Array, prev = 0): number {
   const t = (CRC_TABLE ??= Int32Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
