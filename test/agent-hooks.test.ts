@@ -187,9 +187,9 @@ describe('agent hooks on a store whose index is cold', () => {
     expect(Date.now() - t).toBeLessThan(deadline + 3000);
     expect(contextOf(r, 'SessionStart')).toMatch(/still being indexed \(first use\)/);
     expect(r.stderr).toMatch(/^git-ctx: SessionStart hook: the context index is still being built/);
-    for (let i = 0; i < 300 && !existsSync(join(repo, '.git/ctx/cache/context/head.json')); i++) await new Promise((res) => setTimeout(res, 100));
+    for (let i = 0; i < 300 && !existsSync(join(repo, '.git/ctx/cache/context/v9/head.json')); i++) await new Promise((res) => setTimeout(res, 100));
     for (let i = 0; i < 100 && existsSync(join(repo, '.git/ctx/tmp/index-warm')); i++) await new Promise((res) => setTimeout(res, 100));
-    expect(existsSync(join(repo, '.git/ctx/cache/context/head.json'))).toBe(true);
+    expect(existsSync(join(repo, '.git/ctx/cache/context/v9/head.json'))).toBe(true);
     // Warm now: the next SessionStart answers with the brief in time.
     const next = await hook('claude', 'SessionStart', claudeInput('SessionStart', repo, 'warm'));
     expect(contextOf(next, 'SessionStart')).toMatch(/^# Brief for session/);

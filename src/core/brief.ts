@@ -20,7 +20,7 @@ import { refsOverlap } from './log.js';
 import { changedFiles } from './work.js';
 import { messagesFor, readSummarized, summariesOf, viewHandoffs } from './mailbox.js';
 import { conflictItems } from './brief-conflicts.js';
-import type { SlimSummary } from '../store/index-cache.js';
+import type { SlimSummary } from '../store/entry-index.js';
 import { idFromPath, type StoredEntry } from '../model/entry.js';
 import { layoutBrief, MIN_BUDGET, type BriefItem, type BriefSection, type Shown } from '../model/brief-layout.js';
 import { parseHandoffText, SECTION_TITLES } from '../model/handoff-doc.js';

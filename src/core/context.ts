@@ -12,6 +12,7 @@ import { CatFile } from '../git/cat-file.js';
 import { Store } from '../store/store.js';
 import { startProbe, type RepoProbe } from '../git/probe.js';
 import { IndexCache } from '../store/index-cache.js';
+import type { EntryIndex } from '../store/entry-index.js';
 import { UsageError } from '../errors.js';
 import { LIMITS } from '../model/validate.js';
 
@@ -20,7 +21,7 @@ export interface Ctx {
   repo: Repo;
   config: GitConfig;
   store: Store;
-  index: IndexCache;
+  index: EntryIndex;
 }
 
 export interface WhoOptions {

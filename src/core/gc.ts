@@ -18,7 +18,7 @@ import { resolveIdentity } from './context.js';
 import { resolveWhen } from './read.js';
 import { readSummarized } from './mailbox.js';
 import { sessionActivity, type SessionActivity } from './activity.js';
-import type { EntrySummary } from '../store/index-cache.js';
+import type { EntrySummary } from '../store/entry-index.js';
 import { claimWinner } from '../model/claims.js';
 import { idTime } from '../model/id.js';
 import { ALL } from '../model/address.js';

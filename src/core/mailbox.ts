@@ -7,8 +7,7 @@
 import type { Ctx } from './context.js';
 import { readEntries } from './read.js';
 import type { StoredEntry } from '../model/entry.js';
-import type { SlimSummary } from '../store/index-cache.js';
-import type { PickList } from '../store/picks.js';
+import type { PickList, SlimSummary } from '../store/entry-index.js';
 import type { Kind } from '../model/kinds.js';
 import { addressedTo, type Reader } from '../model/address.js';
 import { claimOutcome } from '../model/claims.js';

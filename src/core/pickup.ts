@@ -11,7 +11,7 @@ import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { readSummarized, viewHandoffs } from './mailbox.js';
 import { claimRoundTrip } from './claim-round-trip.js';
-import type { SlimSummary } from '../store/index-cache.js';
+import type { SlimSummary } from '../store/entry-index.js';
 import type { StoredEntry } from '../model/entry.js';
 import { claimPath, serializeClaim, type Claim } from '../model/state.js';
 import { claimWinner } from '../model/claims.js';
