@@ -6,6 +6,14 @@
  * needs are started by the launcher, and the rest of git-ctx is loaded while they run.
  */
 import { currentDir, opensRepository, probeFor, takeHandedOverProbe } from './git/probe.js';
+import { stopChildren } from './git/spawn.js';
+
+/**
+ * How long the process may stay after its command has finished. Nothing legitimate is left by then
+ * (results are written, the store closed, children told to exit); what is, a bug left behind (a
+ * child or a promise that still holds the event loop), and it must not keep the process for ever.
+ */
+const EXIT_GRACE_MS = 1000;
 
 const argv = process.argv.slice(2);
 const cwd = currentDir();
@@ -46,6 +54,18 @@ void (async () => {
     processAlive,
   };
 
+  let finished = false;
+  process.on('uncaughtException', (e) => {
+    // An error thrown where no caller waits (an event handler, a promise nobody awaits). Before the
+    // result: the command failed, as any internal error fails it. After: the result stands.
+    if (process.env.GIT_CTX_DEBUG === '1') process.stderr.write(`git-ctx: debug: uncaught after ${finished ? 'the result' : 'an error'}: ${e?.stack ?? String(e)}\n`);
+    if (finished) return;
+    finished = true;
+    process.stderr.write(`git-ctx: internal error: ${e instanceof Error ? e.message : String(e)}\n${process.env.GIT_CTX_DEBUG === '1' ? '' : 'hint: run with GIT_CTX_DEBUG=1 for details\n'}`);
+    stopChildren();
+    process.exit(1);
+  });
+
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     // A closed pipe (`git ctx log | head`) is not an error worth reporting.
     if (e.code === 'EPIPE') process.exit(0);
@@ -73,7 +93,13 @@ void (async () => {
   });
   // A command that never opened the store (bad usage) leaves the early object reader to close here.
   if (probe && !probe.taken) probe.cat?.stdin.end();
+  finished = true;
   process.exitCode = code;
+  setTimeout(() => {
+    const stopped = stopChildren();
+    if (process.env.GIT_CTX_DEBUG === '1') process.stderr.write(`git-ctx: debug: still running ${EXIT_GRACE_MS} ms after the command ended; exiting (${stopped} git processes stopped)\n`);
+    process.exit(code);
+  }, EXIT_GRACE_MS).unref();
 })();
 
 function readStdin(maxBytes = Infinity): Promise<Buffer | null> {
