@@ -13,7 +13,7 @@
  */
 import type { Store } from './store.js';
 import type { TreeItem } from '../git/objects.js';
-import { compareAndSwapRef } from '../git/refs.js';
+import { compareAndSwapRef, RefLockWatch } from '../git/refs.js';
 import { splitNul } from '../git/run.js';
 import { mergeFileSet, variantPath, type Sides } from '../model/merge.js';
 import { CtxError } from '../errors.js';
@@ -119,6 +119,7 @@ export interface MergeOptions {
  */
 export async function mergeIntoBranch(store: Store, theirs: string, opts: MergeOptions): Promise<MergeOutcome> {
   const lock = await store.writerLock();
+  const watch = new RefLockWatch(store.ref, store.deps.now);
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const local = await store.tip();
@@ -141,6 +142,8 @@ export async function mergeIntoBranch(store: Store, theirs: string, opts: MergeO
       }
       const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: next, oldOid: local, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
       if (cas.ok) return { kind, before: local, tip: next, keptBoth, attempts: attempt };
+      if (cas.reason === 'locked') watch.locked(cas.lockFile);
+      else watch.free();
       await store.deps.sleep(1 + (store.deps.random(1)[0]! % 8));
     }
   } finally {

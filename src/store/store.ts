@@ -16,7 +16,7 @@ import type { Deps } from '../deps.js';
 import type { Repo } from '../git/repo.js';
 import { CatFile, type GitObject } from '../git/cat-file.js';
 import { ObjectWriter, parseCommitHeader, parseTree, readLooseObject, readLooseRef, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
-import { compareAndSwapRef, RefUpdater } from '../git/refs.js';
+import { compareAndSwapRef, RefLockWatch, RefUpdater } from '../git/refs.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { CommitQueue, type PreparedChange, type QueuedFailure, type QueuedRequest, type QueuedResult } from './queue.js';
 import { screenChange } from './secret-net.js';
@@ -228,12 +228,14 @@ export class Store {
 
   /** Create the branch at the root commit if it does not exist. Returns the tip and whether it was created. */
   async ensureBranch(): Promise<{ tip: string; created: boolean }> {
+    const watch = new RefLockWatch(this.ref, this.deps.now);
     for (;;) {
       const tip = await this.tip();
       if (tip) return { tip, created: false };
       const root = this.rootCommit();
       const cas = await compareAndSwapRef(this.repo.git, { ref: this.ref, newOid: root, oldOid: null, zeroOid: this.zeroOid, message: 'git-ctx: init' });
       if (cas.ok) return { tip: root, created: true };
+      if (cas.reason === 'locked') watch.locked(cas.lockFile);
       await this.deps.sleep(2);
     }
   }
@@ -300,6 +302,7 @@ export class Store {
    * the other writers. Returns this writer's result.
    */
   private async land(queue: CommitQueue, own: string | null, prepared: PreparedChange): Promise<QueuedResult | QueuedFailure> {
+    const watch = new RefLockWatch(this.ref, this.deps.now);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const tip = await this.tipCommit();
       let requests: QueuedRequest[] = [];
@@ -343,6 +346,8 @@ export class Store {
         queue.finish(results, own);
         return mine;
       }
+      if (cas.reason === 'locked') watch.locked(cas.lockFile);
+      else watch.free();
       // Lost the race (a writer without the lock, or another clone's pull): jitter, rebuild, retry.
       await this.deps.sleep(1 + (this.deps.random(1)[0]! % (cas.reason === 'locked' ? 20 : 8)));
     }
