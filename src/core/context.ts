@@ -13,6 +13,7 @@ import { Store } from '../store/store.js';
 import { startProbe, type RepoProbe } from '../git/probe.js';
 import { IndexCache } from '../store/index-cache.js';
 import { UsageError } from '../errors.js';
+import { branchNameProblem } from '../git/branch-files.js';
 import { LIMITS } from '../model/validate.js';
 
 export interface Ctx {
@@ -39,7 +40,6 @@ export interface Identity {
   author: { name: string; email: string };
 }
 
-const BRANCH_RE = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<!\.lock)(?<![/.])$/;
 
 /**
  * Open the store. Three git processes start at once: discovery, config, and the object reader every
@@ -60,11 +60,15 @@ export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
     throw e;
   }
   const branch = config.get('ctx.branch') ?? 'context';
-  if (!BRANCH_RE.test(branch)) {
+  // Names git refuses, or reads as another ref whatever the repository holds (HEAD, refs/...): refused
+  // for every command. What depends on the repository (worktrees, tags, the branch's history) is
+  // checked before each write (store/branch-guard.ts).
+  const problem = branchNameProblem(branch);
+  if (problem) {
     cat.close();
-    throw new UsageError(`ctx.branch is not a valid branch name: ${branch}`, { code: 'E_CONFIG' });
+    throw new UsageError(`ctx.branch is not a name git-ctx can use: ${branch} (${problem})`, { code: 'E_CONFIG', hint: 'unset git config ctx.branch (the default is context) or choose another name' });
   }
-  const store = new Store(repo, deps, branch, cat);
+  const store = new Store(repo, deps, branch, cat, { bare: config.get('core.bare') === 'true' });
   return { deps, repo, config, store, index: new IndexCache(store) };
 }
 
