@@ -84,7 +84,9 @@ void (async () => {
     // Not performance.timeOrigin: the `performance` global loads perf_hooks (~2 ms).
     startedAt: Date.now() - process.uptime() * 1000,
     exit(code) {
-      // stderr first: a note written just before a hard exit must not be lost.
+      // Work abandoned now must not run on as orphans: its git children are stopped. stderr first:
+      // a note written just before a hard exit must not be lost.
+      stopChildren();
       process.stderr.write('', () => process.exit(code));
     },
     spawnDetached(args, cwd) {

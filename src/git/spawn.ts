@@ -87,12 +87,15 @@ function track<T extends ChildProcess>(child: T, detached = false): T {
   return child;
 }
 
-/** Stop every git child still running (the last resort of a process that must end now). */
+/**
+ * Stop every git child still running (a process that must end now). SIGTERM: git removes the lock
+ * files it holds as it dies of it.
+ */
 export function stopChildren(): number {
   const live = liveChildren();
   let n = 0;
   for (const child of live) {
-    if (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')) n++;
+    if (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM')) n++;
   }
   live.clear();
   return n;
@@ -120,7 +123,21 @@ export function runGit(cwd: string, env: Record<string, string>, argv: readonly 
     const out: Buffer[] = [];
     let err = '';
     let timer: NodeJS.Timeout | undefined;
-    if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    let killed = false;
+    if (opts.timeoutMs) {
+      timer = setTimeout(() => {
+        killed = true;
+        child.kill('SIGKILL');
+      }, opts.timeoutMs);
+    }
+    // Killed at its time limit, git is done once it has exited: a process it started (ssh, a filter,
+    // a hook) may hold its pipes open for long after, and waiting for them to close would undo the limit.
+    child.on('exit', () => {
+      if (!killed) return;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      resolve({ stdout: Buffer.concat(out), stderr: err, status: null });
+    });
     child.stdout!.on('data', (b: Buffer) => out.push(b));
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => {
