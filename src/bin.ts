@@ -6,6 +6,7 @@
  * needs are started by the launcher, and the rest of git-ctx is loaded while they run.
  */
 import { currentDir, opensRepository, probeFor, takeHandedOverProbe } from './git/probe.js';
+import { readFileSync } from 'node:fs';
 import { stopChildren } from './git/spawn.js';
 
 /**
@@ -17,6 +18,15 @@ const EXIT_GRACE_MS = 1000;
 
 const argv = process.argv.slice(2);
 const cwd = currentDir();
+const badArg = invalidUtf8Arg(argv);
+if (badArg !== null) {
+  // Node decodes arguments lossily (an invalid byte becomes U+FFFD): text that was not UTF-8 would be
+  // stored changed. Refused, as the same bytes are through -F.
+  const message = `argument ${badArg + 1} is not valid UTF-8 text`;
+  process.stderr.write(`git-ctx: ${message}\nhint: pass the text through a file or stdin (-F FILE, -F -) to see where the bytes are wrong\n`);
+  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ schemaVersion: 1, error: { code: 'E_ENCODING', message, data: { argument: badArg + 1 } } })}\n`);
+  process.exit(2);
+}
 if (cwd === null && opensRepository(argv)) {
   // No repository can be found from a directory that is gone (process.cwd() throws): exit 3, as outside one.
   const message = 'cannot read the current directory (was it removed?)';
@@ -103,6 +113,30 @@ void (async () => {
     process.exit(code);
   }, EXIT_GRACE_MS).unref();
 })();
+
+/**
+ * The index of the first argument whose bytes were not valid UTF-8, or null. Only an argument holding
+ * U+FFFD can be one (node puts it for each invalid sequence); its bytes are then read where the
+ * kernel keeps them, /proc/self/cmdline (whose last entries are the program's arguments), since a real
+ * U+FFFD is valid text. Without /proc, an argument holding U+FFFD is taken as invalid. Hooks are
+ * never refused (they must not fail the git command or the agent).
+ */
+function invalidUtf8Arg(args: readonly string[]): number | null {
+  const suspect = args.findIndex((a) => a.includes('\uFFFD'));
+  if (suspect < 0 || args[0] === 'hook' || args[0] === 'agent-hook') return null;
+  let raw: Buffer[];
+  try {
+    const all = readFileSync('/proc/self/cmdline');
+    const parts: Buffer[] = [];
+    for (let i = 0, j = all.indexOf(0); j >= 0; i = j + 1, j = all.indexOf(0, i)) parts.push(all.subarray(i, j));
+    raw = parts.slice(parts.length - args.length);
+    if (raw.length !== args.length) return suspect;
+  } catch {
+    return suspect;
+  }
+  const bad = raw.findIndex((b) => !Buffer.from(b.toString('utf8'), 'utf8').equals(b));
+  return bad < 0 ? null : bad;
+}
 
 function readStdin(maxBytes = Infinity): Promise<Buffer | null> {
   if (process.stdin.isTTY) return Promise.resolve(null);

@@ -76,10 +76,22 @@ export function closeCtx(ctx: Ctx | undefined): void {
   ctx?.store.close();
 }
 
-/** The body size limit: git config ctx.maxBodyBytes, else 256 KiB. */
+/**
+ * The body size limit: git config ctx.maxBodyBytes (a positive whole number of bytes, with git's
+ * `k`, `m`, `g` suffixes), else 256 KiB. Any other value is refused (E_CONFIG) rather than ignored.
+ */
 export function maxBodyBytes(ctx: Ctx): number {
-  const v = Number(ctx.config.get('ctx.maxBodyBytes'));
-  return Number.isFinite(v) && v > 0 ? v : LIMITS.bodyBytes;
+  const text = ctx.config.get('ctx.maxBodyBytes');
+  if (text === undefined) return LIMITS.bodyBytes;
+  const m = /^\s*(\d+)\s*([kmg]?)\s*$/i.exec(text);
+  const v = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : Number.NaN;
+  if (!(v > 0) || !Number.isSafeInteger(v)) {
+    throw new UsageError(`git config ctx.maxBodyBytes is not a size in bytes: ${JSON.stringify(text.slice(0, 40))}`, {
+      code: 'E_CONFIG',
+      hint: 'set a positive number of bytes (262144, 512k, 1m) or unset it: git config --unset ctx.maxBodyBytes',
+    });
+  }
+  return v;
 }
 
 /** Who is writing: agent and session from flags, environment or git, plus where they are. */
