@@ -12,7 +12,7 @@ import { CatFile } from '../git/cat-file.js';
 import { Store } from '../store/store.js';
 import { startProbe, type RepoProbe } from '../git/probe.js';
 import { IndexCache } from '../store/index-cache.js';
-import { UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import { branchNameProblem } from '../git/branch-files.js';
 import { LIMITS } from '../model/validate.js';
 
@@ -70,6 +70,25 @@ export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
   }
   const store = new Store(repo, deps, branch, cat, { bare: config.get('core.bare') === 'true' });
   return { deps, repo, config, store, index: new IndexCache(store) };
+}
+
+/**
+ * For commands that only read the context (log, show, search): the branch must exist, else "context
+ * not initialised" (exit 3), which an empty listing would hide. Commands that write create the
+ * branch; the session protocol (brief, pickup, inbox), hooks and gc take a missing branch as an
+ * empty one, since a fresh repository is a normal state for them.
+ */
+export async function requireContext(ctx: Ctx): Promise<string> {
+  const tip = await ctx.store.tip();
+  if (tip) return tip;
+  // A clone has the remote's branch as a remote-tracking ref, not as a local branch: say so.
+  const r = await ctx.repo.git.run(['for-each-ref', '--count=1', '--format=%(refname:short)', '--end-of-options', `refs/remotes/*/${ctx.store.branch}`], { okStatus: [0, 128] });
+  const remote = r.stdout.toString('utf8').trim();
+  throw new NotFoundError(`context not initialised: there is no ${ctx.store.branch} branch here${remote ? ` (the remote has one: ${remote})` : ''}`, {
+    code: 'E_NO_CONTEXT',
+    data: { branch: ctx.store.branch, remote: remote || null },
+    hint: remote ? 'git ctx pull brings it here (or git ctx init --remote <name>, to sync with it from now on)' : 'git ctx init creates it (any write does too)',
+  });
 }
 
 export function closeCtx(ctx: Ctx | undefined): void {

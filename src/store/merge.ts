@@ -86,8 +86,8 @@ export async function mergeBases(store: Store, commits: readonly string[]): Prom
 /**
  * The tree to merge against: the merge base's, or, when there are several (criss-cross merges are
  * common when clones push at once), their own merge, folded the same way git's recursive strategy
- * does. No merge base at all (two independently started branches): the empty tree, so the merge is
- * the union.
+ * does. No merge base at all (only in a shallow clone: mergeIntoBranch refuses unrelated histories
+ * elsewhere): the empty tree, so the merge is the union.
  */
 export async function baseTree(store: Store, bases: readonly string[], depth = 0): Promise<string | null> {
   if (!bases.length) return null;
