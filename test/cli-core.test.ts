@@ -262,11 +262,12 @@ describe('where it runs', () => {
     fsck(repo);
   });
 
-  it('reads nothing and exits 0 where there is no context branch; exits 3 outside a repository', async () => {
+  it('says "context not initialised" (exit 3) where there is no context branch, and exits 3 outside a repository', async () => {
     const repo = makeRepo();
     for (const args of [['log', '--json'], ['search', 'x', '--json']]) {
-      const r = await ctxOk(repo, args);
-      expect(r.json.entries ?? r.json.hits).toEqual([]);
+      const r = await ctx(repo, args);
+      expect(r.code).toBe(3);
+      expect(r.json.error.code).toBe('E_NO_CONTEXT');
     }
     expect(contextTip(repo)).toBeNull();
     const outside = tempDir();

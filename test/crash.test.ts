@@ -6,12 +6,12 @@
  * The harness (helpers/crash.ts) takes any command; add is the one that writes today.
  */
 import { describe, expect, it } from 'vitest';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ctx, ctxOk, ENV, entryPaths, fsck, git, makeRepo } from './helpers/repo.js';
+import { BIN, ctx, ctxOk, ENV, entryPaths, fsck, git, makeRepo } from './helpers/repo.js';
 import { runCrashTrials, runToEnd, type CrashScenario } from './helpers/crash.js';
 
 const ID_LINE = /^[0-9a-z]{26}$/;
@@ -80,7 +80,12 @@ interface SearchWorld {
  */
 const searchScenario: CrashScenario<SearchWorld> = {
   name: 'search',
-  setup: () => ({ repo: makeRepo(), words: [] }),
+  setup: () => {
+    const repo = makeRepo();
+    // Searches race the first add: the context must exist already (else: "not initialised", exit 3).
+    execFileSync(process.execPath, [BIN, 'init'], { cwd: repo, env: ENV, stdio: 'ignore' });
+    return { repo, words: [] };
+  },
   procs: (world, trial) => {
     const word = `walrus${trial < 0 ? 'calibration' : trial}`;
     world.words.push(word);

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, 
 import { join } from 'node:path';
 import { BIN, ENV, addWorktree, contextTip, ctxOk, git, makeRepo, tempDir } from './helpers/repo.js';
 import { add, cloneOf, makeRemote } from './helpers/remote.js';
+import { stopBackground, withBackground } from './helpers/hook-runs.js';
 import { RUNNER_NAME, block, withBlock, withoutBlock } from '../src/hooks/scripts.js';
 import { frozenState } from './helpers/worktree-state.js';
 
@@ -27,49 +28,7 @@ function userGitIn(cwd: string, args: string[], bin: string | null = REAL, env: 
   const t0 = Date.now();
   const r = spawnSync('git', args, { cwd, env: { ...ENV, ...withPath(bin), ...env }, encoding: 'utf8', timeout: 60_000 });
   const ms = Date.now() - t0;
-  const handedOver = [...r.stderr.matchAll(/git-ctx: ([a-z-]+): the remote is slow/g)].map((m) => m[1]!);
-  const later = handedOver.length ? backgroundRuns(cwd, t0, handedOver).flatMap((run) => run.lines) : [];
-  return { code: r.status ?? -1, stderr: r.stderr + later.map((l) => `${l}\n`).join(''), ms };
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Run {
-  hook: string;
-  pid: number;
-  startedAt: string;
-  ok?: boolean;
-  lines: string[];
-  finishedAt?: string;
-}
-
-/** The last background run of each of `hooks` in the repository of `cwd`, once it ended (started since `since`). */
-function backgroundRuns(cwd: string, since: number, hooks: string[], waitMs = 60_000): Run[] {
-  const dir = join(git(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir']), 'ctx', 'hooks');
-  const end = Date.now() + waitMs;
-  for (;;) {
-    const runs = hooks.map((h): Run | null => {
-      try {
-        return JSON.parse(readFileSync(join(dir, `${h}.json`), 'utf8'));
-      } catch {
-        return null;
-      }
-    });
-    if (runs.every((r) => r && Date.parse(r.startedAt) >= since - 1000 && (r.finishedAt || !alive(r.pid)))) return runs as Run[];
-    if (Date.now() > end) throw new Error(`background hook runs still going after ${waitMs} ms: ${JSON.stringify(runs)}`);
-    sleepSync(50);
-  }
+  return { code: r.status ?? -1, stderr: withBackground(cwd, t0, r.stderr), ms };
 }
 
 const userGit = (cwd: string, args: string[], bin: string | null = REAL) => userGitIn(cwd, args, bin);
@@ -355,17 +314,6 @@ s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
     url: `git://127.0.0.1:${port}/context.git`,
     close: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill()))),
   };
-}
-
-/** Stop a background hook run a test left going against a remote that never answers. */
-function stopBackground(cwd: string, hook: string): void {
-  try {
-    const dir = join(git(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir']), 'ctx', 'hooks');
-    const run = JSON.parse(readFileSync(join(dir, `${hook}.json`), 'utf8'));
-    if (!run.finishedAt && alive(run.pid)) process.kill(run.pid, 'SIGTERM');
-  } catch {
-    /* none */
-  }
 }
 
 describe('git hooks and a remote that never answers', () => {

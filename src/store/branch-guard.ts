@@ -11,6 +11,8 @@
  *   shallow boundary of a tree that holds `.ctx-format`;
  * - hold a `.ctx-format` this version writes (not newer).
  *
+ * A tip is proven together with its format (a commit never changes).
+ *
  * Every write pays for this, so it is cheap: the first three read git's files directly (a few `stat`s
  * and small reads, src/git/branch-files.ts); the ownership of a tip is proven once and remembered by
  * tip in `.git/ctx/checked/<branch>` (a tip that descends from a proven one by at most WALK first
@@ -21,7 +23,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from './store.js';
 import { branchNameProblem, packedRefsStamp, shadowingRefs, worktreesUsing } from '../git/branch-files.js';
-import { hashObject } from '../git/objects.js';
+import { hashObject, readLooseRef } from '../git/objects.js';
 import { UnsupportedError, UsageError } from '../errors.js';
 
 /** First parents followed in process from a new tip to one proven before. */
@@ -79,18 +81,28 @@ export class BranchGuard {
     }
   }
 
-  /** Everything, for a write about to start on the current tip. Throws when refused. */
-  async check(): Promise<void> {
+  /**
+   * Everything, for a write about to start on the current tip. Throws when refused. Synchronous (no
+   * promise) when the tip is a proven one, read from its loose ref: writers starting together then
+   * queue their changes in the same tick, and one of them lands them all (group commit, queue.ts).
+   */
+  check(): void | Promise<void> {
     this.checkPlace();
-    const tip = await this.store.tipCommit();
-    if (tip) await this.checkTip(tip);
+    const { repo, ref } = this.store;
+    const loose = readLooseRef(repo.commonDir, ref, repo.objectFormat);
+    if (loose && this.proven.has(loose)) return;
+    return (async () => {
+      const tip = await this.store.tipCommit();
+      if (tip) await this.checkTip(tip);
+    })();
   }
 
   /** That `tip`, which a write is about to be built on, is git-ctx's and of a format it writes. */
   async checkTip(tip: TipCommit): Promise<void> {
-    await this.checkFormat(tip.tree);
-    if (this.proven.has(tip.oid)) return;
     this.readFile();
+    // A tip is proven with its tree: its format was checked then, and a commit never changes.
+    if (this.proven.has(tip.oid)) return;
+    await this.checkFormat(tip.tree);
     let at: string | null = tip.oid;
     for (let i = 0; at && i < WALK; i++) {
       if (this.proven.has(at)) return this.prove(tip.oid);
@@ -105,7 +117,10 @@ export class BranchGuard {
     });
   }
 
-  /** A write landed `tip` on a proven one: remember it, so that the next write need not walk. */
+  /**
+   * A write landed `tip` on a proven one, changing no `.ctx-format`: remember it, so that the next
+   * write need not walk.
+   */
   landed(tip: string): void {
     this.prove(tip);
   }

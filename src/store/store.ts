@@ -298,8 +298,10 @@ export class Store {
    * built on, so exactly one of several concurrent createOnly writes of one path wins.
    */
   async commit(input: Change): Promise<CommitResult> {
-    // Refused before anything is written, blobs included.
-    await this.guard.check();
+    // Refused before anything is written, blobs included. No await when nothing is to be waited for
+    // (see BranchGuard.check): writers starting together queue together.
+    const checking = this.guard.check();
+    if (checking) await checking;
     const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
     // Blobs do not depend on the tip: write them before queueing for the lock.
     const prepared = this.prepare(change);
