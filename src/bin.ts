@@ -100,7 +100,10 @@ void (async () => {
       process.stderr.write('', () => process.exit(code));
     },
     spawnDetached(args, cwd) {
-      spawn(process.execPath, [process.argv[1]!, ...args], { cwd, detached: true, stdio: 'ignore', env: process.env }).unref();
+      // A run that cannot start (no memory, arguments too long) is lost work, never a crash of this one.
+      spawn(process.execPath, [process.argv[1]!, ...args], { cwd, detached: true, stdio: 'ignore', env: process.env })
+        .on('error', () => {})
+        .unref();
     },
   });
   // A command that never opened the store (bad usage) leaves the early object reader to close here.

@@ -55,7 +55,10 @@ export function register(program: Command, io: CliIO): void {
             work.catch(() => {});
             handedOver = true;
             const busy = bg.runningInBackground(dir, name, io.deps);
-            if (!busy) io.spawnDetached?.(['hook', name, '--background', '--payload', stdin, '--', ...args], io.deps.cwd);
+            // What git wrote to the hook can be long (a push of many refs): only the line about the context
+            // branch matters to it (pre-push leaves a push of that branch to the user).
+            const payload = stdin.split('\n').filter((l) => l.split(' ')[2] === ctx.store.ref).join('\n');
+            if (!busy) io.spawnDetached?.(['hook', name, '--background', '--payload', payload, '--', ...args], io.deps.cwd);
             messages.push(`git-ctx: ${name}: the remote is slow; the context ${name === 'pre-push' ? 'push' : 'pull'} ${busy ? 'is already going on' : 'goes on'} in the background (log: ${bg.logFile(dir, name)})`);
           } else if (Array.isArray(r)) messages.push(...r);
           else {
