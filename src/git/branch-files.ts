@@ -84,10 +84,11 @@ export function packedRefsStamp(commonDir: string): string | null {
  */
 export function shadowingRefs(gitDir: string, commonDir: string, name: string, packedClean: boolean): string[] {
   const found = new Set<string>();
-  if (holdsRef(join(gitDir, name)) || holdsRef(join(commonDir, name))) found.add(name);
+  // refs/bisect/, refs/worktree/ and refs/rewritten/ live in a linked worktree's own git dir.
+  const dirs = gitDir === commonDir ? [commonDir] : [commonDir, gitDir];
+  if (dirs.some((d) => holdsRef(join(d, name)))) found.add(name);
   const candidates = shadowCandidates(name);
-  // refs/bisect/, refs/worktree/ and refs/rewritten/ live in each worktree's own git dir.
-  for (const ref of candidates) if (isFile(join(commonDir, ref)) || isFile(join(gitDir, ref))) found.add(ref);
+  for (const ref of candidates) if (dirs.some((d) => isFile(join(d, ref)))) found.add(ref);
   if (!packedClean) {
     let packed = '';
     try {
@@ -125,15 +126,20 @@ function readOrNull(path: string): string | null {
 export function worktreesUsing(commonDir: string, ref: string, bare: boolean): CheckedOut[] {
   const out: CheckedOut[] = [];
   const short = ref.replace(/^refs\/heads\//, '');
-  const inspect = (gitDir: string, worktree: string) => {
-    const head = readOrNull(join(gitDir, 'HEAD'));
-    if (head !== null && head.trim() === `ref: ${ref}`) return void out.push({ worktree, how: 'HEAD' });
-    for (const f of ['rebase-merge/head-name', 'rebase-apply/head-name']) {
-      if (readOrNull(join(gitDir, f))?.trim() === ref) return void out.push({ worktree, how: 'rebase' });
+  // Every write asks: the files of state in progress are read only where they can be (a rebase
+  // detaches HEAD), and a worktree's path only for the message.
+  const how = (gitDir: string): CheckedOut['how'] | null => {
+    const head = readOrNull(join(gitDir, 'HEAD'))?.trim() ?? '';
+    if (head === `ref: ${ref}`) return 'HEAD';
+    if (!head.startsWith('ref:')) {
+      for (const f of ['rebase-merge/head-name', 'rebase-apply/head-name']) if (readOrNull(join(gitDir, f))?.trim() === ref) return 'rebase';
     }
-    if (readOrNull(join(gitDir, 'BISECT_START'))?.trim() === short) out.push({ worktree, how: 'bisect' });
+    return readOrNull(join(gitDir, 'BISECT_START'))?.trim() === short ? 'bisect' : null;
   };
-  if (!bare) inspect(commonDir, dirname(commonDir));
+  if (!bare) {
+    const h = how(commonDir);
+    if (h) out.push({ worktree: dirname(commonDir), how: h });
+  }
   let ids: string[] = [];
   try {
     ids = readdirSync(join(commonDir, 'worktrees'));
@@ -142,8 +148,10 @@ export function worktreesUsing(commonDir: string, ref: string, bare: boolean): C
   }
   for (const id of ids) {
     const dir = join(commonDir, 'worktrees', id);
+    const h = how(dir);
+    if (!h) continue;
     const gitdir = readOrNull(join(dir, 'gitdir'))?.trim();
-    inspect(dir, gitdir ? dirname(gitdir) : dir);
+    out.push({ worktree: gitdir ? dirname(gitdir) : dir, how: h });
   }
   return out;
 }

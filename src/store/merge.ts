@@ -154,7 +154,7 @@ export async function mergeIntoBranch(store: Store, theirs: string, opts: MergeO
       }
       const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: next, oldOid: local, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
       if (cas.ok) {
-        store.guard.landed(next);
+        store.guard.landed(next, local);
         return { kind, before: local, tip: next, keptBoth, attempts: attempt };
       }
       if (cas.reason === 'locked') watch.locked(cas.lockFile);

@@ -269,7 +269,7 @@ export class Store {
       const root = this.rootCommit();
       const cas = await compareAndSwapRef(this.repo.git, { ref: this.ref, newOid: root, oldOid: null, zeroOid: this.zeroOid, message: 'git-ctx: init' });
       if (cas.ok) {
-        this.guard.landed(root);
+        this.guard.landed(root, null);
         return { tip: root, created: true };
       }
       if (cas.reason === 'locked') watch.locked(cas.lockFile);
@@ -387,7 +387,7 @@ export class Store {
       const update = { ref: this.ref, newOid: current!.oid, oldOid: tip?.oid ?? null, zeroOid: this.zeroOid };
       const cas = this.updater ? await this.updater.cas(update) : await compareAndSwapRef(this.repo.git, { ...update, message: `git-ctx: ${subject}` });
       if (cas.ok) {
-        this.guard.landed(current!.oid);
+        this.guard.landed(current!.oid, tip?.oid ?? null);
         queue.finish(results, own);
         return mine;
       }
