@@ -10,6 +10,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ENV, contextTip, ctxOk, fsck, git, tempDir } from './helpers/repo.js';
 import { cloneOf, makeRemote } from './helpers/remote.js';
+import { withBackground } from './helpers/hook-runs.js';
 
 const COUNT_PY = 'def count(items):\n    total = 0\n    for item in items:\n        total += item\n    return total\n';
 const NOTES = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`).join('');
@@ -106,9 +107,11 @@ describe('push publishes the work in progress', () => {
     writeFileSync(join(bin, 'git-ctx'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
     chmodSync(join(bin, 'git-ctx'), 0o755);
     const userPush = (args: string[]) => {
+      const t0 = Date.now();
       const r = spawnSync('git', ['push', '-q', 'origin', ...args], { cwd: a, env: { ...ENV, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8', timeout: 60_000 });
       expect(r.status, r.stderr).toBe(0);
-      return r.stderr;
+      // Past its second, the hook's push goes on in the background: what it did is read once it ended.
+      return withBackground(a, t0, r.stderr);
     };
     await ctxOk(a, ['add', '-m', 'a context entry']); // the hook pushes a context that exists
     await ctxOk(a, ['init', '--hooks']);
@@ -119,7 +122,7 @@ describe('push publishes the work in progress', () => {
     writeFileSync(join(a, 'new.txt'), 'new\n');
     git(a, ['add', 'new.txt']);
     git(a, ['commit', '-q', '-m', 'new file']);
-    expect(userPush(['feature'])).toMatch(/git-ctx: pushed 1 context entry to origin/);
+    expect(userPush(['feature'])).toMatch(/git-ctx: pushed 1 context entry to origin|the context push goes on in the background/);
     const published = wipFiles(bare);
     expect(published).toHaveLength(1);
     const record = JSON.parse(git(bare, ['show', `context:${published[0]}`]));

@@ -13,7 +13,8 @@ import { Store } from '../store/store.js';
 import { startProbe, type RepoProbe } from '../git/probe.js';
 import { IndexCache } from '../store/index-cache.js';
 import type { EntryIndex } from '../store/entry-index.js';
-import { UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { branchNameProblem } from '../git/branch-files.js';
 import { LIMITS } from '../model/validate.js';
 
 export interface Ctx {
@@ -40,7 +41,6 @@ export interface Identity {
   author: { name: string; email: string };
 }
 
-const BRANCH_RE = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<!\.lock)(?<![/.])$/;
 
 /**
  * Open the store. Three git processes start at once: discovery, config, and the object reader every
@@ -61,22 +61,57 @@ export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
     throw e;
   }
   const branch = config.get('ctx.branch') ?? 'context';
-  if (!BRANCH_RE.test(branch)) {
+  // Names git refuses, or reads as another ref whatever the repository holds (HEAD, refs/...): refused
+  // for every command. What depends on the repository (worktrees, tags, the branch's history) is
+  // checked before each write (store/branch-guard.ts).
+  const problem = branchNameProblem(branch);
+  if (problem) {
     cat.close();
-    throw new UsageError(`ctx.branch is not a valid branch name: ${branch}`, { code: 'E_CONFIG' });
+    throw new UsageError(`ctx.branch is not a name git-ctx can use: ${branch} (${problem})`, { code: 'E_CONFIG', hint: 'unset git config ctx.branch (the default is context) or choose another name' });
   }
-  const store = new Store(repo, deps, branch, cat);
+  const store = new Store(repo, deps, branch, cat, { bare: config.get('core.bare') === 'true' });
   return { deps, repo, config, store, index: new IndexCache(store) };
+}
+
+/**
+ * For commands that only read the context (log, show, search): the branch must exist, else "context
+ * not initialised" (exit 3), which an empty listing would hide. Commands that write create the
+ * branch; the session protocol (brief, pickup, inbox), hooks and gc take a missing branch as an
+ * empty one, since a fresh repository is a normal state for them.
+ */
+export async function requireContext(ctx: Ctx): Promise<string> {
+  const tip = await ctx.store.tip();
+  if (tip) return tip;
+  // A clone has the remote's branch as a remote-tracking ref, not as a local branch: say so.
+  const r = await ctx.repo.git.run(['for-each-ref', '--count=1', '--format=%(refname:short)', '--end-of-options', `refs/remotes/*/${ctx.store.branch}`], { okStatus: [0, 128] });
+  const remote = r.stdout.toString('utf8').trim();
+  throw new NotFoundError(`context not initialised: there is no ${ctx.store.branch} branch here${remote ? ` (the remote has one: ${remote})` : ''}`, {
+    code: 'E_NO_CONTEXT',
+    data: { branch: ctx.store.branch, remote: remote || null },
+    hint: remote ? 'git ctx pull brings it here (or git ctx init --remote <name>, to sync with it from now on)' : 'git ctx init creates it (any write does too)',
+  });
 }
 
 export function closeCtx(ctx: Ctx | undefined): void {
   ctx?.store.close();
 }
 
-/** The body size limit: git config ctx.maxBodyBytes, else 256 KiB. */
+/**
+ * The body size limit: git config ctx.maxBodyBytes (a positive whole number of bytes, with git's
+ * `k`, `m`, `g` suffixes), else 256 KiB. Any other value is refused (E_CONFIG) rather than ignored.
+ */
 export function maxBodyBytes(ctx: Ctx): number {
-  const v = Number(ctx.config.get('ctx.maxBodyBytes'));
-  return Number.isFinite(v) && v > 0 ? v : LIMITS.bodyBytes;
+  const text = ctx.config.get('ctx.maxBodyBytes');
+  if (text === undefined) return LIMITS.bodyBytes;
+  const m = /^\s*(\d+)\s*([kmg]?)\s*$/i.exec(text);
+  const v = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : Number.NaN;
+  if (!(v > 0) || !Number.isSafeInteger(v)) {
+    throw new UsageError(`git config ctx.maxBodyBytes is not a size in bytes: ${JSON.stringify(text.slice(0, 40))}`, {
+      code: 'E_CONFIG',
+      hint: 'set a positive number of bytes (262144, 512k, 1m) or unset it: git config --unset ctx.maxBodyBytes',
+    });
+  }
+  return v;
 }
 
 /** Who is writing: agent and session from flags, environment or git, plus where they are. */
