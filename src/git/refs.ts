@@ -128,7 +128,16 @@ export class RefUpdater {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  async cas(opts: { ref: string; newOid: string; oldOid: string | null; zeroOid: string }, retried = false): Promise<CasOutcome> {
+  /** One transaction at a time: concurrent callers (the MCP server's concurrent calls) queue here. */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  cas(opts: { ref: string; newOid: string; oldOid: string | null; zeroOid: string }): Promise<CasOutcome> {
+    const run = this.turn.then(() => this.casNow(opts));
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  private async casNow(opts: { ref: string; newOid: string; oldOid: string | null; zeroOid: string }, retried = false): Promise<CasOutcome> {
     if (this.closed) throw new GitError(['update-ref', '--stdin'], null, 'the ref updater is closed');
     if (/\s/.test(opts.ref)) throw new GitError(['update-ref', '--stdin'], null, `not a ref name: ${opts.ref}`);
     const child = this.ensure();
@@ -140,7 +149,7 @@ export class RefUpdater {
       if (this.child === child) child.kill();
       while (this.child === child) await new Promise((r) => setTimeout(r, 1));
       const lock = /Unable to create '([^']+\.lock)': File exists/.exec(this.stderr);
-      if (lock) return !retried && removeIfStale(lock[1]!) ? this.cas(opts, true) : { ok: false, reason: 'locked' };
+      if (lock) return !retried && removeIfStale(lock[1]!) ? this.casNow(opts, true) : { ok: false, reason: 'locked' };
       if (/cannot lock ref|reference already exists|but expected|unable to resolve reference/.test(this.stderr)) return { ok: false, reason: 'moved' };
       throw new GitError(['update-ref', '--stdin'], null, this.stderr || `unexpected answer: ${line ?? 'none'}`);
     }
