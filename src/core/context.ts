@@ -43,13 +43,15 @@ export interface Identity {
   session: string;
   /**
    * The place this session runs in (worktree and clone: `<folder>:<branch>@<hex>`, see
-   * model/session-id.ts): the session itself unless an agent session id names it. Receipts are
-   * written for both, so that the next session in the same place does not see again what an agent
-   * session there read.
+   * model/session-id.ts): the session itself unless a name or an agent session id names it. An agent
+   * session writes its receipts for the place too, so that the next session in the same place does not
+   * see again what an agent session there read.
    */
   place: string;
   /** `<folder>:<branch>`, the place's name in earlier versions: still reaches this session by `--to`. */
   label: string;
+  /** Whether the session is named by the agent's own session id (and reads and writes receipts for its place too). */
+  agentSession: boolean;
   worktree: string | null;
   branch: string | null;
   head: string | null;
@@ -119,6 +121,7 @@ export async function resolveIdentity(ctx: Ctx, who: WhoOptions): Promise<Identi
     session,
     place,
     label,
+    agentSession: !named && !!agentSession,
     worktree,
     branch,
     head,
@@ -141,7 +144,7 @@ export function agentSessionFromEnv(env: Record<string, string | undefined>): { 
 
 /** Who reads as this identity: its session, the place it runs in and the place's earlier name. */
 export function readerOf(who: Identity): Reader {
-  return { session: who.session, agent: who.agent, also: who.place === who.session ? [] : [who.place], label: who.label };
+  return { session: who.session, agent: who.agent, also: who.agentSession ? [who.place] : [], label: who.label };
 }
 
 /** A path with symbolic links resolved: one worktree, one place id, however it was reached. */

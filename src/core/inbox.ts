@@ -61,7 +61,7 @@ export async function inbox(ctx: Ctx, input: InboxInput): Promise<InboxResult> {
 export async function markRead(ctx: Ctx, who: Identity, ids: readonly string[]): Promise<string | null> {
   if (!ids.length) return null;
   const readAt = new Date(ctx.deps.now()).toISOString();
-  const readers = who.place === who.session ? [who.session] : [who.session, who.place];
+  const readers = who.agentSession ? [who.session, who.place] : [who.session];
   const files = readers.flatMap((reader) => ids.map((id) => ({ path: receiptPath(reader, id), content: serializeReceipt({ message: id, reader, agent: who.agent, readAt }) })));
   const r = await commitCreateOnly(ctx.store, files, {
     author: who.author,
