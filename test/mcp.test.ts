@@ -405,11 +405,13 @@ describe('git ctx mcp: one call never holds up another', () => {
       await new Promise((r) => setTimeout(r, 500));
       const t = Date.now();
       send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ctx_read', arguments: {} } });
-      for (let i = 0; i < 200 && !replies().some((m) => m.id === 2); i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 800 && !replies().some((m) => m.id === 2); i++) await new Promise((r) => setTimeout(r, 25));
       const read = replies().find((m) => m.id === 2);
       expect(read?.result?.isError).toBeUndefined();
       expect(JSON.parse(read.result.content[0].text).entries[0].title).toBe('something to read');
-      expect(Date.now() - t).toBeLessThan(3000);
+      // Answered while the pickup still waits on the remote (a busy machine may take seconds, not forever).
+      expect(replies().some((m) => m.id === 1)).toBe(false);
+      expect(Date.now() - t).toBeLessThan(20_000);
     } finally {
       child.kill('SIGKILL');
       for (const s of sockets) s.destroy();
