@@ -97,7 +97,7 @@ describe('hooks in Claude Code and Codex settings', () => {
     expect(codex).toContain('\n\t\t"SessionStart": [\n\t\t\t{');
     expect(editHooks(codex, 'f', hookSpecs('codex'), false).text).toBe(codex);
     expect(editHooks(codex, 'f', hookSpecs('codex'), true).text).toBe(CODEX_HOOKS);
-    expect(JSON.parse(codex)).toMatchObject({ description: 'team hooks', hooks: { Stop: [...JSON.parse(CODEX_HOOKS).hooks.Stop, { hooks: [{ type: 'command', command: 'git-ctx agent-hook codex Stop', timeout: 10 }] }] } });
+    expect(JSON.parse(codex)).toMatchObject({ description: 'team hooks', hooks: { Stop: JSON.parse(CODEX_HOOKS).hooks.Stop } });
   });
 
   it('creates a file that holds only its hooks, and removes it again', () => {
@@ -119,14 +119,12 @@ describe('hooks in Claude Code and Codex settings', () => {
     expect(withoutOurs(JSON.stringify(after))).toEqual({ hooks: { SessionStart: [{ hooks: [{ type: 'command', command: 'echo hi' }] }] } });
   });
 
-  it('declares the timeout each agent enforces, and moves Codex from SessionEnd (which it has not) to Stop', () => {
+  it('declares the timeout each agent enforces (Codex caps SessionEnd at 3 s), and leaves a Stop handler registered by hand', () => {
     expect(hookSpecs('claude').map((h) => [h.event, h.timeout])).toEqual([['SessionStart', 30], ['UserPromptSubmit', 15], ['SessionEnd', 10], ['PreCompact', 10]]);
-    expect(hookSpecs('codex').map((h) => [h.event, h.timeout])).toEqual([['SessionStart', 30], ['UserPromptSubmit', 15], ['Stop', 10], ['PreCompact', 10]]);
-    // A file an earlier version wrote for Codex: its SessionEnd handler goes, the user's Stop hook stays.
-    const earlier = JSON.stringify({ hooks: { SessionEnd: [{ hooks: [{ type: 'command', command: 'git-ctx agent-hook codex SessionEnd', timeout: 3 }] }], Stop: JSON.parse(CODEX_HOOKS).hooks.Stop } }, null, 2);
-    const after = JSON.parse(editHooks(earlier, 'f', hookSpecs('codex'), false).text!);
-    expect(after.hooks.SessionEnd).toBeUndefined();
-    expect(after.hooks.Stop).toEqual([...JSON.parse(CODEX_HOOKS).hooks.Stop, { hooks: [{ type: 'command', command: 'git-ctx agent-hook codex Stop', timeout: 10 }] }]);
+    expect(hookSpecs('codex').map((h) => [h.event, h.timeout])).toEqual([['SessionStart', 30], ['UserPromptSubmit', 15], ['SessionEnd', 3], ['PreCompact', 10]]);
+    const byHand = JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'git-ctx agent-hook codex Stop', timeout: 10 }] }] } }, null, 2);
+    const after = JSON.parse(editHooks(byHand, 'f', hookSpecs('codex'), false).text!);
+    expect(after.hooks.Stop).toEqual(JSON.parse(byHand).hooks.Stop);
   });
 
   it('refuses files it cannot read as settings, and changes nothing', () => {
@@ -266,7 +264,7 @@ describe('git ctx init --agent', () => {
     const r = await ctxOk(repo, ['init', '--agent', 'codex', '--json']);
     expect(r.json.agent.files.map((f: any) => [f.path, f.action])).toEqual([['.codex/hooks.json', 'create'], ['.codex/config.toml', 'update'], ['AGENTS.md', 'create']]);
     const hooks = JSON.parse(readFileSync(join(repo, '.codex/hooks.json'), 'utf8'));
-    expect(hooks.hooks.Stop).toEqual([{ hooks: [{ type: 'command', command: 'git-ctx agent-hook codex Stop', timeout: 10 }] }]);
+    expect(hooks.hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: 'git-ctx agent-hook codex SessionEnd', timeout: 3 }] }]);
     expect(readFileSync(join(repo, 'AGENTS.md'), 'utf8')).toBe(`<!-- >>> git-ctx >>> -->\n${AGENTS_MD}<!-- <<< git-ctx <<< -->\n`);
     tomlParses(readFileSync(join(repo, '.codex/config.toml'), 'utf8'));
 

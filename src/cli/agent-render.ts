@@ -33,7 +33,7 @@ export function renderAgent(out: Output, r: AgentInstallResult): void {
   if (r.client === 'claude') {
     out.text('Hooks: SessionStart -> brief, UserPromptSubmit -> what is new, SessionEnd -> handoff, PreCompact -> regenerate. MCP server: git-ctx (.mcp.json; Claude Code asks once before using it).');
   } else {
-    out.text('Hooks: SessionStart -> brief, UserPromptSubmit -> what is new, Stop -> handoff, PreCompact -> regenerate. MCP server: git-ctx ([mcp_servers.git-ctx]).');
+    out.text('Hooks: SessionStart -> brief, UserPromptSubmit -> what is new, SessionEnd -> handoff, PreCompact -> regenerate. MCP server: git-ctx ([mcp_servers.git-ctx]).');
     out.text('Codex runs them once you trust them: trust the project when Codex asks (or set trust_level = "trusted" for it under [projects] in ~/.codex/config.toml), then open /hooks in Codex and trust the git-ctx hooks; `codex exec` then runs them too (or pass it --dangerously-bypass-hook-trust).');
   }
   out.text(`Remove them with: git ctx init --agent ${r.client} --uninstall`);

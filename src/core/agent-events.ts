@@ -12,20 +12,29 @@ export function isAgentEvent(e: string): e is AgentEvent {
 
 /**
  * The hooks each agent gets, and the timeout (seconds) the installed configuration declares for each:
- * the agent kills a hook past it and drops its output. Claude Code has SessionEnd; Codex has none and
- * gets its handoff at Stop (the end of each turn; a newer handoff of the session replaces the older).
+ * the agent kills a hook past it and drops its output.
  *
  * - SessionStart 30 s: a cold index of a large store takes ~10 s to build; the brief itself is cut
  *   well before (CONTENT_MS).
  * - UserPromptSubmit 15 s: usually answered from files in about Node's start-up time.
- * - SessionEnd, Stop, PreCompact 10 s: they only hand the work to a background run (~Node's start-up).
- *   For SessionEnd, a settings file's `timeout` also raises Claude Code's exit budget (1.5 s by
- *   default) to match; a plugin's cannot (the launcher then hands over at once, see the plugin).
+ * - SessionEnd, PreCompact: they only hand the work to a background run, from files alone (about
+ *   Node's start-up). Claude Code: 10 s; for SessionEnd a settings file's `timeout` also raises Claude
+ *   Code's exit budget (1.5 s by default) to match, a plugin's cannot (its launcher then hands over at
+ *   once). Codex caps SessionEnd at 3 s (SESSION_END_MAX_TIMEOUT_SEC, warning past it).
+ * - Stop 10 s: not installed (Codex has SessionEnd since mid-2026); for a Codex without it, Stop can be
+ *   registered by hand and writes the handoff after each turn that changed something.
  */
 export const HOOK_TIMEOUT_S: Record<AgentEvent, number> = { SessionStart: 30, UserPromptSubmit: 15, SessionEnd: 10, Stop: 10, PreCompact: 10 };
+const CLIENT_TIMEOUT_S: Record<string, Partial<Record<AgentEvent, number>>> = { codex: { SessionEnd: 3 } };
+
+/** The timeout declared for one agent's hook. */
+export function hookTimeoutS(client: string, event: AgentEvent): number {
+  return CLIENT_TIMEOUT_S[client]?.[event] ?? HOOK_TIMEOUT_S[event];
+}
+
 export const CLIENT_EVENTS: Record<string, readonly AgentEvent[]> = {
   claude: ['SessionStart', 'UserPromptSubmit', 'SessionEnd', 'PreCompact'],
-  codex: ['SessionStart', 'UserPromptSubmit', 'Stop', 'PreCompact'],
+  codex: ['SessionStart', 'UserPromptSubmit', 'SessionEnd', 'PreCompact'],
 };
 
 /**

@@ -44,7 +44,7 @@ import { UsageError } from '../errors.js';
 import { failuresFor, pruneStates, readState, recordFailure, STATE_VERSION, statePath, agentsDir, writeState, type AgentState } from './agent-state.js';
 
 import { AGENT_EVENTS, BACKGROUND_MAX_MS, isAgentEvent, type AgentEvent } from './agent-events.js';
-export { AGENT_EVENTS, BACKGROUND_MAX_MS, CLIENT_EVENTS, CONTENT_MS, hardLimitMs, HOOK_TIMEOUT_S, isAgentEvent, SCAN_AFTER_MS, type AgentEvent } from './agent-events.js';
+export { AGENT_EVENTS, BACKGROUND_MAX_MS, CLIENT_EVENTS, CONTENT_MS, hardLimitMs, HOOK_TIMEOUT_S, hookTimeoutS, isAgentEvent, SCAN_AFTER_MS, type AgentEvent } from './agent-events.js';
 
 export interface AgentHookInput {
   /** The agent program (claude, codex): names the state directory. */
@@ -326,23 +326,6 @@ async function news(ctx: Ctx, input: AgentHookInput, me: Identity, state: AgentS
 
 // ---------------------------------------------------------------------------------------------------
 // Work handed to a background run: SessionEnd, Stop, PreCompact, and the conflict scan and index.
-
-/**
- * The foreground part of SessionEnd, Stop and PreCompact: note in the state file that a background run
- * has the work (so that one that never finishes is reported, never silently lost). Returns the token
- * the background run clears it with.
- */
-export async function handOver(ctx: Ctx, input: AgentHookInput): Promise<string> {
-  const path = pathOf(ctx, input);
-  const me = await who(ctx, input);
-  const state = readState(path) ?? (input.event === 'PreCompact' ? await baseline(ctx, input, me) : null);
-  const token = Buffer.from(ctx.deps.random(6)).toString('hex');
-  if (state) {
-    state.ending = { event: input.event, at: new Date(ctx.deps.now()).toISOString(), token };
-    writeState(path, state, ctx.deps.pid);
-  }
-  return token;
-}
 
 export interface BackgroundResult {
   notes: string[];

@@ -214,3 +214,16 @@ export function nothingNew(cwd: string, client: string, agentSession: string, no
   const staleScan = now - (stamp ?? 0) > scanAfterMs && now - (state.conflicts.scanAt ?? 0) > scanAfterMs;
   return { kind: 'nothing', state, path, staleScan };
 }
+
+/**
+ * Note in the session's state file that a background run has its SessionEnd, Stop or PreCompact (the
+ * run clears it with `token`), from files alone: these hooks must return within the agent's budget
+ * (Codex gives SessionEnd 3 s at most), so they start no git process.
+ */
+export function markEnding(privateDir: string, client: string, agentSession: string, event: string, now: number, token: string, pid: number): void {
+  const path = statePath(privateDir, client, agentSession);
+  const state = readState(path);
+  if (!state) return;
+  state.ending = { event, at: new Date(now).toISOString(), token };
+  writeState(path, state, pid);
+}

@@ -180,10 +180,6 @@ export function editHooks(before: string | null, file: string, specs: readonly H
     for (let found = ourHandlers(hooksOf() ?? {}); found.length; found = ourHandlers(hooksOf() ?? {})) removeHandler(doc, found[found.length - 1]!);
     return { text: doc.result(before), warnings };
   }
-  // Handlers of ours for events git-ctx no longer registers (an earlier version's) go.
-  for (let stale = ourHandlers(hooksOf() ?? {}).filter(([event]) => !specs.some((sp) => sp.event === event)); stale.length; stale = ourHandlers(hooksOf() ?? {}).filter(([event]) => !specs.some((sp) => sp.event === event))) {
-    removeHandler(doc, stale[stale.length - 1]!);
-  }
   for (const spec of specs) {
     const wanted = { type: 'command', command: spec.command, timeout: spec.timeout };
     const hooks = hooksOf();

@@ -7,7 +7,7 @@
  * new, SessionEnd -> a handoff, PreCompact -> regenerate) and the MCP server in `.mcp.json`.
  *
  * Codex: the hooks in `.codex/hooks.json` of the main worktree (its hook files have Claude Code's shape;
- * Codex has no SessionEnd, so the handoff comes at Stop). Codex reads hooks from the main worktree's
+ * SessionEnd is capped at 3 s there). Codex reads hooks from the main worktree's
  * `.codex/` even for a session started in a linked worktree (codex-rs/config/src/loader/mod.rs,
  * `root_checkout_hooks_folder_for_dir`), and only when the worktree the session starts in has a
  * `.codex/` directory of its own. It runs them once the project is trusted and each hook reviewed with
@@ -21,7 +21,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Ctx } from '../core/context.js';
-import { CLIENT_EVENTS, HOOK_TIMEOUT_S } from '../core/agent-events.js';
+import { CLIENT_EVENTS, hookTimeoutS } from '../core/agent-events.js';
 import { editBlock, editHooks, editMcpJson, editTomlTable, HOOK_COMMAND, MCP_NAME, type Edit, type HookSpec } from './agent-config.js';
 import { UsageError } from '../errors.js';
 
@@ -48,7 +48,7 @@ export interface AgentInstallResult {
 
 /** The hooks of each agent, each with the timeout the agent enforces (see HOOK_TIMEOUT_S). */
 export function hookSpecs(client: AgentClient): HookSpec[] {
-  return CLIENT_EVENTS[client]!.map((event) => ({ event, command: `${HOOK_COMMAND} ${client} ${event}`, timeout: HOOK_TIMEOUT_S[event] }));
+  return CLIENT_EVENTS[client]!.map((event) => ({ event, command: `${HOOK_COMMAND} ${client} ${event}`, timeout: hookTimeoutS(client, event) }));
 }
 
 const TOML_MARKERS = { begin: '# >>> git-ctx >>>', end: '# <<< git-ctx <<<' };

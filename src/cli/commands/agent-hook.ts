@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { intOption } from '../io.js';
 import { openCtx, closeCtx, type Ctx } from '../../core/context.js';
-import { nothingNew, readState, statePath, writeState } from '../../core/agent-state.js';
+import { findCommonDir, markEnding, nothingNew, readState, statePath, writeState } from '../../core/agent-state.js';
 import { clientAgent } from './mcp.js';
 import { safe } from '../output.js';
 
@@ -112,17 +112,21 @@ export function register(program: Command, io: CliIO): void {
           }
         }
 
+        if (BACKGROUND_EVENTS.has(event) && !opts.background) {
+          // Handoffs and regenerate outlive the agent: a background run does them (and reports a
+          // failure in the next brief), so that the agent's exit or timeout never loses one. Handed
+          // over from files alone, well within the agent's budget for these hooks.
+          const common = io.deps.env.GIT_DIR ? (await openCtx({ ...io.deps, cwd }).then((c) => ((ctx = c), c.repo.commonDir))) : findCommonDir(cwd);
+          if (!common) throw new Error('not a git repository (or any of the parent directories)');
+          const token = Buffer.from(io.deps.random(6)).toString('hex');
+          markEnding(join(common, 'ctx'), client, agentSession, event, io.deps.now(), token, io.deps.pid);
+          handOn(event, token);
+          return;
+        }
         ctx = await openCtx({ ...io.deps, cwd });
         const hook = await import('../../core/agent-hook.js');
         if (opts.background) {
           await background(io, ctx, hook, event, input, opts.token);
-          return;
-        }
-        if (BACKGROUND_EVENTS.has(event)) {
-          // Handoffs and regenerate outlive the agent: a background run does them (and reports a
-          // failure in the next brief), so that the agent's exit or timeout never loses one.
-          const token = await hook.handOver(ctx, input);
-          handOn(event, token);
           return;
         }
 
