@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { BIN, ENV, addWorktree, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
+import { BIN, ENV, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
 import { GitRunner } from '../src/git/run.js';
 import { RefUpdater } from '../src/git/refs.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
