@@ -217,7 +217,12 @@ describe('agent hooks', () => {
     expect(handoffs[0]).toMatchObject({ agent: 'claude', to: 'all' });
     expect(handoffs[0].session).toMatch(/^claude-[0-9a-f]{12}$/);
     await backgroundDone(repo, 'claude', 'sess-work');
-    expect(existsSync(stateFile(repo, 'claude', 'sess-work'))).toBe(false);
+    // Kept for a resumed session, which starts from here: nothing new, no second handoff.
+    expect(JSON.parse(readFileSync(stateFile(repo, 'claude', 'sess-work'), 'utf8')).lastHandoff).toBe(handoffs[0].id);
+    silent(await hook('claude', 'SessionStart', claudeInput('SessionStart', repo, 'sess-work', { source: 'resume' })));
+    silent(await hook('claude', 'SessionEnd', claudeInput('SessionEnd', repo, 'sess-work')));
+    await backgroundDone(repo, 'claude', 'sess-work');
+    expect(await count(repo, 'handoff')).toBe(before + 1);
   });
 
   it('no handoff for a session whose SessionStart never ran (nothing says what it did)', async () => {

@@ -39,6 +39,7 @@ import { idFromPath } from '../model/entry.js';
 import { idTime } from '../model/id.js';
 import { claimPath, serializeClaim } from '../model/state.js';
 import { layoutBrief, type BriefItem, type BriefSection } from '../model/brief-layout.js';
+import { isReader } from '../model/address.js';
 import { commitCreateOnly } from '../store/state.js';
 import { UsageError } from '../errors.js';
 import { failuresFor, pruneStates, readState, recordFailure, STATE_VERSION, statePath, agentsDir, writeState, type AgentState } from './agent-state.js';
@@ -292,12 +293,13 @@ async function news(ctx: Ctx, input: AgentHookInput, me: Identity, state: AgentS
     sections.push({ key: 'messages', title: `New messages (${fresh.length})`, items: newMessages, more: fresh.length - offered.length, moreHint: 'git ctx inbox' });
     if (wide) {
       const { waiting } = await viewHandoffs(ctx, tip, reader, { handoffs: kinds.get('handoff') });
-      const handoffs = waiting.filter((h) => isNew(h.id));
+      // What this session wrote itself is no news to it.
+      const handoffs = waiting.filter((h) => isNew(h.id) && !isReader(h.session, reader));
       const entries = await readSummarized(ctx, tip, handoffs.slice(-5));
       sections.push({ key: 'handoffs', title: `New handoffs waiting for you (${handoffs.length}): \`git ctx pickup\` claims them`, items: entries.map((e) => ({ id: e.id, kind: e.kind, title: e.title, agent: e.agent, session: e.session, createdAt: e.createdAt })), more: handoffs.length - entries.length, moreHint: 'git ctx pickup --peek', mandatory: true });
       const decisions = kinds.get('decision')!;
       const fresh = [];
-      for (let i = 0; i < decisions.length; i++) if (isNew(decisions.id(i))) fresh.push(i);
+      for (let i = 0; i < decisions.length; i++) if (isNew(decisions.id(i)) && !isReader(decisions.session(i), reader)) fresh.push(i);
       const dec = await readSummarized(ctx, tip, fresh.slice(-5).map((i) => decisions.at(i)));
       sections.push({ key: 'decisions', title: 'New decisions', items: dec.map((e) => ({ id: e.id, kind: e.kind, title: e.title, agent: e.agent, session: e.session, createdAt: e.createdAt, body: e.body })), more: fresh.length - dec.length, moreHint: 'git ctx log -k decision' });
     }
@@ -336,11 +338,11 @@ export async function runInBackground(ctx: Ctx, input: AgentHookInput, token: st
   const me = await who(ctx, input);
   try {
     const notes = input.event === 'PreCompact' ? await regenerateNow(ctx, me) : await handOff(ctx, input, me);
-    finishEnding(ctx, input, token, input.event === 'SessionEnd');
+    finishEnding(ctx, input, token);
     return { notes };
   } catch (e) {
     failed(ctx, me, input.event, e instanceof Error ? e.message : String(e));
-    finishEnding(ctx, input, token, input.event === 'SessionEnd');
+    finishEnding(ctx, input, token);
     throw e;
   }
 }
@@ -351,15 +353,15 @@ export function failed(ctx: Ctx, me: Identity, event: string, error: string): vo
   recordFailure(ctx.store.privateDir, { session: me.session, place: me.place, event, at, error: error.slice(0, 300) }, `${at.replace(/[:.]/g, '')}-${Buffer.from(ctx.deps.random(4)).toString('hex')}`);
 }
 
-function finishEnding(ctx: Ctx, input: AgentHookInput, token: string | undefined, remove: boolean): void {
+/**
+ * The background run is done: the hand-over it completed is cleared. The state file stays after
+ * SessionEnd too: a session can be resumed (`claude --resume`), and it then gets only what arrived
+ * since; files untouched for 14 days go (pruneStates).
+ */
+function finishEnding(ctx: Ctx, input: AgentHookInput, token: string | undefined): void {
   const path = pathOf(ctx, input);
   const state = readState(path);
-  if (!state) return;
-  if (remove) {
-    rmSync(path, { force: true });
-    return;
-  }
-  if (state.ending && (!token || state.ending.token === token)) {
+  if (state?.ending && (!token || state.ending.token === token)) {
     state.ending = null;
     writeState(path, state, ctx.deps.pid);
   }
@@ -383,11 +385,8 @@ function reportStaleEndings(ctx: Ctx, client: string): void {
     if (!s?.ending || ctx.deps.now() - Date.parse(s.ending.at) < BACKGROUND_MAX_MS + 60_000) continue;
     const at = new Date(ctx.deps.now()).toISOString();
     recordFailure(ctx.store.privateDir, { session: s.session, place: s.place, event: s.ending.event, at: s.ending.at, error: 'its background run did not finish' }, `${at.replace(/[:.]/g, '')}-${name.replace(/\.json$/, '')}`.slice(0, 200));
-    if (s.ending.event === 'SessionEnd') rmSync(path, { force: true });
-    else {
-      s.ending = null;
-      writeState(path, s, ctx.deps.pid);
-    }
+    s.ending = null;
+    writeState(path, s, ctx.deps.pid);
   }
 }
 
@@ -398,11 +397,12 @@ async function regenerateNow(ctx: Ctx, me: Identity): Promise<string[]> {
 }
 
 /**
- * The automatic handoff of SessionEnd (Claude Code) or Stop (Codex, after each turn): none when the
- * session did nothing since it started or since its last handoff (no commit, no change to the
- * worktree, no entry written), or when there is no record of where it started (its SessionStart never
- * ran: what it did cannot be told). A newer Stop handoff of the same session replaces the older one
- * when nobody picked that up yet (the older is claimed on the session's behalf).
+ * The automatic handoff of SessionEnd or Stop (after each turn, for an agent without SessionEnd): none
+ * when the session did nothing since it started or since its last handoff (no commit, no change to
+ * the worktree, no entry written), or when there is no record of where it started (its SessionStart
+ * never ran: what it did cannot be told). A session that goes on (a resumed session, the next turn)
+ * starts again from here, and its next handoff replaces this one if nobody picked this one up yet
+ * (it is claimed on the session's behalf).
  */
 async function handOff(ctx: Ctx, input: AgentHookInput, me: Identity): Promise<string[]> {
   const path = pathOf(ctx, input);
@@ -415,16 +415,14 @@ async function handOff(ctx: Ctx, input: AgentHookInput, me: Identity): Promise<s
   if (same && !wrote) return ['nothing changed in this session: no handoff written'];
   const r = await writeHandoff(ctx, { agent: me.agent, session: me.session, auto: true });
   const notes = [`handoff ${r.entry.id} written`];
-  if (input.event === 'Stop' && state.lastHandoff) {
+  if (state.lastHandoff) {
     const replaced = await replaceHandoff(ctx, me, state.lastHandoff, r.entry.id);
     if (replaced) notes.push(`handoff ${state.lastHandoff} replaced`);
   }
-  if (input.event === 'Stop') {
-    const fresh = readState(path) ?? state;
-    fresh.base = { ...now, tip: await ctx.store.tip() };
-    fresh.lastHandoff = r.entry.id;
-    writeState(path, fresh, ctx.deps.pid);
-  }
+  const fresh = readState(path) ?? state;
+  fresh.base = { ...now, tip: await ctx.store.tip() };
+  fresh.lastHandoff = r.entry.id;
+  writeState(path, fresh, ctx.deps.pid);
   return notes;
 }
 
