@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { intOption } from '../io.js';
-import { openCtx, closeCtx, type Ctx } from '../../core/context.js';
+import type { Ctx } from '../../core/context.js';
 import { findCommonDir, markEnding, nothingNew, readState, statePath, writeState } from '../../core/agent-state.js';
 import { clientAgent } from './mcp.js';
 import { safe } from '../output.js';
@@ -116,13 +116,15 @@ export function register(program: Command, io: CliIO): void {
           // Handoffs and regenerate outlive the agent: a background run does them (and reports a
           // failure in the next brief), so that the agent's exit or timeout never loses one. Handed
           // over from files alone, well within the agent's budget for these hooks.
-          const common = io.deps.env.GIT_DIR ? (await openCtx({ ...io.deps, cwd }).then((c) => ((ctx = c), c.repo.commonDir))) : findCommonDir(cwd);
+          const common = io.deps.env.GIT_DIR ? (await (await import('../../core/context.js')).openCtx({ ...io.deps, cwd }).then((c) => ((ctx = c), c.repo.commonDir))) : findCommonDir(cwd);
           if (!common) throw new Error('not a git repository (or any of the parent directories)');
           const token = Buffer.from(io.deps.random(6)).toString('hex');
           markEnding(join(common, 'ctx'), client, agentSession, event, io.deps.now(), token, io.deps.pid);
           handOn(event, token);
           return;
         }
+        // Loaded only past the fast path: a prompt with nothing new never initialises the store's code.
+        const { openCtx } = await import('../../core/context.js');
         ctx = await openCtx({ ...io.deps, cwd });
         const hook = await import('../../core/agent-hook.js');
         if (opts.background) {
@@ -162,7 +164,7 @@ export function register(program: Command, io: CliIO): void {
         // Never the agent's problem: one line on stderr, exit 0.
         note(`skipped: ${e instanceof Error ? e.message : String(e)}`);
       } finally {
-        closeCtx(ctx);
+        ctx?.store.close();
         // Work still under way (a brief past its time) must not hold the agent up.
         io.exit?.(0);
       }
