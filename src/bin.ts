@@ -85,6 +85,7 @@ void (async () => {
     deps,
     stdout: (s) => void process.stdout.write(s),
     stdoutIsTTY: !!process.stdout.isTTY,
+    writeOut: (text) => new Promise<void>((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : process.stdout.end(() => resolve())))),
     readStdin,
     probe,
     // Getters: creating process.stdin costs ~5 ms, and only `mcp` speaks over the streams.

@@ -233,7 +233,7 @@ describe('where it runs', () => {
     const repo = makeRepo({ files: { 'src/deep/file.ts': 'x' } });
     const wt = addWorktree(repo, 'feature-a');
     const a = await ctxOk(wt, ['add', '-m', 'from worktree', '--json']);
-    expect(a.json.entry).toMatchObject({ branch: 'feature-a', worktree: wt, session: 'feature-a:feature-a' });
+    expect(a.json.entry).toMatchObject({ branch: 'feature-a', worktree: wt, session: expect.stringMatching(/^feature-a:feature-a@[0-9a-f]{6}$/) });
     const b = await ctxOk(join(repo, 'src/deep'), ['add', '-m', 'from subdir', '--json']);
     expect(b.json.entry.worktree).toBe(repo);
     const fromMain = await ctxOk(repo, ['log', '--json']);

@@ -30,7 +30,7 @@ function world(): { bare: string; a: string; b: string } {
 /** `conflicts --json` in `dir`: the overlaps with the published session `id`, by path. */
 async function overlapsWith(dir: string, id: string): Promise<Record<string, any>> {
   const json = (await ctxOk(dir, ['conflicts', '--json'])).json;
-  const other = json.sessions.find((s: any) => s.origin === 'published' && s.id === id);
+  const other = json.sessions.find((s: any) => s.origin === 'published' && s.id.replace(/@[0-9a-f]{6}$/, '') === id);
   expect(other, `a published session ${id}`).toBeDefined();
   const mine = json.overlaps.filter((o: any) => o.a.key === other.key || o.b.key === other.key);
   return Object.fromEntries(mine.map((o: any) => [o.path, o]));
@@ -126,7 +126,7 @@ describe('push publishes the work in progress', () => {
     const published = wipFiles(bare);
     expect(published).toHaveLength(1);
     const record = JSON.parse(git(bare, ['show', `context:${published[0]}`]));
-    expect(record).toMatchObject({ session: 'a:feature', branch: 'feature' });
+    expect(record).toMatchObject({ session: expect.stringMatching(/^a:feature@[0-9a-f]{6}$/), branch: 'feature' });
     expect(record.files.map((f: any) => f.path).filter((p: string) => !p.startsWith('.githooks/')).sort()).toEqual(['new.txt', 'tools/count.py']);
 
     await ctxOk(b, ['pull']);

@@ -18,6 +18,11 @@ export interface CliIO {
   readStdin(maxBytes?: number): Promise<Buffer | null>;
   /** Git processes started before the CLI loaded (see src/git/probe.ts). */
   probe?: RepoProbe;
+  /**
+   * Write `text` to stdout, then close stdout; resolves once the text was handed to the reader in full
+   * (agent hooks record what they showed only after that).
+   */
+  writeOut?(text: string): Promise<void>;
   /** The process's own streams, for commands that speak a protocol over them (`mcp`). */
   streams?: { stdin: Readable; stdout: Writable };
   /** When the process started (ms since the epoch): deadlines that include Node's own start-up count from here. */

@@ -4,6 +4,7 @@
  * of one repository opens the same store.
  */
 import { basename } from 'node:path';
+import { realpathSync } from 'node:fs';
 import type { Deps } from '../deps.js';
 import { discoverRepo, type Repo } from '../git/repo.js';
 import { readConfig, type GitConfig } from '../git/config.js';
@@ -15,7 +16,9 @@ import { IndexCache } from '../store/index-cache.js';
 import type { EntryIndex } from '../store/entry-index.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { branchNameProblem } from '../git/branch-files.js';
+import type { Reader } from '../model/address.js';
 import { LIMITS } from '../model/validate.js';
+import { agentSessionId, placeLabel, placeSessionId } from '../model/session-id.js';
 
 export interface Ctx {
   deps: Deps;
@@ -28,6 +31,11 @@ export interface Ctx {
 export interface WhoOptions {
   agent?: string;
   session?: string;
+  /**
+   * The agent's own session, as its hook input or its environment gives it (Claude Code's
+   * `session_id`, Codex's thread id): names the session unless `session` or $GIT_CTX_SESSION does.
+   */
+  agentSession?: { client: string; id: string };
   /** For writes: store text that looks like a secret as given (`--allow-secrets`). */
   allowSecrets?: boolean;
 }
@@ -35,6 +43,17 @@ export interface WhoOptions {
 export interface Identity {
   agent: string;
   session: string;
+  /**
+   * The place this session runs in (worktree and clone: `<folder>:<branch>@<hex>`, see
+   * model/session-id.ts): the session itself unless a name or an agent session id names it. An agent
+   * session writes its receipts for the place too, so that the next session in the same place does not
+   * see again what an agent session there read.
+   */
+  place: string;
+  /** `<folder>:<branch>`, the place's name in earlier versions: still reaches this session by `--to`. */
+  label: string;
+  /** Whether the session is named by the agent's own session id (and reads and writes receipts for its place too). */
+  agentSession: boolean;
   worktree: string | null;
   branch: string | null;
   head: string | null;
@@ -127,17 +146,50 @@ export async function resolveIdentity(ctx: Ctx, who: WhoOptions): Promise<Identi
   const userEmail = ctx.config.get('user.email')?.trim();
   const agent = clean(who.agent) ?? clean(ctx.deps.env.GIT_CTX_AGENT) ?? userName ?? 'unknown';
   const worktree = ctx.repo.workTree;
-  const place = worktree ? basename(worktree) : basename(ctx.repo.gitDir);
-  const session = clean(who.session) ?? clean(ctx.deps.env.GIT_CTX_SESSION) ?? `${place}:${branch ?? (head ? `detached-${head.slice(0, 7)}` : 'unborn')}`;
+  const where = worktree ?? ctx.repo.gitDir;
+  const label = placeLabel(basename(where), branch ?? (head ? null : 'unborn'));
+  const place = placeSessionId(ctx.deps.hostname, canonical(where), basename(where), branch ?? (head ? null : 'unborn'));
+  const agentSession = who.agentSession ?? agentSessionFromEnv(ctx.deps.env);
+  const named = clean(who.session) ?? clean(ctx.deps.env.GIT_CTX_SESSION);
+  const session = named ?? (agentSession ? agentSessionId(agentSession.client, agentSession.id) : place);
   return {
     agent,
     session,
+    place,
+    label,
+    agentSession: !named && !!agentSession,
     worktree,
     branch,
     head,
     // A missing user.name / user.email is common in CI: fall back to the agent rather than fail.
     author: { name: userName || agent, email: userEmail || `${agent.replace(/[^\w.-]+/g, '-')}@git-ctx.invalid` },
   };
+}
+
+/**
+ * The agent session a process runs in, from the variables the agents set for what they start:
+ * Claude Code sets CLAUDE_CODE_SESSION_ID for its hooks, MCP servers and shell commands; Codex sets
+ * CODEX_THREAD_ID for its shell commands (not for MCP servers, which then use the place).
+ */
+export function agentSessionFromEnv(env: Record<string, string | undefined>): { client: string; id: string } | undefined {
+  const claude = clean(env.CLAUDE_CODE_SESSION_ID);
+  if (claude) return { client: 'claude', id: claude };
+  const codex = clean(env.CODEX_THREAD_ID);
+  return codex ? { client: 'codex', id: codex } : undefined;
+}
+
+/** Who reads as this identity: its session, the place it runs in and the place's earlier name. */
+export function readerOf(who: Identity): Reader {
+  return { session: who.session, agent: who.agent, also: who.agentSession ? [who.place] : [], label: who.label };
+}
+
+/** A path with symbolic links resolved: one worktree, one place id, however it was reached. */
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function clean(v: string | undefined): string | undefined {

@@ -180,7 +180,16 @@ export class RefUpdater {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  async cas(opts: { ref: string; newOid: string; oldOid: string | null; zeroOid: string }): Promise<CasOutcome> {
+  /** One transaction at a time: concurrent callers (the MCP server's concurrent calls) queue here. */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  cas(opts: { ref: string; newOid: string; oldOid: string | null; zeroOid: string }): Promise<CasOutcome> {
+    const run = this.turn.then(() => this.casNow(opts));
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  private async casNow(opts: { ref: string; newOid: string; oldOid: string | null; zeroOid: string }): Promise<CasOutcome> {
     if (this.closed) throw new GitError(['update-ref', '--stdin'], null, 'the ref updater is closed');
     if (/\s/.test(opts.ref)) throw new GitError(['update-ref', '--stdin'], null, `not a ref name: ${opts.ref}`);
     const child = this.ensure();

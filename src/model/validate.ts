@@ -72,7 +72,11 @@ export function titleFromBody(body: string): string {
   const line = body.split(/\r?\n/).map((l) => l.replace(/^#+\s*/, '').trim()).find(Boolean) ?? '';
   const clean = line.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
   const chars = [...clean];
-  return chars.length > 80 ? `${keepMarker(clean, chars.slice(0, 79).join(''))}…` : clean;
+  if (chars.length <= 80) return clean;
+  // Cut at the last space that keeps most of the line, never inside a word nor inside a marker.
+  const head = keepMarker(clean, chars.slice(0, 79).join(''));
+  const space = head.search(/\s\S*$/);
+  return `${(space >= 40 && !head.endsWith(']') ? head.slice(0, space) : head).trimEnd()}…`;
 }
 
 /**
