@@ -413,7 +413,10 @@ async function handOff(ctx: Ctx, input: AgentHookInput, me: Identity): Promise<s
   const wrote = tip ? await wroteEntries(ctx, state.base.tip, tip, sessions) : false;
   const same = state.base.head === now.head && state.base.work !== null && state.base.work === now.work;
   if (same && !wrote) return ['nothing changed in this session: no handoff written'];
-  const r = await writeHandoff(ctx, { agent: me.agent, session: me.session, auto: true });
+  // Codex gives its MCP servers no session id: what they wrote here since the start is this session's.
+  const placeWrote = me.place !== me.session && tip ? await arrivedSince(ctx, state.base.tip, tip) : null;
+  const alsoWrote = placeWrote ? { session: me.place, ids: placeWrote } : undefined;
+  const r = await writeHandoff(ctx, { agent: me.agent, session: me.session, auto: true, alsoWrote });
   const notes = [`handoff ${r.entry.id} written`];
   if (state.lastHandoff) {
     const replaced = await replaceHandoff(ctx, me, state.lastHandoff, r.entry.id);

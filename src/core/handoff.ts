@@ -38,6 +38,11 @@ export interface HandoffInput extends WhoOptions {
   to?: string;
   /** Test log files (absolute paths). */
   testLogs?: readonly string[];
+  /**
+   * Entries another session wrote on this session's behalf, counted as its own: an agent's MCP
+   * server that is given no session id (Codex) writes as the place; only the ids listed count.
+   */
+  alsoWrote?: { session: string; ids: ReadonlySet<string> };
 }
 
 export interface HandoffResult {
@@ -143,7 +148,7 @@ function describeUpstream(st: WorktreeStatus): string {
   return `upstream ${st.upstream}: ${st.ahead} ahead, ${st.behind} behind`;
 }
 
-async function autoFill(ctx: Ctx, doc: HandoffDoc, session: string): Promise<{ facts: AutoFacts; refs: string[] }> {
+async function autoFill(ctx: Ctx, doc: HandoffDoc, session: string, also?: HandoffInput['alsoWrote']): Promise<{ facts: AutoFacts; refs: string[] }> {
   const git = ctx.repo.git;
   const tip = await ctx.store.tip();
   const [status, previous] = await Promise.all([
@@ -190,7 +195,11 @@ async function autoFill(ctx: Ctx, doc: HandoffDoc, session: string): Promise<{ f
   let decisionCount = 0;
   if (tip) {
     const kinds = await summariesOf(ctx, tip, ['decision', 'note']);
-    const since = (k: 'decision' | 'note') => kinds.get(k)!.matching((_, s) => s === session).filter((d) => !previous || d.id > previous.id);
+    const since = (k: 'decision' | 'note') =>
+      kinds
+        .get(k)!
+        .matching((_, s) => s === session || s === also?.session)
+        .filter((d) => (d.session === session || also!.ids.has(d.id)) && (!previous || d.id > previous.id));
     const mine = since('decision');
     const decisions = await readSummarized(ctx, tip, mine.slice(-MAX.decisions));
     const lines = [...decisions].reverse().map((d) => `- ${d.id} ${d.title}`);
@@ -245,7 +254,7 @@ export async function writeHandoff(ctx: Ctx, input: HandoffInput): Promise<Hando
   if (testLogs.length) doc.todo = joinText(doc.todo, await testLogText(ctx, testLogs));
 
   let auto: { facts: AutoFacts; refs: string[] } | null = null;
-  if (input.auto) auto = await autoFill(ctx, doc, who.session);
+  if (input.auto) auto = await autoFill(ctx, doc, who.session, input.alsoWrote);
   if (!doc.summary && auto) {
     const f = auto.facts;
     doc.summary = `Work on ${ctx.repo.branch ?? 'a detached HEAD'}: ${f.commits} commit${f.commits === 1 ? '' : 's'} and ${f.uncommitted} uncommitted file${f.uncommitted === 1 ? '' : 's'} since ${f.since.kind === 'handoff' ? 'the previous handoff' : f.since.kind === 'base' ? 'the branch left its base' : 'the start'}.`;

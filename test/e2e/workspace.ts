@@ -81,7 +81,7 @@ export function makeWorkspace(opts: { proxy: string; keep?: boolean }): Workspac
     git,
     ctx: (cwd, args) => git(cwd, ['ctx', ...args]),
     remove: () => {
-      if (!opts.keep) rmSync(root, { recursive: true, force: true });
+      if (!opts.keep) rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }
