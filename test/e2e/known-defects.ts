@@ -1,15 +1,13 @@
 /**
- * Checks of the e2e suite that today's git-ctx does not pass, each with the defect that makes it fail
- * . Delete a line once its defect is fixed: the check then counts in every run.
+ * Checks of the e2e suite that today's git-ctx does not pass, each with the defect that makes it fail.
+ * Delete a line once its defect is fixed: the check then counts in every run.
  *
  * - `fails`: it fails every run; the test is marked `it.fails`, so it turns red the day the defect is
  *   fixed, as a reminder to delete the line.
- * - `flaky`: it fails in some runs only (a hook that gives up after its own 850 ms deadline is lost
- *   or not depending on how busy the machine is, even in the "idle" scenario on a shared machine); the
+ * - `flaky`: it fails in some runs only (depending on how busy the machine is); the
  *   check runs and passes when it holds, and when it does not the test is skipped with the failure.
  *
- * Keys: `<client>/<idle|load>/<check>`, the check names of checks.ts. GIT_CTX_E2E_STRICT=1 ignores this
- * list: every check counts (to see which a fix in progress makes pass).
+ * Keys: `<client>/<idle|load>/<check>`, the check names of checks.ts.
  */
 export interface KnownDefect {
   mode: 'fails' | 'flaky';
@@ -17,4 +15,4 @@ export interface KnownDefect {
 }
 
 /** None today: every check counts in every run, idle and under load. */
-export const KNOWN_DEFECTS: Record<string, KnownDefect> = process.env.GIT_CTX_E2E_STRICT === '1' ? {} : {};
+export const KNOWN_DEFECTS: Record<string, KnownDefect> = {};
