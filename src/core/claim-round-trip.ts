@@ -18,12 +18,12 @@
  */
 import type { Ctx } from './context.js';
 import type { FileWrite } from '../store/store.js';
-import { commitCreateOnly } from '../store/state.js';
+import { claimChange, commitCreateOnly, type ClaimWrite } from '../store/state.js';
 import { RemoteError } from '../errors.js';
 
 export interface ClaimPlan {
-  /** The claims to write on `tip`: one per handoff still waiting there. */
-  files(tip: string): Promise<FileWrite[]>;
+  /** The claims to write on `tip`: one per handoff still waiting there (with `with`: files that land only with it). */
+  files(tip: string): Promise<ClaimWrite[]>;
   message(files: readonly FileWrite[]): string;
   author: { name: string; email: string };
 }
@@ -92,7 +92,7 @@ async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Prom
     // What was waiting in the first round and no longer is went to another session meanwhile.
     const existing = [...wanted].filter((p) => !files.some((f) => f.path === p));
     if (!files.length) return { written: [], existing, commit: null, decidedBy: 'remote' };
-    const built = await store.build({ add: files.map((f) => ({ ...f, createOnly: true })), message: plan.message(files), author: plan.author }, tip);
+    const built = await store.build({ add: claimChange(files), message: plan.message(files), author: plan.author }, tip);
     if (built.commit) {
       const pushed = await pushBranch(repo.git, remote, built.commit, store.branch, net);
       if (pushed.ok) {

@@ -1,0 +1,154 @@
+/**
+ * Tasks as they stand at a tip of the context branch: every task entry, its chain of steps settled
+ * (src/model/task.ts), whether it can start, and whether its holder has gone silent. Shared by every
+ * task command, the brief, sessions and gc. Reads only the task entries (their kind's summaries in the
+ * index, then the entries themselves) and the `state/tasks/` tree, never the rest of the store.
+ */
+import type { Ctx } from './context.js';
+import { readEntries } from './read.js';
+import { summariesOf } from './mailbox.js';
+import { sessionActivity } from './activity.js';
+import type { StoredEntry } from '../model/entry.js';
+import { readObjects } from '../git/cat-file.js';
+import { listFiles, type StateFile } from '../store/state.js';
+import { normalizeIdPrefix } from '../model/id.js';
+import { parseDuration } from '../model/when.js';
+import { isStepName, parseStep, readiness, settleTask, taskFields, compareTasks, TASKS_DIR, type Readiness, type TaskState, type TaskStep } from '../model/task.js';
+import { NotFoundError, UsageError } from '../errors.js';
+
+export interface TaskInfo {
+  id: string;
+  entry: StoredEntry;
+  wave: number | null;
+  after: string[];
+  /** The settled chain of steps. */
+  state: TaskState;
+  readiness: Readiness;
+  /** Its step files (for retention). */
+  files: StateFile[];
+  /** claimed: the holder has written nothing for longer than ctx.tasks.staleAfter (another session may take it over). */
+  stale: boolean;
+  /** claimed: the holder's last sign of life (its latest claim, or its newest commit to the context). */
+  lastSeen: string | null;
+}
+
+export interface TaskView {
+  tip: string;
+  /** Every task, in the order of `--next` (lower waves first, then oldest first). */
+  tasks: TaskInfo[];
+  byId: Map<string, TaskInfo>;
+  /** ctx.tasks.staleAfter, in milliseconds. */
+  staleAfterMs: number;
+}
+
+export const DEFAULT_STALE_AFTER = '2h';
+
+/**
+ * How long a holder may stay silent before its claim can be taken over: `git config
+ * ctx.tasks.staleAfter`, a duration (90m, 2h, 1d) or a number of seconds; default 2 hours. Anything
+ * else is refused rather than ignored.
+ */
+export function staleAfterMs(ctx: Ctx): number {
+  const text = ctx.config.get('ctx.tasks.staleAfter') ?? DEFAULT_STALE_AFTER;
+  const ms = /^\s*\d+\s*$/.test(text) ? Number(text) * 1000 : parseDuration(text);
+  if (ms === null || !(ms > 0) || !Number.isFinite(ms)) {
+    throw new UsageError(`git config ctx.tasks.staleAfter is not a duration: ${JSON.stringify(text.slice(0, 40))}`, { code: 'E_CONFIG', hint: 'set a duration (30m, 2h, 1d) or a number of seconds, or unset it (default 2h)' });
+  }
+  return ms;
+}
+
+/** Blobs by id, in order: a few through the running reader, many through one buffered cat-file. */
+async function readBlobs(ctx: Ctx, oids: readonly string[]): Promise<(Buffer | null)[]> {
+  const out: (Buffer | null)[] = new Array(oids.length).fill(null);
+  if (oids.length > 200) {
+    await readObjects(ctx.repo.git, oids, (i, obj) => {
+      out[i] = obj?.type === 'blob' ? obj.content : null;
+    });
+    return out;
+  }
+  return Promise.all(oids.map((o) => ctx.store.readBlob(o)));
+}
+
+/** Step files by task id (`state/tasks/YYYY/MM/<task-id>/<name>`). */
+async function stepFiles(ctx: Ctx, tip: string): Promise<Map<string, StateFile[]>> {
+  const out = new Map<string, StateFile[]>();
+  for (const f of await listFiles(ctx.store, tip, TASKS_DIR)) {
+    const parts = f.path.split('/');
+    if (parts.length !== 6 || !isStepName(parts[5]!)) continue;
+    const id = parts[4]!;
+    out.set(id, [...(out.get(id) ?? []), f]);
+  }
+  return out;
+}
+
+/** Every task at `tip`, settled. `now` decides which holders are silent. */
+export async function viewTasks(ctx: Ctx, tip: string): Promise<TaskView> {
+  const staleMs = staleAfterMs(ctx);
+  const [list, files] = await Promise.all([summariesOf(ctx, tip, ['task']).then((m) => m.get('task')!), stepFiles(ctx, tip)]);
+  const summaries = list.all();
+  const stepList = [...files.values()].flat();
+  const [entries, blobs] = await Promise.all([readEntries(ctx, summaries.map((s) => ({ path: s.path, oid: `${tip}:${s.path}` }))), readBlobs(ctx, stepList.map((f) => f.oid))]);
+  const steps = new Map<string, Map<string, TaskStep>>();
+  stepList.forEach((f, i) => {
+    const b = blobs[i];
+    const parts = f.path.split('/');
+    const id = parts[4]!;
+    const step = b && parseStep(b.toString('utf8'), id);
+    if (!step) return;
+    if (!steps.has(id)) steps.set(id, new Map());
+    steps.get(id)!.set(parts[5]!, { ...step, task: id });
+  });
+  const tasks: TaskInfo[] = [];
+  for (const entry of entries) {
+    if (entry.kind !== 'task') continue;
+    const { wave, after } = taskFields(entry.extra);
+    const state = settleTask(steps.get(entry.id) ?? new Map());
+    tasks.push({ id: entry.id, entry, wave, after, state, readiness: { ready: false, blockedBy: [], cycle: null }, files: files.get(entry.id) ?? [], stale: false, lastSeen: null });
+  }
+  tasks.sort(compareTasks);
+  const ready = readiness(tasks.map((t) => ({ id: t.id, wave: t.wave, after: t.after, state: t.state.state })));
+  for (const t of tasks) t.readiness = ready.get(t.id)!;
+  await markSilent(ctx, tip, tasks, staleMs);
+  return { tip, tasks, byId: new Map(tasks.map((t) => [t.id, t])), staleAfterMs: staleMs };
+}
+
+/**
+ * Mark claims whose holder has been silent longer than the window. A holder is alive while its latest
+ * claim is recent or it committed anything to the context since (any write names its session in a
+ * trailer); the log is read only when some claim is old enough to ask, and only back to the window.
+ */
+async function markSilent(ctx: Ctx, tip: string, tasks: TaskInfo[], staleMs: number): Promise<void> {
+  const now = ctx.deps.now();
+  const cutoff = now - staleMs;
+  const old = tasks.filter((t) => t.state.holder && !(Date.parse(t.state.holder.at) >= cutoff));
+  for (const t of tasks) if (t.state.holder) t.lastSeen = t.state.holder.at;
+  if (!old.length) return;
+  const recent = new Map((await sessionActivity(ctx, tip, cutoff)).map((a) => [a.session, a.last]));
+  for (const t of old) {
+    const seen = recent.get(t.state.holder!.session);
+    if (seen !== undefined && seen >= cutoff) t.lastSeen = new Date(seen).toISOString();
+    else t.stale = true;
+  }
+}
+
+/**
+ * The task an id (or unique prefix) names. Unknown: not found (exit 3); an entry that is not a task:
+ * E_NOT_A_TASK (exit 3); a prefix of several tasks: ambiguous (exit 2).
+ */
+export async function resolveTask(ctx: Ctx, view: TaskView, id: string, what = 'task'): Promise<TaskInfo> {
+  const prefix = normalizeIdPrefix(id);
+  if (!prefix) throw new UsageError(`not a task id: ${JSON.stringify(id.slice(0, 60))}`, { code: 'E_BAD_ID', hint: 'ids look like 01jd8x3m5q7k2v9w0a1b2c3d4e; a unique prefix is enough (git ctx task list)' });
+  const exact = view.byId.get(prefix);
+  if (exact) return exact;
+  const found = view.tasks.filter((t) => t.id.startsWith(prefix));
+  if (found.length === 1) return found[0]!;
+  if (found.length > 1) throw new UsageError(`id prefix ${prefix} is ambiguous: ${found.slice(0, 10).map((t) => t.id).join(', ')}`, { code: 'E_AMBIGUOUS', data: { candidates: found.map((t) => t.id) }, hint: 'give more characters of the id' });
+  // Not a task: say what it is, if it is anything.
+  const { findByPrefix } = await import('./show.js');
+  const other = view.tip ? await findByPrefix(ctx, view.tip, prefix, 2) : [];
+  if (other.length === 1) {
+    const [e] = await readEntries(ctx, other);
+    if (e) throw new NotFoundError(`${e.id} is a ${e.kind}, not a task`, { code: 'E_NOT_A_TASK', data: { id: e.id, kind: e.kind }, hint: 'list tasks with git ctx task list' });
+  }
+  throw new NotFoundError(`no ${what} ${prefix}`, { data: { id: prefix }, hint: 'list tasks with git ctx task list' });
+}
