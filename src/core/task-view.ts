@@ -6,7 +6,6 @@
  */
 import type { Ctx } from './context.js';
 import { readEntries } from './read.js';
-import { summariesOf } from './mailbox.js';
 import { sessionActivity } from './activity.js';
 import type { StoredEntry } from '../model/entry.js';
 import { readObjects } from '../git/cat-file.js';
@@ -84,10 +83,11 @@ async function stepFiles(ctx: Ctx, tip: string): Promise<Map<string, StateFile[]
 /** Every task at `tip`, settled. `now` decides which holders are silent. */
 export async function viewTasks(ctx: Ctx, tip: string): Promise<TaskView> {
   const staleMs = staleAfterMs(ctx);
-  const [list, files] = await Promise.all([summariesOf(ctx, tip, ['task']).then((m) => m.get('task')!), stepFiles(ctx, tip)]);
-  const summaries = list.all();
+  const [all, files] = await Promise.all([ctx.index.summaries(tip, ['task'], { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) }), stepFiles(ctx, tip)]);
+  // One per id (a merge may keep two versions of one task file: they say the same, entries never change).
+  const summaries = [...new Map([...all.values()].map((s) => [s.id, s])).values()];
   const stepList = [...files.values()].flat();
-  const [entries, blobs] = await Promise.all([readEntries(ctx, summaries.map((s) => ({ path: s.path, oid: `${tip}:${s.path}` }))), readBlobs(ctx, stepList.map((f) => f.oid))]);
+  const [entries, blobs] = await Promise.all([readEntries(ctx, summaries.map((s) => ({ path: s.path, oid: s.oid, commit: s.commit }))), readBlobs(ctx, stepList.map((f) => f.oid))]);
   const steps = new Map<string, Map<string, TaskStep>>();
   stepList.forEach((f, i) => {
     const b = blobs[i];
