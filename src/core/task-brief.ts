@@ -59,6 +59,7 @@ export async function taskBrief(ctx: Ctx, tip: string, who: Identity): Promise<T
   const waves = [...new Set(mine.flatMap((t) => (t.wave !== null && t.wave > 0 ? [t.wave - 1] : [])))].sort((a, b) => b - a);
   for (const w of waves) {
     const tasks = view.tasks.filter((t) => t.wave === w);
+    if (!tasks.length) continue;
     const done = tasks.filter((t) => t.state.done?.result);
     const results = await resultsOf(ctx, tip, done.slice(-OFFER.results).reverse());
     const items: BriefItem[] = [];

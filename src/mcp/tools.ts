@@ -192,6 +192,7 @@ async function previousWave(ctx: Ctx, claimed: readonly TaskInfo[]): Promise<{ w
   const out = [];
   for (const w of waves) {
     const r = await waveView(ctx, { wave: w });
+    if (!r.tasks.length) continue;
     const results = r.tasks.flatMap((t) => {
       const e = r.results.get(t.id);
       return e ? [{ id: e.id, title: e.title, task: t.id }] : [];
