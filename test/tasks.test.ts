@@ -217,7 +217,9 @@ describe('tasks', () => {
     const take = await ctxOk(repo, ['task', 'claim', '--next', '--json'], as('eager'));
     expect(take.json.claimed.map((t: any) => t.id)).toEqual([id]);
     expect(take.json.takenOver).toEqual([{ id, from: 'sleepy', lastSeen: expect.any(String) }]);
-    // The old holder comes back: it cannot finish or release it, and its brief tells it why.
+    // The old holder comes back: it cannot finish or release it, and its brief tells it why. (A window
+    // of hours again, so that a slow machine does not make the new holder silent too.)
+    git(repo, ['config', 'ctx.tasks.staleAfter', '1h']);
     const late = await ctx(repo, ['task', 'done', id!, '-m', 'late', '--json'], as('sleepy'));
     expect(late.code).toBe(2);
     expect(late.json.error).toMatchObject({ code: 'E_TASK_NOT_YOURS', data: { session: 'eager' } });
