@@ -41,7 +41,9 @@ export function register(program: Command, io: CliIO): void {
         const stdin = opts.payload ?? (opts.background ? '' : ((await io.readStdin())?.toString('utf8') ?? ''));
         const seconds = Number(io.deps.env.GIT_CTX_HOOK_TIMEOUT) || DEFAULT_TIMEOUT_S;
         const network = !!hook.network && !opts.background;
-        const deadline = opts.background ? started + BACKGROUND_MS : network ? started + FOREGROUND_MS : started + Math.max(500, seconds * 1000 - 1000);
+        // The foreground wait of a network hook is not the work's deadline: past FOREGROUND_MS the work is
+        // handed over whole, so it must not be cut to fit (a publish without its hunks, say) meanwhile.
+        const deadline = opts.background ? started + BACKGROUND_MS : started + Math.max(500, seconds * 1000 - 1000);
         await withCtx(io, opts, async (ctx) => {
           const dir = bg.hooksDir(ctx.store.privateDir);
           const run = () => hook.run(ctx, { args, stdin, env: io.deps.env, deadline, startedAt: started });
@@ -54,6 +56,8 @@ export function register(program: Command, io: CliIO): void {
             // bounded, writing to a log; this process ends now, its git children stopped.
             work.catch(() => {});
             handedOver = true;
+            // Asked for first, then checked: a busy run that ends meanwhile still sees the request.
+            bg.request(dir, name, io.deps);
             const busy = bg.runningInBackground(dir, name, io.deps);
             // What git wrote to the hook can be long (a push of many refs): only the line about the context
             // branch matters to it (pre-push leaves a push of that branch to the user).
@@ -119,10 +123,23 @@ async function inBackground(io: CliIO, dir: string, name: string, bg: Bg, run: (
   }, BACKGROUND_END_MS);
   end.unref();
   try {
-    const r = await run();
-    bg.endRun(dir, record, io.deps, true, Array.isArray(r) ? r : r.lines);
-  } catch (e) {
-    bg.endRun(dir, record, io.deps, false, [failure(name, e)]);
+    // A hook that found this run busy asked for its work once more (the work pushes what is there
+    // now): asked before this run ended, done before it ends; asked as it ended, done by the next.
+    for (;;) {
+      bg.takeRequest(dir, name);
+      let ok = true;
+      let lines: string[];
+      try {
+        const r = await run();
+        lines = Array.isArray(r) ? r : r.lines;
+      } catch (e) {
+        ok = false;
+        lines = [failure(name, e)];
+      }
+      if (bg.requested(dir, name)) continue;
+      bg.endRun(dir, record, io.deps, ok, lines);
+      if (!bg.requested(dir, name)) break;
+    }
   } finally {
     clearTimeout(end);
   }
