@@ -1,6 +1,6 @@
 /**
  * The JSON shapes of the task commands and of the MCP tool ctx_task (their own types: fields may be
- * added, none renamed or removed once released), and their plain-text rendering.
+ * added, none renamed or removed once released). Like json.ts, shared by both front ends.
  */
 import type { TaskInfo } from '../core/task-view.js';
 import type { TaskAddResult } from '../core/task-add.js';
@@ -9,7 +9,6 @@ import type { ClaimResult, StepResult } from '../core/task-steps.js';
 import type { StoredEntry } from '../model/entry.js';
 import { entryJson, type EntryJson } from './json.js';
 import { redactionJson } from './secrets.js';
-import { safe } from './output.js';
 
 export interface TaskJson {
   id: string;
@@ -89,29 +88,4 @@ export function waveJson(r: WaveResult): Record<string, unknown> {
 
 function resultJson(e: StoredEntry | undefined): EntryJson | null {
   return e ? entryJson(e) : null;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Plain text.
-
-function ago(iso: string | null, now: number): string {
-  const t = iso ? Date.parse(iso) : NaN;
-  if (Number.isNaN(t)) return '?';
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  return s < 90 ? `${s}s` : s < 5400 ? `${Math.round(s / 60)}m` : s < 129600 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86400)}d`;
-}
-
-/** What a task's state says in one short phrase. */
-export function stateText(t: TaskInfo, now: number): string {
-  const s = t.state;
-  if (s.state === 'done') return `done by ${safe(s.done!.session, false)}${s.done!.result ? `, result ${s.done!.result}` : ''}`;
-  if (s.state === 'claimed') return `claimed by ${safe(s.holder!.session, false)} ${ago(s.heldSince, now)} ago${t.stale ? `, silent ${ago(t.lastSeen, now)}: can be taken over` : ''}`;
-  if (t.readiness.cycle) return 'open, never ready: --after cycle';
-  if (!t.readiness.ready) return `open, waits for ${t.readiness.blockedBy.length}`;
-  return 'open, ready';
-}
-
-/** One line per task: id, wave, state, title. */
-export function taskLine(t: TaskInfo, now: number): string {
-  return `${t.id}  ${t.wave === null ? '  -' : `w${String(t.wave).padStart(2)}`}  ${stateText(t, now)}  ${safe(t.entry.title, false)}`;
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { waveView } from '../../core/task-list.js';
-import { stateText, waveJson } from '../task-json.js';
+import { waveJson } from '../task-json.js';
+import { stateText } from '../task-render.js';
 import { fullItem } from '../../model/brief-layout.js';
 import { safe } from '../output.js';
 import { UsageError } from '../../errors.js';
