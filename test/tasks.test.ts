@@ -340,6 +340,25 @@ describe('tasks', () => {
     fsck(remote);
   }, 300_000);
 
+  it('across clones, a result travels with its done step: a wave-2 claim on another clone sees it without a sync', async () => {
+    const remote = makeRemote();
+    const [a, b] = [cloneOf(remote, [], 'a'), cloneOf(remote, [], 'b')];
+    for (const c of [a, b]) await ctxOk(c, ['init', '--remote', 'origin']);
+    const [w1] = await addTasks(a, 1, ['--wave', '1']);
+    const [w2] = await addTasks(a, 1, ['--wave', '2']);
+    await ctxOk(a, ['sync']);
+    const claim = await ctxOk(a, ['task', 'claim', w1!, '--json'], as('finder'));
+    expect(claim.json.decidedBy).toBe('remote');
+    const done = await ctxOk(a, ['task', 'done', w1!, '-m', 'the cache key is the path', '--json'], as('finder'));
+    expect(done.json).toMatchObject({ decidedBy: 'remote', offline: null });
+    // b never syncs: its claim fetches what the remote decided, the result with it.
+    const take = await ctxOk(b, ['task', 'claim', '--next', '--json'], as('executor'));
+    expect(take.json).toMatchObject({ decidedBy: 'remote', claimed: [{ id: w2 }] });
+    expect((await ctxOk(b, ['brief'], as('executor'))).stdout).toContain('the cache key is the path');
+    expect((await ctxOk(b, ['wave', '1', '--json'])).json.tasks[0].result).toMatchObject({ id: done.json.result.id, body: 'the cache key is the path' });
+    fsck(remote);
+  }, 120_000);
+
   it('gc removes done tasks past the window (their results stay); history keeps them', async () => {
     const repo = makeRepo();
     const [a, b] = await addTasks(repo, 2);
