@@ -145,6 +145,8 @@ export async function claimTasks(ctx: Ctx, input: ClaimInput): Promise<ClaimResu
   const limit = input.limit ?? 1;
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number from 1', { code: 'E_USAGE' });
   const result: ClaimResult = { session: who.session, agent: who.agent, claimed: [], renewed: [], takenOver: [], lost: [], commit: null, decidedBy: null, offline: null };
+  // No branch and no remote to bring one: an id names nothing.
+  if (input.id !== undefined && !ctx.config.get('ctx.remote') && !(await ctx.store.tip())) await resolveTask(ctx, EMPTY, input.id);
   const won = new Map<string, Written>();
   for (let round = 0; round < ROUNDS && won.size < (input.id ? 1 : limit); round++) {
     let tried = 0;
@@ -266,7 +268,6 @@ function cycleError(t: TaskInfo): UsageError {
   return new UsageError(`task ${t.id} can never start: its --after tasks lead back to it (${t.readiness.cycle!.join(' -> ')})`, { code: 'E_TASK_CYCLE', data: { id: t.id, cycle: t.readiness.cycle } });
 }
 
-export { claimedError, cycleError, doneError, notReadyError };
 
 export interface ReleaseInput extends WhoOptions {
   id: string;

@@ -6,6 +6,7 @@
  */
 import type { Ctx } from './context.js';
 import { readEntries } from './read.js';
+import { findByPrefix } from './show.js';
 import { sessionActivity } from './activity.js';
 import type { StoredEntry } from '../model/entry.js';
 import { readObjects } from '../git/cat-file.js';
@@ -144,7 +145,6 @@ export async function resolveTask(ctx: Ctx, view: TaskView, id: string, what = '
   if (found.length === 1) return found[0]!;
   if (found.length > 1) throw new UsageError(`id prefix ${prefix} is ambiguous: ${found.slice(0, 10).map((t) => t.id).join(', ')}`, { code: 'E_AMBIGUOUS', data: { candidates: found.map((t) => t.id) }, hint: 'give more characters of the id' });
   // Not a task: say what it is, if it is anything.
-  const { findByPrefix } = await import('./show.js');
   const other = view.tip ? await findByPrefix(ctx, view.tip, prefix, 2) : [];
   if (other.length === 1) {
     const [e] = await readEntries(ctx, other);
