@@ -98,6 +98,7 @@ function doubles(git, results) {
   const files = new Map();
   for (const path of git('ls-tree', '-r', '--name-only', 'context', '--', 'state/tasks').split('\n').filter(Boolean)) {
     const [, , , , id, name] = path.split('/');
+    if (name === 'task') continue; // the marker that the task exists
     if (!files.has(id)) files.set(id, new Map());
     files.get(id).set(name, parseStep(git('cat-file', 'blob', `context:${path}`), id));
   }

@@ -13,7 +13,7 @@ import { openCtx, closeCtx } from '../src/core/context.js';
 import { gc } from '../src/core/gc.js';
 import { entryPath, serializeEntry } from '../src/model/entry.js';
 import { newId } from '../src/model/id.js';
-import { settleTask, parseStep, stepPath, type TaskStep } from '../src/model/task.js';
+import { markerPath, serializeMarker, settleTask, parseStep, stepPath, type TaskStep } from '../src/model/task.js';
 
 const as = (session: string, agent = 'claude') => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });
 
@@ -23,6 +23,7 @@ function steps(repo: string): Map<string, Map<string, TaskStep>> {
   const list = git(repo, ['ls-tree', '-r', '--name-only', 'context', '--', 'state/tasks']);
   for (const path of list ? list.split('\n') : []) {
     const [, , , , id, name] = path.split('/');
+    if (name === 'task') continue; // the marker that the task exists
     const step = parseStep(git(repo, ['show', `context:${path}`]), id!);
     if (!step) throw new Error(`not a step: ${path}`);
     if (!out.has(id!)) out.set(id!, new Map());
@@ -225,7 +226,7 @@ describe('tasks', () => {
     expect(late.json.error).toMatchObject({ code: 'E_TASK_NOT_YOURS', data: { session: 'eager' } });
     expect((await ctxOk(repo, ['brief'], as('sleepy'))).stdout).toContain(`task ${id} you claimed was taken over by session eager`);
     const sessions = await ctxOk(repo, ['sessions', '--json']);
-    expect(sessions.json.sessions.find((s: any) => s.session === 'eager').claimed).toEqual([{ id, title: 'item 0', since: expect.any(String), stale: false }]);
+    expect(sessions.json.sessions.find((s: any) => s.session === 'eager').claimed).toEqual([{ id, title: expect.stringMatching(/^item 0/), since: expect.any(String), stale: false }]);
     await ctxOk(repo, ['task', 'done', id!], as('eager'));
     expect(settleTask(steps(repo).get(id!)!).chain.map((s) => [s.op, s.session, s.takeover ?? null])).toEqual([
       ['claim', 'sleepy', null],
@@ -267,7 +268,8 @@ describe('tasks', () => {
     const [c1, c2] = [newId(Date.now(), new Uint8Array(10).fill(1)), newId(Date.now() + 1, new Uint8Array(10).fill(2))];
     await withCtx(repo, async (c) => {
       const entry = (id: string, after: string) => serializeEntry({ id, kind: 'task', title: `cyclic ${id}`, body: '', topic: null, tags: [], refs: [], to: null, supersedes: [], agent: 'x', session: 'x', worktree: null, branch: null, head: null, author: { name: 'x', email: 'x@x' }, createdAt: new Date().toISOString(), extra: { after: [after] } });
-      await c.store.commit({ add: [{ path: entryPath(c1), content: entry(c1, c2) }, { path: entryPath(c2), content: entry(c2, c1) }], message: 'task: two cyclic tasks\n', author: { name: 'x', email: 'x@x' } });
+      const files = [c1, c2].flatMap((id, i) => [{ path: entryPath(id), content: entry(id, i ? c1 : c2) }, { path: markerPath(id), content: serializeMarker(id, entryPath(id)) }]);
+      await c.store.commit({ add: files, message: 'task: two cyclic tasks\n', author: { name: 'x', email: 'x@x' } });
     });
     await ctxOk(repo, ['task', 'claim', a!], as('mine'));
     await ctxOk(repo, ['task', 'done', b!], as('mine'));
@@ -312,6 +314,12 @@ describe('tasks', () => {
     expect(contextTip(repo)).toBe(tip);
     const list = await ctxOk(repo, ['task', 'list', '--json']);
     expect(list.json.tasks.find((t: any) => t.id === c1)).toMatchObject({ ready: false, cycle: [c1, c2, c1] });
+    // Tasks and results are written by the task commands only.
+    for (const kind of ['task', 'result']) {
+      const r = await ctx(repo, ['add', '-k', kind, '-m', 'x', '--json']);
+      expect([r.code, r.json.error.code]).toEqual([2, 'E_KIND']);
+    }
+    expect(contextTip(repo)).toBe(tip);
   }, 120_000);
 
   it('claims through a bare remote from 3 clones: each task claimed exactly once and done once', async () => {
@@ -375,7 +383,8 @@ describe('tasks', () => {
     };
     const r = await later((cx) => gc(cx, { olderThan: '7d' }));
     expect(r.removed.filter((x) => x.kind === 'task').map((x) => x.id)).toEqual([a]);
-    expect(r.stateFiles.filter((p) => p.includes(a!))).toHaveLength(1);
+    // Its marker and its one step (finished without a claim).
+    expect(r.stateFiles.filter((p) => p.includes(a!)).map((p) => p.split('/').pop()).sort()).toEqual(['start', 'task']);
     const list = await ctxOk(repo, ['task', 'list', '--json']);
     expect(list.json.tasks.map((t: any) => t.id).sort()).toEqual([b, c].sort());
     // c waited for a: a is gone, so it was done; c is ready.

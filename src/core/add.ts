@@ -163,6 +163,10 @@ export async function prepareEntry(ctx: Ctx, input: AddInput, who?: Identity): P
 }
 
 export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
+  // A task needs its state files, a result its task: they are written by `task add` and `task done`.
+  if (input.kind === 'task' || input.kind === 'result') {
+    throw new UsageError(`entries of kind ${input.kind} are written by git ctx task ${input.kind === 'task' ? 'add' : 'done'}`, { code: 'E_KIND', hint: input.kind === 'task' ? 'git ctx task add TITLE [-m TEXT]' : 'git ctx task done ID -m RESULT' });
+  }
   const who = await resolveIdentity(ctx, input);
   const { entry, path, content, redactions, secretsKept } = await prepareEntry(ctx, input, who);
   const result = await ctx.store.commit({

@@ -9,7 +9,7 @@ import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { commitMessage, prepareEntry, type PreparedEntry } from './add.js';
 import { resolveTask, viewTasks, type TaskView } from './task-view.js';
-import { todoLine } from '../model/task.js';
+import { markerPath, serializeMarker, todoLine } from '../model/task.js';
 import { LIMITS } from '../model/validate.js';
 import type { StoredEntry } from '../model/entry.js';
 import type { Redaction } from '../model/secrets.js';
@@ -119,7 +119,11 @@ export async function addTasks(ctx: Ctx, input: TaskAddInput): Promise<TaskAddRe
     prepared.length === 1 && !input.lines
       ? commitMessage(prepared[0]!.entry)
       : `task: import ${prepared.length} task${prepared.length === 1 ? '' : 's'} from ${oneLine(input.lines!.name)}\n\n${prepared.map((p) => `Ctx-Id: ${p.entry.id}`).join('\n')}\nCtx-Kind: task\nCtx-Agent: ${oneLine(who.agent)}\nCtx-Session: ${oneLine(who.session)}\n`;
-  const r = await ctx.store.commit({ add: prepared.map((p) => ({ path: p.path, content: p.content, createOnly: true })), message, author: who.author, allowSecrets: input.allowSecrets });
+  const files = prepared.flatMap((p) => [
+    { path: p.path, content: p.content, createOnly: true },
+    { path: markerPath(p.entry.id), content: serializeMarker(p.entry.id, p.path), createOnly: true },
+  ]);
+  const r = await ctx.store.commit({ add: files, message, author: who.author, allowSecrets: input.allowSecrets });
   if (r.existing.length) throw new InvalidInputError('E_ID_TAKEN', `entry id of ${r.existing[0]} already exists`);
   return {
     tasks: prepared.map((p) => ({ ...p.entry, path: p.path, commit: r.commit })),

@@ -11,7 +11,7 @@ import type { Ctx, Identity, WhoOptions } from './context.js';
 import { readerOf, resolveIdentity } from './context.js';
 import { claimRoundTrip } from './claim-round-trip.js';
 import { prepareEntry, type PreparedEntry } from './add.js';
-import { resolveTask, viewTasks, type TaskInfo, type TaskView } from './task-view.js';
+import { readTaskState, resolveTask, viewTasks, type TaskInfo, type TaskView } from './task-view.js';
 import { addressedTo } from '../model/address.js';
 import { serializeStep, stepItem, stepPath, type StepOp, type TaskStep } from '../model/task.js';
 import type { FileWrite } from '../store/store.js';
@@ -213,9 +213,8 @@ function pickSome(ctx: Ctx, candidates: readonly Want[], n: number): Want[] {
 async function settleWritten(ctx: Ctx, session: string, won: readonly Written[], result: ClaimResult): Promise<void> {
   if (!won.length) return;
   const tip = await ctx.store.tip();
-  const view = tip ? await viewTasks(ctx, tip) : null;
   for (const w of won) {
-    const now = view?.byId.get(w.task.id);
+    const now = tip ? await afterStep(ctx, tip, w) : null;
     if (now && now.state.chain.some((s) => s.token === w.step.token)) {
       result.claimed.push(now);
       if (w.task.state.holder?.session === session) result.renewed.push(w.task.id);
@@ -225,6 +224,16 @@ async function settleWritten(ctx: Ctx, session: string, won: readonly Written[],
       result.lost.push({ id: w.task.id, by: head ? { session: head.session, agent: head.agent, at: head.at, op: head.op } : null });
     }
   }
+}
+
+/**
+ * The task as it stands at `tip`, after this session's step: its chain read again from its own step
+ * files (a merge can have brought an earlier step from another clone); the rest as planned.
+ */
+async function afterStep(ctx: Ctx, tip: string, w: Written): Promise<TaskInfo> {
+  const state = await readTaskState(ctx, tip, w.task.id);
+  const mine = state.holder?.session === w.step.session;
+  return { ...w.task, state, stale: mine ? false : w.task.stale, lastSeen: state.holder ? (mine ? w.step.at : w.task.lastSeen) : null };
 }
 
 function who(step: TaskStep | null): string {
@@ -355,8 +364,7 @@ async function oneStep(ctx: Ctx, input: WhoOptions, id: string, decide: (t: Task
     if (!r.written.length) continue; // lost: the next round works it out on the new tip
     const w = r.written[0]!;
     const tip = await ctx.store.tip();
-    const view = tip ? await viewTasks(ctx, tip) : null;
-    const now = view?.byId.get(w.task.id) ?? w.task;
+    const now = tip ? await afterStep(ctx, tip, w) : w.task;
     if (!now.state.chain.some((s) => s.token === w.step.token)) {
       throw new UsageError(`task ${w.task.id}: another session's step came first (${who(now.state.head)})`, { code: 'E_TASK_LOST', data: { id: w.task.id } });
     }

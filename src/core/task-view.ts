@@ -11,9 +11,10 @@ import { sessionActivity } from './activity.js';
 import type { StoredEntry } from '../model/entry.js';
 import { readObjects } from '../git/cat-file.js';
 import { listFiles, type StateFile } from '../store/state.js';
-import { normalizeIdPrefix } from '../model/id.js';
+import { isId, normalizeIdPrefix } from '../model/id.js';
 import { parseDuration } from '../model/when.js';
-import { isStepName, parseStep, readiness, settleTask, taskFields, compareTasks, TASKS_DIR, type Readiness, type TaskState, type TaskStep } from '../model/task.js';
+import { isStepName, parseStep, readiness, settleTask, taskDir, taskFields, compareTasks, TASKS_DIR, TASK_MARKER, type Readiness, type TaskState, type TaskStep } from '../model/task.js';
+import { entryPath } from '../model/entry.js';
 import { NotFoundError, UsageError } from '../errors.js';
 
 export interface TaskInfo {
@@ -24,7 +25,7 @@ export interface TaskInfo {
   /** The settled chain of steps. */
   state: TaskState;
   readiness: Readiness;
-  /** Its step files (for retention). */
+  /** Its marker and step files (for retention). */
   files: StateFile[];
   /** claimed: the holder has written nothing for longer than ctx.tasks.staleAfter (another session may take it over). */
   stale: boolean;
@@ -69,42 +70,93 @@ async function readBlobs(ctx: Ctx, oids: readonly string[]): Promise<(Buffer | n
   return Promise.all(oids.map((o) => ctx.store.readBlob(o)));
 }
 
-/** Step files by task id (`state/tasks/YYYY/MM/<task-id>/<name>`). */
-async function stepFiles(ctx: Ctx, tip: string): Promise<Map<string, StateFile[]>> {
-  const out = new Map<string, StateFile[]>();
+/**
+ * Parsed task entries and steps by blob id, per store: blobs never change, and an MCP server, which
+ * keeps its store, then reads only what is new at each tip. Bounded: emptied past 100k objects.
+ */
+interface Parsed {
+  entries: Map<string, StoredEntry>;
+  steps: Map<string, TaskStep | null>;
+}
+const parsedOf = new WeakMap<object, Parsed>();
+
+function parsed(ctx: Ctx): Parsed {
+  let p = parsedOf.get(ctx.store);
+  if (!p || p.entries.size + p.steps.size > 100_000) parsedOf.set(ctx.store, (p = { entries: new Map(), steps: new Map() }));
+  return p;
+}
+
+/** Steps by blob id (null: not a step), read and parsed where not known yet. */
+async function readSteps(ctx: Ctx, files: readonly { oid: string; taskId: string }[]): Promise<(TaskStep | null)[]> {
+  const cache = parsed(ctx).steps;
+  const need = [...new Map(files.filter((f) => !cache.has(f.oid)).map((f) => [f.oid, f])).values()];
+  const blobs = await readBlobs(ctx, need.map((f) => f.oid));
+  need.forEach((f, i) => {
+    const step = blobs[i] ? parseStep(blobs[i]!.toString('utf8'), f.taskId) : null;
+    cache.set(f.oid, step && { ...step, task: f.taskId });
+  });
+  return files.map((f) => cache.get(f.oid) ?? null);
+}
+
+/** One task's state at `tip`, from its step files alone (what a writer checks after its step landed). */
+export async function readTaskState(ctx: Ctx, tip: string, taskId: string): Promise<TaskState> {
+  const dir = await ctx.store.treeAt(tip, taskDir(taskId));
+  const items = (dir?.items ?? []).filter((i) => i.mode !== '40000' && isStepName(i.name));
+  const steps = await readSteps(ctx, items.map((i) => ({ oid: i.oid, taskId })));
+  const files = new Map<string, TaskStep>();
+  items.forEach((item, i) => steps[i] && files.set(item.name, steps[i]!));
+  return settleTask(files);
+}
+
+/** The files of each task's directory (`state/tasks/YYYY/MM/<task-id>/<name>`): its marker and its steps. */
+async function taskFiles(ctx: Ctx, tip: string): Promise<Map<string, { marker: StateFile | null; steps: StateFile[] }>> {
+  const out = new Map<string, { marker: StateFile | null; steps: StateFile[] }>();
   for (const f of await listFiles(ctx.store, tip, TASKS_DIR)) {
     const parts = f.path.split('/');
-    if (parts.length !== 6 || !isStepName(parts[5]!)) continue;
     const id = parts[4]!;
-    out.set(id, [...(out.get(id) ?? []), f]);
+    if (parts.length !== 6 || !isId(id)) continue;
+    const t = out.get(id) ?? { marker: null, steps: [] };
+    if (parts[5] === TASK_MARKER) t.marker = f;
+    else if (isStepName(parts[5]!)) t.steps.push(f);
+    out.set(id, t);
   }
   return out;
 }
 
-/** Every task at `tip`, settled. `now` decides which holders are silent. */
+/**
+ * Every task at `tip`, settled. Tasks are found from `state/tasks/` (each has a marker there, and
+ * steps once anything happened to it) and their entries read by their fixed paths: no index, so a
+ * view costs no git process however often other writers move the branch.
+ */
 export async function viewTasks(ctx: Ctx, tip: string): Promise<TaskView> {
   const staleMs = staleAfterMs(ctx);
-  const [all, files] = await Promise.all([ctx.index.summaries(tip, ['task'], { onWarning: (w) => ctx.deps.stderr(`git-ctx: warning: ${w}\n`) }), stepFiles(ctx, tip)]);
-  // One per id (a merge may keep two versions of one task file: they say the same, entries never change).
-  const summaries = [...new Map([...all.values()].map((s) => [s.id, s])).values()];
-  const stepList = [...files.values()].flat();
-  const [entries, blobs] = await Promise.all([readEntries(ctx, summaries.map((s) => ({ path: s.path, oid: s.oid, commit: s.commit }))), readBlobs(ctx, stepList.map((f) => f.oid))]);
+  const files = await taskFiles(ctx, tip);
+  const root = await ctx.store.treeOf(tip);
+  const located = await Promise.all([...files.keys()].map(async (id) => ({ id, path: entryPath(id), item: await ctx.store.lookup(root, entryPath(id)) })));
+  const summaries = located.flatMap((l) => (l.item && l.item.mode !== '40000' ? [{ path: l.path, oid: l.item.oid }] : []));
+  const stepList = [...files.values()].flatMap((f) => f.steps);
+  const known = parsed(ctx).entries;
+  const unread = summaries.filter((x) => !known.has(x.oid));
+  const [read, stepsRead] = await Promise.all([readEntries(ctx, unread.map((x) => ({ path: x.path, oid: x.oid, commit: null }))), readSteps(ctx, stepList.map((f) => ({ oid: f.oid, taskId: f.path.split('/')[4]! })))]);
+  const oidOf = new Map(unread.map((x) => [x.path, x.oid]));
+  for (const e of read) known.set(oidOf.get(e.path)!, e);
+  const entries = summaries.flatMap((x) => (known.has(x.oid) ? [known.get(x.oid)!] : []));
   const steps = new Map<string, Map<string, TaskStep>>();
   stepList.forEach((f, i) => {
-    const b = blobs[i];
+    const step = stepsRead[i];
+    if (!step) return;
     const parts = f.path.split('/');
     const id = parts[4]!;
-    const step = b && parseStep(b.toString('utf8'), id);
-    if (!step) return;
     if (!steps.has(id)) steps.set(id, new Map());
-    steps.get(id)!.set(parts[5]!, { ...step, task: id });
+    steps.get(id)!.set(parts[5]!, step);
   });
   const tasks: TaskInfo[] = [];
   for (const entry of entries) {
     if (entry.kind !== 'task') continue;
     const { wave, after } = taskFields(entry.extra);
     const state = settleTask(steps.get(entry.id) ?? new Map());
-    tasks.push({ id: entry.id, entry, wave, after, state, readiness: { ready: false, blockedBy: [], cycle: null }, files: files.get(entry.id) ?? [], stale: false, lastSeen: null });
+    const f = files.get(entry.id);
+    tasks.push({ id: entry.id, entry, wave, after, state, readiness: { ready: false, blockedBy: [], cycle: null }, files: f ? [...(f.marker ? [f.marker] : []), ...f.steps] : [], stale: false, lastSeen: null });
   }
   tasks.sort(compareTasks);
   const ready = readiness(tasks.map((t) => ({ id: t.id, wave: t.wave, after: t.after, state: t.state.state })));

@@ -5,6 +5,7 @@
  * number, or absent) and `after` (ids of the tasks that must be done first). What happens to it is a
  * chain of steps, each a small immutable state file:
  *
+ *     state/tasks/YYYY/MM/<task-id>/task           the task exists (written with its entry)
  *     state/tasks/YYYY/MM/<task-id>/start          the first step
  *     state/tasks/YYYY/MM/<task-id>/<token>        the step that follows the step whose token this is
  *
@@ -55,6 +56,21 @@ export interface TaskStep {
 
 export function taskDir(taskId: string): string {
   return `${TASKS_DIR}/${monthShard(taskId)}/${taskId}`;
+}
+
+/**
+ * The file that makes a task known to readers of `state/tasks/`, written with its entry: a reader lists
+ * the tasks from this tree alone, without the entry index (which another writer's every commit would
+ * make it bring up to date).
+ */
+export const TASK_MARKER = 'task';
+
+export function markerPath(taskId: string): string {
+  return `${taskDir(taskId)}/${TASK_MARKER}`;
+}
+
+export function serializeMarker(taskId: string, entry: string): string {
+  return `${JSON.stringify({ task: taskId, entry })}\n`;
 }
 
 /** The path of the step that follows `prev` (null: the first step). */
