@@ -38,8 +38,6 @@ interface Written {
 
 interface StepRound {
   written: Written[];
-  /** Tasks whose step another session wrote first. */
-  lost: TaskInfo[];
   commit: string | null;
   decidedBy: 'remote' | 'local';
   offline: string | null;
@@ -90,8 +88,7 @@ async function writeSteps(ctx: Ctx, who: Identity, choose: (view: TaskView) => P
     },
   });
   const written = round.written.map((p) => planned.get(p)).filter((p): p is Written & { want: Want } => !!p);
-  const lost = round.existing.map((p) => planned.get(p)?.task).filter((t): t is TaskInfo => !!t);
-  return { written, lost, commit: round.commit, decidedBy: round.decidedBy, offline: round.offline ?? null };
+  return { written, commit: round.commit, decidedBy: round.decidedBy, offline: round.offline ?? null };
 }
 
 function oneLine(s: string): string {
