@@ -82,3 +82,61 @@ export function enclosingSymbols(symbols: readonly CodeSymbol[], ranges: readonl
   }
   return [...hit].sort((a, b) => a - b).map((i) => symbols[i]!);
 }
+
+/** A change against the base, as in a unified diff: `lines` base lines from `start`, or (0 lines) an insertion after line `start`. */
+export interface BaseChange {
+  start: number;
+  lines: number;
+  /** How many lines it writes in their place. */
+  written: number;
+}
+
+/**
+ * The module-level gaps (the stretches between top-level symbols: blank lines, stray comments, the
+ * end of the file) that changes touch, as region names: `(after parse)`, `(top)` before the first
+ * one. An insertion touches the gap it lands in (not inside a symbol); a replacement touches the gaps
+ * whose lines it changes, and both gaps around a top-level symbol it removes whole (a deletion, or a
+ * rewrite of more than its one line: editing a one-line constant is not removing it). Two sides adding
+ * code at the same place between two functions, or one deleting a function and the other adding one
+ * right after it, touch the same gap: git conflicts on those, though no symbol is common to both.
+ */
+export function gapsTouched(symbols: readonly CodeSymbol[], changes: readonly BaseChange[]): string[] {
+  if (!changes.length) return [];
+  // Top-level symbols, in order (symbols come parents first, in source order).
+  const top: CodeSymbol[] = [];
+  let end = 0;
+  for (const s of symbols) {
+    if (s.startLine > end) top.push(s);
+    end = Math.max(end, s.endLine);
+  }
+  const name = (i: number) => (i < 0 ? '(top)' : `(after ${bare(top[i]!.qualifiedName)})`);
+  // Gap i follows top[i] (gap -1 opens the file): its lines, and the boundaries an insertion lands on.
+  const gaps = [-1, ...top.keys()].map((i) => {
+    const from = i < 0 ? 0 : top[i]!.endLine;
+    const to = i + 1 < top.length ? top[i + 1]!.startLine - 1 : Infinity;
+    return { name: name(i), from, to };
+  });
+  const hit = new Set<string>();
+  for (const c of changes) {
+    if (c.lines === 0) {
+      // Boundary c.start: in the gap whose boundaries [from, to] hold it, unless inside a symbol.
+      for (const g of gaps) if (c.start >= g.from && c.start <= g.to) hit.add(g.name);
+      continue;
+    }
+    const first = c.start;
+    const last = c.start + c.lines - 1;
+    for (const g of gaps) if (g.from + 1 <= last && first <= g.to) hit.add(g.name); // its lines from+1..to
+    top.forEach((s, i) => {
+      if (s.startLine >= first && s.endLine <= last && (c.written === 0 || s.endLine > s.startLine)) {
+        hit.add(name(i - 1));
+        hit.add(name(i));
+      }
+    });
+  }
+  return [...hit];
+}
+
+/** `(imports)` -> `imports`: a gap's name holds its neighbour's without the region's parentheses. */
+function bare(name: string): string {
+  return name.startsWith('(') && name.endsWith(')') ? name.slice(1, -1) : name;
+}
