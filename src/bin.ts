@@ -44,6 +44,9 @@ void (async () => {
     pid: process.pid,
     hostname: hostname(),
     processAlive,
+    spawnDetached(args, dir) {
+      spawn(process.execPath, [process.argv[1]!, ...args], { cwd: dir, detached: true, stdio: 'ignore', env: process.env }).unref();
+    },
   };
 
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -67,9 +70,7 @@ void (async () => {
       // stderr first: a note written just before a hard exit must not be lost.
       process.stderr.write('', () => process.exit(code));
     },
-    spawnDetached(args, cwd) {
-      spawn(process.execPath, [process.argv[1]!, ...args], { cwd, detached: true, stdio: 'ignore', env: process.env }).unref();
-    },
+    spawnDetached: deps.spawnDetached,
   });
   // A command that never opened the store (bad usage) leaves the early object reader to close here.
   if (probe && !probe.taken) probe.cat?.stdin.end();

@@ -26,8 +26,13 @@ export interface WipFile {
   oldOid: string | null;
   oid: string | null;
   mode: string;
-  /** Hunks against the base blob; null when not computed (binary, too large, too many files). */
+  /** Hunks against the base blob; null when not computed (binary, lockfile, too many files). */
   hunks: Hunk[] | null;
+  /**
+   * For each hunk, a digest of the lines it writes (patch.ts): the same edit made on another machine
+   * is recognised without any file content. Absent in records written before it existed.
+   */
+  digests?: string[] | null;
   /** Qualified names of the symbols the change touches; null when the language is not supported. */
   symbols: string[] | null;
 }
@@ -90,13 +95,22 @@ function optOid(v: unknown, what: string): string | null {
   return v === null || v === undefined ? null : oid(v, what);
 }
 
+function parseDigests(v: unknown, hunks: Hunk[] | null): string[] | null {
+  if (v === null || v === undefined || !hunks) return null;
+  if (!Array.isArray(v) || v.length !== hunks.length || !v.every((d) => typeof d === 'string' && /^[0-9a-f]{16}$/.test(d))) throw new Error('bad digests');
+  return v as string[];
+}
+
 function parseHunks(v: unknown): Hunk[] | null {
   if (v === null || v === undefined) return null;
   if (!Array.isArray(v)) throw new Error('hunks is not a list');
-  return v.map((h) => {
+  const hunks = v.map((h) => {
     if (!Array.isArray(h) || h.length !== 4 || !h.every((n) => Number.isInteger(n) && n >= 0)) throw new Error('bad hunk');
     return [h[0], h[1], h[2], h[3]] as Hunk;
   });
+  // In base order, as git writes them (overlaps are found in one sweep).
+  if (hunks.some((h, i) => i > 0 && h[0] < hunks[i - 1]![0])) throw new Error('bad hunk order');
+  return hunks;
 }
 
 /** Parse and check a record written by any version-1 writer (another machine's: trust nothing). */
@@ -107,6 +121,8 @@ export function parseWip(text: string): WipRecord {
   const files: WipFile[] = j.files.map((f: Record<string, unknown>) => {
     const status = str(f.status, 'status');
     if (!STATUS.has(status)) throw new Error(`bad status ${status}`);
+    const hunks = parseHunks(f.hunks);
+    const digests = parseDigests(f.digests, hunks);
     return {
       path: str(f.path, 'path'),
       ...(f.oldPath !== undefined ? { oldPath: str(f.oldPath, 'oldPath') } : {}),
@@ -114,7 +130,8 @@ export function parseWip(text: string): WipRecord {
       oldOid: optOid(f.oldOid, 'oldOid'),
       oid: optOid(f.oid, 'oid'),
       mode: str(f.mode, 'mode'),
-      hunks: parseHunks(f.hunks),
+      hunks,
+      ...(digests ? { digests } : {}),
       symbols: Array.isArray(f.symbols) ? f.symbols.map((s) => str(s, 'symbol')) : null,
     };
   });
