@@ -11,6 +11,8 @@ import { mergeVerdicts, parseMergeTreeBatch } from '../src/conflicts/merge.js';
 import { listWorktrees, parseWorktreeList } from '../src/conflicts/worktrees.js';
 import { parseWip, sameWork, serializeWip, sessionKey, type WipRecord } from '../src/conflicts/wip.js';
 import { contentFingerprint, overlapId } from '../src/conflicts/acks.js';
+import { mayConflict } from '../src/conflicts/scan.js';
+import type { FileChange } from '../src/conflicts/changes.js';
 
 const runner = (cwd: string) => new GitRunner(cwd, ENV);
 
@@ -87,6 +89,23 @@ describe('hunks', () => {
     expect(touchingRanges(a, b)).toHaveLength(50);
     expect(touchingRanges(a, b)[0]).toEqual([1, 2]);
     expect(touchingRanges(a, b.map(([o, , n]) => [o + 1, 0, n, 1] as Hunk))).toEqual([]);
+  });
+});
+
+describe('which pairs need a real merge', () => {
+  const side = (...changes: [string, string, string?][]) =>
+    new Map(changes.map(([status, path, oldPath]) => [oldPath ?? path, { change: { status, path, oldPath: oldPath ?? path, oldOid: null, oid: null, oldMode: '100644', mode: '100644' } as FileChange }]));
+  it.each([
+    [side(['M', 'a.txt']), side(['M', 'b.txt']), false],
+    [side(['M', 'a.txt']), side(['M', 'a.txt']), true],
+    [side(['A', 'd']), side(['A', 'd/x']), true], // directory/file
+    [side(['R', 'y/a', 'x/a']), side(['A', 'x/new']), true], // a directory renamed, the other adds to it
+    [side(['R', 'b.txt', 'a.txt']), side(['A', 'b.txt']), true], // rename onto an added path
+    [side(['R', 'sub/a', 'a']), side(['M', 'c/d']), false], // out of the top level: no directory rename
+    [side(), side(['M', 'a.txt']), false],
+  ] as const)('%#', (a, b, expected) => {
+    expect(mayConflict(a, b)).toBe(expected);
+    expect(mayConflict(b, a)).toBe(expected);
   });
 });
 

@@ -529,7 +529,9 @@ export class Scanner {
    */
   private async mergeAll(sides: Side[], pairs: Pair[]): Promise<void> {
     const { ctx } = this;
-    const todo = pairs.filter((p) => sides[p.a]!.snap && sides[p.b]!.snap && p.base && p.filesA.size && p.filesB.size);
+    // Pairs whose changes cannot meet (no path, directory or renamed directory in common) merge cleanly:
+    // on git 2.39 each merge is a process of its own, and most pairs of sessions are of that kind.
+    const todo = pairs.filter((p) => sides[p.a]!.snap && sides[p.b]!.snap && p.base && mayConflict(p.filesA, p.filesB));
     const dirs: string[] = [];
     try {
       if (todo.length) {
@@ -695,6 +697,42 @@ export class Scanner {
       }),
     );
   }
+}
+
+function dirsOf(path: string, into: Set<string>): void {
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) into.add(path.slice(0, i));
+}
+
+function parent(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/**
+ * Whether a real merge of two sides' changes could conflict: they touch a same path, one's path is a
+ * directory of the other's (directory/file), or one moves a directory the other adds to (merge-ort's
+ * directory renames). Otherwise git merges the two cleanly, without being asked.
+ */
+export function mayConflict(a: ReadonlyMap<string, SideFileLike>, b: ReadonlyMap<string, SideFileLike>): boolean {
+  if (!a.size || !b.size) return false;
+  const paths = (m: ReadonlyMap<string, SideFileLike>) => {
+    const s = new Set<string>();
+    for (const f of m.values()) s.add(f.change.path).add(f.change.oldPath);
+    return s;
+  };
+  const [pa, pb] = [paths(a), paths(b)];
+  for (const p of pa) if (pb.has(p)) return true;
+  const [da, db] = [new Set<string>(), new Set<string>()];
+  for (const p of pa) dirsOf(p, da);
+  for (const p of pb) dirsOf(p, db);
+  for (const p of pa) if (db.has(p)) return true;
+  for (const p of pb) if (da.has(p)) return true;
+  const movedDirs = (m: ReadonlyMap<string, SideFileLike>) => [...m.values()].filter((f) => f.change.status === 'R' && parent(f.change.oldPath) !== parent(f.change.path)).map((f) => parent(f.change.oldPath));
+  return movedDirs(a).some((d) => db.has(d)) || movedDirs(b).some((d) => da.has(d));
+}
+
+interface SideFileLike {
+  change: FileChange;
 }
 
 /** Whether the current session's side of a shared file is in what it is committing. */
