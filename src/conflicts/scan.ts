@@ -631,9 +631,9 @@ export class Scanner {
       };
       const [ma, mb] = [byPath(pair.filesA), byPath(pair.filesB)];
       for (const [path, kind] of rest) {
-        if (keepMergeOnly && !keepMergeOnly(path)) continue;
         const fa = ma.get(path) ?? null;
         const fb = mb.get(path) ?? null;
+        if (keepMergeOnly && ![path, fa?.change.path, fb?.change.path].some((p) => p && keepMergeOnly(p))) continue;
         overlaps.push(this.overlap(sides, pair, path, ['merge'], { fa, fb, ha: null, hb: null, sa: null, sb: null, lines: [], common: [], kind, note: null }));
       }
     }

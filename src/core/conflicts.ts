@@ -239,7 +239,7 @@ export function describeOverlap(o: Overlap, selfKey?: string | null): string {
   const other = o.a.key === selfKey ? o.b : o.b.key === selfKey ? o.a : null;
   const who = other ? `with ${other.session}` : `between ${o.a.session} and ${o.b.session}`;
   const what = o.level === 'merge' ? `merge conflict${o.conflict && o.conflict !== 'content' ? ` (${o.conflict})` : ''}` : `${o.level} overlap`;
-  const details = [o.lines.length ? `lines ${o.lines.map(([x, y]) => (x === y ? `${x}` : `${x}-${y}`)).join(', ')}` : '', o.symbols.join(', ')].filter(Boolean).join('; ');
+  const details = [o.lines.length ? `lines ${o.lines.map(([x, y]) => (x === y ? `${x}` : `${x}-${y}`)).join(', ')}` : '', o.symbols.join(', '), o.note ? `${o.note}, compared as a whole` : ''].filter(Boolean).join('; ');
   return `${o.path}: ${what} ${who}${details ? ` (${details})` : ''} [${o.id}]`;
 }
 
