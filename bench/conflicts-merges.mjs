@@ -15,12 +15,15 @@
 // The repositories are read, never changed: each is cloned (`--shared`, no copy of its objects) into
 // a temporary directory, which is removed at exit. Nothing of theirs enters this repository.
 //
-// Usage: node bench/conflicts-merges.mjs --repo PATH [--repo PATH...] [--pairs N] [--bin dist/bin.cjs]
-//          [--seed S] [--scale] [--only committed|uncommitted] [--json FILE]
+// With several --bin (the previous release's build first, then this one, say), each state is scanned
+// by each in turn: the same worktrees at the same moment, and the tables side by side ([0], [1]...).
+//
+// Usage: node bench/conflicts-merges.mjs --repo PATH [--repo PATH...] [--pairs N] [--bin dist/bin.cjs ...]
+//          [--seed S] [--scale | --scale-only] [--only committed|uncommitted] [--json FILE]
 //   (needs a build: npm run build; PATH is any clone, bare or not)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
@@ -35,9 +38,11 @@ if (!repos.length) {
   process.exit(2);
 }
 const PAIRS = Number(opt('--pairs', '20'));
-const BIN = resolve(opt('--bin', 'dist/bin.cjs'));
+const BINS = args.flatMap((a, i) => (args[i - 1] === '--bin' ? [resolve(a)] : []));
+if (!BINS.length) BINS.push(resolve('dist/bin.cjs'));
 const SEED = opt('--seed', 'git-ctx');
-const SCALE = args.includes('--scale');
+const SCALE_ONLY = args.includes('--scale-only');
+const SCALE = args.includes('--scale') || SCALE_ONLY;
 const ONLY = opt('--only', null);
 const JSON_OUT = opt('--json', null);
 const MAX_SIDE_FILES = 400;
@@ -45,7 +50,7 @@ const CODE = /\.(ts|mts|cts|tsx|js|mjs|cjs|jsx|py|pyi|go|rs|java)$/i;
 
 const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com', GIT_CTX_AGENT: 'bench' };
 for (const k of Object.keys(env)) if (k.startsWith('GIT_CTX_') && k !== 'GIT_CTX_AGENT') delete env[k];
-const root = mkdtempSync(join(tmpdir(), 'git-ctx-bench-merges-'));
+const root = realpathSync(mkdtempSync(join(tmpdir(), 'git-ctx-bench-merges-')));
 env.HOME = join(root, 'home');
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 process.on('SIGINT', () => process.exit(130));
@@ -63,9 +68,14 @@ function nodeFloor() {
   return performance.now() - t0;
 }
 
-/** `git merge-tree --write-tree` of the two parents: clean or not, and the conflicted paths. */
-function truthOf(repo, p1, p2) {
-  const r = gitStatus(repo, ['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', p1, p2]);
+/**
+ * What `git merge` of the second parent into the first does: `git merge-tree --write-tree` run in a
+ * worktree on the first parent, which reads that worktree's `.gitattributes` as `git merge` does (a
+ * `merge=union` driver for a changelog, say). The worktree checks out only the attribute files.
+ */
+function truthOf(truthWt, p1, p2) {
+  if (gitStatus(truthWt, ['checkout', '-q', '--detach', '-f', p1]).status !== 0) return null;
+  const r = gitStatus(truthWt, ['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', p1, p2]);
   if (r.status !== 0 && r.status !== 1) return null;
   const fields = r.stdout.split('\0').filter(Boolean);
   return { clean: r.status === 0, conflicted: r.status === 0 ? [] : [...new Set(fields.slice(1))].sort() };
@@ -83,11 +93,15 @@ function prepare(source) {
   git(dir, ['config', 'user.name', 'Bench']);
   git(dir, ['config', 'user.email', 'bench@example.com']);
   git(dir, ['config', 'gc.auto', '0']);
-  return { name, dir };
+  // The worktree the truth is computed in: sparse, holding only attribute files.
+  const truthWt = join(root, `${name}-truth`);
+  git(dir, ['worktree', 'add', '-q', '--no-checkout', '--detach', truthWt, 'HEAD']);
+  git(truthWt, ['sparse-checkout', 'set', '--no-cone', '.gitattributes', '**/.gitattributes']);
+  return { name, dir, truthWt };
 }
 
 /** Deterministic sample: merges in seeded-hash order; `pairs` conflicting ones and `pairs` clean ones sharing a file. */
-function sample(dir) {
+function sample(dir, truthWt) {
   const lines = git(dir, ['rev-list', '--merges', '--parents', '--max-count=4000', 'HEAD']).split('\n').filter(Boolean);
   const merges = lines.map((l) => l.split(' ')).filter((p) => p.length === 3).map(([m, p1, p2]) => ({ m, p1, p2 }));
   merges.sort((a, b) => (hash(SEED + a.m) < hash(SEED + b.m) ? -1 : 1));
@@ -104,7 +118,7 @@ function sample(dir) {
     const b = changedPaths(dir, c.base, c.p2);
     if (!a.length || !b.length || a.length > MAX_SIDE_FILES || b.length > MAX_SIDE_FILES) continue;
     const shared = a.filter((p) => b.includes(p));
-    const truth = truthOf(dir, c.p1, c.p2);
+    const truth = truthOf(truthWt, c.p1, c.p2);
     if (!truth) continue;
     c.truth = truth;
     c.shared = shared;
@@ -129,9 +143,9 @@ function setWorktree(wt, commit, content) {
   if (content) git(wt, ['restore', '-q', `--source=${content}`, '--worktree', '--', ':/']);
 }
 
-function scan(cwd, extra = []) {
+function scan(bin, cwd, extra = []) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, 'conflicts', '--json', ...extra], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, [bin, 'conflicts', '--json', ...extra], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
   const wall = performance.now() - t0;
   if (r.status !== 0) throw new Error(`conflicts exited ${r.status}: ${r.stderr.slice(0, 2000)}`);
   return { wall, json: JSON.parse(r.stdout) };
@@ -139,8 +153,11 @@ function scan(cwd, extra = []) {
 
 const LEVELS = ['file', 'symbol', 'hunk', 'merge'];
 
-function evaluate(c, json) {
-  const overlaps = json.overlaps;
+/** The verdicts on the pair (wa, wb): overlaps with any other session of the repository are left out. */
+function evaluate(c, json, wa, wb) {
+  const key = (wt) => json.sessions.find((s) => s.worktree === wt)?.key;
+  const pair = new Set([key(wa), key(wb)]);
+  const overlaps = json.overlaps.filter((o) => pair.has(o.a.key) && pair.has(o.b.key));
   const flagged = Object.fromEntries(LEVELS.map((l) => [l, overlaps.some((o) => o.levels.includes(l))]));
   const paths = (o) => [o.path, o.a.path, o.b.path].filter(Boolean);
   const reported = [...new Set(overlaps.filter((o) => o.merge === 'conflict').flatMap((o) => paths(o).filter((p) => c.truth.conflicted.includes(p) || p === o.path)))];
@@ -152,8 +169,9 @@ function evaluate(c, json) {
   return { flagged, mergeAgrees, files };
 }
 
-function replay(repo, wa, wb, set, variant) {
-  const rows = [];
+/** Each merge replayed once and scanned by every build in turn: rows[build][i]. */
+function replay(wa, wb, set, variant) {
+  const rows = BINS.map(() => []);
   for (const c of set) {
     if (variant === 'committed') {
       setWorktree(wa, c.p1);
@@ -162,34 +180,15 @@ function replay(repo, wa, wb, set, variant) {
       setWorktree(wa, c.base, c.p1);
       setWorktree(wb, c.base, c.p2);
     }
-    const { wall, json } = scan(wa, ['--mine']);
-    rows.push({ c, wall, ...evaluate(c, json), stats: json.stats, partial: json.complete === false });
+    BINS.forEach((bin, k) => {
+      const { wall, json } = scan(bin, wa, ['--mine']);
+      rows[k].push({ c, wall, ...evaluate(c, json, wa, wb), stats: json.stats, partial: json.complete === false });
+    });
   }
   return rows;
 }
 
-const results = [];
-let timing = null;
-for (const source of repos) {
-  const { name, dir } = prepare(source);
-  const s = sample(dir);
-  const wa = join(root, `${name}-wa`);
-  const wb = join(root, `${name}-wb`);
-  git(dir, ['worktree', 'add', '-q', '--detach', wa, 'HEAD']);
-  git(dir, ['worktree', 'add', '-q', '--detach', wb, 'HEAD']);
-  for (const variant of ['committed', 'uncommitted']) {
-    if (ONLY && ONLY !== variant) continue;
-    const conflicting = replay(dir, wa, wb, s.conflicting, variant);
-    const clean = replay(dir, wa, wb, s.clean, variant);
-    results.push({ repo: name, variant, conflicting, clean, looked: s.looked, total: s.total });
-    process.stderr.write(`${name} ${variant}: ${conflicting.length} conflicting, ${clean.length} clean\n`);
-  }
-  git(dir, ['worktree', 'remove', '--force', wa]);
-  git(dir, ['worktree', 'remove', '--force', wb]);
-  if (SCALE && !timing) timing = scale(dir);
-}
-
-/** 8 worktrees: at recent merge parents, and based years apart. */
+/** 8 worktrees: at recent merge parents, and based years apart; each build scans each state in turn. */
 function scale(dir) {
   const out = [];
   const merges = git(dir, ['rev-list', '--merges', '--parents', '--max-count=200', 'HEAD']).split('\n').map((l) => l.split(' ')).filter((p) => p.length === 3);
@@ -224,15 +223,17 @@ function scale(dir) {
   const files = git(dir, ['ls-tree', '-r', '--name-only', 'HEAD']).split('\n').length;
   for (const [label, setup] of [['at recent merge parents, committed', () => place('committed')], ['at recent merge parents, uncommitted', () => place('uncommitted')], ['based years apart, uncommitted', yearsApart]]) {
     setup();
-    scan(wts[0]); // warm the page cache and the stat data
-    const runs = [];
+    for (const bin of BINS) scan(bin, wts[0]); // warm the page cache and the stat data
+    const runs = BINS.map(() => []);
     for (let i = 0; i < 5; i++) {
-      const floor = nodeFloor();
-      const t0 = performance.now();
-      for (const wt of wts) gitStatus(wt, ['status', '--porcelain', '-z']);
-      const status = performance.now() - t0;
-      const r = scan(wts[0]);
-      runs.push({ floor, status, wall: r.wall, stats: r.json.stats, overlaps: r.json.overlaps.length, shown: r.json.overlaps.length + (r.json.more ?? 0), partial: r.json.complete === false });
+      for (const [k, bin] of BINS.entries()) {
+        const floor = nodeFloor();
+        const t0 = performance.now();
+        for (const wt of wts) gitStatus(wt, ['status', '--porcelain', '-z']);
+        const status = performance.now() - t0;
+        const r = scan(bin, wts[0]);
+        runs[k].push({ floor, status, wall: r.wall, stats: r.json.stats, overlaps: r.json.overlaps.length, shown: r.json.overlaps.length + (r.json.more ?? 0), partial: r.json.complete === false });
+      }
     }
     out.push({ label, files, runs });
   }
@@ -240,60 +241,93 @@ function scale(dir) {
   return out;
 }
 
+const results = [];
+let timing = null;
+for (const source of repos) {
+  const { name, dir, truthWt } = prepare(source);
+  if (!SCALE_ONLY) {
+    const s = sample(dir, truthWt);
+    git(dir, ['worktree', 'remove', '--force', truthWt]); // not a session of the scans to come
+    const wa = join(root, `${name}-wa`);
+    const wb = join(root, `${name}-wb`);
+    git(dir, ['worktree', 'add', '-q', '--detach', wa, 'HEAD']);
+    git(dir, ['worktree', 'add', '-q', '--detach', wb, 'HEAD']);
+    for (const variant of ['committed', 'uncommitted']) {
+      if (ONLY && ONLY !== variant) continue;
+      const conflicting = replay(wa, wb, s.conflicting, variant);
+      const clean = replay(wa, wb, s.clean, variant);
+      BINS.forEach((_, k) => results.push({ bin: k, repo: name, variant, conflicting: conflicting[k], clean: clean[k], looked: s.looked, total: s.total }));
+      process.stderr.write(`${name} ${variant}: ${s.conflicting.length} conflicting, ${s.clean.length} clean\n`);
+    }
+    git(dir, ['worktree', 'remove', '--force', wa]);
+    git(dir, ['worktree', 'remove', '--force', wb]);
+  }
+  if (SCALE && !timing) timing = { name, rows: scale(dir) };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Tables.
 
-console.log(`\nConflict prediction on real merges: ${BIN}`);
+const tag = (k) => (BINS.length > 1 ? ` [${k}]` : '');
+console.log(`\nConflict prediction on real merges: ${BINS.map((b, k) => `[${k}] ${b}`).join(', ')}`);
 console.log(`Machine: ${process.platform} ${process.arch}, node ${process.versions.node}, ${git(root, ['--version'])}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; seed ${JSON.stringify(SEED)}\n`);
-console.log('| repository | variant | conflicting pairs | clean same-file pairs | merges looked at |');
-console.log('|---|---|---:|---:|---:|');
-for (const r of results) console.log(`| ${r.repo} | ${r.variant} | ${r.conflicting.length} | ${r.clean.length} | ${r.looked} of ${r.total} |`);
+if (results.length) {
+  console.log('| repository | variant | conflicting pairs | clean same-file pairs | merges looked at |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const r of results.filter((x) => x.bin === 0)) console.log(`| ${r.repo} | ${r.variant} | ${r.conflicting.length} | ${r.clean.length} | ${r.looked} of ${r.total} |`);
 
-const groups = [...results.map((r) => [`${r.repo} ${r.variant}`, [r]]), ['all, committed', results.filter((r) => r.variant === 'committed')], ['all, uncommitted', results.filter((r) => r.variant === 'uncommitted')]].filter(([, rs]) => rs.length);
-console.log('\nRecall over conflicting pairs / false alarms over clean pairs that share a file, per level (a pair is flagged at a level when any overlap reaches it):\n');
-console.log('| runs | file | symbol | hunk | merge | merge agrees with git | symbol, conflicted code files | hunk, conflicted files |');
-console.log('|---|---|---|---|---|---:|---|---|');
-for (const [label, rs] of groups) {
-  const conf = rs.flatMap((r) => r.conflicting);
-  const clean = rs.flatMap((r) => r.clean);
-  const cell = (l) => `${pct(conf.filter((x) => x.flagged[l]).length, conf.length)} / ${pct(clean.filter((x) => x.flagged[l]).length, clean.length)}`;
-  const agree = [...conf, ...clean].filter((x) => x.mergeAgrees).length;
-  const codeFiles = conf.flatMap((x) => x.files.filter((f) => f.code));
-  const allFiles = conf.flatMap((x) => x.files);
-  console.log(`| ${label} | ${cell('file')} | ${cell('symbol')} | ${cell('hunk')} | ${cell('merge')} | ${agree}/${conf.length + clean.length} | ${pct(codeFiles.filter((f) => f.symbol).length, codeFiles.length)} | ${pct(allFiles.filter((f) => f.hunk).length, allFiles.length)} |`);
-}
+  const groups = BINS.flatMap((_, k) => {
+    const mine = results.filter((r) => r.bin === k);
+    return [...mine.map((r) => [`${r.repo} ${r.variant}${tag(k)}`, [r]]), [`all, committed${tag(k)}`, mine.filter((r) => r.variant === 'committed')], [`all, uncommitted${tag(k)}`, mine.filter((r) => r.variant === 'uncommitted')]];
+  }).filter(([, rs]) => rs.length);
+  console.log('\nRecall over conflicting pairs / false alarms over clean pairs that share a file, per level (a pair is flagged at a level when any overlap reaches it):\n');
+  console.log('| runs | file | symbol | hunk | merge | merge agrees with git | symbol, conflicted code files | hunk, conflicted files |');
+  console.log('|---|---|---|---|---|---:|---|---|');
+  for (const [label, rs] of groups) {
+    const conf = rs.flatMap((r) => r.conflicting);
+    const clean = rs.flatMap((r) => r.clean);
+    const cell = (l) => `${pct(conf.filter((x) => x.flagged[l]).length, conf.length)} / ${pct(clean.filter((x) => x.flagged[l]).length, clean.length)}`;
+    const agree = [...conf, ...clean].filter((x) => x.mergeAgrees).length;
+    const codeFiles = conf.flatMap((x) => x.files.filter((f) => f.code));
+    const allFiles = conf.flatMap((x) => x.files);
+    console.log(`| ${label} | ${cell('file')} | ${cell('symbol')} | ${cell('hunk')} | ${cell('merge')} | ${agree}/${conf.length + clean.length} | ${pct(codeFiles.filter((f) => f.symbol).length, codeFiles.length)} | ${pct(allFiles.filter((f) => f.hunk).length, allFiles.length)} |`);
+  }
 
-console.log('\nScan wall time per pair (`git ctx conflicts --json --mine`, node start-up included):\n');
-console.log('| runs | median | p90 | max | partial results |');
-console.log('|---|---:|---:|---:|---:|');
-for (const [label, rs] of groups) {
-  const walls = rs.flatMap((r) => [...r.conflicting, ...r.clean]).map((x) => x.wall).sort((a, b) => a - b);
-  const partial = rs.flatMap((r) => [...r.conflicting, ...r.clean]).filter((x) => x.partial).length;
-  console.log(`| ${label} | ${ms(median(walls))} | ${ms(walls[Math.floor(walls.length * 0.9)] ?? NaN)} | ${ms(walls[walls.length - 1] ?? NaN)} | ${partial} |`);
-}
+  console.log('\nScan wall time per pair (`git ctx conflicts --json --mine`, node start-up included):\n');
+  console.log('| runs | median | p90 | max | partial results |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [label, rs] of groups) {
+    const walls = rs.flatMap((r) => [...r.conflicting, ...r.clean]).map((x) => x.wall).sort((a, b) => a - b);
+    const partial = rs.flatMap((r) => [...r.conflicting, ...r.clean]).filter((x) => x.partial).length;
+    console.log(`| ${label} | ${ms(median(walls))} | ${ms(walls[Math.floor(walls.length * 0.9)] ?? NaN)} | ${ms(walls[walls.length - 1] ?? NaN)} | ${partial} |`);
+  }
 
-const misses = results.flatMap((r) => r.conflicting.flatMap((x) => x.files.filter((f) => f.code && !f.symbol).map((f) => `${r.repo} ${r.variant} ${x.c.m.slice(0, 10)} ${f.path}`)));
-if (misses.length) {
-  console.log('\nConflicted code files without a symbol warning:\n');
-  for (const m of misses) console.log(`- ${m}`);
-}
-const alarms = results.flatMap((r) => r.clean.filter((x) => x.flagged.symbol).map((x) => `${r.repo} ${r.variant} ${x.c.m.slice(0, 10)}`));
-if (alarms.length) {
-  console.log('\nClean pairs with a symbol warning:\n');
-  for (const m of alarms) console.log(`- ${m}`);
+  const misses = results.flatMap((r) => r.conflicting.flatMap((x) => x.files.filter((f) => f.code && !f.symbol).map((f) => `${r.repo} ${r.variant}${tag(r.bin)} ${x.c.m.slice(0, 10)} ${f.path}`)));
+  if (misses.length) {
+    console.log('\nConflicted code files without a symbol warning:\n');
+    for (const m of misses) console.log(`- ${m}`);
+  }
+  const alarms = results.flatMap((r) => r.clean.filter((x) => x.flagged.symbol).map((x) => `${r.repo} ${r.variant}${tag(r.bin)} ${x.c.m.slice(0, 10)}`));
+  if (alarms.length) {
+    console.log('\nClean pairs with a symbol warning:\n');
+    for (const m of alarms) console.log(`- ${m}`);
+  }
 }
 
 if (timing) {
-  console.log(`\n8 worktrees of ${basename(repos[0])} (${timing[0].files} files): \`git ctx conflicts --json\` (all 28 pairs) beside eight \`git status\` and \`node -e 0\`, median of 5, interleaved:\n`);
-  console.log('| worktrees | overlaps | conflicts wall | snapshots | bases + diffs | merges | compare | 8 x git status | node -e 0 |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const t of timing) {
-    const m = (f) => median(t.runs.map(f));
-    console.log(`| ${t.label} | ${t.runs[0].shown}${t.runs[0].shown !== t.runs[0].overlaps ? ` (${t.runs[0].overlaps} listed)` : ''} | ${ms(m((r) => r.wall))} | ${ms(m((r) => r.stats.ms.snapshot))} | ${ms(m((r) => r.stats.ms.plan))} | ${ms(m((r) => r.stats.ms.merge))} | ${ms(m((r) => r.stats.ms.compare))} | ${ms(m((r) => r.status))} | ${ms(m((r) => r.floor))} |`);
+  console.log(`\n8 worktrees of ${timing.name} (${timing.rows[0].files} files): \`git ctx conflicts --json\` (all 28 pairs) beside eight \`git status\` and \`node -e 0\`, median of 5, builds interleaved:\n`);
+  console.log('| worktrees | build | overlaps | conflicts wall | snapshots | bases + diffs | merges | compare | 8 x git status | node -e 0 |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const t of timing.rows) {
+    t.runs.forEach((runs, k) => {
+      const m = (f) => median(runs.map(f));
+      const shown = runs[0].shown !== runs[0].overlaps ? `${runs[0].shown} (${runs[0].overlaps} listed)` : `${runs[0].shown}`;
+      console.log(`| ${t.label} | [${k}] | ${shown} | ${ms(m((r) => r.wall))} | ${ms(m((r) => r.stats.ms.snapshot))} | ${ms(m((r) => r.stats.ms.plan))} | ${ms(m((r) => r.stats.ms.merge))} | ${ms(m((r) => r.stats.ms.compare))} | ${ms(m((r) => r.status))} | ${ms(m((r) => r.floor))} |`);
+    });
   }
 }
 
 if (JSON_OUT) {
-  const slim = results.map((r) => ({ ...r, conflicting: r.conflicting.map(({ c, wall, flagged, mergeAgrees, files }) => ({ merge: c.m, wall, flagged, mergeAgrees, files: files.map(({ o, ...f }) => f) })), clean: r.clean.map(({ c, wall, flagged, mergeAgrees }) => ({ merge: c.m, wall, flagged, mergeAgrees })) }));
-  writeFileSync(JSON_OUT, JSON.stringify({ bin: BIN, seed: SEED, results: slim, timing }, null, 1));
+  const slim = results.map((r) => ({ ...r, bin: BINS[r.bin], conflicting: r.conflicting.map(({ c, wall, flagged, mergeAgrees, files }) => ({ merge: c.m, wall, flagged, mergeAgrees, files: files.map(({ o, ...f }) => f) })), clean: r.clean.map(({ c, wall, flagged, mergeAgrees }) => ({ merge: c.m, wall, flagged, mergeAgrees })) }));
+  writeFileSync(JSON_OUT, JSON.stringify({ bins: BINS, seed: SEED, results: slim, timing }, null, 1));
 }

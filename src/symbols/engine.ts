@@ -131,7 +131,9 @@ export async function parseDefinitions(id: LanguageId, source: string, stop?: ()
       const def = spec.classify(node);
       if (def) add(def, (def.span as TreeSitter.Node | undefined) ?? node);
     }
-    if (!regions) return out;
+    // A file that does not parse cleanly (another dialect, a template) has no module-level structure
+    // worth naming: its statements would all be one "(top level)".
+    if (!regions || tree.rootNode.hasError) return out;
     // Module-level code: each top-level statement that no definition spans (a wrapper such as
     // `export` around one is the definition) gets its name or region.
     const firstLineEndingAt = new Map<number, number>();

@@ -109,6 +109,8 @@ export function gapsTouched(symbols: readonly CodeSymbol[], changes: readonly Ba
     if (s.startLine > end) top.push(s);
     end = Math.max(end, s.endLine);
   }
+  // A file with no top-level symbol has no structure to place changes in (or did not parse).
+  if (!top.length) return [];
   const name = (i: number) => (i < 0 ? '(top)' : `(after ${bare(top[i]!.qualifiedName)})`);
   // Gap i follows top[i] (gap -1 opens the file): its lines, and the boundaries an insertion lands on.
   const gaps = [-1, ...top.keys()].map((i) => {
