@@ -8,9 +8,10 @@
 // conflicted code files, and the scan's time.
 //
 // With --scale, also times 8 worktrees of the first repository: at the parents of its most recent
-// merges (committed, and uncommitted against the merge base), and 8 sessions based years apart
-// (HEAD spread over its history, each with the next 20 commits' changes uncommitted), beside eight
-// `git status` and `node -e 0`.
+// merges whose sides changed at most 60 files each (committed, and with each parent's last commit
+// uncommitted), and 8 sessions based years
+// apart (HEAD spread over its history, each with the next 20 commits' changes uncommitted), beside
+// eight `git status` and `node -e 0`.
 //
 // The repositories are read, never changed: each is cloned (`--shared`, no copy of its objects) into
 // a temporary directory, which is removed at exit. Nothing of theirs enters this repository.
@@ -195,20 +196,21 @@ function scale(dir) {
   const picks = [];
   for (const [, p1, p2] of merges) {
     const base = gitStatus(dir, ['merge-base', p1, p2]).stdout.trim();
-    if (!base || !checksOut(dir, { p1, p2, base })) continue;
+    // Work of the size sessions hold: each side at most 60 files from where it branched.
+    if (!base || changedPaths(dir, base, p1).length > 60 || changedPaths(dir, base, p2).length > 60) continue;
+    if (!base || !checksOut(dir, { p1, p2, base: `${p1}~1` }) || !checksOut(dir, { p1: p2, p2: `${p2}~1`, base })) continue;
     picks.push({ p1, p2, base });
     if (picks.length === 4) break;
   }
   const wts = Array.from({ length: 8 }, (_, i) => join(root, `scale-${i}`));
   for (const wt of wts) git(dir, ['worktree', 'add', '-q', '--detach', wt, 'HEAD']);
+  // Each worktree on a parent of a recent merge; with work in progress, on that parent's own parent
+  // with the parent's changes uncommitted (its last commit, not yet made).
   const place = (variant) => {
     picks.forEach((p, i) => {
-      if (variant === 'committed') {
-        setWorktree(wts[2 * i], p.p1);
-        setWorktree(wts[2 * i + 1], p.p2);
-      } else {
-        setWorktree(wts[2 * i], p.base, p.p1);
-        setWorktree(wts[2 * i + 1], p.base, p.p2);
+      for (const [wt, at] of [[wts[2 * i], p.p1], [wts[2 * i + 1], p.p2]]) {
+        if (variant === 'committed') setWorktree(wt, at);
+        else setWorktree(wt, `${at}~1`, at);
       }
     });
   };
@@ -221,7 +223,7 @@ function scale(dir) {
     });
   };
   const files = git(dir, ['ls-tree', '-r', '--name-only', 'HEAD']).split('\n').length;
-  for (const [label, setup] of [['at recent merge parents, committed', () => place('committed')], ['at recent merge parents, uncommitted', () => place('uncommitted')], ['based years apart, uncommitted', yearsApart]]) {
+  for (const [label, setup] of [['at recent merge parents, committed', () => place('committed')], ['at recent merge parents, last commit uncommitted', () => place('uncommitted')], ['based years apart, uncommitted', yearsApart]]) {
     setup();
     for (const bin of BINS) scan(bin, wts[0]); // warm the page cache and the stat data
     const runs = BINS.map(() => []);

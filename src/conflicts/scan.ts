@@ -287,11 +287,12 @@ export class Scanner {
       SymbolCache.prepare(shared.slice(0, limit).flatMap((s) => [s.fa.change.path, s.fb.change.path]));
       const tMerge = ctx.deps.now();
       const merging = this.mergeAll(sides, pairs);
+      let dropped: Shared[] = [];
       if (shared.length > limit) {
         // Past the limit the real merge conflicts come first: wait for them to choose.
         await merging;
         shared = byPriority(shared);
-        more = shared.length - limit;
+        dropped = shared.slice(limit);
         shared = shared.slice(0, limit);
       }
       const detailing = this.loadDetails(describe, planned.diffs, shared);
@@ -300,7 +301,10 @@ export class Scanner {
       await detailing;
 
       const tCompare = ctx.deps.now();
-      overlaps = await this.compare(sides, pairs, shared, describe, staged ? (p) => staged.has(p) : null);
+      overlaps = await this.compare(sides, pairs, shared, dropped, describe, staged ? (p) => staged.has(p) : null);
+      // Merge conflicts on paths not both changed count against the limit too (listed first).
+      more = dropped.length + Math.max(0, overlaps.length - limit);
+      if (overlaps.length > limit) overlaps = overlaps.sort((x, y) => LEVELS.indexOf(y.level) - LEVELS.indexOf(x.level)).slice(0, limit);
       await this.markAcked(overlaps);
       ms.compare = ctx.deps.now() - tCompare;
     } catch (e) {
@@ -483,8 +487,11 @@ export class Scanner {
       if (outOfTime(e, this.deadline)) this.gaveUp('comparing the sessions');
       throw e;
     }
+    // One map per diff, shared by every pair it serves (read only from here on).
+    const maps = new Map<number, Map<string, SideFile>>();
     for (const f of fill) {
-      f.plan[`files${f.side}`] = filesByBase(lists[f.diff]!);
+      if (!maps.has(f.diff)) maps.set(f.diff, filesByBase(lists[f.diff]!));
+      f.plan[`files${f.side}`] = maps.get(f.diff)!;
       f.plan[`diff${f.side}`] = f.diff;
     }
     dirtyCheck.forEach((d, i) => {
@@ -539,7 +546,7 @@ export class Scanner {
         const groups = new Map<string, { files: AttributeFiles; pairs: Pair[] }>();
         for (const p of todo) {
           const base = listed.get(p.base!)!;
-          const files = mergeAttributes(base, withChanges(base, [...p.filesA.values()].map((f) => f.change)), withChanges(base, [...p.filesB.values()].map((f) => f.change)));
+          const files = mergeAttributes(base, withChanges(base, attributeChanges(p.filesA)), withChanges(base, attributeChanges(p.filesB)));
           const key = attributesKey(files);
           if (!groups.has(key)) groups.set(key, { files, pairs: [] });
           groups.get(key)!.pairs.push(p);
@@ -591,13 +598,15 @@ export class Scanner {
     }
   }
 
-  private async compare(sides: Side[], pairs: Pair[], shared: Shared[], describe: ChangeDescriber, keepMergeOnly: ((path: string) => boolean) | null): Promise<Overlap[]> {
+  private async compare(sides: Side[], pairs: Pair[], shared: Shared[], dropped: Shared[], describe: ChangeDescriber, keepMergeOnly: ((path: string) => boolean) | null): Promise<Overlap[]> {
     const diffOf = (f: SideFile): { hunks: Hunk[] | null; digests: string[] | null } => (f.published ? { hunks: f.hunks ?? null, digests: f.digests ?? null } : (describe.diff(f.change) ?? { hunks: null, digests: null }));
     const symbolsOf = (f: SideFile, hunks: Hunk[] | null): Promise<string[] | null> => (f.published ? Promise.resolve(f.symbols ?? null) : describe.symbols(f.change, hunks));
 
     const overlaps: Overlap[] = [];
     const conflictsOf = new Map<Pair, Map<string, ConflictKind>>();
     for (const p of pairs) if (p.merge) conflictsOf.set(p, new Map(p.merge.conflicts.map((c) => [c.path, c.kind])));
+    // Files past the limit are counted, not listed: their conflicts with them.
+    for (const d of dropped) for (const path of [d.fa.change.path, d.fb.change.path, d.path]) conflictsOf.get(d.pair)?.delete(path);
     let symbolsStopped = false;
 
     for (const s of shared) {
@@ -715,20 +724,50 @@ function parent(path: string): string {
  */
 export function mayConflict(a: ReadonlyMap<string, SideFileLike>, b: ReadonlyMap<string, SideFileLike>): boolean {
   if (!a.size || !b.size) return false;
-  const paths = (m: ReadonlyMap<string, SideFileLike>) => {
-    const s = new Set<string>();
-    for (const f of m.values()) s.add(f.change.path).add(f.change.oldPath);
-    return s;
-  };
-  const [pa, pb] = [paths(a), paths(b)];
-  for (const p of pa) if (pb.has(p)) return true;
-  const [da, db] = [new Set<string>(), new Set<string>()];
-  for (const p of pa) dirsOf(p, da);
-  for (const p of pb) dirsOf(p, db);
-  for (const p of pa) if (db.has(p)) return true;
-  for (const p of pb) if (da.has(p)) return true;
-  const movedDirs = (m: ReadonlyMap<string, SideFileLike>) => [...m.values()].filter((f) => f.change.status === 'R' && parent(f.change.oldPath) !== parent(f.change.path)).map((f) => parent(f.change.oldPath));
-  return movedDirs(a).some((d) => db.has(d)) || movedDirs(b).some((d) => da.has(d));
+  const [pa, pb] = [pathsOf(a), pathsOf(b)];
+  const [small, large] = pa.paths.size <= pb.paths.size ? [pa, pb] : [pb, pa];
+  for (const p of small.paths) if (large.paths.has(p)) return true;
+  for (const p of pa.paths) if (pb.dirs.has(p)) return true;
+  for (const p of pb.paths) if (pa.dirs.has(p)) return true;
+  return pa.moved.some((d) => pb.dirs.has(d)) || pb.moved.some((d) => pa.dirs.has(d));
+}
+
+interface PathsOf {
+  /** Every path a side's changes name (new and old). */
+  paths: Set<string>;
+  /** Every directory above those. */
+  dirs: Set<string>;
+  /** Directories a rename moved a file out of. */
+  moved: string[];
+}
+
+/** Per map of changes (a diff's map serves several pairs): computed once. */
+const pathsCache = new WeakMap<ReadonlyMap<string, SideFileLike>, PathsOf>();
+
+function pathsOf(m: ReadonlyMap<string, SideFileLike>): PathsOf {
+  let r = pathsCache.get(m);
+  if (!r) {
+    r = { paths: new Set(), dirs: new Set(), moved: [] };
+    for (const f of m.values()) {
+      r.paths.add(f.change.path).add(f.change.oldPath);
+      if (f.change.status === 'R' && parent(f.change.oldPath) !== parent(f.change.path)) r.moved.push(parent(f.change.oldPath));
+    }
+    for (const p of r.paths) dirsOf(p, r.dirs);
+    pathsCache.set(m, r);
+  }
+  return r;
+}
+
+const attributesCache = new WeakMap<ReadonlyMap<string, SideFileLike>, FileChange[]>();
+
+/** A side's changes to attribute files (computed once per map of changes). */
+function attributeChanges(m: ReadonlyMap<string, SideFileLike>): FileChange[] {
+  let r = attributesCache.get(m);
+  if (!r) {
+    r = [...m.values()].map((f) => f.change).filter((c) => c.path.endsWith('.gitattributes') || c.oldPath.endsWith('.gitattributes'));
+    attributesCache.set(m, r);
+  }
+  return r;
 }
 
 interface SideFileLike {
