@@ -43,6 +43,7 @@ mkdirSync(repo);
 git(repo, ['init', '-q', '-b', 'main']);
 git(repo, ['config', 'user.name', 'Bench']);
 git(repo, ['config', 'user.email', 'bench@example.com']);
+git(repo, ['config', 'gc.auto', '0']); // the explicit gc below, not one in the background
 for (let n = 0; n < FILES; n++) {
   mkdirSync(dirname(join(repo, path(n))), { recursive: true });
   writeFileSync(join(repo, path(n)), source(n));

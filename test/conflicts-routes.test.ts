@@ -85,6 +85,23 @@ describe('attributes', () => {
   });
 });
 
+describe('generated files', () => {
+  it('are compared at file level, by their linguist-generated attribute, with a note', async () => {
+    const repo = makeRepo({ files: { '.gitattributes': 'gen/** linguist-generated\n', 'gen/api.ts': NOTES, 'src/b.txt': NOTES } });
+    const wa = addWorktree(repo, 'wa');
+    const wb = addWorktree(repo, 'wb');
+    for (const [wt, text] of [[wa, 'a'], [wb, 'b']] as const) {
+      editLine(wt, 'gen/api.ts', 5, text);
+      editLine(wt, 'src/b.txt', 5, text);
+    }
+    const json = await overlaps(wa, ['--mine']);
+    const byPath = Object.fromEntries(json.overlaps.map((o: any) => [o.path, o]));
+    expect(byPath['gen/api.ts']).toMatchObject({ note: 'generated', level: 'merge', lines: [], symbols: [] });
+    expect(byPath['gen/api.ts'].a.hunks).toBeNull();
+    expect(byPath['src/b.txt']).toMatchObject({ note: null, lines: [[5, 5]] });
+  });
+});
+
 describe('zero-padded modes', () => {
   it('a clean worktree on a commit whose tree git would write differently is not dirty', async () => {
     const repo = makeRepo({ files: { 'sub/a.txt': 'a\n', 'b.txt': 'b\n' } });

@@ -286,7 +286,10 @@ export class Scanner {
       // Files both sides of some pair changed are the only ones parsed: load their grammars meanwhile.
       SymbolCache.prepare(shared.slice(0, limit).flatMap((s) => [s.fa.change.path, s.fb.change.path]));
       const tMerge = ctx.deps.now();
-      const merging = this.mergeAll(sides, pairs);
+      // The attribute files of every merge base: for the merges, and for knowing generated files.
+      const attributes = this.attributesOf(sides, pairs);
+      attributes.catch(() => {});
+      const merging = this.mergeAll(sides, pairs, attributes);
       let dropped: Shared[] = [];
       if (shared.length > limit) {
         // Past the limit the real merge conflicts come first: wait for them to choose.
@@ -295,7 +298,7 @@ export class Scanner {
         dropped = shared.slice(limit);
         shared = shared.slice(0, limit);
       }
-      const detailing = this.loadDetails(describe, planned.diffs, shared);
+      const detailing = this.loadDetails(describe, planned.diffs, shared, attributes);
       await merging;
       ms.merge = ctx.deps.now() - tMerge;
       await detailing;
@@ -534,15 +537,26 @@ export class Scanner {
    * One `git merge-tree` batch for every pair whose two states are here and both changed something,
    * decided under the sessions' own attributes (attributes.ts). Past the deadline, verdicts stay null.
    */
-  private async mergeAll(sides: Side[], pairs: Pair[]): Promise<void> {
-    const { ctx } = this;
+  /** Pairs that get a real merge. */
+  private toMerge(sides: Side[], pairs: Pair[]): Pair[] {
     // Pairs whose changes cannot meet (no path, directory or renamed directory in common) merge cleanly:
     // on git 2.39 each merge is a process of its own, and most pairs of sessions are of that kind.
-    const todo = pairs.filter((p) => sides[p.a]!.snap && sides[p.b]!.snap && p.base && mayConflict(p.filesA, p.filesB));
+    return pairs.filter((p) => sides[p.a]!.snap && sides[p.b]!.snap && p.base && mayConflict(p.filesA, p.filesB));
+  }
+
+  /** The `.gitattributes` files of the merge bases of the pairs to merge (one `ls-tree` per distinct base). */
+  private attributesOf(sides: Side[], pairs: Pair[]): Promise<Map<string, AttributeFiles>> {
+    const todo = this.toMerge(sides, pairs);
+    return todo.length ? attributeFilesOf(this.ctx.repo.git, todo.map((p) => p.base!), this.deadline.run) : Promise.resolve(new Map());
+  }
+
+  private async mergeAll(sides: Side[], pairs: Pair[], attributes: Promise<Map<string, AttributeFiles>>): Promise<void> {
+    const { ctx } = this;
+    const todo = this.toMerge(sides, pairs);
     const dirs: string[] = [];
     try {
       if (todo.length) {
-        const listed = await attributeFilesOf(ctx.repo.git, todo.map((p) => p.base!), this.deadline.run);
+        const listed = await attributes;
         const groups = new Map<string, { files: AttributeFiles; pairs: Pair[] }>();
         for (const p of todo) {
           const base = listed.get(p.base!)!;
@@ -579,7 +593,7 @@ export class Scanner {
   }
 
   /** Git's hunks for the shared files, the blobs their symbols need, and which are generated. Past the deadline, they stay unknown. */
-  private async loadDetails(describe: ChangeDescriber, diffs: { from: string; to: string }[], shared: Shared[]): Promise<void> {
+  private async loadDetails(describe: ChangeDescriber, diffs: { from: string; to: string }[], shared: Shared[], attributes: Promise<Map<string, AttributeFiles>>): Promise<void> {
     const local = (f: SideFile) => !f.published;
     const changes = shared.flatMap((s) => [s.fa, s.fb].filter(local).map((f) => f.change));
     if (!changes.length) return;
@@ -590,8 +604,10 @@ export class Scanner {
     }
     const run = this.deadline.run;
     try {
-      await describe.loadAttributes([...new Set(changes.flatMap((c) => [c.path, c.oldPath]))], run);
-      await Promise.all([describe.loadDiffs([...used].sort((x, y) => x - y).map((i) => diffs[i]!), changes, false, run), describe.loadTexts(changes, run)]);
+      // `linguist-generated` can only be set where there are attribute files (or where a side adds one).
+      const anyAttributes = [...(await attributes.catch(() => new Map<string, AttributeFiles>())).values()].some((f) => f.size > 0) || shared.some((s) => attributeChanges(s.pair.filesA).length || attributeChanges(s.pair.filesB).length);
+      await Promise.all([
+        anyAttributes ? describe.loadAttributes([...new Set(changes.flatMap((c) => [c.path, c.oldPath]))], run) : Promise.resolve(),describe.loadDiffs([...used].sort((x, y) => x - y).map((i) => diffs[i]!), changes, false, run), describe.loadTexts(changes, run)]);
     } catch (e) {
       if (!outOfTime(e, this.deadline)) throw e;
       this.gaveUp('hunks');
