@@ -338,6 +338,14 @@ describe('regions: module-level code, test blocks, doc comments (listSymbols wit
     expect(lines(await listSymbols('a.ts', src))).toEqual(['5-7 function f']);
   });
 
+  it('keys of a top-level object and class fields are their own symbols; a file that does not parse has none', async () => {
+    const src = ['export default {', "  html: '<p>x</p>',", '  props: {', '    a: 1,', '  },', '};', 'class C {', '  count = 0;', '  run() {', '    return 1;', '  }', '}', ''].join('\n');
+    expect(await regions('a.js', src)).toEqual(['1-6 variable default', '2-2 variable default.html', '3-5 variable default.props', '7-12 class C', '8-8 variable C.count', '9-11 method C.run']);
+    // JSpec, a dialect error recovery makes something of: nothing to say rather than guesses.
+    const jspec = ["describe 'Express'", '  before_each', '    reset()', '  end', "  it 'works'", '    x.should.eql 1', '  end', 'end', ''].join('\n');
+    expect(await listSymbols('spec.js', jspec, { regions: true })).toBeNull();
+  });
+
   it('Python and Go', async () => {
     const py = ['"""Doc."""', 'import os', 'try:', '    import json', 'except ImportError:', '    json = None', 'LIMIT = 3', 'app.register(bp)', '# about f', 'def f():', '    pass', 'if __name__ == "__main__":', '    f()', ''].join('\n');
     expect(await regions('a.py', py)).toEqual([

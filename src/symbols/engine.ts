@@ -74,6 +74,32 @@ export async function loadLanguages(ids: readonly LanguageId[]): Promise<void> {
   await Promise.all([...new Set(ids)].map(loadLanguage));
 }
 
+/**
+ * Whether error recovery had to do much: more than 3 errors (ERROR or MISSING nodes), or errors over
+ * a tenth of the text. Walked only for trees that have an error at all.
+ */
+function unparsed(root: TreeSitter.Node, length: number): boolean {
+  const cursor = root.walk();
+  let errors = 0;
+  let errorBytes = 0;
+  try {
+    for (;;) {
+      const n = cursor.currentNode;
+      const isError = n.type === 'ERROR' || n.isMissing;
+      if (isError) {
+        errors++;
+        errorBytes += n.endIndex - n.startIndex;
+        if (errors > 3 || errorBytes > length / 10) return true;
+      }
+      // Into a node with an error below it (not into an error's own insides), else on.
+      if (!isError && n.hasError && cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return false;
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
 /** Statements that wrap a definition without being one: its doc comment sits above them. */
 const WRAPPERS = new Set(['export_statement', 'lexical_declaration', 'variable_declaration', 'expression_statement', 'ambient_declaration']);
 
@@ -126,14 +152,16 @@ export async function parseDefinitions(id: LanguageId, source: string, stop?: ()
     const captures = query.captures(tree.rootNode, stop ? { progressCallback: () => stop() } : undefined);
     if (stop?.()) return null;
     for (const { node } of captures) {
-      // Calls name test blocks (and top-level handlers): part of the regions, on request.
-      if (!regions && node.type === 'call_expression') continue;
-      const def = spec.classify(node);
+      const def = spec.classify(node) ?? (regions ? (spec.classifyRegion?.(node) ?? null) : null);
       if (def) add(def, (def.span as TreeSitter.Node | undefined) ?? node);
     }
-    // A file that does not parse cleanly (another dialect, a template) has no module-level structure
-    // worth naming: its statements would all be one "(top level)".
-    if (!regions || tree.rootNode.hasError) return out;
+    if (!regions) return out;
+    if (tree.rootNode.hasError && unparsed(tree.rootNode, source.length)) {
+      // A file that mostly does not parse (another dialect, a template: JSpec's `describe 'x'`) has
+      // no structure to place changes in: say so (null) rather than name what error recovery made of
+      // it. A file with a stray construct the grammar lacks keeps its definitions and regions.
+      return null;
+    }
     // Module-level code: each top-level statement that no definition spans (a wrapper such as
     // `export` around one is the definition) gets its name or region.
     const firstLineEndingAt = new Map<number, number>();

@@ -47,6 +47,11 @@ export interface LanguageSpec {
   /** Comment node types: a comment on the lines just above a definition belongs to it (doc comments). */
   comments: readonly string[];
   /**
+   * With regions: what else a node of `types` names when `classify` says nothing (test blocks, fields
+   * and the keys of a top-level object). Off by default, so that listSymbols' plain answer stays as it was.
+   */
+  classifyRegion?(node: SyntaxNode): Definition | null;
+  /**
    * What a statement at the top of a file is when no definition spans it: the imports, a named value,
    * a call, other module-level code. Null for what needs no name (a comment, a definition). Module-level
    * code is where many real conflicts are (two sides adding imports, registering routes...).
@@ -233,14 +238,39 @@ function classifyJs(node: SyntaxNode): Definition | null {
       const a = assignedName(left.text);
       return named(a.method ? 'method' : 'function', a.name, { receiver: a.receiver });
     }
-    case 'call_expression':
-      return classifyCallBlock(node);
     case 'export_statement': {
       // `export default function () {}` and `export default class {}`: anonymous, known as "default".
       const value = node.childForFieldName('value');
       if (value && FN_VALUES.has(value.type)) return { kind: 'function', name: 'default' };
       return value?.type === 'class' ? { kind: 'class', name: 'default' } : null;
     }
+  }
+  return null;
+}
+
+/** The top-level statement an object literal is the value of (`const x = {}`, `export default {}`, `module.exports = {}`), if it is one. */
+function topLevelObject(obj: SyntaxNode): boolean {
+  let p = obj.parent;
+  if (p?.type === 'variable_declarator') p = p.parent;
+  else if (p?.type === 'assignment_expression') p = p.parent;
+  else if (p?.type === 'satisfies_expression' || p?.type === 'as_expression') p = p.parent?.type === 'export_statement' ? p.parent : null;
+  return !!p && (p.type === 'lexical_declaration' || p.type === 'variable_declaration' || p.type === 'expression_statement' || p.type === 'export_statement') && p.parent?.type === 'program';
+}
+
+function classifyRegionJs(node: SyntaxNode): Definition | null {
+  switch (node.type) {
+    case 'call_expression':
+      return classifyCallBlock(node);
+    case 'pair': {
+      // A key of a top-level object (a config, a table): its own symbol, so that two sides editing
+      // two keys of `export default { ... }` do not meet.
+      const obj = node.parent;
+      return obj?.type === 'object' && topLevelObject(obj) ? named('variable', field(node, 'key')) : null;
+    }
+    case 'public_field_definition':
+    case 'field_definition':
+      // A class field: its own symbol, not the whole class.
+      return named('variable', field(node, 'name') ?? field(node, 'property'));
   }
   return null;
 }
@@ -342,8 +372,7 @@ function topLevelGo(node: SyntaxNode): Definition[] | null {
 
 function classifyGo(node: SyntaxNode): Definition | null {
   switch (node.type) {
-    case 'call_expression':
-      return goSubtest(node);
+
     case 'function_declaration':
       return named('function', field(node, 'name'));
     case 'method_declaration':
@@ -443,14 +472,14 @@ function topLevelJava(node: SyntaxNode): Definition[] | null {
 
 // ---------------------------------------------------------------------------------------------------
 
-const TS: LanguageSpec = { grammar: 'tree-sitter-typescript.wasm', types: TS_TYPES, classify: classifyJs, leading: ['decorator'], comments: ['comment'], topLevel: topLevelJs };
+const TS: LanguageSpec = { grammar: 'tree-sitter-typescript.wasm', types: TS_TYPES, classify: classifyJs, classifyRegion: classifyRegionJs, leading: ['decorator'], comments: ['comment'], topLevel: topLevelJs };
 
 export const LANGUAGES: Record<LanguageId, LanguageSpec> = {
   typescript: TS,
   tsx: { ...TS, grammar: 'tree-sitter-tsx.wasm' },
-  javascript: { grammar: 'tree-sitter-javascript.wasm', types: [...JS_TYPES, 'field_definition'], classify: classifyJs, leading: ['decorator'], comments: ['comment'], topLevel: topLevelJs },
+  javascript: { grammar: 'tree-sitter-javascript.wasm', types: [...JS_TYPES, 'field_definition'], classify: classifyJs, classifyRegion: classifyRegionJs, leading: ['decorator'], comments: ['comment'], topLevel: topLevelJs },
   python: { grammar: 'tree-sitter-python.wasm', types: ['class_definition', 'function_definition'], classify: classifyPython, leading: [], comments: ['comment'], topLevel: topLevelPython },
-  go: { grammar: 'tree-sitter-go.wasm', types: ['function_declaration', 'method_declaration', 'method_elem', 'type_alias', 'type_spec', 'call_expression'], classify: classifyGo, leading: [], comments: ['comment'], topLevel: topLevelGo },
+  go: { grammar: 'tree-sitter-go.wasm', types: ['function_declaration', 'method_declaration', 'method_elem', 'type_alias', 'type_spec', 'call_expression'], classify: classifyGo, classifyRegion: (n) => (n.type === 'call_expression' ? goSubtest(n) : null), leading: [], comments: ['comment'], topLevel: topLevelGo },
   rust: { grammar: 'tree-sitter-rust.wasm', types: ['impl_item', ...Object.keys(RUST_KINDS)], classify: classifyRust, leading: ['attribute_item'], comments: ['line_comment', 'block_comment'], topLevel: topLevelRust },
   java: { grammar: 'tree-sitter-java.wasm', types: Object.keys(JAVA_KINDS), classify: classifyJava, leading: [], comments: ['line_comment', 'block_comment'], topLevel: topLevelJava },
 };
