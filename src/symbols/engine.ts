@@ -75,10 +75,11 @@ export async function loadLanguages(ids: readonly LanguageId[]): Promise<void> {
 }
 
 /**
- * Whether error recovery had to do much: more than 3 errors (ERROR or MISSING nodes), or errors over
- * a tenth of the text. Walked only for trees that have an error at all.
+ * Whether error recovery had to do much: more than 3 errors (ERROR or MISSING nodes), more than one
+ * per 20 lines, or errors over a tenth of the text. Walked only for trees that have an error at all.
  */
 function unparsed(root: TreeSitter.Node, length: number): boolean {
+  const lines = root.endPosition.row + 1;
   const cursor = root.walk();
   let errors = 0;
   let errorBytes = 0;
@@ -89,7 +90,7 @@ function unparsed(root: TreeSitter.Node, length: number): boolean {
       if (isError) {
         errors++;
         errorBytes += n.endIndex - n.startIndex;
-        if (errors > 3 || errorBytes > length / 10) return true;
+        if (errors > 3 || errors * 20 > lines || errorBytes > length / 10) return true;
       }
       // Into a node with an error below it (not into an error's own insides), else on.
       if (!isError && n.hasError && cursor.gotoFirstChild()) continue;
