@@ -7,11 +7,10 @@
 // alarm rate over the clean pairs in which both sides changed a same file, the symbol level over
 // conflicted code files, and the scan's time.
 //
-// With --scale, also times 8 worktrees of the first repository: at the parents of its most recent
-// merges whose sides changed at most 60 files each (committed, and with each parent's last commit
-// uncommitted), and 8 sessions based years
-// apart (HEAD spread over its history, each with the next 20 commits' changes uncommitted), beside
-// eight `git status` and `node -e 0`.
+// With --scale, also times 8 worktrees of the first repository, on its newest commit, each holding
+// the files of one of its recent pull requests (uncommitted, then committed), and 8 sessions based
+// years apart (HEAD spread over its history, each with the next 20 commits' changes uncommitted),
+// beside eight `git status` and `node -e 0`.
 //
 // The repositories are read, never changed: each is cloned (`--shared`, no copy of its objects) into
 // a temporary directory, which is removed at exit. Nothing of theirs enters this repository.
@@ -189,28 +188,36 @@ function replay(wa, wb, set, variant) {
   return rows;
 }
 
-/** 8 worktrees: at recent merge parents, and based years apart; each build scans each state in turn. */
+/**
+ * 8 worktrees: on the newest commit, each holding the files of one of the 8 newest pull requests of
+ * at most 60 files (uncommitted, then committed on its detached HEAD): sessions started together,
+ * with work of a real size; and 8 sessions based years apart. Each build scans each state in turn.
+ */
 function scale(dir) {
   const out = [];
-  const merges = git(dir, ['rev-list', '--merges', '--parents', '--max-count=200', 'HEAD']).split('\n').map((l) => l.split(' ')).filter((p) => p.length === 3);
+  const tip = git(dir, ['rev-parse', 'HEAD']);
+  const merges = git(dir, ['rev-list', '--merges', '--parents', '--max-count=400', 'HEAD']).split('\n').map((l) => l.split(' ')).filter((p) => p.length === 3);
   const picks = [];
   for (const [, p1, p2] of merges) {
     const base = gitStatus(dir, ['merge-base', p1, p2]).stdout.trim();
-    // Work of the size sessions hold: each side at most 60 files from where it branched.
-    if (!base || changedPaths(dir, base, p1).length > 60 || changedPaths(dir, base, p2).length > 60) continue;
-    if (!base || !checksOut(dir, { p1, p2, base: `${p1}~1` }) || !checksOut(dir, { p1: p2, p2: `${p2}~1`, base })) continue;
-    picks.push({ p1, p2, base });
-    if (picks.length === 4) break;
+    if (!base) continue;
+    const paths = changedPaths(dir, base, p2);
+    if (!paths.length || paths.length > 60 || !checksOut(dir, { p1: tip, p2, base: tip })) continue;
+    picks.push({ p2, paths });
+    if (picks.length === 8) break;
   }
   const wts = Array.from({ length: 8 }, (_, i) => join(root, `scale-${i}`));
   for (const wt of wts) git(dir, ['worktree', 'add', '-q', '--detach', wt, 'HEAD']);
-  // Each worktree on a parent of a recent merge; with work in progress, on that parent's own parent
-  // with the parent's changes uncommitted (its last commit, not yet made).
   const place = (variant) => {
     picks.forEach((p, i) => {
-      for (const [wt, at] of [[wts[2 * i], p.p1], [wts[2 * i + 1], p.p2]]) {
-        if (variant === 'committed') setWorktree(wt, at);
-        else setWorktree(wt, `${at}~1`, at);
+      setWorktree(wts[i], tip);
+      // The pull request's version of its files: written where it has them, removed where it deleted them.
+      const present = new Set(git(dir, ['ls-tree', '-r', '-z', '--name-only', p.p2, '--', ...p.paths]).split('\0').filter(Boolean));
+      if (present.size) git(wts[i], ['restore', '-q', `--source=${p.p2}`, '--worktree', '--', ...[...present].map((f) => `:(literal)${f}`)]);
+      for (const f of p.paths) if (!present.has(f)) rmSync(join(wts[i], f), { force: true });
+      if (variant === 'committed') {
+        git(wts[i], ['add', '-A']);
+        git(wts[i], ['commit', '-q', '--no-verify', '-m', `work ${i}`]);
       }
     });
   };
@@ -223,7 +230,7 @@ function scale(dir) {
     });
   };
   const files = git(dir, ['ls-tree', '-r', '--name-only', 'HEAD']).split('\n').length;
-  for (const [label, setup] of [['at recent merge parents, committed', () => place('committed')], ['at recent merge parents, last commit uncommitted', () => place('uncommitted')], ['based years apart, uncommitted', yearsApart]]) {
+  for (const [label, setup] of [['one recent pull request each, uncommitted', () => place('uncommitted')], ['one recent pull request each, committed', () => place('committed')], ['based years apart, uncommitted', yearsApart]]) {
     setup();
     for (const bin of BINS) scan(bin, wts[0]); // warm the page cache and the stat data
     const runs = BINS.map(() => []);

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import type { GitRunner, RunOptions } from '../git/run.js';
 import { splitNul } from '../git/run.js';
 import type { FileChange } from './changes.js';
+import { mapLimit } from './limit.js';
 
 /** Attribute files of a tree: path -> blob id. */
 export type AttributeFiles = ReadonlyMap<string, string>;
@@ -41,12 +42,10 @@ export function parseAttributeListing(out: Buffer | string): Map<string, string>
 /** The attribute files of each tree (commits are fine), one `ls-tree` per distinct tree. */
 export async function attributeFilesOf(git: GitRunner, trees: readonly string[], run: () => RunOptions = () => ({})): Promise<Map<string, AttributeFiles>> {
   const out = new Map<string, AttributeFiles>();
-  await Promise.all(
-    [...new Set(trees)].map(async (t) => {
-      const r = await git.run(['ls-tree', '-r', '-z', '--full-tree', t], run());
-      out.set(t, parseAttributeListing(r.stdout));
-    }),
-  );
+  await mapLimit([...new Set(trees)], 3, async (t) => {
+    const r = await git.run(['ls-tree', '-r', '-z', '--full-tree', t], run());
+    out.set(t, parseAttributeListing(r.stdout));
+  });
   return out;
 }
 
