@@ -146,3 +146,34 @@ describe('a function deleted on one side', () => {
     expect(withSide(wc).symbols).toEqual(['(after mean)']);
   });
 });
+
+describe('long symbols', () => {
+  const body = (n: number) => Array.from({ length: n }, (_, i) => `    v${i + 1} = x + ${i + 1}\n`).join('');
+  const CODE_PY = `def short(x):\n${body(12)}    return x\n\n\ndef long(x):\n${body(80)}    return x\n`;
+  const line = (t: string, fn: string, v: string, to: string) => {
+    const at = t.indexOf(`def ${fn}(`);
+    return t.slice(0, at) + t.slice(at).replace(`    ${v} = `, `    ${v} = ${to} + `);
+  };
+
+  it('a long function edited far apart is two places; near edits, or both ends of a short one, are one', async () => {
+    const repo = makeRepo({ files: { 'calc.py': CODE_PY } });
+    const [wa, wb] = [addWorktree(repo, 'wa'), addWorktree(repo, 'wb')];
+    // 65 lines apart in an 82-line function: git merges them, and no symbol is common.
+    edit(wa, 'calc.py', (t) => line(t, 'long', 'v5', 'a'));
+    edit(wb, 'calc.py', (t) => line(t, 'long', 'v70', 'b'));
+    expect(truth(repo, wa, wb).clean).toBe(true);
+    const far = await overlapOn(wa, 'calc.py');
+    expect(far).toMatchObject({ level: 'file', symbols: [], merge: 'clean' });
+    expect(far.a.symbols).toEqual(['long']);
+    expect(far.b.symbols).toEqual(['long']);
+    // 9 lines apart: the same place of it.
+    edit(wb, 'calc.py', () => line(CODE_PY, 'long', 'v15', 'b'));
+    expect(truth(repo, wa, wb).clean).toBe(true);
+    expect(await overlapOn(wa, 'calc.py')).toMatchObject({ level: 'symbol', symbols: ['long'], merge: 'clean' });
+    // A 14-line function is one place, however far apart the edits in it.
+    edit(wa, 'calc.py', () => line(CODE_PY, 'short', 'v1', 'a'));
+    edit(wb, 'calc.py', () => line(CODE_PY, 'short', 'v12', 'b'));
+    expect(truth(repo, wa, wb).clean).toBe(true);
+    expect(await overlapOn(wa, 'calc.py')).toMatchObject({ level: 'symbol', symbols: ['short'], merge: 'clean' });
+  });
+});

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ENV, addWorktree, git, makeRepo, tempDir } from './helpers/repo.js';
 import { GitRunner } from '../src/git/run.js';
 import { hunksTouch, sameEdit, touchingRanges, type Hunk } from '../src/conflicts/hunks.js';
+import { commonSymbols, LONG_SYMBOL_LINES, NEAR_LINES } from '../src/conflicts/symbols.js';
 import { blobPairKey, diffPatches, parsePatches } from '../src/conflicts/patch.js';
 import { mergeBases } from '../src/conflicts/merge-base.js';
 import { diffCommits } from '../src/conflicts/changes.js';
@@ -89,6 +90,30 @@ describe('hunks', () => {
     expect(touchingRanges(a, b)).toHaveLength(50);
     expect(touchingRanges(a, b)[0]).toEqual([1, 2]);
     expect(touchingRanges(a, b.map(([o, , n]) => [o + 1, 0, n, 1] as Hunk))).toEqual([]);
+  });
+});
+
+describe('symbols both sides meet in', () => {
+  const hits = (names: string[], hunks: number[][], lines: number[]) => ({ names, hunks, lines });
+  it('leave out the same edit made on both sides, and in a long symbol need changes near each other', () => {
+    const ha: Hunk[] = [[10, 1, 10, 1], [100, 1, 100, 1]];
+    const hb: Hunk[] = [[10, 1, 10, 1], [100 + NEAR_LINES + 2, 1, 100 + NEAR_LINES + 2, 1]];
+    const long = LONG_SYMBOL_LINES + 1;
+    const a = hits(['f', 'g'], [[0], [1]], [5, long]);
+    const b = hits(['f', 'g'], [[0], [1]], [5, long]);
+    const weigh = (same: (i: number, j: number) => boolean) => ({ ha, hb, same });
+    // Hunk 0 is the same edit on both sides: f is not common; g is long and its changes 21 lines apart.
+    expect(commonSymbols(a, b, weigh((i, j) => i === 0 && j === 0))).toEqual([]);
+    // Different edits of line 10: f is common (short); g still is not.
+    expect(commonSymbols(a, b, weigh(() => false))).toEqual(['f']);
+    // NEAR_LINES unchanged lines apart: near.
+    const hb2: Hunk[] = [hb[0]!, [100 + NEAR_LINES + 1, 1, 100 + NEAR_LINES + 1, 1]];
+    expect(commonSymbols(a, b, { ha, hb: hb2, same: () => false })).toEqual(['f', 'g']);
+    // A symbol not in the base (0 lines: added on both sides) is common wherever it was added.
+    expect(commonSymbols(hits(['h'], [[0]], [0]), hits(['h'], [[1]], [0]), weigh(() => false))).toEqual(['h']);
+    // Without hunks to weigh (an older record, or different bases): every name both touch.
+    expect(commonSymbols({ names: ['f', 'g'], hunks: null, lines: null }, b, weigh(() => true))).toEqual(['f', 'g']);
+    expect(commonSymbols(a, b, null)).toEqual(['f', 'g']);
   });
 });
 
@@ -242,7 +267,7 @@ describe('published records and overlap ids', () => {
     tree: 'd'.repeat(40),
     publishedAt: '2026-11-21T10:00:00.000Z',
     files: [
-      { path: 'src/a.ts', status: 'M', oldOid: 'e'.repeat(40), oid: 'f'.repeat(40), mode: '100644', hunks: [[3, 1, 3, 2]], symbols: ['A.run'] },
+      { path: 'src/a.ts', status: 'M', oldOid: 'e'.repeat(40), oid: 'f'.repeat(40), mode: '100644', hunks: [[3, 1, 3, 2]], symbols: ['A.run'], symbolHunks: [[0]], symbolLines: [12] },
       { path: 'docs/b.md', oldPath: 'b.md', status: 'R', oldOid: 'e'.repeat(40), oid: 'e'.repeat(40), mode: '100644', hunks: [], symbols: null },
     ],
     truncated: false,
@@ -258,6 +283,10 @@ describe('published records and overlap ids', () => {
     expect(() => parseWip(text.replace('a'.repeat(40), 'HEAD'))).toThrow(/head/);
     expect(() => parseWip(text.replace('[3,1,3,2]', '[3,-1,3,2]'))).toThrow(/hunk/);
     expect(() => parseWip(text.replace('"format": 1', '"format": 2'))).toThrow(/format/);
+    expect(() => parseWip(text.replace('"symbolHunks":[[0]]', '"symbolHunks":[[1]]'))).toThrow(/symbolHunks/);
+    expect(() => parseWip(text.replace('"symbolLines":[12]', '"symbolLines":[-1]'))).toThrow(/symbolLines/);
+    // Written before symbols carried their hunks: read as before.
+    expect(parseWip(text.replace(',"symbolHunks":[[0]],"symbolLines":[12]', '')).files[0]).toEqual({ ...record.files[0], symbolHunks: undefined, symbolLines: undefined });
   });
 
   it('keys sessions by host and path; ids and fingerprints do not depend on which side looks', () => {

@@ -54,6 +54,38 @@ describe('identical edits', () => {
   });
 });
 
+describe('the same fix in one function', () => {
+  it('is no symbol overlap, locally or from a published record; a different edit there is', async () => {
+    const STATS_PY = `${COUNT_PY}\n\ndef mean(items):\n    return count(items) / len(items)\n\n\ndef spread(items):\n    return max(items) - min(items)\n\n\ndef first(items):\n    return items[0]\n`;
+    const bare = makeRemote({ 'tools/stats.py': STATS_PY });
+    const a = cloneOf(bare, [], 'a');
+    const b = cloneOf(bare, [], 'b');
+    const a2 = addWorktree(a, 'a2', 'a2');
+    // The fix (count, line 2) on every side; each side's own edit in a function of its own.
+    for (const [wt, own] of [[a, 'return count(items) / len(items)'], [b, 'return max(items) - min(items)'], [a2, 'return items[0]']] as const) {
+      const text = readFileSync(join(wt, 'tools/stats.py'), 'utf8');
+      writeFileSync(join(wt, 'tools/stats.py'), text.replace('total = 0', 'total = 0.0').replace(own, `${own}  # own`));
+    }
+    await ctxOk(b, ['push']);
+    await ctxOk(a, ['pull']);
+    const find = (json: any, session: string) => json.overlaps.find((o: any) => o.path === 'tools/stats.py' && [o.a.session, o.b.session].includes(session));
+    let json = await overlaps(a);
+    for (const o of [find(json, 'a2:a2'), find(json, 'b:main')]) {
+      expect(o).toMatchObject({ level: 'file', symbols: [], lines: [] });
+      expect(o.a.symbols).toContain('count');
+      expect(o.b.symbols).toContain('count');
+    }
+    const record = JSON.parse(git(a, ['show', `context:${git(a, ['ls-tree', '-r', '--name-only', 'context', 'state/wip/']).split('\n')[0]}`]));
+    expect(record.files[0].symbolHunks).toHaveLength(record.files[0].symbols.length);
+    expect(record.files[0].symbolLines[record.files[0].symbols.indexOf('count')]).toBe(5);
+    // Another fix in the same function: a symbol (and hunk) overlap on both routes.
+    editLine(a, 'tools/stats.py', 2, '    total = 0  # kept');
+    json = await overlaps(a);
+    expect(find(json, 'b:main')).toMatchObject({ level: 'hunk', symbols: ['count'] });
+    expect(find(json, 'a2:a2')).toMatchObject({ levels: ['file', 'symbol', 'hunk', 'merge'], symbols: ['count'] });
+  });
+});
+
 describe('attributes', () => {
   it('the merge verdict uses the sessions\' attributes, not the scanning worktree\'s', async () => {
     const repo = makeRepo({ files: { 'notes.txt': NOTES, 'README.md': '# r\n' } });

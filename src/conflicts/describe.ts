@@ -12,7 +12,7 @@ import { splitNul } from '../git/run.js';
 import type { FileChange } from './changes.js';
 import type { Hunk } from './hunks.js';
 import { blobPairKey, diffPatches, type BlobDiff } from './patch.js';
-import { SymbolCache } from './symbols.js';
+import { SymbolCache, type SymbolHits } from './symbols.js';
 
 /** Files read as text for symbols at most this big (src/symbols parses at most 1 MiB anyway). */
 const MAX_TEXT_BYTES = 1 << 20;
@@ -146,8 +146,8 @@ export class ChangeDescriber {
     return this.diffs.get(blobPairKey(c.oldOid, c.oid)) ?? null;
   }
 
-  /** Qualified names of the symbols the change touches; null when they cannot be known. */
-  async symbols(c: FileChange, hunks: Hunk[] | null): Promise<string[] | null> {
+  /** The symbols the change touches (qualified names, and which hunks touch each); null when they cannot be known. */
+  async symbols(c: FileChange, hunks: Hunk[] | null): Promise<SymbolHits | null> {
     if (!hunks || (!SymbolCache.supports(c.path) && !SymbolCache.supports(c.oldPath))) return null;
     const blob = (oid: string | null) => {
       const text = oid ? this.texts.get(oid) : null;

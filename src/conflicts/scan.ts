@@ -31,7 +31,7 @@ import { diffCommits, type ChangeStatus, type FileChange } from './changes.js';
 import { mergeVerdicts, type ConflictKind, type MergeVerdict } from './merge.js';
 import { sameEdit, touchingRanges, type Hunk } from './hunks.js';
 import { ChangeDescriber, type DetailNote } from './describe.js';
-import { SymbolCache } from './symbols.js';
+import { commonSymbols, SymbolCache, type SymbolHits } from './symbols.js';
 import { Deadline } from './deadline.js';
 import { attributeFilesOf, attributesKey, mergeAttributes, removeAttributeDir, withChanges, writeAttributeDir, type AttributeFiles } from './attributes.js';
 import { sessionKey, type WipRecord } from './wip.js';
@@ -164,7 +164,7 @@ interface SideFile {
   /** Known from a published record (else from git). */
   hunks?: Hunk[] | null;
   digests?: string[] | null;
-  symbols?: string[] | null;
+  symbols?: SymbolHits | null;
   published: boolean;
 }
 
@@ -209,7 +209,8 @@ function filesFromRecord(r: WipRecord): Map<string, SideFile> {
   const m = new Map<string, SideFile>();
   for (const f of r.files) {
     const change: FileChange = { status: f.status, path: f.path, oldPath: f.oldPath ?? f.path, oldOid: f.oldOid, oid: f.oid, oldMode: f.mode, mode: f.mode };
-    m.set(baseKey(change), { change, hunks: f.hunks, digests: f.digests ?? null, symbols: f.symbols, published: true });
+    const symbols = f.symbols ? { names: f.symbols, hunks: f.symbolHunks ?? null, lines: f.symbolLines ?? null } : null;
+    m.set(baseKey(change), { change, hunks: f.hunks, digests: f.digests ?? null, symbols, published: true });
   }
   return m;
 }
@@ -616,7 +617,7 @@ export class Scanner {
 
   private async compare(sides: Side[], pairs: Pair[], shared: Shared[], dropped: Shared[], describe: ChangeDescriber, keepMergeOnly: ((path: string) => boolean) | null): Promise<Overlap[]> {
     const diffOf = (f: SideFile): { hunks: Hunk[] | null; digests: string[] | null } => (f.published ? { hunks: f.hunks ?? null, digests: f.digests ?? null } : (describe.diff(f.change) ?? { hunks: null, digests: null }));
-    const symbolsOf = (f: SideFile, hunks: Hunk[] | null): Promise<string[] | null> => (f.published ? Promise.resolve(f.symbols ?? null) : describe.symbols(f.change, hunks));
+    const symbolsOf = (f: SideFile, hunks: Hunk[] | null): Promise<SymbolHits | null> => (f.published ? Promise.resolve(f.symbols ?? null) : describe.symbols(f.change, hunks));
 
     const overlaps: Overlap[] = [];
     const conflictsOf = new Map<Pair, Map<string, ConflictKind>>();
@@ -635,14 +636,14 @@ export class Scanner {
       const comparable = fa.change.oldOid === fb.change.oldOid;
       const same = (i: number, j: number) => sameEdit(da.hunks![i]!, da.digests?.[i], db.hunks![j]!, db.digests?.[j]);
       const lines = comparable && da.hunks && db.hunks ? touchingRanges(da.hunks, db.hunks, same) : [];
-      const common = sa && sb ? sa.filter((x) => sb.includes(x)) : [];
+      const common = sa && sb ? commonSymbols(sa, sb, comparable && da.hunks && db.hunks ? { ha: da.hunks, hb: db.hunks, same } : null) : [];
       if (common.length) levels.push('symbol');
       if (lines.length) levels.push('hunk');
       const conflicts = conflictsOf.get(pair);
       const kind = conflicts ? (conflicts.get(fa.change.path) ?? conflicts.get(fb.change.path) ?? conflicts.get(s.path) ?? null) : null;
       if (kind) levels.push('merge');
       const note = fa.published ? null : (describe.note(fa.change) ?? (fb.published ? null : describe.note(fb.change)));
-      overlaps.push(this.overlap(sides, pair, s.path, levels, { fa, fb, ha: da.hunks, hb: db.hunks, sa, sb, lines, common, kind, note }));
+      overlaps.push(this.overlap(sides, pair, s.path, levels, { fa, fb, ha: da.hunks, hb: db.hunks, sa: sa?.names ?? null, sb: sb?.names ?? null, lines, common, kind, note }));
       for (const path of [fa.change.path, fb.change.path, s.path]) conflicts?.delete(path);
     }
     if (symbolsStopped) this.gaveUp('symbols');

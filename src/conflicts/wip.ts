@@ -35,6 +35,13 @@ export interface WipFile {
   digests?: string[] | null;
   /** Qualified names of the symbols the change touches; null when the language is not supported. */
   symbols: string[] | null;
+  /**
+   * Per symbol, the indexes of the hunks that touch it, and its length in base lines (0: not in the
+   * base): a reader weighs them as for local sessions (same edits, long symbols). Absent in records
+   * written before they existed (every common name then counts).
+   */
+  symbolHunks?: number[][];
+  symbolLines?: number[];
 }
 
 export interface WipRecord {
@@ -113,6 +120,16 @@ function parseHunks(v: unknown): Hunk[] | null {
   return hunks;
 }
 
+/** Per symbol, its hunks (valid indexes, ascending) and base length; absent when not written (older records). */
+function parseSymbolWeights(hv: unknown, lv: unknown, symbols: string[] | null, hunks: Hunk[] | null): { symbolHunks?: number[][]; symbolLines?: number[] } {
+  if (hv === undefined && lv === undefined) return {};
+  if (!symbols || !hunks) throw new Error('symbol weights without symbols or hunks');
+  const index = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) < hunks.length;
+  if (!Array.isArray(hv) || hv.length !== symbols.length || !hv.every((l) => Array.isArray(l) && l.every(index) && l.every((n, i) => i === 0 || n > l[i - 1]))) throw new Error('bad symbolHunks');
+  if (!Array.isArray(lv) || lv.length !== symbols.length || !lv.every((n) => Number.isInteger(n) && n >= 0)) throw new Error('bad symbolLines');
+  return { symbolHunks: hv as number[][], symbolLines: lv as number[] };
+}
+
 /** Parse and check a record written by any version-1 writer (another machine's: trust nothing). */
 export function parseWip(text: string): WipRecord {
   const j = JSON.parse(text) as Record<string, unknown>;
@@ -123,6 +140,8 @@ export function parseWip(text: string): WipRecord {
     if (!STATUS.has(status)) throw new Error(`bad status ${status}`);
     const hunks = parseHunks(f.hunks);
     const digests = parseDigests(f.digests, hunks);
+    const symbols = Array.isArray(f.symbols) ? f.symbols.map((s) => str(s, 'symbol')) : null;
+    const weights = parseSymbolWeights(f.symbolHunks, f.symbolLines, symbols, hunks);
     return {
       path: str(f.path, 'path'),
       ...(f.oldPath !== undefined ? { oldPath: str(f.oldPath, 'oldPath') } : {}),
@@ -132,7 +151,8 @@ export function parseWip(text: string): WipRecord {
       mode: str(f.mode, 'mode'),
       hunks,
       ...(digests ? { digests } : {}),
-      symbols: Array.isArray(f.symbols) ? f.symbols.map((s) => str(s, 'symbol')) : null,
+      symbols,
+      ...weights,
     };
   });
   return {

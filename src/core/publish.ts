@@ -166,7 +166,8 @@ async function describeChanges(ctx: Ctx, base: string, snapshot: string, changes
       mode: c.oid ? c.mode : c.oldMode,
       hunks: d?.hunks ?? null,
       ...(d?.hunks && d.digests ? { digests: d.digests } : {}),
-      symbols,
+      symbols: symbols?.names ?? null,
+      ...(symbols?.hunks && symbols.lines && d?.hunks ? { symbolHunks: symbols.hunks, symbolLines: symbols.lines } : {}),
     });
   }
   return { files, truncated };

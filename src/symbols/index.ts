@@ -18,7 +18,7 @@ import { enclosingSymbols, nestDefinitions, type CodeSymbol, type LineRange } fr
 export type { BaseChange, CodeSymbol, LineRange } from './nest.js';
 export type { LanguageId, SymbolKind } from './languages.js';
 export { languageOf } from './languages.js';
-export { enclosingSymbols, gapsTouched } from './nest.js';
+export { enclosingEach, enclosingSymbols, gapsEach, gapsTouched, type Gap } from './nest.js';
 
 export interface SymbolOptions {
   /** Files larger than this (bytes of UTF-16 text, roughly bytes) are not parsed: generated or minified. Default 1 MiB. */
