@@ -3,7 +3,13 @@
 // hooks), and bin.cjs, the small executable that runs it through V8's code cache (src/launch.ts).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { chmodSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { generate } from './secret-rules.mjs';
+
+// gitleaks' rules, compiled from the rule file its package ships into src/model/gitleaks.gen.ts
+// (JavaScript regular expressions, bundled below: nothing is parsed or translated at run time).
+generate();
 
 const common = {
   bundle: true,
@@ -28,7 +34,7 @@ await build({
   // command needs (saxes, for JUnit logs; the MCP SDK, for `mcp`; jsonc-parser, for `init --agent`),
   // stay in node_modules: loaded lazily by the commands that need them, not parsed by every start-up.
   // They must be in "dependencies".
-  external: ['@vscode/tree-sitter-wasm', 'saxes', '@modelcontextprotocol/sdk', 'jsonc-parser'],
+  external: ['@vscode/tree-sitter-wasm', 'saxes', '@modelcontextprotocol/server', 'jsonc-parser', 'smol-toml'],
   // import.meta.url does not exist in CommonJS: give modules the bundle's own URL, so that
   // createRequire(import.meta.url) resolves packages as it does from the sources.
   define: { 'import.meta.url': '__bundleUrl' },
@@ -44,3 +50,8 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 chmodSync('dist/bin.cjs', 0o755);
+
+// The manual page (`git ctx --help` is `git help ctx`, which runs `man git-ctx`), from the built
+// program itself, so that it says what -h says. npm installs it with the package ("man").
+mkdirSync('dist/man', { recursive: true });
+writeFileSync('dist/man/git-ctx.1', execFileSync(process.execPath, ['dist/bin.cjs', '--man-page'], { encoding: 'utf8' }));

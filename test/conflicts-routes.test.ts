@@ -21,6 +21,10 @@ function editLine(wt: string, path: string, line: number, text: string): void {
   writeFileSync(join(wt, path), lines.join('\n'));
 }
 
+/** A session's id without the suffix that tells places apart (`wb:wb@1a2b3c` -> `wb:wb`). */
+const place = (id: string) => id.replace(/@[0-9a-f]{6}$/, '');
+const sessionsOf = (o: any) => [place(o.a.session), place(o.b.session)];
+
 async function overlaps(dir: string, args: string[] = []): Promise<any> {
   return (await ctxOk(dir, ['conflicts', '--json', ...args])).json;
 }
@@ -40,8 +44,8 @@ describe('identical edits', () => {
     await ctxOk(b, ['push']);
     await ctxOk(a, ['pull']);
     const json = await overlaps(a);
-    const local = json.overlaps.find((o: any) => o.path === 'notes.txt' && [o.a.session, o.b.session].includes('a2:a2'));
-    const remote = json.overlaps.find((o: any) => o.path === 'notes.txt' && [o.a.session, o.b.session].includes('b:main'));
+    const local = json.overlaps.find((o: any) => o.path === 'notes.txt' && sessionsOf(o).includes('a2:a2'));
+    const remote = json.overlaps.find((o: any) => o.path === 'notes.txt' && sessionsOf(o).includes('b:main'));
     // Locally the identical hunk is skipped; from the published record, too (its digest says so).
     expect(local).toMatchObject({ level: 'file', lines: [] });
     expect(remote).toMatchObject({ level: 'file', lines: [], merge: null });
@@ -50,7 +54,7 @@ describe('identical edits', () => {
     expect(record.files[0].digests[0]).toMatch(/^[0-9a-f]{16}$/);
     // A different line at the same place is still a collision across machines.
     editLine(a, 'notes.txt', 11, 'another fix');
-    expect((await overlaps(a)).overlaps.find((o: any) => o.path === 'notes.txt' && [o.a.session, o.b.session].includes('b:main'))).toMatchObject({ level: 'hunk', lines: [[11, 11]] });
+    expect((await overlaps(a)).overlaps.find((o: any) => o.path === 'notes.txt' && sessionsOf(o).includes('b:main'))).toMatchObject({ level: 'hunk', lines: [[11, 11]] });
   });
 });
 
@@ -68,7 +72,7 @@ describe('the same fix in one function', () => {
     }
     await ctxOk(b, ['push']);
     await ctxOk(a, ['pull']);
-    const find = (json: any, session: string) => json.overlaps.find((o: any) => o.path === 'tools/stats.py' && [o.a.session, o.b.session].includes(session));
+    const find = (json: any, session: string) => json.overlaps.find((o: any) => o.path === 'tools/stats.py' && sessionsOf(o).includes(session));
     let json = await overlaps(a);
     for (const o of [find(json, 'a2:a2'), find(json, 'b:main')]) {
       expect(o).toMatchObject({ level: 'file', symbols: [], lines: [] });
@@ -101,7 +105,7 @@ describe('attributes', () => {
     const truth = realMerge(repo, stateCommit(repo, wa), stateCommit(repo, wb));
     expect(truth.clean).toBe(true);
     const json = await overlaps(repo);
-    const notes = json.overlaps.find((o: any) => o.path === 'notes.txt' && [o.a.session, o.b.session].sort().join() === 'wa:wa,wb:wb');
+    const notes = json.overlaps.find((o: any) => o.path === 'notes.txt' && sessionsOf(o).sort().join() === 'wa:wa,wb:wb');
     expect(notes).toMatchObject({ merge: 'clean', level: 'hunk' });
 
     // The other way round: the scanning worktree has a union driver (uncommitted) that the sessions do not.
@@ -112,7 +116,7 @@ describe('attributes', () => {
     writeFileSync(join(repo, '.gitattributes'), 'README.md merge=union\n');
     expect(realMerge(repo, stateCommit(repo, wc), stateCommit(repo, wd)).clean).toBe(false);
     const json2 = await overlaps(repo);
-    const readme = json2.overlaps.find((o: any) => o.path === 'README.md' && [o.a.session, o.b.session].sort().join() === 'wc:wc,wd:wd');
+    const readme = json2.overlaps.find((o: any) => o.path === 'README.md' && sessionsOf(o).sort().join() === 'wc:wc,wd:wd');
     expect(readme).toMatchObject({ merge: 'conflict', level: 'merge' });
   });
 });

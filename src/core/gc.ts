@@ -16,9 +16,10 @@
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { resolveWhen } from './read.js';
+import { UsageError } from '../errors.js';
 import { readSummarized } from './mailbox.js';
 import { sessionActivity, type SessionActivity } from './activity.js';
-import type { EntrySummary } from '../store/index-cache.js';
+import type { EntrySummary } from '../store/entry-index.js';
 import { claimWinner } from '../model/claims.js';
 import { idTime } from '../model/id.js';
 import { ALL } from '../model/address.js';
@@ -71,6 +72,8 @@ export function messageRead(m: EntrySummary, receipts: readonly Receipt[], cutof
 export async function gc(ctx: Ctx, input: GcInput): Promise<GcResult> {
   const who = await resolveIdentity(ctx, input);
   const cutoff = await resolveWhen(ctx, input.olderThan ?? '7d', '--older-than');
+  // A window that ends in the future would remove what was settled a moment ago: surely a mistake.
+  if (cutoff > ctx.deps.now()) throw new UsageError(`--older-than: ${input.olderThan} is in the future`, { code: 'E_WHEN', hint: 'the window counts back from now: 7d, 36h, or a past date' });
   const result: GcResult = { cutoff: new Date(cutoff).toISOString(), dryRun: !!input.dryRun, removed: [], stateFiles: [], kept: { unconsumed: 0, unread: 0, recent: 0 }, commit: null };
   const tip = await ctx.store.tip();
   if (!tip) return result;

@@ -166,6 +166,8 @@ async function pullRound(ctx: Ctx, remote: Remote, net: NetOptions, author: { na
 /** pull, push or sync the context branch with a remote. */
 export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResult> {
   const { store, repo, deps } = ctx;
+  // A branch git-ctx may not write (the user's, a worktree's) is refused before any network work.
+  await store.guard.check();
   const remote = await openRemote(ctx, input.remote);
   const net = netOptions(ctx, input);
   const { author } = await resolveIdentity(ctx, {});
@@ -223,7 +225,8 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const r = await round(attempt === 1);
     // A remote without a context branch gets one; so does a repository that has none yet.
-    const local = (await store.tip()) ?? (await store.ensureBranch()).tip;
+    // ensureBranch also checks that the branch is git-ctx's own before anything is pushed from it.
+    const local = (await store.ensureBranch()).tip;
     result.localTip = local;
     result.attempts = attempt;
     if (local === r.remoteTip) return landed();

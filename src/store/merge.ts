@@ -11,9 +11,11 @@
  * Names that differ are decided by mergeFileSet, the pure rule, so the tree is a function of the
  * three trees alone: two clones merging the same tips in either order write the same tree.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Store } from './store.js';
 import type { TreeItem } from '../git/objects.js';
-import { compareAndSwapRef } from '../git/refs.js';
+import { compareAndSwapRef, RefLockWatch } from '../git/refs.js';
 import { splitNul } from '../git/run.js';
 import { mergeFileSet, variantPath, type Sides } from '../model/merge.js';
 import { CtxError } from '../errors.js';
@@ -84,8 +86,8 @@ export async function mergeBases(store: Store, commits: readonly string[]): Prom
 /**
  * The tree to merge against: the merge base's, or, when there are several (criss-cross merges are
  * common when clones push at once), their own merge, folded the same way git's recursive strategy
- * does. No merge base at all (two independently started branches): the empty tree, so the merge is
- * the union.
+ * does. No merge base at all (only in a shallow clone: mergeIntoBranch refuses unrelated histories
+ * elsewhere): the empty tree, so the merge is the union.
  */
 export async function baseTree(store: Store, bases: readonly string[], depth = 0): Promise<string | null> {
   if (!bases.length) return null;
@@ -118,16 +120,27 @@ export interface MergeOptions {
  * branch meanwhile, the merge is redone on the new tip, so a local `add` racing a pull loses nothing.
  */
 export async function mergeIntoBranch(store: Store, theirs: string, opts: MergeOptions): Promise<MergeOutcome> {
+  // Only into a branch of git-ctx's own, unused by any worktree (see branch-guard.ts).
+  store.guard.checkPlace();
   const lock = await store.writerLock();
+  const watch = new RefLockWatch(store.ref, store.deps.now);
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const local = await store.tip();
+      const localTip = await store.tipCommit();
+      const local = localTip?.oid ?? null;
       let next = theirs;
       let kind: MergeOutcome['kind'] = 'created';
       let keptBoth: string[] = [];
-      if (local) {
+      if (localTip) await store.guard.checkTip(localTip);
+      // Nothing of a newer format is merged or taken in: this version does not know its rules.
+      await store.guard.checkFormat(await store.treeOf(theirs));
+      if (!local) {
+        // Taken as it is: it must be a context branch itself (not, say, the remote's main).
+        await store.guard.checkTip({ oid: theirs, tree: await store.treeOf(theirs) });
+      } else {
         if (local === theirs) return { kind: 'up-to-date', before: local, tip: local, keptBoth, attempts: attempt };
         const bases = await mergeBases(store, [local, theirs]);
+        if (!bases.length && !shallowMerge(store)) throw store.guard.unrelated(theirs, opts.message.split('\n')[0]!.replace(/^merge: /, ''));
         if (bases.length === 1 && bases[0] === theirs) return { kind: 'up-to-date', before: local, tip: local, keptBoth, attempts: attempt };
         kind = 'fast-forward';
         if (bases.length !== 1 || bases[0] !== local) {
@@ -140,13 +153,23 @@ export async function mergeIntoBranch(store: Store, theirs: string, opts: MergeO
         }
       }
       const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: next, oldOid: local, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
-      if (cas.ok) return { kind, before: local, tip: next, keptBoth, attempts: attempt };
+      if (cas.ok) {
+        store.guard.landed(next, local);
+        return { kind, before: local, tip: next, keptBoth, attempts: attempt };
+      }
+      if (cas.reason === 'locked') watch.locked(cas.lockFile);
+      else watch.free();
       await store.deps.sleep(1 + (store.deps.random(1)[0]! % 8));
     }
   } finally {
     lock?.release();
   }
   throw new CtxError('E_CONTENTION', 1, `could not update ${store.ref} after ${MAX_ATTEMPTS} attempts`);
+}
+
+/** A shallow clone may not hold the merge base it shares with a remote: no base proves nothing there. */
+function shallowMerge(store: Store): boolean {
+  return existsSync(join(store.repo.commonDir, 'shallow'));
 }
 
 /** Entry files present at `to` and not at `from` (null: count every entry of `to`). */
