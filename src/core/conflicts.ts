@@ -283,7 +283,7 @@ export async function conflictsPreCommit(ctx: Ctx, input: PreCommitInput = {}): 
   const selfKey = r.sessions.find((s) => s.current)?.key;
   const blocking = blockLevel ? r.overlaps.filter((o) => LEVELS.indexOf(o.level) >= LEVELS.indexOf(blockLevel)) : [];
   const lines = r.overlaps.map((o) => `git-ctx: warning: ${describeOverlap(o, selfKey)}`);
-  const partial = r.complete ? null : `stopped at its ${limit} ms time limit (not done: ${r.missing.join(', ')})`;
+  const partial = r.complete ? null : `stopped at its ${Math.round(limit)} ms time limit (not done: ${r.missing.join(', ')})`;
   if (partial) lines.push(`git-ctx: conflict check ${partial}${r.overlaps.length ? ': the overlaps above are what it found by then' : ''}`);
   if (blocking.length) {
     lines.push(`git-ctx: commit refused (git config ctx.conflicts.block ${setting}): ${blocking.length === 1 ? 'this overlap needs' : 'these overlaps need'} a look first`);
