@@ -6,7 +6,7 @@ import { addTasks } from '../../core/task-add.js';
 import { claimTasks, finishTask, releaseTask } from '../../core/task-steps.js';
 import { listTasks, showTask } from '../../core/task-list.js';
 import { maxBodyBytes } from '../../core/context.js';
-import { claimJson, stepJson, taskAddJson, taskListJson, taskShowJson } from '../task-json.js';
+import { claimJson, stepJson, taskAddJson, taskListJson, taskShowJson } from '../../results/tasks.js';
 import { stateText, taskLine } from '../task-render.js';
 import { reportRedactions } from '../secrets.js';
 import { fullItem } from '../../model/brief-layout.js';

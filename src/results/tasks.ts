@@ -1,14 +1,13 @@
 /**
  * The JSON shapes of the task commands and of the MCP tool ctx_task (their own types: fields may be
- * added, none renamed or removed once released). Like json.ts, shared by both front ends.
+ * added, none renamed or removed once released).
  */
 import type { TaskInfo } from '../core/task-view.js';
 import type { TaskAddResult } from '../core/task-add.js';
 import type { TaskListResult, TaskShowResult, WaveResult } from '../core/task-list.js';
 import type { ClaimResult, StepResult } from '../core/task-steps.js';
 import type { StoredEntry } from '../model/entry.js';
-import { entryJson, type EntryJson } from './json.js';
-import { redactionJson } from './secrets.js';
+import { entryJson, redactionJson, type EntryJson } from './json.js';
 
 export interface TaskJson {
   id: string;
