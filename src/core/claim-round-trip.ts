@@ -1,29 +1,52 @@
 /**
- * Where a claim is decided: the one place pickup's claims meet the network.
+ * Claims: the one place where "exactly one session gets this item" meets the network. pickup claims
+ * handoffs through it; anything else that must go to exactly one session across machines (a task)
+ * claims through the same function with its own claim files.
  *
- * Without a remote (`git config ctx.remote` unset), the compare-and-swap on this repository's context
- * branch decides: all claims in one commit, create-only, a path claimed meanwhile dropped and the rest
- * retried.
+ *     claimRoundTrip(ctx, plan) -> { written, existing, commit, decidedBy, offline? }
  *
- * With a remote, the remote decides: fetch and merge its branch; work out what is still waiting on the
- * merged tip; build the claim commit on that tip without landing it (Store.build); push it. The push is
- * never forced, so it lands only if nobody pushed since our fetch: the remote's refusal of a
- * non-fast-forward is the compare-and-swap across clones, and a claim is in the local branch only once
- * the remote took it. Refused: fetch, merge and work it out again (a handoff claimed meanwhile is no
- * longer waiting), with backoff, a bounded number of rounds.
+ * `plan.files(tip, decidedBy)` returns, for the items still unclaimed on `tip`, one claim file each
+ * (a FileWrite with the item's id, and `replaces` to take over a stale claim); `decidedBy` says what
+ * will decide, so the content can record it. `written` are the claim paths this call won, `existing`
+ * those another session had or got first.
  *
- * Offline (the remote cannot be reached, or kept moving), the claim is made on this machine only and a
- * warning says so; if a later sync shows that another clone claimed the same handoff, the winner rule
- * (src/model/claims.ts) decides, and the loser is told in its next brief.
+ * Without a remote (`git config ctx.remote` unset), this repository decides: all claims in one commit,
+ * create-only, decided by the compare-and-swap of the branch (a path claimed meanwhile is dropped and
+ * the rest retried).
+ *
+ * With a remote, the remote decides, by creating one ref per item: `refs/ctx/claims/<branch>/<item>`,
+ * pushed with an expected-absent lease (`--force-with-lease=<ref>:`, or the claim it replaces). The
+ * remote checks the expectation under its ref lock, so of any number of sessions on any number of
+ * clones pushing a claim for one item, exactly one push creates it; the others are told "stale info"
+ * or "failed to update ref" and lose. Each claim ref points to a small commit (on the branch's root
+ * commit) that adds exactly the claim file, so every clone's fetch merges the claims like any other
+ * history, and a claim whose winner never came back is still recorded everywhere. Before claiming,
+ * the call fetches everything and merges it, so items claimed already are not asked for again.
+ *
+ * A remote that refuses refs outside refs/heads/ (remembered from sync) decides through the shared
+ * branch instead: the claim commit is built on the merged tip and pushed there without force; the
+ * remote's refusal of a non-fast-forward is the compare-and-swap, and a refused round is redone.
+ *
+ * Offline (the remote cannot be reached within `git config ctx.pickupTimeout` seconds, default 10, or
+ * its history was rewritten), the claim is made on this machine only, with a warning; it stays
+ * provisional: a claim the remote decided wins over it, and the winner rule (src/model/claims.ts)
+ * settles the rest at the next sync.
  */
 import type { Ctx } from './context.js';
 import type { FileWrite } from '../store/store.js';
 import { commitCreateOnly } from '../store/state.js';
 import { RemoteError } from '../errors.js';
 
+export interface ClaimFile extends FileWrite {
+  /** The item claimed (an entry id): names its claim ref on the remote. */
+  item: string;
+  /** Take over a claim: the claim commit that must still be the remote's claim ref for this to win. */
+  replaces?: string;
+}
+
 export interface ClaimPlan {
-  /** The claims to write on `tip`: one per handoff still waiting there. */
-  files(tip: string): Promise<FileWrite[]>;
+  /** The claims to write on `tip`: one per item still unclaimed there. */
+  files(tip: string, decidedBy: 'remote' | 'local'): Promise<ClaimFile[]>;
   message(files: readonly FileWrite[]): string;
   author: { name: string; email: string };
 }
@@ -44,6 +67,7 @@ const ROUNDS = 12;
 const BACKOFF_BASE_MS = 25;
 const BACKOFF_CAP_MS = 1000;
 
+/** Claim items for this session, exactly once across sessions, worktrees and clones (module comment). */
 export async function claimRoundTrip(ctx: Ctx, plan: ClaimPlan): Promise<ClaimRound> {
   const remote = ctx.config.get('ctx.remote');
   if (!remote) return claimLocally(ctx, plan);
@@ -58,51 +82,91 @@ export async function claimRoundTrip(ctx: Ctx, plan: ClaimPlan): Promise<ClaimRo
 
 async function claimLocally(ctx: Ctx, plan: ClaimPlan): Promise<ClaimRound> {
   const tip = await ctx.store.tip();
-  const files = tip ? await plan.files(tip) : [];
+  const files = tip ? await plan.files(tip, 'local') : [];
   const r = await commitCreateOnly(ctx.store, files, { message: plan.message, author: plan.author });
   return { written: r.written, existing: r.existing, commit: r.commit, decidedBy: 'local' };
 }
 
 async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Promise<ClaimRound> {
-  const { store, repo, deps } = ctx;
-  const { openRemote } = await import('./sync.js');
-  const { fetchBranch, pushBranch, recordRemoteTip, trackingRef } = await import('../git/remote.js');
-  const { mergeIntoBranch } = await import('../store/merge.js');
+  const { store, repo } = ctx;
+  const { fetchRemoteState, knownLayout, netOptions, openRemote, recordLayout, remoteTips } = await import('./remote-state.js');
+  const { pushRefs, recordRemoteTip } = await import('../git/remote.js');
+  const { mergeTipsIntoBranch } = await import('../store/merge.js');
+  const { claimRef } = await import('../model/remote-refs.js');
   const remote = await openRemote(ctx, name);
-  const net = { interactive: true, now: deps.now, sleep: deps.sleep };
-  const merge = (theirs: string) => mergeIntoBranch(store, theirs, { message: `merge: ${remote.name}/${store.branch}\n`, author: plan.author });
+  const net = await netOptions(ctx, { timeoutKey: 'ctx.pickupTimeout' });
+  const mergeOpts = { message: `merge: ${remote.display}/${store.branch}\n`, author: plan.author };
+  if (knownLayout(ctx, remote).layout === 'branch') return claimThroughBranch(ctx, remote, net, plan);
+
+  const state = await fetchRemoteState(ctx, remote, net);
+  await mergeTipsIntoBranch(store, remoteTips(state), mergeOpts);
+  const tip = (await store.tip()) ?? (await store.ensureBranch()).tip;
+  const files = await plan.files(tip, 'remote');
+  if (!files.length) return { written: [], existing: [], commit: null, decidedBy: 'remote' };
+  // Each claim is a commit of its own on the root, adding exactly its file.
+  const root = store.rootCommit();
+  const commits = new Map<string, string>();
+  for (const f of files) {
+    const built = await store.build({ add: [{ path: f.path, content: f.content, createOnly: true }], message: plan.message([f]), author: plan.author }, root);
+    commits.set(f.item, built.commit!);
+  }
+  const refOf = (f: ClaimFile) => claimRef(store.branch, f.item);
+  const outcomes = await pushRefs(repo.git, remote, files.map((f) => ({ oid: commits.get(f.item)!, ref: refOf(f), lease: f.replaces ?? null })), net);
+  const won = files.filter((f) => outcomes.get(refOf(f))?.ok);
+  const lost = files.filter((f) => outcomes.get(refOf(f))?.ok === false && (outcomes.get(refOf(f)) as { kind: string }).kind === 'moved');
+  const refused = files.filter((f) => !won.includes(f) && !lost.includes(f));
+  if (refused.length && !won.length && !lost.length) {
+    // Refs outside refs/heads/ are refused here: decide through the shared branch from now on.
+    const o = outcomes.get(refOf(refused[0]!)) as { reason: string };
+    recordLayout(ctx, remote, 'branch', o.reason);
+    ctx.deps.stderr(`git-ctx: warning: ${remote.display} refuses git-ctx's claim refs (${o.reason}): claiming through the shared branch instead\n`);
+    return claimThroughBranch(ctx, remote, net, plan);
+  }
+  if (refused.length) {
+    const o = outcomes.get(refOf(refused[0]!)) as { reason: string };
+    throw new RemoteError(`${remote.display} refused ${refOf(refused[0]!)}: ${o.reason}`, { code: 'E_REMOTE_REJECTED', data: { remote: remote.display } });
+  }
+  for (const f of won) await recordRemoteTip(repo.git, state.refs.claimsCopy + f.item, commits.get(f.item)!);
+  // Who won the others: their claim refs, fetched and merged like everything else.
+  const others = lost.length ? remoteTips(await fetchRemoteState(ctx, remote, net)) : [];
+  const merged = await mergeTipsIntoBranch(store, [...won.map((f) => commits.get(f.item)!), ...others], mergeOpts);
+  return { written: won.map((f) => f.path), existing: lost.map((f) => f.path), commit: won.length ? merged.tip || null : null, decidedBy: 'remote' };
+}
+
+/**
+ * The shared-branch way (a remote that takes only branches): build the claims on the merged tip,
+ * push that commit to the view without force, land it once the remote took it; refused because the
+ * view moved, work it out again.
+ */
+async function claimThroughBranch(ctx: Ctx, remote: import('../git/remote.js').Remote, net: import('../git/remote.js').NetOptions, plan: ClaimPlan): Promise<ClaimRound> {
+  const { store, repo, deps } = ctx;
+  const { fetchRemoteState, remoteTips } = await import('./remote-state.js');
+  const { pushRefs, recordRemoteTip, refusedError } = await import('../git/remote.js');
+  const { mergeTipsIntoBranch } = await import('../store/merge.js');
+  const mergeOpts = { message: `merge: ${remote.display}/${store.branch}\n`, author: plan.author };
   const backoff = (round: number) => deps.sleep(Math.round((deps.random(1)[0]! / 255) * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** round)));
   let wanted: Set<string> | null = null;
   for (let round = 1; round <= ROUNDS; round++) {
-    let remoteTip: string | null;
-    try {
-      remoteTip = await fetchBranch(repo.git, remote, store.branch, net);
-    } catch (e) {
-      // Two fetches in one repository race for the lock of the private tracking ref: not the remote's fault.
-      if (e instanceof RemoteError && /cannot lock ref/.test(String(e.data.stderr ?? ''))) {
-        await backoff(round);
-        continue;
-      }
-      throw e;
-    }
-    if (remoteTip) await merge(remoteTip);
+    const state = await fetchRemoteState(ctx, remote, net);
+    await mergeTipsIntoBranch(store, remoteTips(state), mergeOpts);
     const tip = (await store.tip()) ?? (await store.ensureBranch()).tip;
-    const files = await plan.files(tip);
+    const files = await plan.files(tip, 'remote');
     wanted ??= new Set(files.map((f) => f.path));
     // What was waiting in the first round and no longer is went to another session meanwhile.
     const existing = [...wanted].filter((p) => !files.some((f) => f.path === p));
     if (!files.length) return { written: [], existing, commit: null, decidedBy: 'remote' };
-    const built = await store.build({ add: files.map((f) => ({ ...f, createOnly: true })), message: plan.message(files), author: plan.author }, tip);
+    const built = await store.build({ add: files.map((f) => ({ path: f.path, content: f.content, createOnly: true })), message: plan.message(files), author: plan.author }, tip);
     if (built.commit) {
-      const pushed = await pushBranch(repo.git, remote, built.commit, store.branch, net);
-      if (pushed.ok) {
-        await recordRemoteTip(repo.git, trackingRef(remote, store.branch), built.commit);
-        await merge(built.commit);
+      const o = (await pushRefs(repo.git, remote, [{ oid: built.commit, ref: state.refs.view }], net)).get(state.refs.view)!;
+      if (o.ok) {
+        await recordRemoteTip(repo.git, state.refs.viewCopy, built.commit);
+        await mergeTipsIntoBranch(store, [built.commit], mergeOpts);
         return { written: files.map((f) => f.path), existing, commit: built.commit, decidedBy: 'remote' };
       }
+      if (o.kind === 'refused') throw refusedError(remote, state.refs.view, o.reason, 'the remote does not accept pushes to the context branch');
     }
     // The remote moved: back off with full jitter and redo the round.
     await backoff(round);
   }
-  throw new RemoteError(`${remote.name} kept moving: the claims were not pushed after ${ROUNDS} rounds`, { code: 'E_REMOTE_BUSY', data: { remote: remote.name } });
+  throw new RemoteError(`${remote.display} kept moving: the claims were not pushed after ${ROUNDS} rounds`, { code: 'E_REMOTE_BUSY', data: { remote: remote.display } });
 }

@@ -56,11 +56,16 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
   const waitingAt = new Map<string, SlimSummary>();
   const round = await claimRoundTrip(ctx, {
     author: who.author,
-    async files(tip) {
+    async files(tip, decidedBy) {
       const { waiting } = await viewHandoffs(ctx, tip, reader);
       const claimedAt = new Date(ctx.deps.now()).toISOString();
       for (const h of waiting) waitingAt.set(claimPath(h.id), h);
-      return waiting.map((h) => ({ path: claimPath(h.id), content: serializeClaim({ handoff: h.id, session: who.session, agent: who.agent, claimedAt, token: Buffer.from(ctx.deps.random(6)).toString('hex') }) }));
+      const remote = decidedBy === 'remote';
+      return waiting.map((h) => ({
+        item: h.id,
+        path: claimPath(h.id),
+        content: serializeClaim({ handoff: h.id, session: who.session, agent: who.agent, claimedAt, token: Buffer.from(ctx.deps.random(6)).toString('hex'), remote }),
+      }));
     },
     message(fs) {
       const ids = fs.map((f) => waitingAt.get(f.path)!.id);

@@ -26,6 +26,7 @@ import { parseWip, sameWork, serializeWip, sessionKey, wipPath, WIP_FORMAT, WIP_
 import { UnsupportedError } from '../errors.js';
 import { join, resolve } from 'node:path';
 import type { RunOptions } from '../git/run.js';
+import type { Change } from '../store/store.js';
 
 /** Files past this many are published with paths and blob ids only (no hunks, no symbols). */
 export const DETAIL_LIMIT = 300;
@@ -35,6 +36,11 @@ export interface PublishInput extends WhoOptions {
   indexFile?: string;
   /** Stop git work at this time (milliseconds since the epoch). */
   deadline?: number;
+  /**
+   * Hand the change to the caller instead of committing it (sync lands it only once the remote took
+   * it, so that a failed push changes nothing local). Returns the commit to report, or null.
+   */
+  write?: (change: Change) => Promise<string | null>;
 }
 
 export interface PublishResult {
@@ -119,13 +125,14 @@ export async function publishWorkInProgress(ctx: Ctx, input: PublishInput = {}):
   if (!previous.record && !files.length) return { record, path: wipPath(key, record.id), commit: null, unchanged: true, snapshotRef };
 
   const file = wipPath(key, record.id);
-  const result = await ctx.store.commit({
+  const change: Change = {
     add: [{ path: file, content: serializeWip(record), createOnly: true }],
     remove: previous.paths,
     message: `wip: ${oneLine(who.session)} (${files.length} ${files.length === 1 ? 'file' : 'files'})\n\nCtx-Kind: wip\nCtx-Agent: ${oneLine(who.agent)}\nCtx-Session: ${oneLine(who.session)}\n`,
     author: who.author,
-  });
-  return { record, path: file, commit: result.commit, unchanged: false, snapshotRef };
+  };
+  const commit = input.write ? await input.write(change) : (await ctx.store.commit(change)).commit;
+  return { record, path: file, commit, unchanged: false, snapshotRef };
 }
 
 /** The changes from `base` to `snapshot`, each with its hunks and symbols (paths only past the limits). */

@@ -2,13 +2,17 @@
  * Who consumed a handoff, when claims met in a merge.
  *
  * On one repository the compare-and-swap lets exactly one claim per handoff land (`state/consumed/...`
- * is written create-only). Two clones that claim the same handoff offline each land their claim; a
- * later merge keeps both (two versions of one path). Every reader must then name the same winner,
- * whatever the order in which histories were merged, so the rule is a total order on claims:
+ * is written create-only); across clones the remote decides (a claim ref it created for the first
+ * push that named it: see core/claim-round-trip.ts). A clone that could not reach the remote claims
+ * on its own, provisionally, and a later merge keeps every claim (versions of one path). Every reader
+ * must then name the same winner, whatever the order in which histories were merged, so the rule is a
+ * total order on claims:
  *
- *   1. the earliest `claimedAt` (a claim whose time cannot be read sorts after every readable one);
- *   2. then the smaller session id (compared as UTF-8 bytes);
- *   3. then the smaller claim file (its exact bytes), so that no two distinct claims ever tie.
+ *   1. a claim the remote decided (`remote: true`) before any other: the remote's decision stands,
+ *      even against an offline claim made earlier;
+ *   2. the earliest `claimedAt` (a claim whose time cannot be read sorts after every readable one);
+ *   3. then the smaller session id (compared as UTF-8 bytes);
+ *   4. then the smaller claim file (its exact bytes), so that no two distinct claims ever tie.
  *
  * The winner of a union is the winner of the winners of its parts (the rule is a minimum), so merging
  * in any order, or several times, gives the same answer. The losing session is told in its next brief.
@@ -22,6 +26,7 @@ function timeOf(c: Claim): number {
 
 /** The total order of the winner rule: negative when `a` wins over `b`. */
 export function compareClaims(a: Claim, b: Claim): number {
+  if (!!a.remote !== !!b.remote) return a.remote ? -1 : 1;
   const ta = timeOf(a);
   const tb = timeOf(b);
   if (ta !== tb) return ta < tb ? -1 : 1;

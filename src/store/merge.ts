@@ -17,6 +17,7 @@ import { compareAndSwapRef } from '../git/refs.js';
 import { splitNul } from '../git/run.js';
 import { mergeFileSet, variantPath, type Sides } from '../model/merge.js';
 import { CtxError } from '../errors.js';
+import { independentOf, mergeBasesOf } from './history.js';
 
 export interface TreeMerge {
   /** The merged tree, or null when it is empty. */
@@ -75,10 +76,12 @@ export async function mergeTrees(store: Store, base: string | null, ours: string
   return { tree: store.writeTree(items), keptBoth: keptBoth.sort() };
 }
 
-/** `git merge-base --all` of the first commit against (a merge of) the others; [] when unrelated. */
+/**
+ * `git merge-base --all` of the first commit against (a merge of) the others; [] when unrelated.
+ * Computed in process (./history.ts): merges of many clones' histories ask for many of these.
+ */
 export async function mergeBases(store: Store, commits: readonly string[]): Promise<string[]> {
-  const { stdout, status } = await store.repo.git.run(['merge-base', '--all', ...commits], { okStatus: [0, 1] });
-  return status === 0 ? stdout.toString('utf8').split('\n').filter(Boolean).sort() : [];
+  return mergeBasesOf(store, commits[0]!, commits.slice(1));
 }
 
 /**
@@ -157,4 +160,91 @@ export async function countNewEntries(store: Store, from: string | null, to: str
     ? await git.run(['diff-tree', '-r', '-z', '--no-renames', '--diff-filter=A', '--name-only', '--no-commit-id', from, to, '--', 'entries'])
     : await git.run(['ls-tree', '-r', '-z', '--name-only', to, '--', 'entries']);
   return splitNul(stdout).length;
+}
+
+/** The identity of merge commits that any clone may write identically (see mergeCommits). */
+const MERGE_IDENTITY = { name: 'git-ctx', email: 'git-ctx@localhost' };
+
+export interface MultiMerge {
+  /** One of the tips when it holds all the others, else a new merge commit of the independent ones. */
+  commit: string;
+  kind: 'same' | 'merge';
+  keptBoth: string[];
+}
+
+/** The tips none of the others contains (`git merge-base --independent`), sorted. */
+export async function independentTips(store: Store, tips: readonly string[]): Promise<string[]> {
+  return independentOf(store, tips);
+}
+
+/** A commit's committer time (seconds), from its header. */
+async function committerTime(store: Store, commit: string): Promise<number> {
+  const obj = await store.cat.read(commit);
+  const m = obj && /\ncommitter [^\n]*> (\d+) [+-]\d{4}\n/.exec(obj.content.toString('utf8', 0, Math.min(obj.content.length, 4096)));
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Merge several histories into one commit that is a function of the set of tips alone: parents the
+ * independent tips in sorted order, the tree folded in that order by the rules of model/merge.ts
+ * (each tip against the merge base of it and the tips before it, as `git merge-base` computes it for
+ * a hypothetical merge of those), the fixed identity `git-ctx`, the latest committer time of the
+ * parents, a fixed message. Two clones that merge the same histories therefore write the same
+ * commit, so clones that exchange refs converge on one tip instead of merging each other's merges
+ * for ever. Nothing is landed: the caller moves a ref to it, or pushes it.
+ */
+export async function mergeCommits(store: Store, tips: readonly string[]): Promise<MultiMerge | null> {
+  const heads = await independentTips(store, tips);
+  if (!heads.length) return null;
+  if (heads.length === 1) return { commit: heads[0]!, kind: 'same', keptBoth: [] };
+  const [trees, bases, times] = await Promise.all([
+    Promise.all(heads.map((h) => store.treeOf(h))),
+    Promise.all(heads.slice(1).map((h, i) => mergeBases(store, [h, ...heads.slice(0, i + 1)]))),
+    Promise.all(heads.map((h) => committerTime(store, h))),
+  ]);
+  let tree: string | null = trees[0]!;
+  const keptBoth = new Set<string>();
+  for (let i = 1; i < heads.length; i++) {
+    const merged = await mergeTrees(store, await baseTree(store, bases[i - 1]!), tree, trees[i]!);
+    tree = merged.tree;
+    for (const p of merged.keptBoth) keptBoth.add(p);
+  }
+  const sig = { ...MERGE_IDENTITY, time: Math.max(...times) };
+  const commit = store.writeCommit({ tree: tree ?? store.writeTree([]), parents: heads, author: sig, committer: sig, message: `merge: ${heads.length} context histories\n` });
+  return { commit, kind: 'merge', keptBoth: [...keptBoth].sort() };
+}
+
+/**
+ * Move the branch to `next`, a commit that contains `from` (the tip it was built on). When the branch
+ * moved meanwhile (a local write), `next` is merged into the new tip instead, so nothing written
+ * meanwhile is lost.
+ */
+export async function landOnBranch(store: Store, from: string | null, next: string, opts: MergeOptions): Promise<{ tip: string; merged: boolean }> {
+  if (from === next) return { tip: next, merged: false };
+  const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: next, oldOid: from, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
+  if (cas.ok) return { tip: next, merged: false };
+  const m = await mergeIntoBranch(store, next, opts);
+  return { tip: m.tip, merged: true };
+}
+
+/**
+ * Merge every tip into the branch (pull): one deterministic merge of the branch tip and the tips
+ * (mergeCommits), landed with a compare-and-swap and redone when a local write moved the branch.
+ */
+export async function mergeTipsIntoBranch(store: Store, tips: readonly string[], opts: MergeOptions): Promise<MergeOutcome> {
+  const lock = await store.writerLock();
+  try {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const local = await store.tip();
+      const merged = await mergeCommits(store, local ? [local, ...tips] : tips);
+      if (!merged || merged.commit === local) return { kind: 'up-to-date', before: local, tip: local ?? '', keptBoth: [], attempts: attempt };
+      const kind: MergeOutcome['kind'] = !local ? 'created' : merged.kind === 'merge' ? 'merge' : 'fast-forward';
+      const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: merged.commit, oldOid: local, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
+      if (cas.ok) return { kind, before: local, tip: merged.commit, keptBoth: merged.keptBoth, attempts: attempt };
+      await store.deps.sleep(1 + (store.deps.random(1)[0]! % 8));
+    }
+  } finally {
+    lock?.release();
+  }
+  throw new CtxError('E_CONTENTION', 1, `could not update ${store.ref} after ${MAX_ATTEMPTS} attempts`);
 }

@@ -60,7 +60,13 @@ export interface Identity {
 
 /** The fixed identity and date of the root commit, so that independently created branches share it. */
 const ROOT_IDENTITY = { name: 'git-ctx', email: 'git-ctx@localhost', time: 1704067200 };
-export const FORMAT_VERSION = 1;
+/**
+ * The format this version writes (docs/data-model.md): 2 since claims can be decided by the remote's
+ * claim refs and remotes hold per-clone refs. Sync writes it into `.ctx-format`; the root commit keeps
+ * the `1` it always had, so that branches created by any version still share their root.
+ */
+export const FORMAT_VERSION = 2;
+const ROOT_FORMAT = 1;
 export const BRANCH_README = `# git-ctx context branch
 
 This orphan branch is written by git-ctx. It holds notes, decisions, postmortems, handoffs and messages
@@ -217,7 +223,7 @@ export class Store {
   /** The deterministic root commit: same tree, identity and date everywhere, hence the same id. */
   rootCommit(): string {
     const readme = this.writer.blob(BRANCH_README);
-    const format = this.writer.blob(`${FORMAT_VERSION}\n`);
+    const format = this.writer.blob(`${ROOT_FORMAT}\n`);
     const tree = this.writer.tree([
       { mode: '100644', name: '.ctx-format', oid: format },
       { mode: '100644', name: 'README.md', oid: readme },
