@@ -242,6 +242,7 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
   const me = cloneId(ctx);
   const own = cloneRef(store.branch, me);
   const maxAttempts = input.maxAttempts ?? DEFAULT_ATTEMPTS;
+  let fallbackReason: string | null = null;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const state = await fetchRemoteState(ctx, remote, net, { snapshots: true, rewrite: input.rewrite });
     if (attempt === 1) result.remoteBefore = state.view;
@@ -274,22 +275,31 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
     }
 
     let landed = false;
+    let probing = false;
     if (layout === 'clones') {
       if (!ownOutcome || ownOutcome.ok) landed = true;
       else if (ownOutcome.kind === 'refused') {
-        // The remote takes only branches: push the way every clone did before, through the shared branch.
+        // The remote may take only branches: push the way every clone did before, through the shared
+        // branch. A pre-receive hook refuses a push whole, so whether it takes the branch alone is
+        // known only once a push of the branch alone lands; only then is the fallback remembered.
         layout = 'branch';
         result.layout = layout;
-        recordLayout(ctx, remote, 'branch', ownOutcome.reason);
-        result.warnings.push(fallbackWarning(remote, ownOutcome.reason));
-        // A pre-receive hook refuses a push whole: whether it takes the branch alone, the next round says.
+        fallbackReason = ownOutcome.reason;
         landed = !!viewOutcome?.ok || state.view === next;
-        if (!landed) attempt--; // the round spent finding out does not count
+        probing = !landed;
       }
       // moved: another process of this clone pushed its ref meanwhile; fetch, merge and push again.
     } else {
       if (!viewOutcome || viewOutcome.ok) landed = true;
       else if (viewOutcome.kind === 'refused') throw refusedError(remote, state.refs.view, viewOutcome.reason, refusedHint());
+    }
+    if (landed && fallbackReason !== null) {
+      recordLayout(ctx, remote, 'branch', fallbackReason);
+      result.warnings.push(fallbackWarning(remote, fallbackReason));
+    }
+    if (probing) {
+      attempt--; // the round spent finding out does not count
+      continue;
     }
 
     if (landed) {

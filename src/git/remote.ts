@@ -196,7 +196,8 @@ function serverSaid(stderr: string): string {
     .split('\n')
     .filter((l) => l.startsWith('remote:'))
     .map((l) => l.replace(/^remote:\s*/, '').replace(/\s+$/, ''))
-    .filter((l) => l && !/^(Counting|Compressing|Writing|Total|Resolving|Enumerating|Processing)\b|\d+% \(/.test(l));
+    // Progress, and git's own boilerplate after a hook's refusal (the hook's words come before it).
+    .filter((l) => l && !/^(Counting|Compressing|Writing|Total|Resolving|Enumerating|Processing)\b|\d+% \(|^error: hook declined to update /.test(l));
   const text = lines.join('; ');
   return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
