@@ -101,15 +101,25 @@ async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Prom
   const state = await fetchRemoteState(ctx, remote, net);
   await mergeTipsIntoBranch(store, remoteTips(state), mergeOpts);
   const tip = (await store.tip()) ?? (await store.ensureBranch()).tip;
-  const files = await plan.files(tip, 'remote');
+  let files = await plan.files(tip, 'remote');
   if (!files.length) return { written: [], existing: [], commit: null, decidedBy: 'remote' };
-  // Each claim is a commit of its own on the root, adding exactly its file.
+  // Each claim is a commit of its own on the root, adding exactly its file; a takeover builds on the
+  // claim it replaces, so the claim ref only ever moves forward (a ref that moved backwards would
+  // read, to every clone, as a rewritten remote).
   const root = store.rootCommit();
   const commits = new Map<string, string>();
+  const unknown: ClaimFile[] = [];
   for (const f of files) {
-    const built = await store.build({ add: [{ path: f.path, content: f.content, createOnly: true }], message: plan.message([f]), author: plan.author }, root);
-    commits.set(f.item, built.commit!);
+    if (f.replaces && (await store.cat.read(f.replaces))?.type !== 'commit') {
+      unknown.push(f);
+      continue;
+    }
+    const built = await store.build({ add: [{ path: f.path, content: f.content, createOnly: !f.replaces }], message: plan.message([f]), author: plan.author }, f.replaces ?? root);
+    if (built.commit) commits.set(f.item, built.commit);
+    else unknown.push(f);
   }
+  files = files.filter((f) => commits.has(f.item));
+  if (!files.length) return { written: [], existing: unknown.map((f) => f.path), commit: null, decidedBy: 'remote' };
   const refOf = (f: ClaimFile) => claimRef(store.branch, f.item);
   const outcomes = await pushRefs(repo.git, remote, files.map((f) => ({ oid: commits.get(f.item)!, ref: refOf(f), lease: f.replaces ?? null })), net);
   const won = files.filter((f) => outcomes.get(refOf(f))?.ok);
@@ -130,7 +140,7 @@ async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Prom
   // Who won the others: their claim refs, fetched and merged like everything else.
   const others = lost.length ? remoteTips(await fetchRemoteState(ctx, remote, net)) : [];
   const merged = await mergeTipsIntoBranch(store, [...won.map((f) => commits.get(f.item)!), ...others], mergeOpts);
-  return { written: won.map((f) => f.path), existing: lost.map((f) => f.path), commit: won.length ? merged.tip || null : null, decidedBy: 'remote' };
+  return { written: won.map((f) => f.path), existing: [...lost, ...unknown].map((f) => f.path), commit: won.length ? merged.tip || null : null, decidedBy: 'remote' };
 }
 
 /**

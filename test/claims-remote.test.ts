@@ -1,0 +1,114 @@
+/**
+ * Claims decided by the remote: one claim ref per item (`refs/ctx/claims/<branch>/<item>`), created
+ * by the first push that names it. Exactly once across sessions and clones; a claim the remote
+ * decided beats one made offline, even an earlier one; the claim API takes over a claim only when the
+ * remote still holds the one it replaces.
+ */
+import { describe, expect, it } from 'vitest';
+import { ctx, ctxOk, fsck, git } from './helpers/repo.js';
+import { cloneOf, makeRemote, withCtx } from './helpers/remote.js';
+import { addEntry } from '../src/core/add.js';
+import { claimRoundTrip } from '../src/core/claim-round-trip.js';
+import { claimPath } from '../src/model/state.js';
+
+const as = (session: string, agent = 'agent') => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });
+const claimRefs = (remote: string) => git(remote, ['for-each-ref', '--format=%(refname)', 'refs/ctx/claims/']).split('\n').filter(Boolean);
+
+describe('claims through the remote', () => {
+  it('20 handoffs, 8 sessions on 4 clones picking up at once: each handoff delivered exactly once, decided by the remote', async () => {
+    const remote = makeRemote();
+    const clones = ['a', 'b', 'c', 'd'].map((n) => cloneOf(remote, [], n));
+    for (const c of clones) await ctxOk(c, ['init', '--remote', 'origin']);
+    const handoffs = await withCtx(clones[0]!, async (c) => {
+      const out: string[] = [];
+      for (let i = 0; i < 20; i++) out.push((await addEntry(c, { kind: 'handoff', title: `handoff ${i}`, body: `## Summary\n\nitem ${i}\n`, session: 'writer', agent: 'writer' })).entry.id);
+      return out;
+    });
+    await ctxOk(clones[0]!, ['sync']);
+    // Two sessions per clone, all at once; half of them have not even pulled the handoffs yet.
+    await ctxOk(clones[1]!, ['pull']);
+    const sessions = Array.from({ length: 8 }, (_, i) => ({ cwd: clones[i % 4]!, session: `${'abcd'[i % 4]}:s${i}` }));
+    const runs = await Promise.all(sessions.map((s) => ctx(s.cwd, ['pickup', '--json'], as(s.session))));
+    const delivered = new Map<string, string>();
+    runs.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json.offline, r.stderr).toBeNull();
+      if (r.json.handoffs.length) expect(r.json.decidedBy).toBe('remote');
+      for (const h of r.json.handoffs) {
+        expect(delivered.has(h.id), `${h.id} delivered twice`).toBe(false);
+        delivered.set(h.id, sessions[i]!.session);
+      }
+    });
+    expect([...delivered.keys()].sort()).toEqual([...handoffs].sort());
+    // The remote holds one claim ref per handoff; every clone, once synced, names the same session.
+    expect(claimRefs(remote)).toHaveLength(20);
+    for (const c of clones) await ctxOk(c, ['sync']);
+    for (const c of clones) {
+      for (const id of handoffs) {
+        const claim = JSON.parse(git(c, ['show', `context:${claimPath(id)}`]));
+        expect(claim).toMatchObject({ session: delivered.get(id), remote: true });
+      }
+      expect((await ctxOk(c, ['pickup', '--peek', '--json'], as('late'))).json.handoffs).toEqual([]);
+    }
+    fsck(remote);
+  }, 180_000);
+
+  it('a claim the remote accepted wins over an earlier claim made offline, on every clone', async () => {
+    const remote = makeRemote();
+    const [a, b] = [cloneOf(remote, [], 'a'), cloneOf(remote, [], 'b')];
+    for (const c of [a, b]) await ctxOk(c, ['init', '--remote', 'origin']);
+    const id = (await ctxOk(a, ['handoff', '-m', 'one piece of work', '--json'])).json.id;
+    await ctxOk(a, ['sync']);
+    await ctxOk(b, ['pull']);
+    // a is offline (its remote is out of reach) and claims first, on its own.
+    const url = git(a, ['remote', 'get-url', 'origin']);
+    git(a, ['remote', 'set-url', 'origin', '/nonexistent/remote.git']);
+    const offline = await ctxOk(a, ['pickup', '--json'], as('laptop:offline'));
+    expect(offline.json).toMatchObject({ decidedBy: 'local', handoffs: [expect.objectContaining({ id })] });
+    // Later, b claims through the remote, which accepts it: nobody had claimed it there.
+    await new Promise((r) => setTimeout(r, 20));
+    const online = await ctxOk(b, ['pickup', '--json'], as('desk:online'));
+    expect(online.json).toMatchObject({ decidedBy: 'remote', handoffs: [expect.objectContaining({ id })] });
+    // a comes back and syncs: the remote's decision stands on both clones.
+    git(a, ['remote', 'set-url', 'origin', url]);
+    await ctxOk(a, ['sync']);
+    await ctxOk(b, ['sync']);
+    const lostOnA = (await ctxOk(a, ['brief', '--json'], as('laptop:offline'))).json.sections.find((s: any) => s.key === 'lost');
+    expect(lostOnA.items).toEqual([expect.objectContaining({ id, session: 'desk:online' })]);
+    expect((await ctxOk(a, ['brief'], as('laptop:offline'))).stdout).toContain(`handoff ${id} you picked up was claimed first by session desk:online`);
+    for (const c of [a, b]) expect((await ctxOk(c, ['brief', '--json'], as('desk:online'))).json.sections.find((s: any) => s.key === 'lost').items).toEqual([]);
+  }, 120_000);
+
+  it('the claim API: an item is claimed once; a takeover wins only while the remote holds the claim it replaces', async () => {
+    const remote = makeRemote();
+    const [a, b] = [cloneOf(remote, [], 'a'), cloneOf(remote, [], 'b')];
+    for (const c of [a, b]) await ctxOk(c, ['init', '--remote', 'origin']);
+    const item = '01m7yvmwgafc92k5d0vbbcz0n0';
+    const author = { name: 't', email: 't@example.com' };
+    const claim = (dir: string, who: string, replaces?: string) =>
+      withCtx(dir, (c) =>
+        claimRoundTrip(c, {
+          author,
+          message: () => `claim: ${item}\n\nCtx-Session: ${who}\n`,
+          files: async (tip, decidedBy) => {
+            // A later claim of a task would check here whether the item is still open at `tip`.
+            void tip;
+            return [{ item, path: `state/test-claims/${item}~${who}`, content: `${JSON.stringify({ item, who, decidedBy })}\n`, ...(replaces ? { replaces } : {}) }];
+          },
+        }),
+      );
+    const first = await claim(a, 'a1');
+    expect(first).toMatchObject({ decidedBy: 'remote', written: [`state/test-claims/${item}~a1`], existing: [] });
+    const held = git(remote, ['rev-parse', `refs/ctx/claims/context/${item}`]);
+    const second = await claim(b, 'b1');
+    expect(second).toMatchObject({ decidedBy: 'remote', written: [], existing: [`state/test-claims/${item}~b1`] });
+    // b saw who holds it (the winner's claim file came with the fetch).
+    expect(git(b, ['ls-tree', '-r', '--name-only', 'context', '--', 'state/test-claims'])).toContain(`${item}~a1`);
+    // A takeover naming a claim that is no longer the remote's loses; naming the held one wins, once.
+    const results = [await claim(b, 'b2', '0'.repeat(40)), await claim(b, 'b3', held), await claim(a, 'a2', held)];
+    expect(results.map((r) => r.written)).toEqual([[], [`state/test-claims/${item}~b3`], []]);
+    // Decided by the remote every time: a takeover moves the claim ref forward (no clone takes it for a rewrite).
+    for (const r of results) expect(r).toMatchObject({ decidedBy: 'remote', offline: undefined });
+    expect(git(remote, ['rev-parse', `refs/ctx/claims/context/${item}`])).not.toBe(held);
+  }, 120_000);
+});
