@@ -22,6 +22,7 @@ import { newId } from '../model/id.js';
 import { WIP_REF_PREFIX } from '../conflicts/wip.js';
 import { mergeCommits } from '../store/merge.js';
 import { splitNul } from '../git/run.js';
+import { readRefsUnder } from '../git/refs.js';
 import { RemoteError } from '../errors.js';
 
 /** What to do when the remote's history was rewritten (see the module comment). */
@@ -184,6 +185,8 @@ export function recordLayout(ctx: Ctx, remote: Remote, layout: Layout, reason: s
 
 /** The local copies of a remote's refs, read in one `for-each-ref`. */
 async function readCopies(ctx: Ctx, refs: RemoteRefs): Promise<Map<string, string>> {
+  const read = readRefsUnder(ctx.repo.commonDir, [refs.viewCopy, refs.clonesCopy, refs.claimsCopy]);
+  if (read) return read;
   const out = await ctx.repo.git.text(['for-each-ref', '--format=%(objectname) %(refname)', '--end-of-options', refs.viewCopy, refs.clonesCopy, refs.claimsCopy]);
   const map = new Map<string, string>();
   for (const line of out.split('\n')) {

@@ -234,6 +234,9 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
   const mergeOpts = { message: `merge: ${remote.display}/${store.branch}\n`, author };
   if (input.action === 'pull') return pull(ctx, input, remote, net, result, mergeOpts);
 
+  // The first fetch and the publish (a snapshot of the worktree, local work only) run at once.
+  const firstFetch = fetchRemoteState(ctx, remote, net, { snapshots: true, rewrite: input.rewrite });
+  firstFetch.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
   const publish = await publishFirst(ctx, input, result.warnings);
   result.published = publish?.published ?? null;
   let { layout, reason } = knownLayout(ctx, remote);
@@ -244,8 +247,8 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
   const maxAttempts = input.maxAttempts ?? DEFAULT_ATTEMPTS;
   let fallbackReason: string | null = null;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const state = await fetchRemoteState(ctx, remote, net, { snapshots: true, rewrite: input.rewrite });
-    if (attempt === 1) result.remoteBefore = state.view;
+    const state = attempt === 1 && !fallbackReason ? await firstFetch : await fetchRemoteState(ctx, remote, net, { snapshots: true, rewrite: input.rewrite });
+    if (attempt === 1) result.remoteBefore ??= state.view;
     result.deepened ||= state.deepened;
     result.attempts = attempt;
     const tips = remoteTips(state);
