@@ -26,8 +26,7 @@
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { pushRefs, recordRemoteTip, refusedError, remoteCopyPrefix, type NetOptions, type PushUpdate, type Remote } from '../git/remote.js';
-import { countNewEntries, mergeCommits, mergeIntoBranch, mergeTipsIntoBranch, mergeTrees, type MergeOutcome } from '../store/merge.js';
-import { splitNul } from '../git/run.js';
+import { mergeCommits, mergeIntoBranch, mergeTipsIntoBranch, mergeTrees, type MergeOutcome } from '../store/merge.js';
 import { FORMAT_VERSION, type Change } from '../store/store.js';
 import { cloneRef } from '../model/remote-refs.js';
 import { WIP_REF_PREFIX } from '../conflicts/wip.js';
@@ -192,11 +191,42 @@ async function land(ctx: Ctx, from: string | null, next: string, copies: readonl
   throw new CtxError('E_CONTENTION', 1, `could not update ${store.ref}`);
 }
 
-/** Entries that commits of `pushed` new to the remote added (merges left out: they bring others' entries). */
+/**
+ * Entry files (paths under entries/) present at `to` and not at `from` (null: none there), found by
+ * walking only the trees that differ, in process: a count for the report must not cost processes.
+ */
+async function addedEntries(ctx: Ctx, from: string | null, to: string): Promise<string[]> {
+  const { store } = ctx;
+  const out: string[] = [];
+  const walk = async (a: string | null, b: string, prefix: string): Promise<void> => {
+    if (a === b) return;
+    const [left, right] = await Promise.all([a ? store.readTree(a) : Promise.resolve([]), store.readTree(b)]);
+    const have = new Map(left.map((i) => [i.name, i]));
+    await Promise.all(
+      right.map(async (i) => {
+        const was = have.get(i.name);
+        if (was?.oid === i.oid) return;
+        if (i.mode === '40000') return walk(was?.mode === '40000' ? was.oid : null, i.oid, `${prefix}${i.name}/`);
+        if (!was && i.name.endsWith('.md')) out.push(prefix + i.name);
+      }),
+    );
+  };
+  const [a, b] = await Promise.all([from ? store.treeAt(from, 'entries') : Promise.resolve(null), store.treeAt(to, 'entries')]);
+  if (b) await walk(a?.oid ?? null, b.oid, 'entries/');
+  return out;
+}
+
+/** Entries on `pushed` that none of the remote's tips had: those new since the first tip, then checked against the others. */
 async function countSent(ctx: Ctx, pushed: string, tips: readonly string[]): Promise<number> {
   if (tips.includes(pushed)) return 0;
-  const r = await ctx.repo.git.run(['log', '--no-merges', '--format=', '--name-only', '--diff-filter=A', '--no-renames', '-z', pushed, '--not', ...tips, '--', 'entries']);
-  return splitNul(r.stdout).filter((p) => /^entries\/.*\.md$/.test(p.trim())).length;
+  let sent = await addedEntries(ctx, tips[0] ?? null, pushed);
+  for (const tip of tips.slice(1)) {
+    if (!sent.length) break;
+    const tree = await ctx.store.treeOf(tip);
+    const present = await Promise.all(sent.map((p) => ctx.store.lookup(tree, p)));
+    sent = sent.filter((_, i) => !present[i]);
+  }
+  return sent.length;
 }
 
 function emptyResult(input: SyncInput, remote: Remote, branch: string, localBefore: string | null): SyncResult {
@@ -317,7 +347,7 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
       result.createdRemote = state.empty && updates.length > 0;
       result.localTip = await land(ctx, local, next, copies, mergeOpts, state.rewrite && input.rewrite === 'adopt' ? state.rewrite : null);
       if (result.published && built.publishCommit) result.published.commit = built.publishCommit;
-      [result.received, result.sent] = await Promise.all([countNewEntries(store, result.localBefore, next), countSent(ctx, next, tips)]);
+      [result.received, result.sent] = await Promise.all([addedEntries(ctx, result.localBefore, next).then((x) => x.length), countSent(ctx, next, tips)]);
       if (state.rewrite && (input.rewrite === 'adopt' || input.rewrite === 'restore')) result.rewrite = { choice: input.rewrite, removed: state.rewrite.removed, changed: state.rewrite.changed };
       return result;
     }
@@ -414,7 +444,7 @@ async function pull(ctx: Ctx, input: SyncInput, remote: Remote, net: NetOptions,
     result.localTip = m.tip || result.localBefore;
     if (state.rewrite) result.rewrite = { choice: 'restore', removed: state.rewrite.removed, changed: state.rewrite.changed };
   }
-  result.received = await countNewEntries(store, result.localBefore, result.localTip);
+  result.received = result.localTip ? (await addedEntries(ctx, result.localBefore, result.localTip)).length : 0;
   return result;
 }
 
