@@ -310,8 +310,11 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
     let landed = false;
     let probing = false;
     if (layout === 'clones') {
-      if (!ownOutcome || ownOutcome.ok) landed = true;
-      else if (ownOutcome.kind === 'refused') {
+      if (!ownOutcome || ownOutcome.ok) {
+        landed = true;
+        // Not needed by any clone of this version, but the earlier version and people browsing read it.
+        if (viewOutcome?.ok === false && viewOutcome.kind === 'refused') result.warnings.push(`${remote.display} refused ${state.refs.view} (${viewOutcome.reason}): the merged branch there is not kept up to date; clones of this version do not need it`);
+      } else if (ownOutcome.kind === 'refused') {
         // The remote may take only branches: push the way every clone did before, through the shared
         // branch. A pre-receive hook refuses a push whole, so whether it takes the branch alone is
         // known only once a push of the branch alone lands; only then is the fallback remembered.
