@@ -33,10 +33,6 @@ class DateQueue {
     return this.heap.length;
   }
 
-  items(): CommitNode[] {
-    return this.heap.map((h) => h.node);
-  }
-
   push(node: CommitNode): void {
     this.heap.push({ node, seq: this.seq++ });
     let i = this.heap.length - 1;
@@ -107,30 +103,45 @@ async function paintDownToCommon(store: Store, one: string, twos: readonly strin
   const flags = new Map<string, number>();
   const queue = new DateQueue();
   const found: CommitNode[] = [];
-  const start = await node(store, one);
-  flags.set(one, PARENT1);
-  queue.push(start);
+  // How many queue entries point to each commit, and how many entries point to commits not yet
+  // stale: git rescans its whole queue on every step for the latter; a count keeps the walk linear.
+  const queued = new Map<string, number>();
+  let nonStale = 0;
+  const flagsOf = (oid: string) => flags.get(oid) ?? 0;
+  const setFlags = (oid: string, f: number) => {
+    const before = flagsOf(oid);
+    if ((f & STALE) && !(before & STALE)) nonStale -= queued.get(oid) ?? 0;
+    flags.set(oid, f);
+  };
+  const push = (n: CommitNode) => {
+    queued.set(n.oid, (queued.get(n.oid) ?? 0) + 1);
+    if (!(flagsOf(n.oid) & STALE)) nonStale++;
+    queue.push(n);
+  };
+  setFlags(one, PARENT1);
+  push(await node(store, one));
   for (const t of twos) {
-    flags.set(t, (flags.get(t) ?? 0) | PARENT2);
-    queue.push(await node(store, t));
+    setFlags(t, flagsOf(t) | PARENT2);
+    push(await node(store, t));
   }
-  const nonStale = () => queue.items().some((n) => !((flags.get(n.oid) ?? 0) & STALE));
-  while (queue.size && nonStale()) {
+  while (queue.size && nonStale > 0) {
     const commit = queue.pop()!;
-    let f = (flags.get(commit.oid) ?? 0) & (PARENT1 | PARENT2 | STALE);
+    queued.set(commit.oid, queued.get(commit.oid)! - 1);
+    if (!(flagsOf(commit.oid) & STALE)) nonStale--;
+    let f = flagsOf(commit.oid) & (PARENT1 | PARENT2 | STALE);
     if (f === (PARENT1 | PARENT2)) {
-      if (!((flags.get(commit.oid) ?? 0) & RESULT)) {
-        flags.set(commit.oid, (flags.get(commit.oid) ?? 0) | RESULT);
+      if (!(flagsOf(commit.oid) & RESULT)) {
+        setFlags(commit.oid, flagsOf(commit.oid) | RESULT);
         found.push(commit);
       }
       // Everything below a common ancestor is no better than it.
       f |= STALE;
     }
     for (const p of commit.parents) {
-      const pf = flags.get(p) ?? 0;
+      const pf = flagsOf(p);
       if ((pf & f) === f) continue;
-      flags.set(p, pf | f);
-      queue.push(await node(store, p));
+      setFlags(p, pf | f);
+      push(await node(store, p));
     }
   }
   return { flags, found };
