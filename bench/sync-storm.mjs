@@ -8,8 +8,8 @@
 // machine was. Every timed run is a cold `git-ctx` process (dist/bin.cjs), as a hook would start it.
 //
 // Usage: npm run build && node bench/sync-storm.mjs [clones,...=8,16,32] [rounds=3] [--bin other/dist/bin.cjs]
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,15 +28,23 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 const git = (cwd, a) => execFileSync('git', a, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
+// CPU time (user + sys of the process and every process it waited for) says what a loaded machine's
+// wall clock hides; GNU time reports it where it is installed.
+const TIME = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0 ? '/usr/bin/time' : null;
+
 function run(cmd, a, cwd) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(cmd, a, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = TIME ? spawn(TIME, ['-f', 'cpu %U %S', cmd, ...a], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(cmd, a, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (err += b));
-    child.on('close', (code) => resolve({ code, out, err, ms: performance.now() - t0 }));
+    child.on('close', (code) => {
+      const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(err);
+      if (m) err = err.slice(0, m.index);
+      resolve({ code, out, err, ms: performance.now() - t0, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN });
+    });
   });
 }
 
@@ -83,6 +91,7 @@ async function setup(n) {
 
 async function storm(clones) {
   const syncs = [];
+  const cpu = [];
   let failed = 0;
   const reasons = new Map();
   const ids = [];
@@ -93,6 +102,7 @@ async function storm(clones) {
         if (a.code === 0) ids.push(JSON.parse(a.out).id);
         const s = await run(process.execPath, [BIN, 'sync', '--json'], c);
         syncs.push(s.ms);
+        cpu.push(s.cpu);
         if (s.code !== 0) {
           failed++;
           let code = `exit ${s.code}`;
@@ -104,7 +114,7 @@ async function storm(clones) {
       }
     }),
   );
-  return { syncs, failed, reasons, ids };
+  return { syncs, cpu, failed, reasons, ids };
 }
 
 async function quiet(clones, ids) {
@@ -127,6 +137,7 @@ async function quiet(clones, ids) {
  */
 async function floor(clones, node = false) {
   const times = [];
+  const cpu = [];
   let failed = 0;
   await Promise.all(
     clones.map(async (c, i) => {
@@ -136,21 +147,22 @@ async function floor(clones, node = false) {
         const commit = git(c, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', `floor ${i} ${r}`]);
         parent = commit;
         const t0 = performance.now();
-        if (node) await run(process.execPath, ['-e', '0'], c);
+        const nd = node ? await run(process.execPath, ['-e', '0'], c) : { cpu: 0 };
         const fe = await run('git', ['fetch', '-q', 'origin', '+refs/floor/*:refs/floor-remote/*'], c);
         const pu = await run('git', ['push', '-q', 'origin', `${commit}:refs/floor/c${i}`], c);
         times.push(performance.now() - t0);
+        cpu.push(nd.cpu + fe.cpu + pu.cpu);
         if (fe.code !== 0 || pu.code !== 0) failed++;
       }
     }),
   );
-  return { times, failed };
+  return { times, cpu, failed };
 }
 
 console.log(`# sync storm: ${ROUNDS} rounds of add + sync per clone, all clones at once (file:// remote)`);
 console.log(`binary: ${BIN}; load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
-console.log('| clones | syncs | failed | sync p50 | sync p99 | floor p50 | floor p99 | p99 / floor p99 | node + floor p50 | node + floor p99 | every entry everywhere after one quiet round | `node -e 0` p50 (p99) meanwhile |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+console.log('| clones | syncs | failed | sync p50 | sync p99 | floor p50 | floor p99 | p99 / floor p99 | node + floor p50 | node + floor p99 | CPU ms per sync / floor / node + floor (p50) | every entry everywhere after one quiet round | `node -e 0` p50 (p99) meanwhile |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
 for (const n of COUNTS) {
   const { clones } = await setup(n);
   const s = sampler();
@@ -161,6 +173,6 @@ for (const n of COUNTS) {
   await s.stop();
   const why = st.failed ? ` (${[...st.reasons].map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
   const everywhere = q.complete === clones.length && !q.failed ? `yes, ${st.ids.length} entries in all ${n} clones (round: ${f(q.ms)})` : `no: ${q.complete} of ${n} complete, ${q.failed} quiet syncs failed`;
-  console.log(`| ${n} | ${st.syncs.length} | ${st.failed}${why} | ${f(pct(st.syncs, 50))} | ${f(pct(st.syncs, 99))} | ${f(pct(fl.times, 50))} | ${f(pct(fl.times, 99))} | ${(pct(st.syncs, 99) / pct(fl.times, 99)).toFixed(2)} | ${f(pct(nf.times, 50))} | ${f(pct(nf.times, 99))} | ${everywhere} | ${f(pct(s.times, 50))} (${f(pct(s.times, 99))}) |`);
+  console.log(`| ${n} | ${st.syncs.length} | ${st.failed}${why} | ${f(pct(st.syncs, 50))} | ${f(pct(st.syncs, 99))} | ${f(pct(fl.times, 50))} | ${f(pct(fl.times, 99))} | ${(pct(st.syncs, 99) / pct(fl.times, 99)).toFixed(2)} | ${f(pct(nf.times, 50))} | ${f(pct(nf.times, 99))} | ${Math.round(pct(st.cpu, 50))} / ${Math.round(pct(fl.cpu, 50))} / ${Math.round(pct(nf.cpu, 50))} | ${everywhere} | ${f(pct(s.times, 50))} (${f(pct(s.times, 99))}) |`);
 }
 console.log(`\nload average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);

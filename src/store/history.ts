@@ -17,6 +17,11 @@ interface CommitNode {
   parents: string[];
   /** Committer time (seconds): the walk goes newest first, as git's does. */
   time: number;
+  /** The parents' nodes, once loaded. */
+  parentNodes?: CommitNode[];
+  /** Flags of the walk numbered `walk` (walks reuse the nodes instead of a map per walk). */
+  walk: number;
+  flags: number;
 }
 
 const PARENT1 = 1;
@@ -73,12 +78,22 @@ class DateQueue {
 }
 
 /** Parsed commits of one store (commits never change, so they are kept for the store's life). */
-const graphs = new WeakMap<Store, Map<string, CommitNode>>();
+interface Graph {
+  nodes: Map<string, CommitNode>;
+  walks: number;
+  busy: Promise<void>;
+}
+const graphs = new WeakMap<Store, Graph>();
+
+function graph(store: Store): Graph {
+  let g = graphs.get(store);
+  if (!g) graphs.set(store, (g = { nodes: new Map(), walks: 0, busy: Promise.resolve() }));
+  return g;
+}
 
 async function node(store: Store, oid: string): Promise<CommitNode> {
-  let nodes = graphs.get(store);
-  if (!nodes) graphs.set(store, (nodes = new Map()));
-  const have = nodes.get(oid);
+  const g = graph(store);
+  const have = g.nodes.get(oid);
   if (have) return have;
   const obj = await store.cat.read(oid);
   if (!obj || obj.type !== 'commit') throw new InternalError(`not a commit: ${oid}`);
@@ -90,61 +105,95 @@ async function node(store: Store, oid: string): Promise<CommitNode> {
     if (line.startsWith('parent ')) parents.push(line.slice(7));
     else if (line.startsWith('committer ')) time = Number(/> (\d+) [+-]\d{4}$/.exec(line)?.[1] ?? 0);
   }
-  const n = { oid, parents, time };
-  nodes.set(oid, n);
+  const n: CommitNode = { oid, parents, time, walk: 0, flags: 0 };
+  g.nodes.set(oid, n);
   return n;
+}
+
+/** A commit's parents' nodes, read once (all of them at once) and kept. */
+async function parentsOf(store: Store, n: CommitNode): Promise<CommitNode[]> {
+  if (!n.parentNodes) n.parentNodes = await Promise.all(n.parents.map((p) => node(store, p)));
+  return n.parentNodes;
 }
 
 /**
  * Walk down from `one` (PARENT1) and `twos` (PARENT2) until every commit still queued is below a
- * common ancestor; returns the flags of every commit seen and the common ancestors found, newest first.
+ * common ancestor; returns the flags of the commits seen (valid until the next walk: hold `exclusive`) and
+ * the best common ancestors found (those no other common ancestor found lies above), newest first.
  */
-async function paintDownToCommon(store: Store, one: string, twos: readonly string[]): Promise<{ flags: Map<string, number>; found: CommitNode[] }> {
-  const flags = new Map<string, number>();
+async function paintDownToCommon(store: Store, one: string, twos: readonly string[]): Promise<{ flagsOf: (oid: string) => number; found: CommitNode[] }> {
+  const g = graph(store);
+  const walk = ++g.walks;
   const queue = new DateQueue();
   const found: CommitNode[] = [];
-  // How many queue entries point to each commit, and how many entries point to commits not yet
-  // stale: git rescans its whole queue on every step for the latter; a count keeps the walk linear.
-  const queued = new Map<string, number>();
+  // How many queue entries point to each commit, and how many point to commits not yet stale: git
+  // rescans its whole queue on every step for the latter; a count keeps the walk linear.
+  const queued = new Map<CommitNode, number>();
   let nonStale = 0;
-  const flagsOf = (oid: string) => flags.get(oid) ?? 0;
-  const setFlags = (oid: string, f: number) => {
-    const before = flagsOf(oid);
-    if ((f & STALE) && !(before & STALE)) nonStale -= queued.get(oid) ?? 0;
-    flags.set(oid, f);
+  const flagsOf = (n: CommitNode) => (n.walk === walk ? n.flags : 0);
+  const setFlags = (n: CommitNode, f: number) => {
+    if (f & STALE && !(flagsOf(n) & STALE)) nonStale -= queued.get(n) ?? 0;
+    n.walk = walk;
+    n.flags = f;
   };
   const push = (n: CommitNode) => {
-    queued.set(n.oid, (queued.get(n.oid) ?? 0) + 1);
-    if (!(flagsOf(n.oid) & STALE)) nonStale++;
+    queued.set(n, (queued.get(n) ?? 0) + 1);
+    if (!(flagsOf(n) & STALE)) nonStale++;
     queue.push(n);
   };
-  setFlags(one, PARENT1);
-  push(await node(store, one));
-  for (const t of twos) {
+  const start = await node(store, one);
+  setFlags(start, PARENT1);
+  push(start);
+  for (const t of await Promise.all(twos.map((x) => node(store, x)))) {
     setFlags(t, flagsOf(t) | PARENT2);
-    push(await node(store, t));
+    push(t);
   }
   while (queue.size && nonStale > 0) {
     const commit = queue.pop()!;
-    queued.set(commit.oid, queued.get(commit.oid)! - 1);
-    if (!(flagsOf(commit.oid) & STALE)) nonStale--;
-    let f = flagsOf(commit.oid) & (PARENT1 | PARENT2 | STALE);
+    queued.set(commit, queued.get(commit)! - 1);
+    if (!(flagsOf(commit) & STALE)) nonStale--;
+    let f = flagsOf(commit) & (PARENT1 | PARENT2 | STALE);
     if (f === (PARENT1 | PARENT2)) {
-      if (!(flagsOf(commit.oid) & RESULT)) {
-        setFlags(commit.oid, flagsOf(commit.oid) | RESULT);
+      if (!(flagsOf(commit) & RESULT)) {
+        setFlags(commit, flagsOf(commit) | RESULT);
         found.push(commit);
       }
       // Everything below a common ancestor is no better than it.
       f |= STALE;
     }
-    for (const p of commit.parents) {
+    const parents = commit.parentNodes ?? (await parentsOf(store, commit));
+    for (const p of parents) {
       const pf = flagsOf(p);
       if ((pf & f) === f) continue;
       setFlags(p, pf | f);
-      push(await node(store, p));
+      push(p);
     }
   }
-  return { flags, found };
+  const nodes = g.nodes;
+  return {
+    flagsOf: (oid) => {
+      const n = nodes.get(oid);
+      return n ? flagsOf(n) : 0;
+    },
+    found: found.filter((c) => !(flagsOf(c) & STALE)),
+  };
+}
+
+/**
+ * Walks keep their flags on the shared nodes, so one walk at a time per store: callers that ask in
+ * parallel (a merge's fold) queue here. A walk is CPU work between a few object reads.
+ */
+async function exclusive<T>(store: Store, fn: () => Promise<T>): Promise<T> {
+  const g = graph(store);
+  const prev = g.busy;
+  let release!: () => void;
+  g.busy = new Promise<void>((r) => (release = r));
+  await prev;
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
 }
 
 /** Drop the commits that are ancestors of others in the list (git's remove_redundant). */
@@ -155,9 +204,13 @@ async function removeRedundant(store: Store, commits: readonly string[]): Promis
     if (redundant.has(c)) continue;
     const others = list.filter((o) => o !== c && !redundant.has(o));
     if (!others.length) break;
-    const { flags } = await paintDownToCommon(store, c, others);
-    if ((flags.get(c) ?? 0) & PARENT2) redundant.add(c);
-    for (const o of others) if ((flags.get(o) ?? 0) & PARENT1) redundant.add(o);
+    const flagsOf = await exclusive(store, async () => {
+      const { flagsOf: f } = await paintDownToCommon(store, c, others);
+      const snapshot = new Map([c, ...others].map((x) => [x, f(x)]));
+      return (x: string) => snapshot.get(x) ?? 0;
+    });
+    if (flagsOf(c) & PARENT2) redundant.add(c);
+    for (const o of others) if (flagsOf(o) & PARENT1) redundant.add(o);
   }
   return list.filter((c) => !redundant.has(c));
 }
@@ -166,9 +219,19 @@ async function removeRedundant(store: Store, commits: readonly string[]): Promis
 export async function mergeBasesOf(store: Store, one: string, others: readonly string[]): Promise<string[]> {
   if (!others.length) return [one];
   if (others.includes(one)) return [one];
-  const { flags, found } = await paintDownToCommon(store, one, others);
-  const candidates = found.filter((c) => !((flags.get(c.oid) ?? 0) & STALE)).map((c) => c.oid);
+  const candidates = await exclusive(store, async () => (await paintDownToCommon(store, one, others)).found.map((c) => c.oid));
   return (candidates.length > 1 ? await removeRedundant(store, candidates) : candidates).sort();
+}
+
+/**
+ * The common ancestors of `one` and a merge of `others` that no other common ancestor found by the
+ * walk lies above: the best ones (mergeBasesOf), and possibly a few that are ancestors of those
+ * (git drops them in a further walk per candidate). For a merge against the union of its bases
+ * (merge.ts baseTree) the extra ones change nothing, and each further walk costs as much as this one.
+ */
+export async function commonAncestorsOf(store: Store, one: string, others: readonly string[]): Promise<string[]> {
+  if (!others.length || others.includes(one)) return [one];
+  return exclusive(store, async () => (await paintDownToCommon(store, one, others)).found.map((c) => c.oid).sort());
 }
 
 /** `git merge-base --independent`: the tips none of the others contains, sorted. */

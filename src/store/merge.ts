@@ -17,7 +17,7 @@ import { compareAndSwapRef } from '../git/refs.js';
 import { splitNul } from '../git/run.js';
 import { mergeFileSet, variantPath, type Sides } from '../model/merge.js';
 import { CtxError } from '../errors.js';
-import { independentOf, mergeBasesOf } from './history.js';
+import { commonAncestorsOf, independentOf, mergeBasesOf } from './history.js';
 
 export interface TreeMerge {
   /** The merged tree, or null when it is empty. */
@@ -26,15 +26,41 @@ export interface TreeMerge {
   keptBoth: string[];
 }
 
-/** Criss-cross histories: how deep to merge merge bases into a virtual one before taking the union. */
-const MAX_VIRTUAL_DEPTH = 4;
 const MAX_ATTEMPTS = 200;
+
+/**
+ * Results already worked out in this process, by their inputs (trees, commits: named by content, so
+ * an answer never goes stale). A merge of many clones' criss-crossing histories asks the same
+ * questions again and again: the virtual base of one fold step is, in part, that of the next.
+ */
+interface Memo {
+  trees: Map<string, TreeMerge>;
+  bases: Map<string, string[]>;
+  virtual: Map<string, string | null>;
+}
+const memos = new WeakMap<Store, Memo>();
+const MEMO_LIMIT = 20_000;
+
+function memo(store: Store): Memo {
+  let m = memos.get(store);
+  if (!m || m.trees.size + m.bases.size + m.virtual.size > MEMO_LIMIT) memos.set(store, (m = { trees: new Map(), bases: new Map(), virtual: new Map() }));
+  return m;
+}
 
 /** Three-way merge of trees (null: absent), rewriting only the trees on paths that differ. */
 export async function mergeTrees(store: Store, base: string | null, ours: string | null, theirs: string | null, prefix = ''): Promise<TreeMerge> {
+  const r = await mergeTreesAt(store, base, ours, theirs);
+  return prefix ? { tree: r.tree, keptBoth: r.keptBoth.map((p) => prefix + p) } : r;
+}
+
+/** mergeTrees with paths in `keptBoth` relative to the trees merged, remembered by the three trees. */
+async function mergeTreesAt(store: Store, base: string | null, ours: string | null, theirs: string | null): Promise<TreeMerge> {
   if (ours === theirs) return { tree: ours, keptBoth: [] };
   if (base === ours) return { tree: theirs, keptBoth: [] };
   if (base === theirs) return { tree: ours, keptBoth: [] };
+  const key = `${base}|${ours}|${theirs}`;
+  const known = memo(store).trees.get(key);
+  if (known) return known;
   const [b, o, t] = await Promise.all([base, ours, theirs].map((x) => (x ? store.readTree(x) : Promise.resolve([]))));
   const names = new Map<string, (TreeItem | undefined)[]>();
   [b!, o!, t!].forEach((items, side) => {
@@ -51,17 +77,17 @@ export async function mergeTrees(store: Store, base: string | null, ours: string
   const subdirs: Promise<[string, TreeMerge]>[] = [];
   for (const [name, [bi, oi, ti]] of names) {
     if (dirOf(bi) || dirOf(oi) || dirOf(ti)) {
-      subdirs.push(mergeTrees(store, dirOf(bi), dirOf(oi), dirOf(ti), `${prefix}${name}/`).then((r) => [name, r]));
+      subdirs.push(mergeTreesAt(store, dirOf(bi), dirOf(oi), dirOf(ti)).then((r) => [name, r]));
     }
     if (fileOf(bi) || fileOf(oi) || fileOf(ti)) files.push([name, { base: fileOf(bi), ours: fileOf(oi), theirs: fileOf(ti) }]);
     for (const i of [ti, oi]) if (i && i.mode !== '40000') modes.set(i.oid, i.mode);
   }
   const merged = mergeFileSet(files);
-  const keptBoth = merged.keptBoth.map((n) => prefix + n);
+  const keptBoth = [...merged.keptBoth];
   const items: TreeItem[] = [];
   const dirs = new Set<string>();
   for (const [name, sub] of await Promise.all(subdirs)) {
-    keptBoth.push(...sub.keptBoth);
+    keptBoth.push(...sub.keptBoth.map((p) => `${name}/${p}`));
     if (!sub.tree) continue;
     items.push({ mode: '40000', name, oid: sub.tree });
     dirs.add(name);
@@ -69,11 +95,12 @@ export async function mergeTrees(store: Store, base: string | null, ours: string
   for (const [name, oid] of merged.files) {
     // A file where the other side has a directory of the same name: keep both, the file renamed.
     const n = dirs.has(name) ? variantPath(name, oid) : name;
-    if (n !== name) keptBoth.push(prefix + n);
+    if (n !== name) keptBoth.push(n);
     items.push({ mode: modes.get(oid) ?? '100644', name: n, oid });
   }
-  if (!items.length) return { tree: null, keptBoth };
-  return { tree: store.writeTree(items), keptBoth: keptBoth.sort() };
+  const result = items.length ? { tree: store.writeTree(items), keptBoth: keptBoth.sort() } : { tree: null, keptBoth };
+  memo(store).trees.set(key, result);
+  return result;
 }
 
 /**
@@ -81,23 +108,36 @@ export async function mergeTrees(store: Store, base: string | null, ours: string
  * Computed in process (./history.ts): merges of many clones' histories ask for many of these.
  */
 export async function mergeBases(store: Store, commits: readonly string[]): Promise<string[]> {
-  return mergeBasesOf(store, commits[0]!, commits.slice(1));
+  const key = `${commits[0]}|${[...new Set(commits.slice(1))].sort().join(',')}`;
+  const known = memo(store).bases.get(key);
+  if (known) return known;
+  const bases = await mergeBasesOf(store, commits[0]!, commits.slice(1));
+  memo(store).bases.set(key, bases);
+  return bases;
 }
 
 /**
- * The tree to merge against: the merge base's, or, when there are several (criss-cross merges are
- * common when clones push at once), their own merge, folded the same way git's recursive strategy
- * does. No merge base at all (two independently started branches): the empty tree, so the merge is
- * the union.
+ * The tree to merge against: the merge base's, or, when there are several (criss-cross merges: every
+ * sync merges every clone's history, so two clones' tips often have many), the union of their trees,
+ * folded as a merge with no base (mergeTrees(null, ...)), in sorted order. No merge base at all (two
+ * independently started branches): the empty tree, so the merge is the union.
+ *
+ * Why a union and not git's recursive virtual base: every file in any merge base is in the history of
+ * both sides, so a side that lacks it removed it, and a removal wins over the unchanged other side
+ * (invariant 6) — which is exactly what retention needs. git's recursive merge of the bases would
+ * instead lose a removal made in one base's line and bring the file back, and costs a merge-base walk
+ * per base per level. A base that is an ancestor of another adds nothing the walk needs to remove.
  */
-export async function baseTree(store: Store, bases: readonly string[], depth = 0): Promise<string | null> {
+export async function baseTree(store: Store, bases: readonly string[]): Promise<string | null> {
   if (!bases.length) return null;
-  let tree: string | null = await store.treeOf(bases[0]!);
-  for (let i = 1; i < bases.length; i++) {
-    const inner = depth < MAX_VIRTUAL_DEPTH ? await mergeBases(store, [bases[i]!, ...bases.slice(0, i)]) : [];
-    const innerTree = await baseTree(store, inner, depth + 1);
-    tree = (await mergeTrees(store, innerTree, tree, await store.treeOf(bases[i]!))).tree;
-  }
+  if (bases.length === 1) return store.treeOf(bases[0]!);
+  const sorted = [...bases].sort();
+  const key = sorted.join(',');
+  const known = memo(store).virtual.get(key);
+  if (known !== undefined) return known;
+  let tree: string | null = await store.treeOf(sorted[0]!);
+  for (let i = 1; i < sorted.length; i++) tree = (await mergeTrees(store, null, tree, await store.treeOf(sorted[i]!))).tree;
+  memo(store).virtual.set(key, tree);
   return tree;
 }
 
@@ -199,7 +239,7 @@ export async function mergeCommits(store: Store, tips: readonly string[]): Promi
   if (heads.length === 1) return { commit: heads[0]!, kind: 'same', keptBoth: [] };
   const [trees, bases, times] = await Promise.all([
     Promise.all(heads.map((h) => store.treeOf(h))),
-    Promise.all(heads.slice(1).map((h, i) => mergeBases(store, [h, ...heads.slice(0, i + 1)]))),
+    Promise.all(heads.slice(1).map((h, i) => commonAncestorsOf(store, h, heads.slice(0, i + 1)))),
     Promise.all(heads.map((h) => committerTime(store, h))),
   ]);
   let tree: string | null = trees[0]!;
