@@ -35,7 +35,7 @@
 import type { Ctx } from './context.js';
 import type { FileWrite } from '../store/store.js';
 import { commitCreateOnly } from '../store/state.js';
-import { RemoteError } from '../errors.js';
+import { InternalError, RemoteError } from '../errors.js';
 
 export interface ClaimFile extends FileWrite {
   /** The item claimed (an entry id): names its claim ref on the remote. */
@@ -92,7 +92,7 @@ async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Prom
   const { fetchRemoteState, knownLayout, netOptions, openRemote, recordLayout, remoteTips } = await import('./remote-state.js');
   const { pushRefs, recordRemoteTip } = await import('../git/remote.js');
   const { mergeTipsIntoBranch } = await import('../store/merge.js');
-  const { claimRef } = await import('../model/remote-refs.js');
+  const { claimRef, ITEM_RE } = await import('../model/remote-refs.js');
   const remote = await openRemote(ctx, name);
   const net = await netOptions(ctx, { timeoutKey: 'ctx.pickupTimeout' });
   const mergeOpts = { message: `merge: ${remote.display}/${store.branch}\n`, author: plan.author };
@@ -103,6 +103,8 @@ async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Prom
   const tip = (await store.tip()) ?? (await store.ensureBranch()).tip;
   let files = await plan.files(tip, 'remote');
   if (!files.length) return { written: [], existing: [], commit: null, decidedBy: 'remote' };
+  // An item names a ref: only ids, never anything a refspec or the shell could read otherwise.
+  for (const f of files) if (!ITEM_RE.test(f.item) || (f.replaces !== undefined && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(f.replaces))) throw new InternalError(`not a claimable item: ${JSON.stringify(f.item)}`);
   // Each claim is a commit of its own on the root, adding exactly its file; a takeover builds on the
   // claim it replaces, so the claim ref only ever moves forward (a ref that moved backwards would
   // read, to every clone, as a rewritten remote).

@@ -65,7 +65,7 @@ const URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const SCP_RE = /^[^/:]+:/;
 const LABEL_RE = /^(?!\.)(?!.*\.\.)[A-Za-z0-9._-]+(?<!\.lock)$/;
 
-/** `scheme://user:password@host/...` -> `scheme://host/...`, as git prints URLs (the user part may be a token too). */
+/** A URL without its user and password (`scheme://host/...`), as git prints URLs: the user part may be a token too. */
 export function stripCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
 }
