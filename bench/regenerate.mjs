@@ -3,18 +3,26 @@
 //   1. regenerate over 1,000 commits in a 5,000-file repository (target: <= 3 s), with uncommitted edits;
 //   2. parsing JUnit XML reports of 5 MB and 50 MB: time and peak RSS (memory must stay bounded).
 // Runs the built CLI (npm run build first). Scratch data goes to a temporary directory, removed after.
-//   node bench/regenerate.mjs [--runs N]
+// With --bin LABEL=PATH (repeatable), runs each build interleaved, run by run, and prints a column for
+// each (e.g. before=/path/to/old/dist/bin.cjs after=dist/bin.cjs); `node -e 0` is timed beside them.
+//   node bench/regenerate.mjs [--runs N] [--bin LABEL=PATH ...]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, createWriteStream, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(root, 'dist', 'bin.cjs');
-if (!existsSync(BIN)) {
-  console.error('build first: npm run build');
-  process.exit(1);
+const BINS = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--bin' ? [a] : [])).map((a) => {
+  const eq = a.indexOf('=');
+  return { label: eq > 0 ? a.slice(0, eq) : a, path: resolve(eq > 0 ? a.slice(eq + 1) : a) };
+});
+if (!BINS.length) BINS.push({ label: 'git-ctx', path: join(root, 'dist', 'bin.cjs') });
+for (const b of BINS) {
+  if (!existsSync(b.path)) {
+    console.error(`no ${b.path}: build first (npm run build)`);
+    process.exit(1);
+  }
 }
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
@@ -105,15 +113,17 @@ function median(xs) {
 }
 
 /** Run the CLI; wall time in ms and its peak RSS in MB (read by a preload at exit). */
-function runCli(cwd, args) {
+function runCli(cwd, args, BIN = BINS[0].path) {
   const rssFile = join(scratch, `rss-${process.hrtime.bigint()}`);
   const preload = join(scratch, 'rss-preload.cjs');
-  if (!existsSync(preload)) writeFileSync(preload, "process.on('exit', () => require('fs').writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n");
+  if (!existsSync(preload)) writeFileSync(preload, "process.on('exit', () => { const u = process.resourceUsage(); require('fs').writeFileSync(process.env.BENCH_RSS_FILE, `${u.maxRSS} ${(u.userCPUTime + u.systemCPUTime) / 1000}`); });\n");
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['-r', preload, BIN, ...args], { cwd, env: { ...env, BENCH_RSS_FILE: rssFile }, maxBuffer: 1 << 28 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`git-ctx ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return { ms, rssMb: Number(readFileSync(rssFile, 'utf8')) / 1024, stdout: r.stdout.toString() };
+  const [rss, cpu] = readFileSync(rssFile, 'utf8').split(' ').map(Number);
+  // CPU time of the node process itself (not its git children): steadier than wall time on a busy machine.
+  return { ms, rssMb: rss / 1024, cpuMs: cpu, stdout: r.stdout.toString() };
 }
 
 function junit(path, mb) {
@@ -146,6 +156,19 @@ function junit(path, mb) {
 }
 
 const rows = [];
+/** Run `args` in `cwd` RUNS times with every build and `node -e 0`, interleaved; medians per build. */
+function measure(cwd, args, runs = RUNS) {
+  const per = BINS.map(() => []);
+  const floor = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    floor.push(performance.now() - t0);
+    BINS.forEach((b, k) => per[k].push(runCli(cwd, args, b.path)));
+  }
+  return { per, floor: median(floor) };
+}
+const cells = (m) => [...m.per.map((r) => `${median(r.map((x) => x.ms)).toFixed(0)} ms (cpu ${median(r.map((x) => x.cpuMs)).toFixed(0)}) / ${median(r.map((x) => x.rssMb)).toFixed(0)} MB`), `${m.floor.toFixed(0)} ms`];
 try {
   // 1. regenerate over 1,000 commits.
   const repo = join(scratch, 'repo');
@@ -155,29 +178,20 @@ try {
   const buildMs = performance.now() - t0;
   const tracked = Number(git(repo, ['ls-files']).split('\n').filter(Boolean).length);
   const json = JSON.parse(runCli(repo, ['regenerate', '--dry-run', '--json']).stdout);
-  const dry = [];
-  for (let i = 0; i < RUNS; i++) dry.push(runCli(repo, ['regenerate', '--dry-run']));
-  const write = [];
-  for (let i = 0; i < Math.min(RUNS, 3); i++) {
-    write.push(runCli(repo, ['regenerate', '--since', 'main']));
-  }
   const symbolFiles = json.symbols.length;
   rows.push([
     `regenerate --dry-run: ${json.commitsTotal} commits, ${tracked} files tracked, ${json.files.length} changed, ${json.uncommitted.staged.length}+${json.uncommitted.unstaged.length}+${json.uncommitted.untracked.length} uncommitted, symbols of ${symbolFiles} files (${json.symbolFilesSkipped} over budget)`,
-    `${median(dry.map((r) => r.ms)).toFixed(0)} ms`,
-    `${median(dry.map((r) => r.rssMb)).toFixed(0)} MB`,
+    ...cells(measure(repo, ['regenerate', '--dry-run'])),
     '<= 3000 ms',
   ]);
-  rows.push(['regenerate --since main (writes the entry)', `${median(write.map((r) => r.ms)).toFixed(0)} ms`, `${median(write.map((r) => r.rssMb)).toFixed(0)} MB`, '<= 3000 ms']);
+  rows.push(['regenerate --since main (writes the entry)', ...cells(measure(repo, ['regenerate', '--since', 'main'], Math.min(RUNS, 3))), '<= 3000 ms']);
   const small = join(scratch, 'small');
   execFileSync('mkdir', ['-p', small]);
   git(small, ['init', '-q', '-b', 'main', '.']);
   writeFileSync(join(small, 'a.ts'), 'export const a = 1;\n');
   git(small, ['add', '-A']);
   git(small, ['commit', '-q', '-m', 'a']);
-  const idle = [];
-  for (let i = 0; i < RUNS; i++) idle.push(runCli(small, ['regenerate', '--dry-run']));
-  rows.push(['regenerate --dry-run, one-commit repository (start-up floor)', `${median(idle.map((r) => r.ms)).toFixed(0)} ms`, `${median(idle.map((r) => r.rssMb)).toFixed(0)} MB`, '']);
+  rows.push(['regenerate --dry-run, one-commit repository (start-up floor)', ...cells(measure(small, ['regenerate', '--dry-run'])), '']);
 
   // 2. JUnit XML parsing, 5 MB and 50 MB.
   for (const mb of [5, 50]) {
@@ -185,16 +199,18 @@ try {
     t0 = performance.now();
     const { cases, failures } = await junit(file, mb);
     const size = statSync(file).size / 1048576;
-    const runs = [];
-    for (let i = 0; i < Math.min(RUNS, 3); i++) runs.push(runCli(small, ['regenerate', '--dry-run', '--json', '--test-log', file]));
-    const parsed = JSON.parse(runs[0].stdout).tests.reports[0];
-    if (parsed.totals.total !== cases || parsed.totals.failed !== failures) throw new Error(`parsed ${JSON.stringify(parsed.totals)}, wrote ${cases} cases, ${failures} failures`);
-    rows.push([`parse a ${size.toFixed(1)} MB JUnit XML (${cases} test cases, ${failures} failures), through regenerate`, `${median(runs.map((r) => r.ms)).toFixed(0)} ms`, `${median(runs.map((r) => r.rssMb)).toFixed(0)} MB`, 'bounded memory']);
+    const m = measure(small, ['regenerate', '--dry-run', '--json', '--test-log', file], Math.min(RUNS, 3));
+    for (const r of m.per) {
+      const parsed = JSON.parse(r[0].stdout).tests.reports[0];
+      if (parsed.totals.total !== cases || parsed.totals.failed !== failures) throw new Error(`parsed ${JSON.stringify(parsed.totals)}, wrote ${cases} cases, ${failures} failures`);
+    }
+    rows.push([`parse a ${size.toFixed(1)} MB JUnit XML (${cases} test cases, ${failures} failures), through regenerate`, ...cells(m), 'bounded memory']);
   }
-  console.log(`\nregenerate benchmarks (node ${process.version}, ${RUNS} runs, median; repository built in ${(buildMs / 1000).toFixed(1)} s)\n`);
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...[['what', 'time', 'peak RSS', 'target'], ...rows].map((r) => String(r[c]).length)));
+  console.log(`\nregenerate benchmarks (node ${process.version}, ${RUNS} runs, median, builds run interleaved; repository built in ${(buildMs / 1000).toFixed(1)} s; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')})\n`);
+  const head = ['what', ...BINS.map((b) => `${b.label}: wall (node CPU) / peak RSS`), 'node -e 0', 'target'];
+  const widths = head.map((_, c) => Math.max(...[head, ...rows].map((r) => String(r[c]).length)));
   const line = (r) => `| ${r.map((x, c) => String(x).padEnd(widths[c])).join(' | ')} |`;
-  console.log(line(['what', 'time', 'peak RSS', 'target']));
+  console.log(line(head));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
 } finally {

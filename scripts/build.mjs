@@ -4,6 +4,11 @@
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync } from 'node:fs';
+import { generate } from './secret-rules.mjs';
+
+// gitleaks' rules, compiled from the rule file its package ships into src/model/gitleaks.gen.ts
+// (JavaScript regular expressions, bundled below: nothing is parsed or translated at run time).
+generate();
 
 const common = {
   bundle: true,
@@ -28,7 +33,7 @@ await build({
   // command needs (saxes, for JUnit logs; the MCP SDK, for `mcp`; jsonc-parser, for `init --agent`),
   // stay in node_modules: loaded lazily by the commands that need them, not parsed by every start-up.
   // They must be in "dependencies".
-  external: ['@vscode/tree-sitter-wasm', 'saxes', '@modelcontextprotocol/sdk', 'jsonc-parser'],
+  external: ['@vscode/tree-sitter-wasm', 'saxes', '@modelcontextprotocol/server', 'jsonc-parser', 'smol-toml'],
   // import.meta.url does not exist in CommonJS: give modules the bundle's own URL, so that
   // createRequire(import.meta.url) resolves packages as it does from the sources.
   define: { 'import.meta.url': '__bundleUrl' },

@@ -6,8 +6,9 @@ import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { editBlock, editHooks, editMcpJson } from '../src/hooks/agent-config.js';
+import { editBlock, editHooks, editMcpJson, editTomlTable } from '../src/hooks/agent-config.js';
 import { AGENTS_MD, hookSpecs } from '../src/hooks/agent-install.js';
+import { HOOK_TIMEOUT_S } from '../src/core/agent-events.js';
 import { ctx, ctxOk, git, makeRepo, userState } from './helpers/repo.js';
 
 const CLAUDE_SETTINGS = `{
@@ -79,7 +80,7 @@ describe('hooks in Claude Code and Codex settings', () => {
     // Ours: exactly one per event, with the documented shape.
     for (const s of specs) {
       const ours = after.hooks[s.event].flatMap((g: any) => g.hooks).filter((h: any) => h.command.startsWith('git-ctx agent-hook'));
-      expect(ours).toEqual([{ type: 'command', command: `git-ctx agent-hook claude ${s.event}`, timeout: 5 }]);
+      expect(ours).toEqual([{ type: 'command', command: `git-ctx agent-hook claude ${s.event}`, timeout: HOOK_TIMEOUT_S[s.event as 'SessionStart'] }]);
     }
     expect(Object.keys(after.hooks)).toEqual(['PreToolUse', 'SessionStart', 'UserPromptSubmit', 'SessionEnd', 'PreCompact']);
     // Lines outside the hooks it touches are the user's, byte for byte.
@@ -113,9 +114,17 @@ describe('hooks in Claude Code and Codex settings', () => {
       },
     });
     const after = JSON.parse(editHooks(old, 'f', specs, false).text!);
-    expect(after.hooks.SessionStart).toEqual([{ hooks: [{ type: 'command', command: 'echo hi' }, { type: 'command', command: 'git-ctx agent-hook claude SessionStart', timeout: 5 }] }]);
-    expect(after.hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: 'git-ctx agent-hook claude SessionEnd', timeout: 5 }] }]);
+    expect(after.hooks.SessionStart).toEqual([{ hooks: [{ type: 'command', command: 'echo hi' }, { type: 'command', command: 'git-ctx agent-hook claude SessionStart', timeout: 30 }] }]);
+    expect(after.hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: 'git-ctx agent-hook claude SessionEnd', timeout: 10 }] }]);
     expect(withoutOurs(JSON.stringify(after))).toEqual({ hooks: { SessionStart: [{ hooks: [{ type: 'command', command: 'echo hi' }] }] } });
+  });
+
+  it('declares the timeout each agent enforces (Codex caps SessionEnd at 3 s), and leaves a Stop handler registered by hand', () => {
+    expect(hookSpecs('claude').map((h) => [h.event, h.timeout])).toEqual([['SessionStart', 30], ['UserPromptSubmit', 15], ['SessionEnd', 10], ['PreCompact', 10]]);
+    expect(hookSpecs('codex').map((h) => [h.event, h.timeout])).toEqual([['SessionStart', 30], ['UserPromptSubmit', 15], ['SessionEnd', 3], ['PreCompact', 10]]);
+    const byHand = JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'git-ctx agent-hook codex Stop', timeout: 10 }] }] } }, null, 2);
+    const after = JSON.parse(editHooks(byHand, 'f', hookSpecs('codex'), false).text!);
+    expect(after.hooks.Stop).toEqual(JSON.parse(byHand).hooks.Stop);
   });
 
   it('refuses files it cannot read as settings, and changes nothing', () => {
@@ -154,28 +163,51 @@ describe('the MCP server in .mcp.json', () => {
   });
 });
 
-describe('blocks in .codex/config.toml and AGENTS.md', () => {
+describe('the block in .codex/config.toml, checked with a TOML parser', () => {
   const markers = { begin: '# >>> git-ctx >>>', end: '# <<< git-ctx <<<' };
   const body = '[mcp_servers.git-ctx]\ncommand = "git-ctx"\nargs = ["mcp", "--client", "codex"]\n';
+  const edit = (before: string | null, uninstall = false) => editTomlTable(before, '.codex/config.toml', markers, 'mcp_servers', 'git-ctx', body, uninstall);
 
-  it('appends one block, replaces it in place when run again, and removes exactly it', () => {
-    const once = editBlock(CODEX_TOML, 'f', markers, body, false).text!;
+  it('appends one block, is idempotent, and removes exactly it: the rest of the file keeps its bytes', () => {
+    const once = edit(CODEX_TOML).text!;
     expect(once.startsWith(CODEX_TOML)).toBe(true);
     expect(once.slice(CODEX_TOML.length)).toBe(`\n${markers.begin}\n${body}${markers.end}\n`);
-    expect(editBlock(once, 'f', markers, body, false).text).toBe(once);
-    const edited = `${once}\n[profiles.slow]\nmodel = "o3"\n`;
-    expect(editBlock(edited, 'f', markers, body.replace('codex', 'codex2'), false).text).toBe(edited.replace('"codex"]', '"codex2"]'));
-    expect(editBlock(once, 'f', markers, body, true).text).toBe(CODEX_TOML);
-    expect(editBlock(editBlock(null, 'f', markers, body, false).text, 'f', markers, body, true).text).toBeNull();
+    expect(edit(once).text).toBe(once);
+    expect(edit(once, true).text).toBe(CODEX_TOML);
+    expect(edit(edit(null).text, true).text).toBeNull();
     tomlParses(once);
+    // A block the user moved up, with their tables after it: left where it is.
+    const at = CODEX_TOML.indexOf('[mcp_servers.docs]');
+    const moved = `${CODEX_TOML.slice(0, at)}${markers.begin}\n${body}${markers.end}\n${CODEX_TOML.slice(at)}`;
+    expect(edit(moved).text).toBe(moved);
+    expect(edit(moved, true).text).toBe(CODEX_TOML.slice(0, at).replace(/\n\n$/, '\n') + CODEX_TOML.slice(at));
+    // Moved above keys of the user's, which would then belong to git-ctx's table: said, not kept silent.
+    const above = `${markers.begin}\n${body}${markers.end}\n${CODEX_TOML}`;
+    expect(() => edit(above)).toThrow(expect.objectContaining({ code: 'E_AGENT_CONFIG' }));
   });
 
-  it('adds nothing where the user configured the server already', () => {
-    const conflict = /^\[mcp_servers\.git-ctx\]/m;
-    const mine = `${CODEX_TOML}\n[mcp_servers.git-ctx]\ncommand = "my-git-ctx"\n`;
-    const r = editBlock(mine, 'f', markers, body, false, conflict);
-    expect(r.text).toBe(mine);
-    expect(r.warnings).toHaveLength(1);
+  it('leaves a git-ctx server the user wrote, in any of its TOML forms', () => {
+    for (const mine of [`${CODEX_TOML}\n[mcp_servers.git-ctx]\ncommand = "my-git-ctx"\n`, `[mcp_servers]\ngit-ctx = { command = "my-git-ctx" }\n`, `mcp_servers."git-ctx".command = "x"\n`]) {
+      const r = edit(mine);
+      expect(r.text).toBe(mine);
+      expect(r.warnings).toEqual([".codex/config.toml configures [mcp_servers.git-ctx] already, outside git-ctx's block; left as it is"]);
+    }
+  });
+
+  it('refuses, changing nothing, where a table cannot be added: an inline mcp_servers table, invalid TOML', () => {
+    const inline = `model = "o3"\nmcp_servers = { docs = { command = "docs-mcp" } }\n`;
+    expect(() => edit(inline)).toThrow(expect.objectContaining({ code: 'E_AGENT_CONFIG', message: expect.stringMatching(/cannot add a \[mcp_servers\.git-ctx\] table/) }));
+    expect(() => edit('model = \n')).toThrow(expect.objectContaining({ code: 'E_AGENT_CONFIG', message: expect.stringMatching(/is not valid TOML \(line 1/) }));
+  });
+});
+
+describe('the block in AGENTS.md', () => {
+  const markers = { begin: '<!-- >>> git-ctx >>> -->', end: '<!-- <<< git-ctx <<< -->' };
+  it('appends one block, replaces it in place when run again, and removes exactly it', () => {
+    const md = '# Agents\n\nBe kind.\n';
+    const once = editBlock(md, 'f', markers, AGENTS_MD, false).text!;
+    expect(editBlock(once, 'f', markers, AGENTS_MD, false).text).toBe(once);
+    expect(editBlock(once, 'f', markers, AGENTS_MD, true).text).toBe(md);
   });
 });
 

@@ -6,7 +6,7 @@
  * are in cli-core.test.ts; these are the rest.)
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, contextTip, ctx, ctxOk, ENV, fsck, git, makeRepo } from './helpers/repo.js';
@@ -58,6 +58,12 @@ const refusals: [string, Refusal][] = [
   ['a branch name with ..', { args: ['add', '-m', 'b'], config: [['ctx.branch', '../../evil']], code: 'E_CONFIG' }],
   ['a branch name that looks like an option', { args: ['add', '-m', 'b'], config: [['ctx.branch', '--orphan']], code: 'E_CONFIG' }],
   ['a --since that looks like an option', { args: ['log', '--since', '--all'], code: 'E_WHEN' }],
+  ['a negative --older-than', { args: ['gc', '--older-than', '-5d'], code: 'E_WHEN' }],
+  ['an --older-than in the future', { args: ['gc', '--older-than', '2999-01-01'], code: 'E_WHEN' }],
+  ['a ctx.maxBodyBytes that is no number', { args: ['add', '-m', 'b'], config: [['ctx.maxBodyBytes', 'lots']], code: 'E_CONFIG' }],
+  ['a ctx.maxBodyBytes of 0', { args: ['add', '-m', 'b'], config: [['ctx.maxBodyBytes', '0']], code: 'E_CONFIG' }],
+  ['a negative ctx.maxBodyBytes', { args: ['add', '-m', 'b'], config: [['ctx.maxBodyBytes', '-1']], code: 'E_CONFIG' }],
+  ['a ctx.maxBodyBytes with a unit git does not know', { args: ['add', '-m', 'b'], config: [['ctx.maxBodyBytes', '10kb']], code: 'E_CONFIG' }],
 ];
 
 describe('refused input changes nothing', () => {
@@ -90,6 +96,36 @@ describe('refused input changes nothing', () => {
     } finally {
       for (const [k] of c.config ?? []) git(repo, ['config', '--unset', k]);
     }
+  });
+});
+
+describe('arguments that are not UTF-8', () => {
+  // Node decodes arguments lossily; the bytes are given by the shell, as a user's terminal would.
+  const run = (repo: string, printf: string) =>
+    spawnSync('sh', ['-c', `exec "${process.execPath}" "${BIN}" add --json -m "$(printf '${printf}')"`], { cwd: repo, env: ENV, encoding: 'utf8' });
+
+  it('are refused (exit 2, E_ENCODING, nothing written), as the same bytes are through -F', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'existing']);
+    const tip = contextTip(repo);
+    const objects = git(repo, ['count-objects']);
+    for (const bytes of ['caf\\351', 'a\\300\\257b', 'cut \\342\\202']) {
+      const r = run(repo, bytes);
+      expect(r.status, r.stderr).toBe(2);
+      expect(JSON.parse(r.stdout).error.code).toBe('E_ENCODING');
+      expect(r.stderr).toMatch(/^git-ctx: argument 4 is not valid UTF-8 text\nhint: /);
+    }
+    const viaFile = await ctx(repo, ['add', '--json', '-F', '-'], { input: Buffer.from('caf\xe9', 'latin1') });
+    expect(viaFile.json.error.code).toBe('E_ENCODING');
+    expect(contextTip(repo)).toBe(tip);
+    expect(git(repo, ['count-objects'])).toBe(objects);
+  });
+
+  it('a real U+FFFD (valid UTF-8) is text like any other', () => {
+    const repo = makeRepo();
+    const r = run(repo, 'x \\357\\277\\275 y');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).entry.body).toBe('x \ufffd y');
   });
 });
 
@@ -143,21 +179,24 @@ describe('accepted input is kept intact and printed safely', () => {
     expect(paths).toEqual(['.ctx-format', 'README.md', r.json.entry.path]);
   });
 
-  it('takes bytes that are not UTF-8 in argv as U+FFFD (the process sees no invalid text)', async () => {
+  it("reads ctx.maxBodyBytes with git's units (1k is 1024 bytes)", async () => {
     const repo = makeRepo();
-    const out = execFileSync('/bin/sh', ['-c', `exec "${process.execPath}" "${BIN}" add --json -m "$(printf 'a\\377b')"`], { cwd: repo, env: ENV, encoding: 'utf8' });
-    expect(JSON.parse(out).entry.body).toBe('a\ufffdb');
+    git(repo, ['config', 'ctx.maxBodyBytes', '1k']);
+    await ctxOk(repo, ['add', '-m', 'y'.repeat(1024)]);
+    const over = await ctx(repo, ['add', '--json', '-m', 'y'.repeat(1025)]);
+    expect(over.code).toBe(2);
+    expect(over.json.error.code).toBe('E_TOO_LARGE');
   });
 
   it('takes a 10 MB body when ctx.maxBodyBytes allows it, redacting a secret at its very end', async () => {
     const repo = makeRepo();
     git(repo, ['config', 'ctx.maxBodyBytes', String(16 * 1024 * 1024)]);
-    const token = ['gh', 'p_', 'Z9'.repeat(18)].join('');
+    const token = ['gh', 'p_', 'aZ3bY4cX5dW6eV7fU8gT9hS0iR1jQ2kP3lO4'].join('');
     const lines = Math.floor(MB10 / 26);
     const body = `${'log line 0123456789abcdef\n'.repeat(lines)}${token}\n`;
     const r = await ctxOk(repo, ['add', '--json', '-t', 'big', '-F', '-'], { input: body });
-    expect(r.json.redactions).toEqual([{ kind: 'github-token', field: 'body', line: lines + 1, column: 1 }]);
-    expect(r.json.entry.body.length).toBe(body.length - token.length + '[REDACTED:github-token]'.length);
+    expect(r.json.redactions).toEqual([{ kind: 'github-pat', field: 'body', line: lines + 1, column: 1 }]);
+    expect(r.json.entry.body.length).toBe(body.length - token.length + '[REDACTED:github-pat]'.length);
     fsck(repo);
   });
 });

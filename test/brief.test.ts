@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addWorktree, contextTip, ctx, ctxOk, ENV, git, makeRepo } from './helpers/repo.js';
 import { realDeps } from './helpers/real-deps.js';
-import { openCtx, closeCtx } from '../src/core/context.js';
+import { openCtx, closeCtx, type Ctx } from '../src/core/context.js';
+import { readEntries } from '../src/core/read.js';
 import { addEntry } from '../src/core/add.js';
 import { KINDS } from '../src/model/kinds.js';
-import { entryPath as entryPathOf } from '../src/model/entry.js';
+import { entryPath as entryPathOf, serializeEntry } from '../src/model/entry.js';
+import { idTime, newId } from '../src/model/id.js';
 import { brief } from '../src/core/brief.js';
 import { layoutBrief, type BriefSection } from '../src/model/brief-layout.js';
 
@@ -159,45 +161,55 @@ describe('brief', () => {
 });
 
 describe('the index by kind', () => {
-  it('gives the same entries as the full index, through appends from other worktrees, removals and a rebuild', async () => {
+  /** Every entry on the branch, read from its blob (the truth the index is derived from). */
+  const onBranch = async (c: Ctx, tip: string) => {
+    const files = git(c.repo.workTree!, ['ls-tree', '-r', tip, '--', 'entries']).split('\n').filter(Boolean).map((l) => ({ path: l.split('\t')[1]!, oid: l.split('\t')[0]!.split(' ')[2]! }));
+    return readEntries(c, files);
+  };
+
+  it('gives the same entries as the branch, through appends from other worktrees, removals and a rebuild', async () => {
     const repo = makeRepo();
     const wt = addWorktree(repo, 'other');
     const c = await openCtx(realDeps(repo, ENV));
     try {
       const check = async () => {
-        const tip = await c.store.tip();
-        const full = await c.index.load(tip);
+        const tip = (await c.store.tip())!;
+        const truth = await onBranch(c, tip);
+        const commits = new Map(git(repo, ['log', '--format=%H %(trailers:key=Ctx-Id,valueonly,separator=%x20)', 'context']).split('\n').map((l) => [l.split(' ')[1], l.split(' ')[0]]));
         for (const kind of KINDS) {
-          const want = [...full.entries.values()]
-            .filter((e) => e.meta.kind === kind)
-            .map((e) => JSON.stringify([e.path, e.meta.id, e.meta.session, e.meta.to, e.meta.title, e.meta.agent, e.meta.topic, e.meta.tags, e.meta.refs, e.meta.supersedes, e.oid, e.commit]))
+          const want = truth
+            .filter((e) => e.kind === kind)
+            .map((e) => JSON.stringify([e.path, e.id, e.session, e.to, e.title, e.agent, e.topic, e.tags, e.refs, e.supersedes, git(repo, ['rev-parse', `${tip}:${e.path}`]), commits.get(e.id) ?? null]))
             .sort();
-          // Every field, each parsed on its own from the kind log line.
+          // Every field, each read on its own from the columns.
           const got = [...(await c.index.summaries(tip, [kind])).values()].map((s) => JSON.stringify([s.path, s.id, s.session, s.to, s.title, s.agent, s.topic, s.tags, s.refs, s.supersedes, s.oid, s.commit])).sort();
           expect(got, kind).toEqual(want);
-          // The slim summaries (pick logs): the fields they keep, the same.
+          // What choosing reads: the fields it keeps, the same.
           const slim = (x: any) => JSON.stringify([x.path, x.id, x.kind, x.session, x.to, x.refs, x.supersedes]);
-          const wantSlim = [...full.entries.values()].filter((e) => e.meta.kind === kind).map((e) => slim({ path: e.path, ...e.meta })).sort();
+          const wantSlim = truth.filter((e) => e.kind === kind).map(slim).sort();
           expect((await c.index.slimSummaries(tip, [kind])).get(kind)!.all().map(slim).sort(), kind).toEqual(wantSlim);
         }
+        // Whole entries, bodies included.
+        const whole = await c.index.entries(tip, truth.map((e) => e.path));
+        expect(truth.map((e) => ({ ...whole.get(e.path), commit: null }))).toEqual(truth.map((e) => ({ ...e, commit: null })));
       };
       // Text that JSON escapes (quotes, backslashes, control characters) and text it does not (non-ASCII).
       const odd = 'a "quoted" \\ back\\slash, é ✓';
       for (const kind of KINDS) {
         await addEntry(c, { kind, body: `first ${kind}`, title: `${kind} ${odd}`, topic: 'topic', tags: ['t1', 'two'], refs: ['src/ä "b".ts'], session: `s\\"${kind}"`, agent: 'ägent "x"', to: kind === 'handoff' || kind === 'message' ? `s\\"to"` : undefined });
       }
-      const decision = [...(await c.index.summaries(await c.store.tip(), ['decision'])).values()][0]!;
+      const decision = [...(await c.index.summaries((await c.store.tip())!, ['decision'])).values()][0]!;
       await addEntry(c, { kind: 'decision', body: 'replaces the first', supersedes: [decision.id] });
       await check();
       // Appends by another process: the cached index lags and is brought up to date by a kind read.
       for (const kind of ['decision', 'note', 'handoff']) await ctxOk(wt, ['add', '-k', kind, '-m', `later ${kind}`]);
-      const tip = await c.store.tip();
+      const tip = (await c.store.tip())!;
       expect((await c.index.summaries(tip, ['decision'])).size).toBe(3);
       await check();
-      // A removal (retention) reaches every kind's log.
+      // A removal (retention) reaches every kind's file.
       const handoffPath = [...(await c.index.summaries(tip, ['handoff'])).values()][0]!.path;
       await c.store.commit({ add: [], remove: [handoffPath], message: 'gc: test', author: { name: 't', email: 't@example.com' } });
-      expect([...(await c.index.summaries(await c.store.tip(), ['handoff'])).values()].map((s) => s.path)).not.toContain(handoffPath);
+      expect([...(await c.index.summaries((await c.store.tip())!, ['handoff'])).values()].map((s) => s.path)).not.toContain(handoffPath);
       await check();
       rmSync(join(repo, '.git/ctx/cache'), { recursive: true, force: true });
       await check();
@@ -206,67 +218,88 @@ describe('the index by kind', () => {
     }
   });
 
-  it('rewrites a pick log as one chunk once appends have piled up, and reads the same entries', async () => {
+  it('rewrites a kind file as one chunk once appends have piled up, and reads the same entries', async () => {
     const repo = makeRepo();
     const c = await openCtx(realDeps(repo, ENV));
-    const cache = join(repo, '.git/ctx/cache/context');
-    const head = () => JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8'));
+    const cache = join(repo, '.git/ctx/cache/context/v9');
+    const head = () => JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8')).head;
     try {
       const ids: string[] = [];
-      // Each read after an append brings the index up to date and appends one chunk to the handoff log.
+      // Each read after an append brings the index up to date and appends one chunk to the handoff file.
       for (let i = 0; i < 75; i++) {
         ids.push((await addEntry(c, { kind: 'handoff', body: `handoff ${i}`, to: i % 3 ? 'all' : 'agent-x' })).entry.id);
         if (i === 40) await c.store.commit({ add: [], remove: [entryPathOf(ids[3]!)], message: 'gc: test', author: { name: 't', email: 't@example.com' } });
-        const list = (await c.index.slimSummaries(await c.store.tip(), ['handoff'])).get('handoff')!;
+        const list = (await c.index.slimSummaries((await c.store.tip())!, ['handoff'])).get('handoff')!;
         expect(list.all().map((p) => p.id)).toEqual(i >= 40 ? ids.filter((_, n) => n !== 3) : ids);
       }
       const h = head();
-      expect(h.pickSerial.handoff).toBe(2);
-      expect(h.pickChunks.handoff).toBeLessThanOrEqual(32);
-      // The rewrite before the current one stays for readers of the previous head; older ones go.
-      const logs = readdirSync(cache).filter((f) => f.startsWith(`pick.${h.gen}.handoff`));
-      expect(logs.sort()).toEqual([`pick.${h.gen}.handoff.1.jsonl`, `pick.${h.gen}.handoff.2.jsonl`]);
-      const list = (await c.index.slimSummaries(await c.store.tip(), ['handoff'])).get('handoff')!;
+      expect(h.kinds.handoff.chunks).toBeLessThanOrEqual(32);
+      // Rewritten twice: the files it replaced stay a while for readers of an earlier head.
+      const files = () => readdirSync(cache).filter((f) => f.startsWith('handoff.'));
+      expect(files()).toHaveLength(3);
+      expect(files()).toContain(h.kinds.handoff.name);
+      const list = (await c.index.slimSummaries((await c.store.tip())!, ['handoff'])).get('handoff')!;
       expect(list.where((to) => to === 'agent-x').map((i) => list.id(i))).toEqual(ids.filter((_, n) => n !== 3 && n % 3 === 0));
+      // Once old, the next write removes them.
+      const past = new Date(Date.now() - 120_000);
+      for (const f of readdirSync(cache)) utimesSync(join(cache, f), past, past);
+      await addEntry(c, { kind: 'note', body: 'one more' });
+      await c.index.slimSummaries((await c.store.tip())!, ['note']);
+      expect(files()).toEqual([head().kinds.handoff.name]);
+      expect(readdirSync(cache).sort()).toEqual(['entries', 'search', 'handoff', 'note'].map((k) => head()[k]?.name ?? head().kinds[k].name).concat('head.json').sort());
     } finally {
       closeCtx(c);
     }
   });
 
-  it('upgrades an index of version 7 by writing its pick logs anew from its kind logs, not rebuilding it', async () => {
+  it('folds appends in order behind the first chunk as it is, and writes a kind anew when an entry comes out of order', async () => {
     const repo = makeRepo();
-    const cache = join(repo, '.git/ctx/cache/context');
     const c = await openCtx(realDeps(repo, ENV));
+    const cache = join(repo, '.git/ctx/cache/context/v9');
+    const head = () => JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8')).head;
+    const firstLine = () => readFileSync(join(cache, head().kinds.decision.name), 'utf8').split('\n')[0];
+    const ids = async () => (await c.index.slimSummaries((await c.store.tip())!, ['decision'])).get('decision')!.all().map((p) => p.id);
     try {
-      for (const kind of KINDS) await addEntry(c, { kind, body: `a ${kind}`, to: kind === 'message' ? 'agent-x' : undefined, refs: kind === 'postmortem' ? ['src/a.ts'] : [] });
-      const decision = (await c.index.slimSummaries(await c.store.tip(), ['decision'])).get('decision')!.id(0);
-      await addEntry(c, { kind: 'decision', body: 'replaces it', supersedes: [decision] });
-      await c.index.load(await c.store.tip());
+      const want: string[] = [];
+      for (let i = 0; i < 300; i++) want.push(newId(Date.UTC(2026, 0, 1) + i * 1000, new Uint8Array(10).fill(i % 256)));
+      // 300 decisions at once (as a fetch brings them), read once: the kind's file is one chunk.
+      const entry = (id: string) => ({ path: entryPathOf(id), content: serializeEntry({ id, kind: 'decision', title: `d ${id}`, body: 'b', topic: null, tags: [], refs: [], to: null, supersedes: [], agent: 'a', session: 's', worktree: null, branch: null, head: null, author: { name: 'A', email: 'a@example.com' }, createdAt: new Date(idTime(id)).toISOString(), extra: {} }) });
+      await c.store.commit({ add: want.map(entry), message: 'fetched', author: { name: 't', email: 't@example.com' } });
+      expect(await ids()).toEqual(want);
+      const base = firstLine();
+      for (let i = 0; i < 40; i++) {
+        want.push((await addEntry(c, { kind: 'decision', body: `later ${i}` })).entry.id);
+        expect(await ids()).toEqual(want);
+      }
+      // Past 32 chunks the appends were folded into one, the first line kept byte for byte.
+      expect(head().kinds.decision.chunks).toBeLessThan(32);
+      expect(firstLine()).toBe(base);
+      // An entry older than the newest (as a merge brings): the file is written anew, in order.
+      const old = newId(Date.UTC(2026, 0, 1) + 150_500, new Uint8Array(10).fill(7));
+      await c.store.commit({ add: [entry(old)], message: 'merged', author: { name: 't', email: 't@example.com' } });
+      want.push(old);
+      want.sort();
+      expect(await ids()).toEqual(want);
+      expect(head().kinds.decision.chunks).toBe(1);
+      expect(firstLine()).not.toBe(base);
+      expect(await ids()).toEqual(want);
     } finally {
       closeCtx(c);
     }
-    // What version 7 left: the same files but for the pick logs, which it wrote in another format.
-    const v8 = JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8'));
-    const { pickChunks, pickSerial, ...rest } = v8;
-    writeFileSync(join(cache, 'head.json'), JSON.stringify({ ...rest, version: 7 }));
-    for (const kind of KINDS) writeFileSync(join(cache, `pick.${v8.gen}.${kind}.jsonl`), '["version 7 lines"]\n');
+  });
 
-    const d = await openCtx(realDeps(repo, ENV));
-    try {
-      const tip = await d.store.tip();
-      const slim = await d.index.slimSummaries(tip, [...KINDS]);
-      const head = JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8'));
-      expect([head.version, head.gen]).toEqual([8, v8.gen]);
-      const full = await d.index.load(tip);
-      for (const kind of KINDS) {
-        const want = [...full.entries.values()].filter((e) => e.meta.kind === kind).map((e) => [e.path, e.meta.id, e.meta.session, e.meta.to, e.meta.refs, e.meta.supersedes]);
-        expect(slim.get(kind)!.all().map((p) => [p.path, p.id, p.session, p.to, p.refs, p.supersedes]), kind).toEqual(want);
-      }
-      expect(JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8')).gen).toBe(v8.gen);
-    } finally {
-      closeCtx(d);
-    }
-    expect(section((await ctxOk(repo, ['brief', '--json'])).json, 'decisions').items).toHaveLength(1);
+  it('ignores an index of the version before, rebuilds once, and removes its files', async () => {
+    const repo = makeRepo();
+    for (const kind of KINDS) await ctxOk(repo, ['add', '-k', kind, '-m', `a ${kind}`]);
+    // What version 8 left in the branch's folder: a head and its generation of logs.
+    const old = join(repo, '.git/ctx/cache/context');
+    mkdirSync(old, { recursive: true });
+    const v8 = ['head.json', 'meta.3.jsonl', 'text.3.jsonl', 'kind.3.note.jsonl', 'pick.3.note.jsonl', 'pick.3.note.2.jsonl', 'search.3.txt', 'removed.3.txt'];
+    for (const f of v8) writeFileSync(join(old, f), '{"version":8,"tip":"0000000000000000000000000000000000000000"}\n');
+    const first = await ctxOk(repo, ['log', '-k', 'decision', '--json']);
+    expect(first.json.entries).toHaveLength(1);
+    expect(readdirSync(old)).toEqual(['v9']);
+    expect((await ctxOk(repo, ['brief', '--json'])).stderr).toBe('');
   });
 
   it('counts a version a merge kept next to an entry as the same entry', async () => {
@@ -275,7 +308,7 @@ describe('the index by kind', () => {
     const c = await openCtx(realDeps(repo, ENV));
     try {
       await c.store.commit({ add: [{ path: h.path.replace('.md', '~0a1b2c.md'), content: git(repo, ['show', `context:${h.path}`]).replace('original', 'other side') }], message: 'merge', author: { name: 't', email: 't@example.com' } });
-      const summaries = [...(await c.index.summaries(await c.store.tip(), ['handoff'])).values()];
+      const summaries = [...(await c.index.summaries((await c.store.tip())!, ['handoff'])).values()];
       expect(summaries.map((s) => s.path).sort()).toEqual([h.path, h.path.replace('.md', '~0a1b2c.md')]);
     } finally {
       closeCtx(c);

@@ -30,14 +30,15 @@ describe('init', () => {
     expect(contextTip(repo)).toBeNull();
   });
 
-  it('warns when the context branch is checked out in a worktree', async () => {
+  it('refuses a context branch that is checked out in a worktree (writes would move it under that worktree)', async () => {
     const repo = makeRepo();
     await ctxOk(repo, ['init']);
     const wt = join(tempDir(), 'ctxwt');
     git(repo, ['worktree', 'add', '-q', wt, 'context']);
-    const r = await ctxOk(repo, ['init', '--json']);
-    expect(r.json.warnings.join(' ')).toMatch(/checked out/);
-    expect(r.stderr).toMatch(/warning: .*checked out/);
+    const r = await ctx(repo, ['init', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.json.error).toMatchObject({ code: 'E_BRANCH_CHECKED_OUT', data: { worktrees: [wt] } });
+    expect(r.stderr).toContain(`checked out in ${wt}`);
   });
 });
 
@@ -232,7 +233,7 @@ describe('where it runs', () => {
     const repo = makeRepo({ files: { 'src/deep/file.ts': 'x' } });
     const wt = addWorktree(repo, 'feature-a');
     const a = await ctxOk(wt, ['add', '-m', 'from worktree', '--json']);
-    expect(a.json.entry).toMatchObject({ branch: 'feature-a', worktree: wt, session: 'feature-a:feature-a' });
+    expect(a.json.entry).toMatchObject({ branch: 'feature-a', worktree: wt, session: expect.stringMatching(/^feature-a:feature-a@[0-9a-f]{6}$/) });
     const b = await ctxOk(join(repo, 'src/deep'), ['add', '-m', 'from subdir', '--json']);
     expect(b.json.entry.worktree).toBe(repo);
     const fromMain = await ctxOk(repo, ['log', '--json']);
@@ -261,11 +262,12 @@ describe('where it runs', () => {
     fsck(repo);
   });
 
-  it('reads nothing and exits 0 where there is no context branch; exits 3 outside a repository', async () => {
+  it('says "context not initialised" (exit 3) where there is no context branch, and exits 3 outside a repository', async () => {
     const repo = makeRepo();
     for (const args of [['log', '--json'], ['search', 'x', '--json']]) {
-      const r = await ctxOk(repo, args);
-      expect(r.json.entries ?? r.json.hits).toEqual([]);
+      const r = await ctx(repo, args);
+      expect(r.code).toBe(3);
+      expect(r.json.error.code).toBe('E_NO_CONTEXT');
     }
     expect(contextTip(repo)).toBeNull();
     const outside = tempDir();

@@ -113,7 +113,7 @@ describe('concurrent writers', () => {
     }
   });
 
-  it('recovers from a lock file left by a killed git process', async () => {
+  it('never removes a lock file git left on the branch, even an empty old one: it names it (exit 1) and writes nothing', async () => {
     const repo = makeRepo();
     await ctx(repo, ['add', '-m', 'before']);
     const lock = join(repo, '.git/refs/heads/context.lock');
@@ -122,9 +122,10 @@ describe('concurrent writers', () => {
     const old = new Date(Date.now() - 60_000);
     utimesSync(lock, old, old);
     const r = await ctx(repo, ['add', '-m', 'after']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(existsSync(lock)).toBe(false);
-    expect(entryPaths(repo)).toHaveLength(2);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`${lock} exists`);
+    expect(existsSync(lock)).toBe(true);
+    expect(entryPaths(repo)).toHaveLength(1);
   });
 });
 

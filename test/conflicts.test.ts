@@ -120,7 +120,8 @@ describe('conflicts between linked worktrees', () => {
     commitAll(wb, 'b');
 
     const json = await scan(wa, [repo, wa, wb]);
-    expect(json.sessions.map((s: any) => s.id).sort()).toEqual(['wa:wa', 'wb:wb', `${repo.split('/').pop()}:main`].sort());
+    // Session ids are the place's: `<folder>:<branch>@<hex of host and path>`.
+    expect(json.sessions.map((s: any) => s.id.replace(/@[0-9a-f]{6}$/, '')).sort()).toEqual(['wa:wa', 'wb:wb', `${repo.split('/').pop()}:main`].sort());
     expect(json.sessions.find((s: any) => s.current).worktree).toBe(wa);
     const byPath = Object.fromEntries(json.overlaps.map((o: any) => [o.path, o]));
     expect(Object.keys(byPath).sort()).toEqual(['notes.txt', 'src/parser.ts', 'tools/count.py']);
@@ -218,7 +219,7 @@ describe('conflicts between linked worktrees', () => {
     expect(ack.json.acked).toEqual([expect.objectContaining({ id, path: 'tools/count.py', already: false })]);
     const ackFiles = git(repo, ['ls-tree', '-r', '--name-only', 'context', '--', `state/acks/${id}`]).split('\n');
     expect(ackFiles).toHaveLength(1);
-    expect(JSON.parse(git(repo, ['show', `context:${ackFiles[0]}`]))).toMatchObject({ overlap: id, path: 'tools/count.py', session: 'wb:wb' });
+    expect(JSON.parse(git(repo, ['show', `context:${ackFiles[0]}`]))).toMatchObject({ overlap: id, path: 'tools/count.py', session: expect.stringMatching(/^wb:wb@[0-9a-f]{6}$/) });
     expect((await ctxOk(wb, ['conflicts', 'ack', id, '--json'])).json.acked[0].already).toBe(true);
 
     const silenced = await scan(wa, [repo, wa, wb], ['--all']);
@@ -322,7 +323,7 @@ describe('sessions on other machines, through the context branch', () => {
 
     const meta = await scan(here, [here, here2]);
     const remote = meta.sessions.find((s: any) => s.origin === 'published');
-    expect(remote).toMatchObject({ id: 'there:main', snapshot: null, worktree: there });
+    expect(remote).toMatchObject({ id: expect.stringMatching(/^there:main@[0-9a-f]{6}$/), snapshot: null, worktree: there });
     const byPath = Object.fromEntries(meta.overlaps.map((o: any) => [o.path, o]));
     expect(byPath['tools/count.py']).toMatchObject({ level: 'hunk', levels: ['file', 'symbol', 'hunk'], lines: [[2, 2]], symbols: ['count'], merge: null });
     expect(byPath['notes.txt']).toMatchObject({ level: 'file', merge: null });

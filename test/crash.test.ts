@@ -6,12 +6,12 @@
  * The harness (helpers/crash.ts) takes any command; add is the one that writes today.
  */
 import { describe, expect, it } from 'vitest';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ctx, ctxOk, ENV, entryPaths, fsck, git, makeRepo } from './helpers/repo.js';
+import { BIN, ctx, ctxOk, ENV, entryPaths, fsck, git, makeRepo } from './helpers/repo.js';
 import { runCrashTrials, runToEnd, type CrashScenario } from './helpers/crash.js';
 
 const ID_LINE = /^[0-9a-z]{26}$/;
@@ -80,7 +80,12 @@ interface SearchWorld {
  */
 const searchScenario: CrashScenario<SearchWorld> = {
   name: 'search',
-  setup: () => ({ repo: makeRepo(), words: [] }),
+  setup: () => {
+    const repo = makeRepo();
+    // Searches race the first add: the context must exist already (else: "not initialised", exit 3).
+    execFileSync(process.execPath, [BIN, 'init'], { cwd: repo, env: ENV, stdio: 'ignore' });
+    return { repo, words: [] };
+  },
   procs: (world, trial) => {
     const word = `walrus${trial < 0 ? 'calibration' : trial}`;
     world.words.push(word);
@@ -123,14 +128,20 @@ describe('crash safety', () => {
 });
 
 describe('locks left by a killed process do not stop the next command', () => {
-  it('a ref lock just left by a killed git update-ref: the next add waits it out, removes it, and lands', async () => {
+  it('a ref lock left by a git killed while it held it stays for the user to remove (as git does); the next add names it, then lands once it is gone', async () => {
     const repo = makeRepo();
     await ctxOk(repo, ['add', '-m', 'before']);
     const lock = join(repo, '.git/refs/heads/context.lock');
-    writeFileSync(lock, `${git(repo, ['rev-parse', 'context'])}\n`); // as git leaves it: fresh, holding an oid
-    const r = await ctx(repo, ['add', '-m', 'after']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(existsSync(lock)).toBe(false);
+    writeFileSync(lock, `${git(repo, ['rev-parse', 'context'])}\n`); // as git leaves it: holding an oid
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(lock, old, old);
+    const r = await ctx(repo, ['add', '-m', 'after', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.json.error).toMatchObject({ code: 'E_REF_LOCKED', data: { lockFile: lock } });
+    expect(existsSync(lock)).toBe(true);
+    expect(entryPaths(repo)).toHaveLength(1);
+    rmSync(lock);
+    await ctxOk(repo, ['add', '-m', 'after']);
     expect(entryPaths(repo)).toHaveLength(2);
     fsck(repo);
   }, 30_000);

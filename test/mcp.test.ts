@@ -8,9 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { BIN, ENV, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
 import { GitRunner } from '../src/git/run.js';
 import { RefUpdater } from '../src/git/refs.js';
+import { openCtx, closeCtx } from '../src/core/context.js';
+import { addEntry } from '../src/core/add.js';
+import { realDeps } from './helpers/real-deps.js';
 
 interface Server {
   client: Client;
@@ -35,6 +39,16 @@ async function startServer(cwd: string, env: Record<string, string> = {}, args: 
 
 const strip = ({ schemaVersion, ...rest }: any) => {
   expect(schemaVersion).toBe(1);
+  return rest;
+};
+
+/** A tool result less what only MCP adds (the paging cursor, body lengths), to compare with the CLI's JSON. */
+const cliShape = (json: any): any => {
+  const { next: _next, ...rest } = strip(json);
+  const entry = ({ bodyChars: _c, ...e }: any) => e;
+  if (rest.entry) rest.entry = entry(rest.entry);
+  if (rest.entries) rest.entries = rest.entries.map(entry);
+  if (rest.hits) rest.hits = rest.hits.map((h: any) => ({ ...h, entry: entry(h.entry) }));
   return rest;
 };
 
@@ -68,11 +82,11 @@ describe('git ctx mcp', () => {
     expect(add.json.entry).toMatchObject({ id, kind: 'decision', title: 'Keep the v1 parser', agent: 'claude', topic: 'api', refs: ['src/a.ts'] });
 
     const show = await server.call('ctx_read', { id: id.slice(0, 14) });
-    expect(strip(show.json)).toEqual(strip((await ctxOk(repo, ['show', id, '--json'])).json));
+    expect(cliShape(show.json)).toEqual(strip((await ctxOk(repo, ['show', id, '--json'])).json));
     const log = await server.call('ctx_read', { kind: 'decision' });
-    expect(strip(log.json)).toEqual(strip((await ctxOk(repo, ['log', '-k', 'decision', '--json'])).json));
+    expect(cliShape(log.json)).toEqual(strip((await ctxOk(repo, ['log', '-k', 'decision', '--json'])).json));
     const search = await server.call('ctx_read', { query: 'parser', limit: 5 });
-    expect(strip(search.json)).toEqual(strip((await ctxOk(repo, ['search', 'parser', '-n', '5', '--json'])).json));
+    expect(cliShape(search.json)).toEqual(strip((await ctxOk(repo, ['search', 'parser', '-n', '5', '--json'])).json));
     expect(search.json.total).toBe(1);
   });
 
@@ -138,6 +152,7 @@ describe('git ctx mcp', () => {
     expect((await server.call('ctx_messages')).json.messages).toEqual([]);
     const brief = await server.call('ctx_brief', { budget: 500 });
     expect(brief.json.tokens).toBeLessThanOrEqual(500);
+    expect(Math.ceil(JSON.stringify(brief.json).length / 4)).toBeLessThanOrEqual(500);
     expect(brief.json.sections.map((s: any) => s.key)).toContain('decisions');
     const regen = await server.call('ctx_regenerate', { dryRun: true });
     expect(regen.json).toMatchObject({ dryRun: true, written: false });
@@ -214,5 +229,194 @@ describe('git ctx mcp with other writers', () => {
     const mcp = await ctx(repo, ['mcp'], { env, input: '' });
     expect(mcp.code).toBe(0);
     expect(mcp.stderr).toContain('LOADED-SDK');
+  });
+});
+
+/** A JSON-RPC conversation with the server over its stdio, message by message (no SDK in between). */
+async function raw(cwd: string, messages: object[]): Promise<any[]> {
+  const child = spawn(process.execPath, [BIN, 'mcp', '--client', 'claude'], { cwd, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const replies = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const expected = messages.filter((m: any) => m.id !== undefined).length;
+  for (const m of messages) child.stdin.write(`${JSON.stringify(m)}\n`);
+  for (let i = 0; i < 300 && replies().length < expected; i++) await new Promise((r) => setTimeout(r, 50));
+  child.stdin.end();
+  await new Promise((r) => child.on('close', r));
+  return replies();
+}
+
+const init = (version: string) => ({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+const initialized = { jsonrpc: '2.0', method: 'notifications/initialized' };
+
+describe('git ctx mcp: bounded, well-formed results', () => {
+  let repo: string;
+  let server: Server;
+  beforeAll(async () => {
+    repo = makeRepo();
+    const c = await openCtx(realDeps(repo, ENV));
+    try {
+      const other = { agent: 'codex', session: 'wo:o' };
+      for (let i = 0; i < 60; i++) await addEntry(c, { ...other, kind: 'message', to: 'all', body: `message ${i}: ${'lorem ipsum dolor sit amet '.repeat(40)}` });
+      await addEntry(c, { ...other, kind: 'message', to: 'all', body: `a long one\n\n${'x'.repeat(60_000)}` });
+      for (let i = 0; i < 30; i++) await addEntry(c, { ...other, kind: i % 2 ? 'decision' : 'note', title: `entry ${i}`, body: 'consectetur adipiscing elit '.repeat(300) });
+    } finally {
+      closeCtx(c);
+    }
+    server = await startServer(repo);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('every result stays under 10,000 characters, and pages reach every item exactly once', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const r = await server.client.callTool({ name: 'ctx_messages', arguments: cursor ? { cursor } : {} });
+      const text = (r.content as any[])[0].text as string;
+      expect(text.length).toBeLessThan(10_000);
+      const json = JSON.parse(text);
+      seen.push(...json.messages.map((m: any) => m.id));
+      cursor = json.next ?? undefined;
+      if (!cursor) break;
+    }
+    expect(seen).toHaveLength(61);
+    expect(new Set(seen).size).toBe(61);
+    for (const args of [{}, { limit: 100 }, { kind: 'note' }, { query: 'consectetur', limit: 50 }]) {
+      const r = await server.client.callTool({ name: 'ctx_read', arguments: args });
+      expect(((r.content as any[])[0].text as string).length).toBeLessThan(10_000);
+    }
+    const brief = await server.client.callTool({ name: 'ctx_brief', arguments: {} });
+    expect(((brief.content as any[])[0].text as string).length).toBeLessThanOrEqual(2000 * 4);
+  });
+
+  it('a body too long for one result comes in parts that add up to it', async () => {
+    const id = (await ctxOk(repo, ['log', '-k', 'message', '-n', '1', '--json'])).json.entries[0].id;
+    const whole = (await ctxOk(repo, ['show', id, '--json'])).json.entry.body as string;
+    let body = '';
+    let cursor: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      const r = await server.call('ctx_read', cursor ? { id, cursor } : { id });
+      expect(JSON.stringify(r.json).length).toBeLessThan(10_000);
+      body += r.json.entry.body;
+      cursor = r.json.next ?? undefined;
+      if (!cursor) break;
+    }
+    expect(body).toBe(whole);
+  });
+
+  it('ctx_brief holds its budget in its JSON too', async () => {
+    for (const budget of [300, 2000]) {
+      const r = await server.call('ctx_brief', { budget });
+      expect(Math.ceil(JSON.stringify(r.json).length / 4)).toBeLessThanOrEqual(budget);
+      expect(r.json.text).toMatch(/^# Brief for session/);
+    }
+  });
+
+  it('marks messages read once the answer was sent: the next call, and the CLI, see them read', async () => {
+    const r = await server.call('ctx_messages', { markRead: true, limit: 3 });
+    expect(r.json.marked).toHaveLength(3);
+    const again = await server.call('ctx_messages', { limit: 3 });
+    expect(again.json.messages.map((m: any) => m.id)).not.toContain(r.json.marked[0]);
+    const unread = (await ctxOk(repo, ['inbox', '--json'])).json.messages.map((m: any) => m.id);
+    for (const id of r.json.marked) expect(unread).not.toContain(id);
+  });
+
+  it('errors name the tool arguments, not the command line flags', async () => {
+    const cases: [string, Record<string, unknown>, RegExp, RegExp][] = [
+      ['ctx_brief', { budget: 5 }, /\bbudget\b/, /--budget/],
+      ['ctx_read', { query: 'x', limit: 0 }, /\blimit\b/, /(^|\s)-n\b/],
+      ['ctx_add', { text: 'x', supersedes: ['01m7yvmwgafc92k5d0vbbcz0n0'] }, /\bsupersedes\b.*\bkind\b/, /--supersedes|-k /],
+      ['ctx_handoff', {}, /\bsummary\b/, /-m TEXT|--auto/],
+    ];
+    for (const [name, args, has, hasNot] of cases) {
+      const r = await server.call(name, args);
+      expect(r.isError).toBe(true);
+      const words = `${r.json.error.message} ${r.json.error.hint ?? ''}`;
+      expect({ name, words }).toEqual({ name, words: expect.stringMatching(has) });
+      expect(words).not.toMatch(hasNot);
+    }
+  });
+
+  it('arguments that are not an object are a tool error (E_USAGE), not a protocol error', async () => {
+    const replies = await raw(repo, [
+      init('2025-11-25'),
+      initialized,
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ctx_read', arguments: [1, 2] } },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ctx_read', arguments: 'x' } },
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'ctx_add', arguments: 5 } },
+      { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'ctx_read', arguments: { limit: 1 } } },
+    ]);
+    for (const id of [1, 2, 3]) {
+      const r = replies.find((m) => m.id === id);
+      expect(r.error).toBeUndefined();
+      expect(r.result.isError).toBe(true);
+      expect(JSON.parse(r.result.content[0].text).error).toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/arguments must be an object/) });
+    }
+    expect(replies.find((m) => m.id === 4).result.isError).toBeUndefined();
+  });
+});
+
+describe('git ctx mcp: protocol versions', () => {
+  it('serves clients pinned to the newest revision (2026-07-28), clients that negotiate, and 2025 clients', async () => {
+    const { Client: Client2 } = await import('@modelcontextprotocol/client');
+    const { StdioClientTransport: Stdio2 } = await import('@modelcontextprotocol/client/stdio');
+    const repo = makeRepo();
+    for (const versionNegotiation of [{ mode: { pin: '2026-07-28' } }, { mode: 'auto' }, undefined] as const) {
+      const client = new Client2({ name: 'v2', version: '1' }, versionNegotiation ? { versionNegotiation: versionNegotiation as never } : {});
+      await client.connect(new Stdio2({ command: process.execPath, args: [BIN, 'mcp', '--client', 'claude'], cwd: repo, env: ENV, stderr: 'pipe' }));
+      try {
+        expect(client.getNegotiatedProtocolVersion()).toBe(versionNegotiation ? '2026-07-28' : '2025-11-25');
+        expect((await client.listTools()).tools.map((t) => t.name)).toContain('ctx_add');
+        const r = await client.callTool({ name: 'ctx_add', arguments: { text: `over ${client.getNegotiatedProtocolVersion()}` } });
+        expect(r.isError).toBeFalsy();
+      } finally {
+        await client.close();
+      }
+    }
+    expect(entryPaths(repo)).toHaveLength(3);
+    for (const version of ['2025-06-18', '2025-03-26', '2024-11-05']) {
+      const [reply] = await raw(repo, [init(version)]);
+      expect(reply.result.protocolVersion).toBe(version);
+    }
+  });
+});
+
+describe('git ctx mcp: one call never holds up another', () => {
+  it('a pickup waiting on a remote that never answers does not stall a quick read', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'something to read']);
+    // A remote that accepts connections and never says a word.
+    const sockets: Socket[] = [];
+    const silentServer = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silentServer.listen(0, '127.0.0.1', () => r()));
+    const port = (silentServer.address() as AddressInfo).port;
+    git(repo, ['config', 'ctx.remote', `git://127.0.0.1:${port}/repo`]);
+    const child = spawn(process.execPath, [BIN, 'mcp', '--client', 'claude'], { cwd: repo, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const replies = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const send = (m: object) => child.stdin.write(`${JSON.stringify(m)}\n`);
+      send(init('2025-11-25'));
+      send(initialized);
+      send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ctx_pickup', arguments: {} } });
+      await new Promise((r) => setTimeout(r, 500));
+      const t = Date.now();
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ctx_read', arguments: {} } });
+      for (let i = 0; i < 800 && !replies().some((m) => m.id === 2); i++) await new Promise((r) => setTimeout(r, 25));
+      const read = replies().find((m) => m.id === 2);
+      expect(read?.result?.isError).toBeUndefined();
+      expect(JSON.parse(read.result.content[0].text).entries[0].title).toBe('something to read');
+      // Answered before the pickup, which waits on the remote (a busy machine may take seconds, not forever).
+      const order = replies().map((m) => m.id);
+      expect(order.indexOf(1) === -1 || order.indexOf(2) < order.indexOf(1)).toBe(true);
+      expect(Date.now() - t).toBeLessThan(20_000);
+    } finally {
+      child.kill('SIGKILL');
+      for (const s of sockets) s.destroy();
+      silentServer.close();
+    }
   });
 });

@@ -144,7 +144,9 @@ describe('store merge (real git) agrees with the pure rule', () => {
     for (const [path, content] of files) edits.set(path, writerOf(ctx).blob(content));
     const tree = (await ctx.store.editTree(null, edits)) ?? writerOf(ctx).tree([]);
     const sig = { name: 't', email: 't@example.com', time: 1_800_000_000 };
-    return writerOf(ctx).commit({ tree, parents, author: sig, committer: sig, message });
+    // A history starts at git-ctx's root commit, as every context branch does (git-ctx merges no other):
+    // "unrelated" histories share only that root, whose files neither side keeps.
+    return writerOf(ctx).commit({ tree, parents: parents.length ? parents : [ctx.store.rootCommit()], author: sig, committer: sig, message });
   }
 
   function flatten(repo: string, rev: string): Map<string, string> {

@@ -2,11 +2,41 @@ import { describe, expect, it } from 'vitest';
 import * as isogit from 'isomorphic-git';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { ObjectWriter, formatTree, hashObject, parseTree, sortTreeItems } from '../src/git/objects.js';
 import { fsck, git, makeRepo } from './helpers/repo.js';
 
 describe('the in-process object writer', () => {
+  it('keeps writing while loose objects and their emptied fan-out directory are removed at every instant (as git gc and prune-packed do)', async () => {
+    const repo = makeRepo();
+    const objects = join(repo, '.git/objects');
+    // Blobs that all land in objects/ab/, so that every write races the removal of that directory.
+    const contents: string[] = [];
+    for (let i = 0; contents.length < 8; i++) if (hashObject('sha1', 'blob', Buffer.from(`gc race ${i}\n`)).startsWith('ab')) contents.push(`gc race ${i}\n`);
+    const dir = join(objects, 'ab');
+    const files = contents.map((c) => join(dir, hashObject('sha1', 'blob', Buffer.from(c)).slice(2)));
+    // What prune-packed does, as fast as it can: remove the loose objects (never git's temporary
+    // files), then the emptied directory; and a directory made and removed again meanwhile, so that a
+    // writer's mkdir finds it there and then gone (node's recursive mkdir fails with ENOENT then).
+    const pruner = spawn(process.execPath, ['-e', `const fs = require('fs'); const files = ${JSON.stringify(files)}; for (;;) { for (const f of files) try { fs.unlinkSync(f); } catch {} try { fs.mkdirSync(${JSON.stringify(dir)}); } catch {} try { fs.rmdirSync(${JSON.stringify(dir)}); } catch {} }`], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const w = new ObjectWriter(objects, 'sha1');
+      const failures: string[] = [];
+      const end = Date.now() + 3000;
+      for (let i = 0; Date.now() < end; i++) {
+        try {
+          w.blob(contents[i % contents.length]!);
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      pruner.kill();
+    }
+  }, 30_000);
+
   it('writes blobs, trees and commits that git reads back byte for byte and fsck --strict accepts', () => {
     const repo = makeRepo();
     const w = new ObjectWriter(join(repo, '.git/objects'), 'sha1');

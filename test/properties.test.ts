@@ -128,7 +128,7 @@ describe('redaction properties', () => {
   });
 
   it('redacts every string of a structured value and names where', () => {
-    const s = samples.find((x) => x.kind === 'github-token')!;
+    const s = samples.find((x) => x.kind === 'github-pat')!;
     const r = redactValue({ title: 'ok', tags: ['a', s.text], author: { name: s.text } });
     expect(r.redactions.map((x) => x.field)).toEqual(['tags[1]', 'author.name']);
     expect(JSON.stringify(r.value)).not.toContain(s.values[0]);

@@ -88,7 +88,7 @@ describe('regenerate on a real repository', () => {
     const j = r.json;
     const head = git(repo, ['rev-parse', 'HEAD']);
     expect(j.written).toBe(true);
-    expect(j.range).toEqual({ base: main, head, commits: 3, uncommitted: true });
+    expect(j.range).toEqual({ base: main, head, commits: 3, uncommitted: true, state: expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(j.commits.map((c: any) => [c.shortSha, c.subject, c.author.name])).toEqual([
       [git(repo, ['rev-parse', '--short', 'HEAD']), 'Builder.Write returns the total', 'Test Author'],
       [git(repo, ['rev-parse', '--short', 'HEAD~1']), 'Rename the parser, add a logo', 'Other Dev'],
@@ -128,7 +128,7 @@ describe('regenerate on a real repository', () => {
     const byRef = await ctxOk(repo, ['log', '--json', '--ref', 'src/parser.py']);
     expect(byRef.json.entries.map((x: any) => x.id)).toEqual([e.id]);
     const file = git(repo, ['show', `context:${e.path}`]);
-    expect(file).toContain(`regenerate: {"base":"${main}","head":"${head}","commits":3,"uncommitted":true}`);
+    expect(file).toContain(`regenerate: {"base":"${main}","head":"${head}","commits":3,"uncommitted":true,"state":"${j.range.state}"}`);
 
     // Nothing of the user's moved (git status itself refreshes the index, so compare after it).
     const after = userState(repo);
@@ -215,9 +215,10 @@ describe('regenerate on a real repository', () => {
     expect(r.stderr).toMatch(/warning: cannot tell the format of test log garbage\.log/);
     const body: string = r.json.body;
     expect(body).toContain('**8 passed, 11 failed, 2 skipped**');
-    expect(body).toContain('- **saves** (`app`) at `src/store.ts:3`');
-    expect(body).toContain('- **TestMultiplies** (`example.com/fixture`) at `math_test.go:19`\n  ```\n  2*3 = 6, want 5\n  ```');
-    expect(body).toContain('- **dividesByZero** (`fixture.MathTest$EdgeCases`) at `MathTest.java:30` — error');
+    expect(body).toContain('- `saves` (`app`) at `src/store.ts:3`');
+    expect(body).toContain('- `TestMultiplies` (`example.com/fixture`) at `math_test.go:19`\n  ```\n  2*3 = 6, want 5\n  ```');
+    expect(body).toContain('- `dividesByZero` (`fixture.MathTest$EdgeCases`) at `MathTest.java:30` — error');
+    expect(body).toContain(`- \`${garbage}\`: not read: cannot tell the format of test log garbage.log: not understood`);
     expect(r.json.title).toBe('Regenerated: feature, 3 commits, 4 files, 5 uncommitted, tests 8 passed, 11 failed');
   });
 
@@ -255,7 +256,7 @@ describe('regenerate on a real repository', () => {
     symlinkSync(outside, join(empty, 'link.ts'));
     git(empty, ['add', 'a.ts']);
     const r = await ctxOk(empty, ['regenerate', '--json', '--dry-run']);
-    expect(r.json.range).toEqual({ base: null, head: null, commits: 0, uncommitted: true });
+    expect(r.json.range).toEqual({ base: null, head: null, commits: 0, uncommitted: true, state: expect.any(String) });
     expect(r.json.uncommitted.staged.map((f: any) => [f.path, f.status])).toEqual([['a.ts', 'added']]);
     expect(r.json.uncommitted.untracked.sort()).toEqual(['b.txt', 'link.ts']);
     expect(r.json.body).not.toContain('secretName');

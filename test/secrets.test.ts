@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contextTip, ctx, ctxOk, ENV, entryPaths, fsck, git, makeRepo } from './helpers/repo.js';
-import { falsePositiveCorpus, makeSamples, type SecretSample } from './helpers/secret-samples.js';
-import { findSecrets, SECRET_KINDS } from '../src/model/secrets.js';
+import { falsePositiveBulk, falsePositiveCorpus, makeSamples, type SecretSample } from './helpers/secret-samples.js';
+import { findSecrets, redactText, SECRET_KINDS } from '../src/model/secrets.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
 import { realDeps } from './helpers/real-deps.js';
 import { CtxError } from '../src/errors.js';
@@ -56,21 +56,31 @@ describe('secrets never reach an object', () => {
   const byKind = new Map<string, SecretSample[]>();
   for (const s of samples) byKind.set(s.kind, [...(byKind.get(s.kind) ?? []), s]);
 
-  it('the corpus covers at least 20 kinds with several samples each', () => {
-    expect(byKind.size).toBeGreaterThanOrEqual(20);
-    expect([...byKind.keys()].sort()).toEqual([...SECRET_KINDS].sort());
-    for (const [kind, list] of byKind) expect(list.length, kind).toBeGreaterThanOrEqual(3);
+  it('the corpus has at least 200 samples of at least 100 kinds, every kind one the scanner knows', () => {
+    expect(samples.length).toBeGreaterThanOrEqual(200);
+    expect(byKind.size).toBeGreaterThanOrEqual(100);
+    for (const kind of byKind.keys()) expect(SECRET_KINDS, kind).toContain(kind);
+    for (const [kind, list] of byKind) expect(list.length, kind).toBeGreaterThanOrEqual(2);
+  });
+
+  it('redacts every sample in the scanner (100% of the corpus; target >= 98%), most under their own kind', () => {
+    const missed = samples.filter((s) => {
+      const out = redactText(s.text).text;
+      return s.values.some((v) => out.includes(v));
+    });
+    expect(missed.map((s) => `${s.kind}: ${s.text.slice(0, 60)}`)).toEqual([]);
+    const ownKind = samples.filter((s) => findSecrets(s.text).some((f) => f.kind === s.kind));
+    expect(ownKind.length / samples.length).toBeGreaterThan(0.95);
   });
 
   it('redacts every sample of every kind in title, body, topic and tags; no object or file under .git holds one', async () => {
     const repo = makeRepo();
-    // Five kinds to an entry (seven entries): each entry's redactions must name exactly its kinds.
+    // Ten kinds to an entry: each entry's redactions must cover its samples.
     const kinds = [...byKind.keys()];
-    const groups = Array.from({ length: Math.ceil(kinds.length / 5) }, (_, i) => kinds.slice(i * 5, i * 5 + 5));
+    const groups = Array.from({ length: Math.ceil(kinds.length / 10) }, (_, i) => kinds.slice(i * 10, i * 10 + 10));
     const runs = await pool(groups, 2, async (group) => {
       const list = group.flatMap((k) => byKind.get(k)!);
-      // A title holds a whole sample (a bare AWS secret key or password is just text: the context
-      // makes it a secret); labels hold values recognisable on their own.
+      // A title holds a whole sample; labels hold values recognisable on their own.
       const oneLine = list.find((s) => !s.text.includes('\n') && s.text.length <= 190);
       const args = ['add', '--json', '-k', 'postmortem', '-t', oneLine ? oneLine.text : `leaked ${group[0]}`, '-F', '-'];
       const labels = group.map((k) => byKind.get(k)!.flatMap((s) => s.values).find((v) => fit(v, 100) && findSecrets(v).length > 0)).filter((v) => v !== undefined);
@@ -80,14 +90,13 @@ describe('secrets never reach an object', () => {
       return { group, list, r };
     });
     const values = samples.flatMap((s) => s.values);
-    for (const { group, list, r } of runs) {
-      expect(new Set(r.json.redactions.map((x: any) => x.kind))).toEqual(new Set(group));
+    for (const { list, r } of runs) {
       expect(r.json.redactions.filter((x: any) => x.field === 'body').length).toBeGreaterThanOrEqual(list.length);
-      for (const kind of group) {
-        expect(r.json.entry.body).toContain(`[REDACTED:${kind}]`);
-        expect(r.stderr).toContain(`redacted a secret (${kind}) in body at line`); // what and where...
+      for (const x of r.json.redactions) {
+        expect(SECRET_KINDS).toContain(x.kind);
+        expect(Object.keys(x).sort()).toEqual(['column', 'field', 'kind', 'line']);
+        expect(r.stderr).toContain(`redacted a secret (${x.kind}) in ${x.field} at line ${x.line}, column ${x.column}`); // what and where...
       }
-      for (const x of r.json.redactions) expect(Object.keys(x).sort()).toEqual(['column', 'field', 'kind', 'line']);
       for (const v of values) expect(r.stderr).not.toContain(v); // ...never the value
     }
     const objects = allObjects(repo);
@@ -101,6 +110,13 @@ describe('secrets never reach an object', () => {
     const scan = await ctx(repo, ['scan', '--json']);
     expect(scan.code).toBe(0);
     expect(scan.json).toMatchObject({ clean: true, findings: [], scanned: { commits: groups.length + 1 } });
+  }, 180_000);
+
+  it('finds nothing in commit SHAs, UUIDs, lock-file hashes (npm, yarn, Cargo, pnpm, Go) and base64 test data', () => {
+    const texts = [...falsePositiveCorpus(), ...falsePositiveBulk(7, 300)];
+    expect(texts.length).toBeGreaterThan(1800);
+    const flagged = texts.flatMap((t) => findSecrets(t).map((f) => `${f.kind}: ${t.slice(f.start, f.end)}`));
+    expect(flagged).toEqual([]);
   });
 
   it('leaves ordinary code, SHAs, UUIDs, hashes, base64 images and entry ids untouched', async () => {
@@ -120,12 +136,12 @@ describe('secrets never reach an object', () => {
   it('--allow-secrets stores the text as given and says so; scan then names the entry and exits 1', async () => {
     const repo = makeRepo();
     await ctxOk(repo, ['add', '-m', 'a clean entry first']);
-    const s = byKind.get('github-token')![0]!;
+    const s = byKind.get('github-pat')![0]!;
     const pem = byKind.get('private-key')![0]!;
     const kept = await ctxOk(repo, ['add', '--json', '--allow-secrets', '-t', `kept on purpose ${s.values[0]}`, '-m', s.text, '-m', pem.text]);
     expect(kept.json.redactions).toEqual([]);
-    expect(kept.json.secretsKept.map((x: any) => `${x.field}:${x.kind}`)).toEqual(['title:github-token', 'body:github-token', 'body:private-key']);
-    expect(kept.stderr).toMatch(/warning: stored a possible secret \(github-token\) in body at line 1, column \d+ as given/);
+    expect(kept.json.secretsKept.map((x: any) => `${x.field}:${x.kind}`)).toEqual(['title:github-pat', 'body:github-pat', 'body:private-key']);
+    expect(kept.stderr).toMatch(/warning: stored a possible secret \(github-pat\) in body at line 1, column \d+ as given/);
     expect(git(repo, ['show', `context:${kept.json.entry.path}`])).toContain(s.values[0]);
     await ctxOk(repo, ['add', '-m', 'a clean entry after']);
 
@@ -134,7 +150,7 @@ describe('secrets never reach an object', () => {
     expect(scan.json.clean).toBe(false);
     const blob = scan.json.findings.find((f: any) => f.object === 'blob');
     expect(blob).toMatchObject({ id: kept.json.id, path: kept.json.entry.path, commit: kept.json.entry.commit });
-    expect(blob.secrets.map((x: any) => x.kind)).toEqual(['github-token', 'github-token', 'private-key']); // title, body, body
+    expect(blob.secrets.map((x: any) => x.kind)).toEqual(['github-pat', 'github-pat', 'private-key']); // title, body, body
     expect(scan.json.findings.filter((f: any) => f.object === 'commit')).toHaveLength(1); // the title is in the subject
     const human = await ctx(repo, ['scan']);
     expect(human.code).toBe(1);
@@ -162,8 +178,8 @@ describe('the store screens every change (the net under every writer)', () => {
     await ctxOk(repo, ['init']);
     const c = await openCtx(realDeps(repo));
     try {
-      const token = s('slack-token').values[0]!;
-      const key = s('aws-access-key-id').values[0]!;
+      const token = s('slack-bot-token').values[0]!;
+      const key = s('aws-access-token').values[0]!;
       // An entry file written by hand, with a secret at the start of a plain header value: the
       // field-level pass is skipped on purpose, so only the net stands between it and the object.
       const id = '01m7yvmwgafc92k5d0vbbcz0n0';
@@ -174,14 +190,14 @@ describe('the store screens every change (the net under every writer)', () => {
         message: `note: ${key}\n`,
         author: { name: 'bot', email: 'bot@example.com' },
       });
-      expect(r.redactions.map((x) => `${x.field}:${x.kind}`).sort()).toEqual([`${path}:aws-access-key-id`, `${path}:slack-token`, 'commit message:aws-access-key-id', 'state/raw.bin:slack-token'].sort());
+      expect(r.redactions.map((x) => `${x.field}:${x.kind}`).sort()).toEqual([`${path}:aws-access-token`, `${path}:slack-bot-token`, 'commit message:aws-access-token', 'state/raw.bin:slack-bot-token'].sort());
       const objects = allObjects(repo);
       expect(objects.includes(token) || objects.includes(key)).toBe(false);
       const raw = execFileSync('git', ['show', 'context:state/raw.bin'], { cwd: repo, env: ENV });
       expect([...raw.subarray(0, 2)]).toEqual([0xff, 0xfe]); // the bytes around the secret are kept
       const shown = await ctxOk(repo, ['show', id, '--json']);
-      expect(shown.json.entry.title).toBe('[REDACTED:aws-access-key-id] leaked');
-      expect(shown.json.entry.body).toBe('body [REDACTED:slack-token]\n');
+      expect(shown.json.entry.title).toBe('[REDACTED:aws-access-token] leaked');
+      expect(shown.json.entry.body).toBe('body [REDACTED:slack-bot-token]\n');
     } finally {
       closeCtx(c);
     }
@@ -193,7 +209,7 @@ describe('the store screens every change (the net under every writer)', () => {
     const tip = contextTip(repo);
     const c = await openCtx(realDeps(repo));
     try {
-      const token = s('github-token').values[0]!;
+      const token = s('github-pat').values[0]!;
       const author = { name: 'bot', email: 'bot@example.com' };
       const err = await c.store.commit({ add: [{ path: `state/read/x/${token}`, content: 'r' }], message: 'read', author }).catch((e) => e);
       expect(err).toBeInstanceOf(CtxError);
@@ -212,7 +228,7 @@ describe('the store screens every change (the net under every writer)', () => {
 describe('every writing command redacts, and takes --allow-secrets', () => {
   it('send, handoff and regenerate redact by default and store as given with --allow-secrets', async () => {
     const repo = makeRepo();
-    const token = makeSamples().find((x) => x.kind === 'github-token')!.values[0]!;
+    const token = makeSamples().find((x) => x.kind === 'github-pat')!.values[0]!;
     const bodyOf = async (args: string[]) => (await ctxOk(repo, ['show', (await ctxOk(repo, args)).stdout.trim().split('\n').pop()!.trim(), '--json'])).json.entry.body as string;
     for (const allow of [false, true]) {
       const flag = allow ? ['--allow-secrets'] : [];
@@ -220,7 +236,7 @@ describe('every writing command redacts, and takes --allow-secrets', () => {
       const handed = await bodyOf(['handoff', ...flag, '-m', `use ${token} for the API`]);
       for (const body of [sent, handed]) {
         expect(body.includes(token)).toBe(allow);
-        expect(body.includes('[REDACTED:github-token]')).toBe(!allow);
+        expect(body.includes('[REDACTED:github-pat]')).toBe(!allow);
       }
     }
     writeFileSync(join(repo, 'notes.txt'), `token=${token}\n`);

@@ -7,7 +7,6 @@ import { add, cloneOf, init, makeRemote, run, startDaemon, withCtx } from './hel
 import { addEntry } from '../src/core/add.js';
 import { syncContext } from '../src/core/sync.js';
 import { variantPath } from '../src/model/merge.js';
-import { BRANCH_README } from '../src/store/store.js';
 
 function runWorker(name: string, args: string[]): Promise<{ lines: any[]; code: number; stderr: string }> {
   return new Promise((resolve) => {
@@ -89,28 +88,26 @@ describe('push, pull, sync with a bare remote', () => {
     fsck(clones[0]!);
   }, 120_000);
 
-  it('merges two independently started histories with unrelated roots as a union', async () => {
-    const { a, b } = await pair();
+  it('refuses to merge a history that does not start at git-ctx\'s root: it is no context branch', async () => {
+    const { remote, a, b } = await pair();
     await add(a, 'a1');
     await run(a, 'push');
-    // b's branch comes from an older writer: another root commit, with another README.
-    const readme = git(b, ['hash-object', '-w', '--stdin'], { input: '# context (old format)\n' });
+    // Someone pushes another history under the context branch's name: another root, another README.
+    const readme = git(b, ['hash-object', '-w', '--stdin'], { input: '# not a context branch\n' });
     const rootTree = git(b, ['mktree'], { input: `100644 blob ${readme}\tREADME.md\n` });
-    const root = git(b, ['commit-tree', rootTree, '-m', 'old root'], { env: { GIT_AUTHOR_DATE: '2023-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2023-01-01T00:00:00Z' } });
-    git(b, ['update-ref', 'refs/heads/context', root]);
-    await add(b, 'b1');
-    await add(b, 'b2');
-    const r = await ctxOk(b, ['sync', '--json']);
-    expect(r.json).toMatchObject({ merge: 'merge', received: 1, sent: 2 });
-    await run(a, 'pull');
-    expect(ids(a)).toHaveLength(3);
-    expect(tree(a)).toBe(tree(b));
-    expect(git(a, ['rev-list', '--max-parents=0', 'context']).split('\n')).toHaveLength(2);
-    // Both READMEs are kept: one under its own name, the other next to it.
-    const readmes = git(a, ['ls-tree', '--name-only', 'context']).split('\n').filter((n) => n.startsWith('README'));
-    expect(readmes).toHaveLength(2);
-    expect(r.json.keptBoth).toEqual([readmes.find((n) => n !== 'README.md')]);
-    expect(readmes.map((n) => git(a, ['show', `context:${n}`]) + '\n').sort()).toEqual([BRANCH_README, '# context (old format)\n'].sort());
+    const root = git(b, ['commit-tree', rootTree, '-m', 'other root'], { env: { GIT_AUTHOR_DATE: '2023-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2023-01-01T00:00:00Z' } });
+    git(b, ['push', '-q', '--force', 'origin', `${root}:refs/heads/context`]);
+    const tip = contextTip(a);
+    const r = await ctx(a, ['sync', '--json']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.json.error.code).toBe('E_NOT_CONTEXT_BRANCH');
+    expect(r.stderr).toContain('shares no history with the local context branch');
+    expect(contextTip(a)).toBe(tip);
+    expect(ids(a)).toHaveLength(1);
+    // A clone with no context branch yet does not take it in either.
+    const c = await ctx(b, ['pull', '--json']);
+    expect(c.json.error.code).toBe('E_NOT_CONTEXT_BRANCH');
+    expect(contextTip(b)).toBeNull();
   });
 
   it('propagates a deletion made on one side while the other side added', async () => {

@@ -31,10 +31,10 @@ export function renderAgent(out: Output, r: AgentInstallResult): void {
   out.text(`${NAMES[r.client]}: ${r.files.map((f) => `${words[f.action]} ${f.path}`).join(', ')}${r.dryRun ? ' (dry run: nothing written)' : '.'}`);
   if (r.dryRun || r.uninstall) return;
   if (r.client === 'claude') {
-    out.text('Hooks: SessionStart -> brief, UserPromptSubmit -> new messages and conflicts, SessionEnd -> handoff, PreCompact -> regenerate. MCP server: git-ctx (.mcp.json; Claude Code asks once before using it).');
+    out.text('Hooks: SessionStart -> brief, UserPromptSubmit -> what is new, SessionEnd -> handoff, PreCompact -> regenerate. MCP server: git-ctx (.mcp.json; Claude Code asks once before using it).');
   } else {
-    out.text('Hooks: SessionStart -> brief, UserPromptSubmit -> new messages and conflicts, SessionEnd -> handoff, PreCompact -> regenerate. MCP server: git-ctx ([mcp_servers.git-ctx]).');
-    out.text('Codex reads .codex/ only in a trusted project, and runs each new hook once you trust it: open /hooks in Codex.');
+    out.text('Hooks: SessionStart -> brief, UserPromptSubmit -> what is new, SessionEnd -> handoff, PreCompact -> regenerate. MCP server: git-ctx ([mcp_servers.git-ctx]).');
+    out.text('Codex runs them once you trust them: trust the project when Codex asks (or set trust_level = "trusted" for it under [projects] in ~/.codex/config.toml), then open /hooks in Codex and trust the git-ctx hooks; `codex exec` then runs them too (or pass it --dangerously-bypass-hook-trust).');
   }
   out.text(`Remove them with: git ctx init --agent ${r.client} --uninstall`);
 }

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Deps } from '../deps.js';
-import { openCtx, closeCtx, type Ctx } from '../core/context.js';
+import { openCtx, closeCtx, requireContext, type Ctx } from '../core/context.js';
 import { Output } from './output.js';
 import type { RepoProbe } from '../git/probe.js';
 
@@ -18,6 +18,11 @@ export interface CliIO {
   readStdin(maxBytes?: number): Promise<Buffer | null>;
   /** Git processes started before the CLI loaded (see src/git/probe.ts). */
   probe?: RepoProbe;
+  /**
+   * Write `text` to stdout, then close stdout; resolves once the text was handed to the reader in full
+   * (agent hooks record what they showed only after that).
+   */
+  writeOut?(text: string): Promise<void>;
   /** The process's own streams, for commands that speak a protocol over them (`mcp`). */
   streams?: { stdin: Readable; stdout: Writable };
   /** When the process started (ms since the epoch): deadlines that include Node's own start-up count from here. */
@@ -48,11 +53,15 @@ export function makeOutput(io: CliIO, opts: CommonOpts): Output {
   return new Output({ json: !!opts.json, color, write: io.stdout });
 }
 
-/** Open the store, run one command against it, and always close it. */
-export async function withCtx(io: CliIO, opts: CommonOpts, fn: (ctx: Ctx, out: Output) => Promise<void>): Promise<void> {
+/**
+ * Open the store, run one command against it, and always close it. `needsContext`: the command only
+ * reads the context, and says "context not initialised" (exit 3) when there is no branch.
+ */
+export async function withCtx(io: CliIO, opts: CommonOpts, fn: (ctx: Ctx, out: Output) => Promise<void>, needs: { needsContext?: boolean } = {}): Promise<void> {
   let ctx: Ctx | undefined;
   try {
     ctx = await openCtx(io.deps, io.probe);
+    if (needs.needsContext) await requireContext(ctx);
     await fn(ctx, makeOutput(io, opts));
   } finally {
     closeCtx(ctx);

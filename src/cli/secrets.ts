@@ -12,10 +12,12 @@ export interface RedactionJson {
   field: string;
   line: number;
   column: number;
+  /** Only in `scan`: the start of a secret cut short. */
+  partial?: true;
 }
 
 export function redactionJson(r: Redaction): RedactionJson {
-  return { kind: r.kind, field: r.field, line: r.line, column: r.column };
+  return { kind: r.kind, field: r.field, line: r.line, column: r.column, ...(r.partial ? { partial: true as const } : {}) };
 }
 
 function place(r: Redaction): string {

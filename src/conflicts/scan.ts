@@ -29,6 +29,7 @@ import { touchingRanges, type Hunk } from './hunks.js';
 import { ChangeDescriber } from './describe.js';
 import { SymbolCache } from './symbols.js';
 import { sessionKey, type WipRecord } from './wip.js';
+import { placeSessionId } from '../model/session-id.js';
 import { materialize, readPublished } from './published.js';
 import { ACK_ROOT, ackNameMatches, contentFingerprint, overlapId } from './acks.js';
 import { mapLimit } from './limit.js';
@@ -221,7 +222,7 @@ export class Scanner {
       const key = sessionKey(host, wt.path);
       const current = !!ctx.repo.workTree && samePath(wt.path, ctx.repo.workTree);
       const named = byKey.get(key)?.session;
-      const id = current ? this.input.self.session : (named ?? `${basename(wt.path)}:${wt.branch ?? `detached-${wt.head!.slice(0, 7)}`}`);
+      const id = current ? this.input.self.session : (named ?? placeSessionId(host, wt.path, basename(wt.path), wt.branch));
       return {
         wt,
         info: { key, id, origin: 'local', current, host, worktree: wt.path, branch: wt.branch, head: wt.head, snapshot: null, dirty: null, agent: current ? this.input.self.agent : (byKey.get(key)?.agent ?? null), publishedAt: byKey.get(key)?.publishedAt ?? null },

@@ -5,9 +5,9 @@ import type { Ctx, WhoOptions } from './context.js';
 import { maxBodyBytes, resolveIdentity } from './context.js';
 import { newId } from '../model/id.js';
 import { entryPath, serializeEntry, HEADER_ORDER, type EntryData, type StoredEntry } from '../model/entry.js';
-import { redactEntry, type Redaction } from '../model/secrets.js';
+import { redactEntry, screenWhole, MARKER_PREFIX, type Redaction } from '../model/secrets.js';
 import { isKind, KINDS, type Kind } from '../model/kinds.js';
-import { checkBody, checkLabel, checkRef, checkTitle, checkWho, titleFromBody, uniq, LIMITS } from '../model/validate.js';
+import { checkBody, checkLabel, checkRef, checkTitle, checkWho, keepMarker, titleFromBody, uniq, LIMITS } from '../model/validate.js';
 import { showEntry } from './show.js';
 import { InvalidInputError, UsageError } from '../errors.js';
 
@@ -15,6 +15,11 @@ export interface AddInput extends WhoOptions {
   kind?: string;
   title?: string;
   body: string;
+  /**
+   * The text a title is taken from when none is given (default: the body). Like the body, it is
+   * screened for secrets whole, before its first line is cut to a title.
+   */
+  titleFrom?: string;
   topic?: string;
   tags?: readonly string[];
   refs?: readonly string[];
@@ -39,13 +44,19 @@ export interface AddResult {
   secretsKept: Redaction[];
 }
 
-/** Check and normalise everything the user gave, before any object is written. */
-export function checkAddInput(input: AddInput, maxBytes: number): Omit<EntryData, 'id' | 'agent' | 'session' | 'worktree' | 'branch' | 'head' | 'author' | 'createdAt' | 'extra'> {
+type CheckedInput = Omit<EntryData, 'id' | 'agent' | 'session' | 'worktree' | 'branch' | 'head' | 'author' | 'createdAt' | 'extra'>;
+
+/**
+ * Check and normalise everything the user gave, before any object is written. The title is left empty
+ * when none was given: it is taken from the body only after the body was screened for secrets whole
+ * (a first line cut to 80 characters can cut a token into a piece no rule recognises).
+ */
+export function checkAddInput(input: AddInput, maxBytes: number): CheckedInput {
   const kind = input.kind ?? 'note';
   if (!isKind(kind)) throw new UsageError(`unknown kind: ${kind}`, { code: 'E_KIND', hint: `kinds: ${KINDS.join(', ')}` });
   const body = checkBody(input.body, maxBytes);
-  const title = checkTitle(input.title?.trim() ? input.title : titleFromBody(body));
-  if (!title) throw new InvalidInputError('E_TITLE', 'the entry needs a title (-t) or a body whose first line can serve as one');
+  const title = input.title?.trim() ? checkTitle(input.title) : '';
+  if (!title && !titleFromBody(input.titleFrom ?? body)) throw new InvalidInputError('E_TITLE', 'the entry needs a title (-t) or a body whose first line can serve as one');
   const tags = uniq((input.tags ?? []).map((t) => checkLabel(t, 'tag')));
   if (tags.length > LIMITS.tags) throw new InvalidInputError('E_LABEL', `at most ${LIMITS.tags} tags`);
   const refs = uniq((input.refs ?? []).map(checkRef));
@@ -71,9 +82,19 @@ function checkExtra(extra: Record<string, unknown> | undefined): Record<string, 
   return out;
 }
 
+/** Redactions to report for a title taken from screened text: one per marker it holds that the raw title did not. */
+function markersIn(field: string, title: string, raw: string): Redaction[] {
+  if (!title.includes(MARKER_PREFIX)) return [];
+  const out: Redaction[] = [];
+  const re = /\[REDACTED:([a-z0-9-]+)\]/g;
+  for (let m = re.exec(title); m; m = re.exec(title)) if (!raw.includes(m[0])) out.push({ kind: m[1]!, field, line: 1, column: [...title.slice(0, m.index)].length + 1 });
+  return out;
+}
+
 /** One line, as trailers and subjects need. */
 function oneLine(s: string, max = 200): string {
-  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max);
+  const line = s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return keepMarker(line, line.slice(0, max));
 }
 
 export function commitMessage(e: EntryData): string {
@@ -115,6 +136,14 @@ export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
   // Field by field first, so that each secret is reported by field and the redacted values are
   // encoded like any other text; Store.commit screens the serialised file again as the last net.
   const screened = redactEntry(given);
+  if (!given.title) {
+    // Taken from whole screened text: the body as just redacted, or the text named for it.
+    const from = input.titleFrom;
+    given.title = checkTitle(titleFromBody(from ?? given.body));
+    const title = checkTitle(titleFromBody(from === undefined ? screened.entry.body : screenWhole(from)));
+    screened.entry = { ...screened.entry, title };
+    screened.redactions.unshift(...markersIn('title', title, given.title));
+  }
   const entry = input.allowSecrets ? given : screened.entry;
   const path = entryPath(entry.id);
   const result = await ctx.store.commit({

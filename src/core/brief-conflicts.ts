@@ -19,10 +19,13 @@ export interface ConflictSection {
   complete: boolean;
 }
 
-/** `timeoutMs` bounds a fresh scan (default 1 s): callers with a tighter deadline (agent hooks) pass less. */
-export async function conflictItems(ctx: Ctx, reader: Reader, opts: { timeoutMs?: number } = {}): Promise<ConflictSection> {
+/**
+ * `timeoutMs` bounds a fresh scan (default 1 s); `maxAgeMs` is how old a cached scan may be and still
+ * be used (default a minute): agent prompts, which never scan themselves, pass a large one.
+ */
+export async function conflictItems(ctx: Ctx, reader: Reader, opts: { timeoutMs?: number; maxAgeMs?: number } = {}): Promise<ConflictSection> {
   const { currentConflicts, describeOverlap } = await import('./conflicts.js');
-  const c = await currentConflicts(ctx, { session: reader.session, agent: reader.agent, maxAgeMs: MAX_AGE_MS, timeoutMs: opts.timeoutMs ?? SCAN_TIMEOUT_MS });
+  const c = await currentConflicts(ctx, { session: reader.session, agent: reader.agent, maxAgeMs: opts.maxAgeMs ?? MAX_AGE_MS, timeoutMs: opts.timeoutMs ?? SCAN_TIMEOUT_MS });
   const at = c.computedAt ?? new Date(ctx.deps.now()).toISOString();
   const items = c.overlaps.map((o): BriefItem => {
     const other = o.a.key === c.key ? o.b : o.a;

@@ -18,14 +18,14 @@ import { resolveIdentity } from './context.js';
 import { resolveWhen } from './read.js';
 import { readSummarized } from './mailbox.js';
 import { sessionActivity, type SessionActivity } from './activity.js';
-import type { EntrySummary } from '../store/index-cache.js';
+import type { EntrySummary } from '../store/entry-index.js';
 import { claimWinner } from '../model/claims.js';
 import { idTime } from '../model/id.js';
 import { ALL } from '../model/address.js';
 import type { Receipt } from '../model/state.js';
 import { claimFiles, readClaims, readReceipts, receiptFiles, type ReceiptFile, type StateFile } from '../store/state.js';
 import type { RemoteGcResult } from './remote-gc.js';
-import { CtxError } from '../errors.js';
+import { CtxError, UsageError } from '../errors.js';
 
 export interface GcInput extends WhoOptions {
   olderThan?: string;
@@ -77,6 +77,8 @@ export function messageRead(m: EntrySummary, receipts: readonly Receipt[], cutof
 export async function gc(ctx: Ctx, input: GcInput): Promise<GcResult> {
   const who = await resolveIdentity(ctx, input);
   const cutoff = await resolveWhen(ctx, input.olderThan ?? '7d', '--older-than');
+  // A window that ends in the future would remove what was settled a moment ago: surely a mistake.
+  if (cutoff > ctx.deps.now()) throw new UsageError(`--older-than: ${input.olderThan} is in the future`, { code: 'E_WHEN', hint: 'the window counts back from now: 7d, 36h, or a past date' });
   const result: GcResult = { cutoff: new Date(cutoff).toISOString(), dryRun: !!input.dryRun, removed: [], stateFiles: [], kept: { unconsumed: 0, unread: 0, recent: 0 }, commit: null, remote: null, warnings: [] };
   await localGc(ctx, input, who, cutoff, result);
   // The remote's clone and claim refs (core/remote-gc.ts): a failure there is a warning.

@@ -4,7 +4,7 @@
  * receipts are create-only files of their reader, so readers never collide and merges keep them all.
  */
 import type { Ctx, Identity, WhoOptions } from './context.js';
-import { resolveIdentity } from './context.js';
+import { readerOf, resolveIdentity } from './context.js';
 import { readSummarized, viewMessages } from './mailbox.js';
 import type { StoredEntry } from '../model/entry.js';
 import { receiptPath, serializeReceipt } from '../model/state.js';
@@ -35,7 +35,7 @@ export async function inbox(ctx: Ctx, input: InboxInput): Promise<InboxResult> {
   const base = { session: who.session, agent: who.agent };
   const tip = await ctx.store.tip();
   if (!tip) return { ...base, messages: [], more: 0, marked: [], commit: null };
-  const views = (await viewMessages(ctx, tip, { session: who.session, agent: who.agent })).filter((v) => input.all || !v.read);
+  const views = (await viewMessages(ctx, tip, readerOf(who))).filter((v) => input.all || !v.read);
   const listed = views.slice(-MAX);
   const entries = await readSummarized(ctx, tip, listed.map((v) => v.message));
   const read = new Map(listed.map((v) => [v.message.id, v.read]));
@@ -54,15 +54,21 @@ export async function inbox(ctx: Ctx, input: InboxInput): Promise<InboxResult> {
 /**
  * Record that `who.session` read these messages: one receipt each, all in one commit (null when every
  * receipt existed already). A receipt that already existed was written by this same session
- * elsewhere: the message is read either way.
+ * elsewhere: the message is read either way. A session named by its agent's session id writes a
+ * second receipt under the place it runs in, so that the next session there (a new agent session in
+ * the same worktree) does not see the message again.
  */
 export async function markRead(ctx: Ctx, who: Identity, ids: readonly string[]): Promise<string | null> {
   if (!ids.length) return null;
   const readAt = new Date(ctx.deps.now()).toISOString();
-  const files = ids.map((id) => ({ path: receiptPath(who.session, id), content: serializeReceipt({ message: id, reader: who.session, agent: who.agent, readAt }) }));
+  const readers = who.agentSession ? [who.session, who.place] : [who.session];
+  const files = readers.flatMap((reader) => ids.map((id) => ({ path: receiptPath(reader, id), content: serializeReceipt({ message: id, reader, agent: who.agent, readAt }) })));
   const r = await commitCreateOnly(ctx.store, files, {
     author: who.author,
-    message: (fs) => `inbox: read ${fs.length} message${fs.length === 1 ? '' : 's'}\n\nCtx-Agent: ${who.agent}\nCtx-Session: ${who.session}\n`,
+    message: (fs) => {
+      const n = new Set(fs.map((f) => f.path.slice(f.path.lastIndexOf('/') + 1))).size;
+      return `inbox: read ${n} message${n === 1 ? '' : 's'}\n\nCtx-Agent: ${who.agent}\nCtx-Session: ${who.session}\n`;
+    },
   });
   return r.commit;
 }

@@ -8,7 +8,7 @@
 import type { Ctx } from './context.js';
 import { readEntries, recentCommitIds, resolveWhen, type EntryRef } from './read.js';
 import type { StoredEntry } from '../model/entry.js';
-import type { EntrySummary } from '../store/index-cache.js';
+import type { EntrySummary } from '../store/entry-index.js';
 import { idFromPath } from '../model/entry.js';
 import { idTime } from '../model/id.js';
 import { shardKey } from '../model/when.js';
@@ -119,26 +119,12 @@ export async function logEntries(ctx: Ctx, input: LogInput): Promise<LogResult> 
 
 /** Whole entries from the index, which `summaries` has just brought up to `tip`. */
 async function fromIndex(ctx: Ctx, tip: string, picked: readonly EntrySummary[]): Promise<StoredEntry[]> {
-  const index = await ctx.index.load(tip, { withBodies: true });
-  const out: (StoredEntry | EntrySummary)[] = [];
-  const missing: EntrySummary[] = [];
-  for (const s of picked) {
-    const path = s.path;
-    const e = index.entries.get(path);
-    const body = index.bodies!.get(path);
-    if (!e || body === undefined) {
-      missing.push(s);
-      out.push(s);
-      continue;
-    }
-    const m = e.meta;
-    // Spelled out, not spread: one object shape for 100k entries is several times faster.
-    out.push({ id: m.id, kind: m.kind, title: m.title, body, topic: m.topic, tags: m.tags, refs: m.refs, to: m.to, agent: m.agent, session: m.session, worktree: m.worktree, branch: m.branch, head: m.head, author: m.author, createdAt: m.createdAt, supersedes: m.supersedes, extra: m.extra, path, commit: e.commit });
-  }
-  if (!missing.length) return out as StoredEntry[];
-  // None expected (the summaries and the index are one cache): read any from git rather than drop it.
-  const read = new Map((await readEntries(ctx, missing)).map((e) => [e.path, e]));
-  return out.flatMap((x) => ('body' in x ? [x] : (read.get(x.path) ?? [])));
+  const paths = picked.map((s) => s.path);
+  const whole = await ctx.index.entries(tip, paths);
+  const missing = picked.filter((s, i) => !whole.has(paths[i]!));
+  // None expected (the summaries and the entries are one index): read any from git rather than drop it.
+  const read = new Map(missing.length ? (await readEntries(ctx, missing)).map((e) => [e.path, e]) : []);
+  return paths.flatMap((p) => whole.get(p) ?? read.get(p) ?? []);
 }
 
 function inTime(id: string, f: EntryFilter): boolean {

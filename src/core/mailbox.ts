@@ -7,10 +7,12 @@
 import type { Ctx } from './context.js';
 import { readEntries } from './read.js';
 import type { StoredEntry } from '../model/entry.js';
-import type { SlimSummary } from '../store/index-cache.js';
-import type { PickList } from '../store/picks.js';
+import type { PickList, SlimSummary } from '../store/entry-index.js';
 import type { Kind } from '../model/kinds.js';
-import { addressedTo, type Reader } from '../model/address.js';
+import { addressedTo, isReader, type Reader } from '../model/address.js';
+import { idTime } from '../model/id.js';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { claimOutcome } from '../model/claims.js';
 import type { Claim } from '../model/state.js';
 import { claimFiles, readClaims, readIds, type ClaimFiles } from '../store/state.js';
@@ -68,14 +70,55 @@ export interface MessageView {
 /**
  * Messages for the reader, oldest first: addressed to its session, its agent or all, except the ones
  * it sent to others (a message to all is not news to its sender). `read` comes from the reader's own
- * receipts.
+ * receipts (see readIdsOf).
  */
 export async function viewMessages(ctx: Ctx, tip: string, reader: Reader): Promise<MessageView[]> {
-  const [list, read] = await Promise.all([summariesOf(ctx, tip, ['message']).then((m) => m.get('message')!), readIds(ctx.store, tip, reader.session)]);
+  const [list, read] = await Promise.all([summariesOf(ctx, tip, ['message']).then((m) => m.get('message')!), readIdsOf(ctx, tip, reader)]);
   return messagesFor(list, reader).map((i) => ({ message: list.at(i), read: read.has(list.id(i)) }));
 }
 
 /** Positions in `list` (a message pick list) of the messages for the reader (see viewMessages). */
 export function messagesFor(list: PickList, reader: Reader): number[] {
-  return list.where((to, session) => addressedTo(to, reader) && (session !== reader.session || to === reader.session));
+  return list.where((to, session) => addressedTo(to, reader) && (!isReader(session, reader) || to === reader.session || (to !== null && !!reader.also?.includes(to))));
+}
+
+/**
+ * The messages this reader has read: its receipts under its session id and under the place it runs
+ * in (an agent session writes both, so the next session in the same worktree does not see again what
+ * it read), and, for messages older than this clone's first use of place ids, receipts under the
+ * place's earlier name (`<folder>:<branch>`, shared by every clone with that folder and branch): a
+ * session id that changed with an upgrade does not show every old message again.
+ */
+export async function readIdsOf(ctx: Ctx, tip: string, reader: Reader): Promise<Set<string>> {
+  const own = [reader.session, ...(reader.also ?? [])];
+  const [legacy, ...sets] = await Promise.all([reader.label && !own.includes(reader.label) ? readIds(ctx.store, tip, reader.label) : null, ...own.map((r) => readIds(ctx.store, tip, r))]);
+  const read = sets.length === 1 ? sets[0]! : new Set(sets.flatMap((s) => [...s]));
+  if (legacy?.size) {
+    const cutoff = placeIdsSince(ctx);
+    for (const id of legacy) if (idTime(id) < cutoff) read.add(id);
+  }
+  return read;
+}
+
+/**
+ * When this clone first named sessions by place (`.git/ctx/identity.json`, written once): receipts
+ * under a place's earlier name count only for messages older than this.
+ */
+function placeIdsSince(ctx: Ctx): number {
+  const path = join(ctx.store.privateDir, 'identity.json');
+  for (let i = 0; i < 2; i++) {
+    try {
+      const t = Date.parse((JSON.parse(readFileSync(path, 'utf8')) as { placeIdsSince?: string }).placeIdsSince ?? '');
+      if (Number.isFinite(t)) return t;
+    } catch {
+      /* not written yet */
+    }
+    try {
+      mkdirSync(ctx.store.privateDir, { recursive: true });
+      writeFileSync(path, `${JSON.stringify({ placeIdsSince: new Date(ctx.deps.now()).toISOString() })}\n`, { flag: 'wx' });
+    } catch {
+      /* written by another process meanwhile (read it again), or not writable */
+    }
+  }
+  return ctx.deps.now();
 }

@@ -8,10 +8,10 @@
  * the winner rule applied, so a handoff is delivered only to the session whose claim wins.
  */
 import type { Ctx, WhoOptions } from './context.js';
-import { resolveIdentity } from './context.js';
+import { readerOf, resolveIdentity } from './context.js';
 import { readSummarized, viewHandoffs } from './mailbox.js';
 import { claimRoundTrip } from './claim-round-trip.js';
-import type { SlimSummary } from '../store/index-cache.js';
+import type { SlimSummary } from '../store/entry-index.js';
 import type { StoredEntry } from '../model/entry.js';
 import { claimPath, serializeClaim, type Claim } from '../model/state.js';
 import { claimWinner } from '../model/claims.js';
@@ -22,6 +22,8 @@ export interface PickupInput extends WhoOptions {
   peek?: boolean;
   /** Pick up what is addressed to this session id or agent name instead (and to all). */
   forWho?: string;
+  /** Claim at most this many (the oldest waiting first); the others keep waiting. */
+  limit?: number;
 }
 
 export interface PickupResult {
@@ -43,7 +45,7 @@ export interface PickupResult {
 export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult> {
   const who = await resolveIdentity(ctx, input);
   const forWho = input.forWho === undefined ? undefined : checkWho(input.forWho, '--for');
-  const reader = forWho ? { session: forWho, agent: forWho } : { session: who.session, agent: who.agent };
+  const reader = forWho ? { session: forWho, agent: forWho } : readerOf(who);
   const base = { session: who.session, agent: who.agent, peek: !!input.peek };
 
   if (input.peek) {
@@ -57,7 +59,8 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
   const round = await claimRoundTrip(ctx, {
     author: who.author,
     async files(tip, decidedBy) {
-      const { waiting } = await viewHandoffs(ctx, tip, reader);
+      const { waiting: all } = await viewHandoffs(ctx, tip, reader);
+      const waiting = input.limit === undefined ? all : all.slice(0, input.limit);
       const claimedAt = new Date(ctx.deps.now()).toISOString();
       for (const h of waiting) waitingAt.set(claimPath(h.id), h);
       const remote = decidedBy === 'remote';

@@ -55,6 +55,8 @@ export async function commitOfEntry(ctx: Ctx, tip: string, id: string): Promise<
 
 /** A --since / --until value as milliseconds; relative phrases go to git's own date parser. */
 export async function resolveWhen(ctx: Ctx, text: string, flag: string): Promise<number> {
+  // A negative duration ("-5d") is no time git reads either: it turns it into some other day.
+  if (text.trim().startsWith('-')) throw new UsageError(`${flag}: cannot read "${text}" as a time (a duration counts back from now: 5d, not -5d)`, { code: 'E_WHEN', hint: 'use a date (2026-11-21), a duration (36h, 7d, 2w) or a phrase git understands ("2 weeks ago")' });
   const quick = parseWhen(text, ctx.deps.now());
   if (quick !== null) return quick;
   const { stdout, status } = await ctx.repo.git.run(['rev-parse', `--since=${text}`], { okStatus: [0, 128] });

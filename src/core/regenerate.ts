@@ -9,19 +9,25 @@
  * private copy of the index.
  */
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Ctx, WhoOptions } from './context.js';
 import { maxBodyBytes, resolveIdentity } from './context.js';
 import { addEntry } from './add.js';
 import { readSummarized, summariesOf } from './mailbox.js';
 import { hashObject } from '../git/objects.js';
+import { nodeCrypto } from '../builtins.js';
+import { redactText } from '../model/secrets.js';
 import { checkRef, LIMITS } from '../model/validate.js';
+import { screenJson } from '../model/secrets.js';
 import type { StoredEntry } from '../model/entry.js';
 import { CtxError, UsageError } from '../errors.js';
 import { baseRef, committedHunks, diffTrees, isAncestor, listCommits, mergeBase, PrivateIndex, resolveCommit, type Commit, type FileChange, type FileHunks, type Uncommitted } from '../regenerate/git.js';
-import { compressRefs, renderBody, renderTitle, type FileSymbols, type RegenerateFacts, type TestSummary } from '../regenerate/render.js';
-import { checkFormat, parseTestLogs, type TestReport } from '../testlog/index.js';
-import { DEFAULT_MAX_BYTES, languageOf, prepareSymbols, symbolsAt } from '../symbols/index.js';
+import { compressRefs, renderBody, renderTitle, type RegenerateFacts, type TestSummary } from '../regenerate/render.js';
+import { fileSymbols, parseDiffSides, type FileDiff, type FileSymbols } from '../regenerate/symbols.js';
+import { repoPath } from '../regenerate/paths.js';
+import { mergeSameRun } from '../testlog/merge.js';
+import { checkFormat, notUnderstood, parseTestLogs, type TestReport } from '../testlog/index.js';
+import { DEFAULT_MAX_BYTES, languageOf, prepareSymbols } from '../symbols/index.js';
 
 export interface RegenerateInput extends WhoOptions {
   /** A revision: the range starts there instead of the default base. */
@@ -40,6 +46,12 @@ export interface RegeneratePoint {
   head: string | null;
   commits: number;
   uncommitted: boolean;
+  /**
+   * A digest of everything the entry was made from (HEAD, the worktree's changes by content, untracked
+   * files by size and time, the test logs read): a run of the same session that finds the same digest
+   * has nothing new to say.
+   */
+  state?: string;
 }
 
 export interface RegenerateResult {
@@ -63,6 +75,8 @@ const COMMIT_LIMIT = 5000;
 const SYMBOL_FILES = 1000;
 /** Time for reading symbols; files left when it runs out are counted, not read. */
 const SYMBOL_BUDGET_MS = 1500;
+/** Files whose symbols are read whatever the time (the biggest changes). */
+const SYMBOL_FILES_ALWAYS = 8;
 
 /**
  * This session's latest regenerate point, from its newest context entries: found in the context
@@ -75,7 +89,9 @@ async function previousPoint(ctx: Ctx, session: string): Promise<{ point: Regene
   const entries = await readSummarized(ctx, tip, mine.slice(-20).reverse());
   for (const e of entries) {
     const p = e.extra[POINT_FIELD] as Partial<RegeneratePoint> | undefined;
-    if (p && typeof p === 'object' && typeof p.head === 'string') return { point: { base: p.base ?? null, head: p.head, commits: p.commits ?? 0, uncommitted: !!p.uncommitted }, id: e.id };
+    if (p && typeof p === 'object' && (typeof p.head === 'string' || p.head === null)) {
+      return { point: { base: p.base ?? null, head: p.head, commits: p.commits ?? 0, uncommitted: !!p.uncommitted, ...(typeof p.state === 'string' ? { state: p.state } : {}) }, id: e.id };
+    }
   }
   return null;
 }
@@ -85,10 +101,10 @@ interface Base {
   label: string;
 }
 
-async function chooseBase(ctx: Ctx, input: RegenerateInput, session: string, head: string): Promise<Base> {
+async function chooseBase(ctx: Ctx, input: RegenerateInput, head: string, prev: { point: RegeneratePoint; id: string } | null): Promise<Base> {
   const git = ctx.repo.git;
   if (input.since !== undefined) return { base: await resolveCommit(git, input.since), label: `--since ${input.since}` };
-  const [ref, prev] = await Promise.all([baseRef(git, ctx.repo.branch ?? null, ctx.config.get('init.defaultBranch')), previousPoint(ctx, session)]);
+  const ref = await baseRef(git, ctx.repo.branch ?? null, ctx.config.get('init.defaultBranch'));
   const forkPoint = ref ? await mergeBase(git, head, ref) : null;
   let chosen: Base = forkPoint ? { base: forkPoint, label: `the merge-base with ${ref}` } : { base: head, label: 'HEAD (no upstream or default branch to compare with)' };
   if (prev?.point.head && prev.point.head !== chosen.base) {
@@ -109,20 +125,6 @@ function lateProgress(ctx: Ctx, start: number): Progress {
   };
 }
 
-/** A path from a test log, as a repository path where it is one. */
-function repoPath(file: string, workTree: string | null, changed: ReadonlyMap<string, string[]>): string {
-  if (workTree && isAbsolute(file)) {
-    const rel = relative(workTree, file);
-    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
-  }
-  // A bare file name (a Java stack frame's MathTest.java) that exactly one changed file has.
-  if (!file.includes('/')) {
-    const hits = changed.get(file);
-    if (hits?.length === 1) return hits[0]!;
-  }
-  return file;
-}
-
 async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[], progress: Progress): Promise<TestSummary | null> {
   if (!input.testLogs?.length) return null;
   const format = input.format === undefined ? undefined : checkFormat(input.format);
@@ -136,7 +138,15 @@ async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[], p
     try {
       const MiB = 1 << 20;
       const onProgress = (bytes: number, size: number) => progress(`reading ${input.testLogs![i]} (MiB)`, Math.floor(bytes / MiB), Math.max(1, Math.ceil(size / MiB)));
-      for (const r of await parseTestLogs(p, { format, onProgress })) reports.push({ ...r, path: r.path === p ? input.testLogs[i]! : relative(ctx.deps.cwd, r.path) });
+      for (const r of await parseTestLogs(p, { format, onProgress })) {
+        const rel = relative(ctx.deps.cwd, r.path);
+        const shown = r.path === p ? input.testLogs[i]! : rel && !rel.startsWith('..') ? rel : r.path;
+        const why = notUnderstood(r);
+        if (why) {
+          unreadable.push({ path: shown, reason: why });
+          warnings.push(`${shown}: ${why}; not read`);
+        } else reports.push({ ...r, path: shown });
+      }
     } catch (e) {
       if (!(e instanceof CtxError) || e.code !== 'E_TEST_LOG_FORMAT') throw e;
       unreadable.push({ path: input.testLogs[i]!, reason: e.message });
@@ -144,34 +154,70 @@ async function readTests(ctx: Ctx, input: RegenerateInput, warnings: string[], p
     }
   }
   for (const r of reports) for (const w of r.warnings) warnings.push(w);
-  return { reports, unreadable };
+  // Logs of one run (JUnit and JSON side by side): one report, each failure once.
+  return { reports: mergeSameRun(reports), unreadable };
 }
 
-async function readSymbols(ctx: Ctx, hunks: readonly FileHunks[], untracked: readonly string[], head: string | null, progress: Progress, warnings: string[]): Promise<{ symbols: FileSymbols[]; skipped: number }> {
+/**
+ * See RegeneratePoint.state: HEAD, what is staged and unstaged, and every changed or untracked file by
+ * size and modification time (as git's own stat check does), and the test logs read. Not the base: a
+ * second run starts from the first one's HEAD, and says nothing new if nothing changed.
+ */
+function stateDigest(ctx: Ctx, f: { head: string | null; uncommitted: Uncommitted | null; tests: TestSummary | null }): string {
+  const h = nodeCrypto().createHash('sha1');
+  h.update(JSON.stringify([f.head, f.uncommitted?.staged ?? null, f.uncommitted?.unstaged ?? null]));
+  const workTree = ctx.repo.workTree;
+  const paths = new Set([...(f.uncommitted?.staged ?? []), ...(f.uncommitted?.unstaged ?? [])].map((x) => x.path));
+  for (const p of [...paths, ...(f.uncommitted?.untracked ?? [])]) {
+    let stamp = '';
+    try {
+      const st = lstatSync(join(workTree!, p));
+      stamp = `${st.size}:${st.mtimeMs}`;
+    } catch {
+      stamp = 'gone';
+    }
+    h.update(`\0${p}\0${stamp}`);
+  }
+  if (f.tests) h.update(JSON.stringify(f.tests));
+  return h.digest('hex');
+}
+
+async function readSymbols(ctx: Ctx, diff: Buffer | null, untracked: readonly string[], base: string | null, head: string | null, progress: Progress, warnings: string[]): Promise<{ symbols: FileSymbols[]; skipped: number }> {
+  const size = (d: FileDiff) => [...d.added, ...d.deleted].reduce((n, r) => n + r.end - r.start + 1, 0);
   const work = [
-    ...hunks.filter((h) => languageOf(h.path)).map((h) => ({ path: h.path, ranges: h.ranges, size: h.ranges.reduce((n, r) => n + r.end - r.start + 1, 0) })),
-    ...untracked.filter((p) => languageOf(p)).map((p) => ({ path: p, ranges: [{ start: 1, end: Number.MAX_SAFE_INTEGER }], size: 0 })),
+    ...(diff ? parseDiffSides(diff) : []).filter((d) => languageOf(d.path ?? d.oldPath!)).map((d) => ({ d, size: size(d) })),
+    ...untracked.filter((p) => languageOf(p)).map((p) => ({ d: { path: p, oldPath: null, added: [{ start: 1, end: Number.MAX_SAFE_INTEGER }], deleted: [], deletedText: '' } as FileDiff, size: 0 })),
   ];
   // The biggest changes say the most: read those first, and as many as the budget allows.
-  work.sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1));
-  const start = ctx.deps.now();
+  const pathOf = (d: FileDiff) => d.path ?? d.oldPath!;
+  work.sort((a, b) => b.size - a.size || (pathOf(a.d) < pathOf(b.d) ? -1 : 1));
   try {
-    await prepareSymbols(work.slice(0, SYMBOL_FILES).map((w) => w.path));
+    await prepareSymbols(work.slice(0, SYMBOL_FILES).map((w) => pathOf(w.d)));
   } catch (e) {
     warnings.push(`symbols not read: ${(e as Error).message}`);
     return { symbols: [], skipped: work.length };
   }
+  // The budget is for parsing: loading the grammars is paid once, and on a busy machine it alone can
+  // take longer than the budget. The first few files are always read.
+  const start = ctx.deps.now();
+  const texts = {
+    readNew: (path: string) => newText(ctx, path, head),
+    readBase: async (path: string) => {
+      if (!base) return null;
+      const obj = await ctx.store.cat.read(`${base}:${path}`);
+      if (obj?.type !== 'blob' || obj.content.length > DEFAULT_MAX_BYTES || obj.content.includes(0)) return null;
+      return obj.content.toString('utf8');
+    },
+  };
   const out: FileSymbols[] = [];
   let done = 0;
   for (const w of work) {
-    if (done >= SYMBOL_FILES || ctx.deps.now() - start > SYMBOL_BUDGET_MS) break;
+    if (done >= SYMBOL_FILES || (done >= SYMBOL_FILES_ALWAYS && ctx.deps.now() - start > SYMBOL_BUDGET_MS)) break;
     done++;
     progress('reading symbols', done, Math.min(work.length, SYMBOL_FILES));
-    const text = await newText(ctx, w.path, head);
-    if (text === null) continue;
     try {
-      const symbols = await symbolsAt(w.path, text, w.ranges.map((r) => ({ start: r.start, end: Math.min(r.end, 1 << 30) })));
-      if (symbols?.length) out.push({ path: w.path, symbols });
+      const f = await fileSymbols(w.d, texts);
+      if (f?.symbols.length) out.push(f);
     } catch (e) {
       warnings.push(`symbols not read: ${(e as Error).message}`);
       return { symbols: out, skipped: work.length - done + 1 };
@@ -214,9 +260,10 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
   const tests = await readTests(ctx, input, warnings, progress);
 
   const head = ctx.repo.head;
+  const prev = input.since === undefined ? previousPoint(ctx, who.session) : Promise.resolve(null);
   // The private index is made while the base is worked out: neither needs the other.
   const [{ base, label }, index] = await Promise.all([
-    head ? chooseBase(ctx, input, who.session, head) : { base: null, label: 'the first commit (none yet)' },
+    head ? prev.then((p) => chooseBase(ctx, input, head, p)) : { base: null, label: 'the first commit (none yet)' },
     ctx.repo.workTree ? PrivateIndex.create(git, { gitDir: ctx.repo.gitDir, scratchDir: join(ctx.store.privateDir, 'tmp'), name: `index-${ctx.deps.pid}-${Buffer.from(ctx.deps.random(6)).toString('hex')}` }) : null,
   ]);
   progress('regenerating', 1, 3);
@@ -224,21 +271,23 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
   let log: { commits: Commit[]; total: number };
   let files: FileChange[];
   let uncommitted: Uncommitted | null;
-  let hunks: FileHunks[];
+  let diff: Buffer | null;
   try {
-    [log, files, uncommitted, hunks] = await Promise.all([
+    let since: { hunks: FileHunks[]; diff: Buffer | null };
+    [log, files, uncommitted, since] = await Promise.all([
       committed ? listCommits(git, base, head!, COMMIT_LIMIT) : { commits: [], total: 0 },
       committed ? diffTrees(git, base, head!, emptyTree) : [],
       index ? index.uncommitted(head ?? emptyTree) : null,
       // Symbols are read from what the files are now: the worktree (committed and uncommitted changes), or HEAD.
-      index ? index.hunksSince(base ?? emptyTree) : committed ? committedHunks(git, base, head!, emptyTree) : [],
+      index ? index.hunksSince(base ?? emptyTree) : committed ? committedHunks(git, base, head!, emptyTree) : { hunks: [], diff: null },
     ]);
+    diff = since.diff;
   } finally {
     index?.dispose();
   }
   progress('regenerating', 2, 3);
 
-  const { symbols, skipped } = await readSymbols(ctx, hunks, uncommitted?.untracked ?? [], head, progress, warnings);
+  const { symbols, skipped } = await readSymbols(ctx, diff, uncommitted?.untracked ?? [], base, head, progress, warnings);
   progress('regenerating', 3, 3);
 
   // Failure locations as repository paths where they can be.
@@ -247,7 +296,7 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
     const name = p.slice(p.lastIndexOf('/') + 1);
     changedByName.set(name, [...new Set([...(changedByName.get(name) ?? []), p])]);
   }
-  if (tests) for (const r of tests.reports) for (const f of r.failures) if (f.file) f.file = repoPath(f.file, ctx.repo.workTree, changedByName);
+  if (tests) for (const r of tests.reports) for (const f of r.failures) if (f.file) f.file = repoPath(f.file, { workTree: ctx.repo.workTree, cwd: ctx.deps.cwd, changed: changedByName });
 
   const facts: RegenerateFacts = {
     branch: who.branch,
@@ -262,6 +311,14 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
     tests,
     uncommitted,
   };
+  // Screened before anything is rendered, cut or printed: commit subjects, paths, symbol names and
+  // failure messages are whole here; the body cut to its size budget, the dry run's text and the JSON
+  // facts are made from them afterwards.
+  if (!input.allowSecrets) {
+    const screened = screenJson({ facts, warnings });
+    Object.assign(facts, screened.facts);
+    warnings.splice(0, warnings.length, ...screened.warnings);
+  }
   const body = renderBody(facts, maxBodyBytes(ctx));
   const title = renderTitle(facts);
   const paths = [...files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path])), ...(uncommitted ? [...uncommitted.staged.map((f) => f.path), ...uncommitted.unstaged.map((f) => f.path), ...uncommitted.untracked] : [])];
@@ -276,12 +333,17 @@ export async function regenerate(ctx: Ctx, input: RegenerateInput): Promise<Rege
     LIMITS.refs,
   );
   const hasUncommitted = !!uncommitted && uncommitted.staged.length + uncommitted.unstaged.length + uncommitted.untracked.length > 0;
-  const point: RegeneratePoint = { base, head, commits: log.total, uncommitted: hasUncommitted };
+  const state = stateDigest(ctx, { head, uncommitted, tests });
+  const point: RegeneratePoint = { base, head, commits: log.total, uncommitted: hasUncommitted, state };
   let entry: StoredEntry | null = null;
-  // Hooks run regenerate often: an entry that says "nothing happened" is noise.
-  const nothingNew = log.total === 0 && !hasUncommitted && !tests;
+  // Hooks run regenerate often: an entry that says "nothing happened", or what this session's previous
+  // regenerate already said, is noise.
+  const previous = await prev;
+  const nothingNew = (log.total === 0 && !hasUncommitted && !tests) || (previous?.point.state === state && previous.point.head === head);
   if (!input.dryRun && !nothingNew) {
     ({ entry } = await addEntry(ctx, { kind: 'context', title, body, refs, tags: ['regenerated'], agent: input.agent, session: input.session, allowSecrets: input.allowSecrets, extra: { [POINT_FIELD]: point } }));
   }
-  return { facts, title, body, refs, point, entry, nothingNew, warnings };
+  // What is shown is what would be stored: a dry run is screened as the entry would be.
+  const shown = entry ?? (input.allowSecrets ? { title, body } : { title: redactText(title).text, body: redactText(body).text });
+  return { facts, title: shown.title, body: shown.body, refs, point, entry, nothingNew, warnings };
 }

@@ -15,7 +15,7 @@
  */
 import type { Ctx } from './context.js';
 import { pushRefs, recordRemoteTip, refusedError } from '../git/remote.js';
-import { mergeCommits } from '../store/merge.js';
+import { checkMergeable, mergeCommits } from '../store/merge.js';
 import { cloneRef, claimRef } from '../model/remote-refs.js';
 import { cloneId, fetchRemoteState, netOptions, openRemote } from './remote-state.js';
 import { RemoteError } from '../errors.js';
@@ -67,6 +67,9 @@ export async function remoteGc(ctx: Ctx, input: RemoteGcInput): Promise<RemoteGc
     const claims = [...state.claims].filter(([, tip]) => (times.get(tip) ?? Infinity) < claimCutoff);
     const result: RemoteGcResult = { remote: remote.display, clones: clones.map(([id]) => id).sort(), claims: claims.map(([id]) => id).sort(), view: null, kept: [] };
     if (!clones.length && !claims.length) return result;
+    const tips = [...(state.view ? [state.view] : []), ...clones.map(([, t]) => t), ...claims.map(([, t]) => t)];
+    // Only context histories of a format this version writes are folded (see branch-guard.ts).
+    await checkMergeable(store, await store.tip(), tips, `${remote.display}/${store.branch}`);
     const folded = await mergeCommits(store, [...(state.view ? [state.view] : []), ...clones.map(([, t]) => t), ...claims.map(([, t]) => t)]);
     const view = folded!.commit;
     if (input.dryRun) return { ...result, view: view === state.view ? null : view };

@@ -3,14 +3,15 @@
  *
  * Every blob and commit ever reachable from the branch is read (`git rev-list --objects`, trees left
  * out by `--filter=object:type=blob`, contents through the long-lived cat-file) and run through the
- * same detector the write path uses. Entries written before redaction existed, with --allow-secrets,
- * or by another tool show up here, named by entry id, path and the commit that added them. Values are
+ * same detector the write path uses, plus the starts of secrets cut short (a title an older version cut
+ * before redacting it). Entries written before redaction existed, with --allow-secrets, or by another
+ * tool show up here, named by entry id, path and the commit that added them. Values are
  * never part of the result.
  */
 import type { Ctx } from './context.js';
 import { commitOfEntry } from './read.js';
 import { idFromPath } from '../model/entry.js';
-import { locateSecrets, textForScan, type Redaction } from '../model/secrets.js';
+import { locateSecretsAndPartials, textForScan, type Redaction } from '../model/secrets.js';
 
 export interface ScanFinding {
   /** A file's content or path (`blob`), or a commit's message and identity (`commit`). */
@@ -69,14 +70,14 @@ export async function scanHistory(ctx: Ctx): Promise<ScanResult> {
       if (!obj) return;
       if (obj.type === 'commit') {
         commits++;
-        const secrets = locateSecrets('commit', textForScan(obj.content).text); // identity lines and message
+        const secrets = locateSecretsAndPartials('commit', textForScan(obj.content).text); // identity lines and message
         if (secrets.length) {
           const id = /^Ctx-Id: ([0-9a-z]{26})$/m.exec(obj.content.toString('utf8'))?.[1] ?? null;
           findings.push({ object: 'commit', oid: o.oid, id, path: null, commit: o.oid, secrets });
         }
       } else if (obj.type === 'blob') {
         blobs++;
-        const secrets = [...(o.path ? locateSecrets('path', o.path) : []), ...locateSecrets('content', textForScan(obj.content).text)];
+        const secrets = [...(o.path ? locateSecretsAndPartials('path', o.path) : []), ...locateSecretsAndPartials('content', textForScan(obj.content).text)];
         if (secrets.length) findings.push({ object: 'blob', oid: o.oid, id: o.path ? idFromPath(o.path) : null, path: o.path, commit: null, secrets });
       }
     });

@@ -67,7 +67,7 @@ interface Doc {
   length: number;
 }
 
-/** Line layout: path, blob, commit, title, labels, body, separated by tabs (see IndexCache.searchText). */
+/** Line layout: path, blob, commit, title, labels, body, separated by tabs (see SearchText). */
 const FIELDS = 6;
 
 /**

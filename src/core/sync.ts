@@ -26,12 +26,12 @@
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { pushRefs, recordRemoteTip, refusedError, remoteCopyPrefix, type NetOptions, type PushUpdate, type Remote } from '../git/remote.js';
-import { mergeCommits, mergeIntoBranch, mergeTipsIntoBranch, mergeTrees, type MergeOutcome } from '../store/merge.js';
+import { checkMergeable, mergeCommits, mergeIntoBranch, mergeTipsIntoBranch, mergeTrees, type MergeOutcome } from '../store/merge.js';
 import { FORMAT_VERSION, type Change } from '../store/store.js';
 import { cloneRef } from '../model/remote-refs.js';
 import { WIP_REF_PREFIX } from '../conflicts/wip.js';
 import { cloneId, fetchRemoteState, knownLayout, netOptions, openRemote, recordLayout, remoteTips, type Layout, type RemoteState, type Rewrite, type RewriteChoice } from './remote-state.js';
-import { compareAndSwapRef } from '../git/refs.js';
+import { compareAndSwapRef, RefLockWatch } from '../git/refs.js';
 import { CtxError, RemoteError } from '../errors.js';
 
 export { defaultRemote, openRemote } from './remote-state.js';
@@ -106,6 +106,9 @@ const DEFAULT_ATTEMPTS = 12;
 const BACKOFF_BASE_MS = 25;
 const BACKOFF_CAP_MS = 1000;
 
+/** git's word for a push refused as a whole, before any ref was looked at on its own. */
+const WHOLE_PUSH_REFUSED = /^pre-receive hook declined|atomic push failed/;
+
 /** Nothing to publish from here (a bare repository, no commit yet): not worth a warning. */
 const NOTHING_TO_PUBLISH = new Set(['E_NO_WORKTREE', 'E_NO_COMMITS']);
 
@@ -179,14 +182,25 @@ async function land(ctx: Ctx, from: string | null, next: string, copies: readonl
   const transaction = (withBranch: string | null, old: string | null) =>
     git.run(['update-ref', '-m', message, '--stdin'], { input: `${[...lines, ...(withBranch ? [`update ${store.ref} ${withBranch} ${old ?? store.zeroOid}`] : [])].join('\n')}\n`, okStatus: [0, 1, 128] });
   if (from === next && !lines.length) return next;
-  if ((await transaction(from === next ? null : next, from)).status === 0) return next;
+  if ((await transaction(from === next ? null : next, from)).status === 0) {
+    store.guard.landed(next, from);
+    return next;
+  }
   if (lines.length) await transaction(null, null);
   if (!rewrite) return (await mergeIntoBranch(store, next, opts)).tip;
+  const watch = new RefLockWatch(store.ref, ctx.deps.now);
   for (let i = 0; i < 100; i++) {
-    const tip = await store.tip();
-    const target = await adoptCommit(ctx, { ...rewrite, after: next }, tip, 'the remote');
-    const cas = await compareAndSwapRef(git, { ref: store.ref, newOid: target, oldOid: tip, zeroOid: store.zeroOid, message });
-    if (cas.ok) return target;
+    const tip = await store.tipCommit();
+    if (tip) await store.guard.checkTip(tip);
+    const target = await adoptCommit(ctx, { ...rewrite, after: next }, tip?.oid ?? null, 'the remote');
+    const cas = await compareAndSwapRef(git, { ref: store.ref, newOid: target, oldOid: tip?.oid ?? null, zeroOid: store.zeroOid, message });
+    if (cas.ok) {
+      store.guard.landed(target, tip?.oid ?? null);
+      return target;
+    }
+    if (cas.reason === 'locked') watch.locked(cas.lockFile);
+    else watch.free();
+    await ctx.deps.sleep(1 + (ctx.deps.random(1)[0]! % 8));
   }
   throw new CtxError('E_CONTENTION', 1, `could not update ${store.ref}`);
 }
@@ -257,6 +271,8 @@ function emptyResult(input: SyncInput, remote: Remote, branch: string, localBefo
 /** pull, push or sync the context branch with a remote. */
 export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResult> {
   const { store } = ctx;
+  // A branch git-ctx may not write (the user's, a worktree's) is refused before any network work.
+  await store.guard.check();
   const remote = await openRemote(ctx, input.remote);
   const net = await netOptions(ctx, input);
   const { author } = await resolveIdentity(ctx, {});
@@ -276,13 +292,19 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
   const own = cloneRef(store.branch, me);
   const maxAttempts = input.maxAttempts ?? DEFAULT_ATTEMPTS;
   let fallbackReason: string | null = null;
+  // The state a probe of the shared branch alone pushes on (what was just fetched: no second fetch).
+  let reuse: RemoteState | null = null;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const state = attempt === 1 && !fallbackReason ? await firstFetch : await fetchRemoteState(ctx, remote, net, { snapshots: true, rewrite: input.rewrite });
+    const state: RemoteState = reuse ?? (attempt === 1 && !fallbackReason ? await firstFetch : await fetchRemoteState(ctx, remote, net, { snapshots: true, rewrite: input.rewrite }));
+    reuse = null;
     if (attempt === 1) result.remoteBefore ??= state.view;
     result.deepened ||= state.deepened;
     result.attempts = attempt;
     const tips = remoteTips(state);
-    const local = await store.tip();
+    const localTip = await store.tipCommit();
+    // Another process may have moved the branch since the check above (a reset, a fetch into it).
+    if (localTip) await store.guard.checkTip(localTip);
+    const local = localTip?.oid ?? null;
     const built = await buildPush(ctx, state, local, tips, publish?.change ?? null, author, input.rewrite === 'adopt');
     result.merge = built.merge;
     result.keptBoth = built.keptBoth;
@@ -322,7 +344,11 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
         result.layout = layout;
         fallbackReason = ownOutcome.reason;
         landed = !!viewOutcome?.ok || state.view === next;
+        // The branch refused on its own account (an update hook, a protected branch): no push of it
+        // alone would land. Only a refusal of the whole push (pre-receive) leaves that open.
+        if (!landed && viewOutcome?.ok === false && viewOutcome.kind === 'refused' && !WHOLE_PUSH_REFUSED.test(viewOutcome.reason)) throw refusedError(remote, state.refs.view, viewOutcome.reason, refusedHint());
         probing = !landed;
+        if (probing) reuse = state;
       }
       // moved: another process of this clone pushed its ref meanwhile; fetch, merge and push again.
     } else {
@@ -403,16 +429,23 @@ async function buildPush(
   let commit: string;
   let merge: SyncResult['merge'] = 'none';
   let keptBoth: string[] = [];
+  const where = `${state.remote.display}/${store.branch}`;
   if (state.rewrite && adopt) {
+    // The history adopted replaces the local one: it must be a context branch itself.
+    if (state.rewrite.after) await checkMergeable(store, null, [state.rewrite.after], where);
     commit = await adoptCommit(ctx, state.rewrite, local, state.remote.display);
     merge = 'merge';
   } else {
+    await checkMergeable(store, local, tips, where);
     const start = local ?? (tips.length ? null : store.rootCommit());
     const merged = await mergeCommits(store, start ? [start, ...tips] : tips);
     commit = merged!.commit;
     keptBoth = merged!.keptBoth;
     if (tips.length) merge = !local ? 'created' : commit === local ? 'up-to-date' : merged!.kind === 'merge' ? 'merge' : 'fast-forward';
   }
+  // Built only of histories checked above: known to be git-ctx's, so that building on it and landing
+  // it need no walk of its first parents.
+  if (commit !== local) store.guard.landed(commit, local);
   let publishCommit: string | null = null;
   if (publish) {
     const b = await store.build(publish, commit);
@@ -436,6 +469,7 @@ async function pull(ctx: Ctx, input: SyncInput, remote: Remote, net: NetOptions,
   if (!tips.length) return result;
   if (state.rewrite && input.rewrite === 'adopt') {
     const local = await store.tip();
+    if (state.rewrite.after) await checkMergeable(store, null, [state.rewrite.after], `${remote.display}/${store.branch}`);
     const next = await adoptCommit(ctx, state.rewrite, local, remote.display);
     result.localTip = await land(ctx, local, next, [], mergeOpts, state.rewrite);
     result.merge = 'merge';

@@ -10,6 +10,7 @@
 import type { Ctx } from './context.js';
 import { changedSince, changedSinceMergeBase, ro } from '../git/worktree.js';
 import { baseRef, mergeBase, unquotePath } from '../regenerate/git.js';
+import { screenWhole } from '../model/secrets.js';
 
 export async function branchBase(ctx: Ctx, upstream: string | null = null): Promise<{ ref: string; commit: string } | null> {
   if (!ctx.repo.workTree || !ctx.repo.head) return null;
@@ -60,7 +61,7 @@ export async function addedTodos(ctx: Ctx, commit: string, untracked: readonly s
       if (path && line) out.push({ path, line: Number(line), text: text.join('\0') });
     }
   }
-  return out.slice(0, max).map((l) => ({ ...l, text: l.text.trim().slice(0, 200) }));
+  return out.slice(0, max).map((l) => ({ ...l, text: screenWhole(l.text.trim()).slice(0, 200) })); // screened whole, then cut
 }
 
 /** Added lines of a unified diff with zero context, with their line numbers in the new file. */

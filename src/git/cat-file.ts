@@ -13,6 +13,9 @@ export interface GitObject {
   content: Buffer;
 }
 
+/** See CatFile's stallMs. */
+export const CAT_FILE_STALL_MS = 15_000;
+
 interface Pending {
   resolve: (o: GitObject | null) => void;
   reject: (e: Error) => void;
@@ -31,7 +34,19 @@ export function readObjects(git: GitRunner, names: readonly string[], onObject: 
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (s: string) => (stderr += s));
+    let failed: unknown = null;
     child.stdout.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      try {
+        take(chunk);
+      } catch (e) {
+        // A reader that throws (a malformed object) fails the read, not the process: stop git and
+        // report once it has gone, so that no child outlives the error.
+        failed = e;
+        child.kill();
+      }
+    });
+    const take = (chunk: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
       let pos = 0;
       while (next < names.length) {
@@ -50,10 +65,11 @@ export function readObjects(git: GitRunner, names: readonly string[], onObject: 
         pos = end + 1;
       }
       buf = buf.subarray(pos);
-    });
+    };
     child.on('error', (e) => reject(new GitError(['cat-file', '--batch'], null, e.message)));
     child.on('close', (status) => {
-      if (next === names.length) resolve();
+      if (failed) reject(failed);
+      else if (next === names.length) resolve();
       else reject(new GitError(['cat-file', '--batch', '--buffer'], status, stderr || 'output ended early'));
     });
     child.stdin.on('error', () => {
@@ -63,6 +79,13 @@ export function readObjects(git: GitRunner, names: readonly string[], onObject: 
   });
 }
 
+/** A read asked of an object reader after its store was closed (work that outlived its command). */
+export class CatFileClosedError extends GitError {
+  constructor() {
+    super(['cat-file', '--batch'], null, 'the object reader is closed');
+  }
+}
+
 export class CatFile {
   private child: ChildProcessWithoutNullStreams | null = null;
   private readonly queue: Pending[] = [];
@@ -70,15 +93,60 @@ export class CatFile {
   private stderr = '';
   private failed: Error | null = null;
   private corked = false;
+  /**
+   * Once closed, reads fail instead of starting git again: work still running after its command ended
+   * (a sibling of a failed Promise.all, a scan past its deadline) would otherwise start a `cat-file`
+   * that nobody closes, and its open pipes keep the process alive for ever.
+   */
+  private closed = false;
+  /** Answers (chunks of output) received: the stall watch compares it between its ticks. */
+  private progress = 0;
+  private watch: NodeJS.Timeout | null = null;
 
-  /** `started`: a `git cat-file --batch` already started for `git`'s repository (see ./probe.ts). */
+  /**
+   * `started`: a `git cat-file --batch` already started for `git`'s repository (see ./probe.ts).
+   * `stallMs`: reads fail when git has answered nothing for this long while some wait (a git that
+   * stopped answering must not hold a command for ever; a healthy one streams within milliseconds).
+   */
   constructor(
     private readonly git: GitRunner,
     private started?: ChildProcessWithoutNullStreams,
+    private readonly stallMs = CAT_FILE_STALL_MS,
   ) {}
+
+  /** Watch for a stall while reads wait; the watch never keeps the process alive by itself. */
+  private armWatch(): void {
+    if (this.watch) return;
+    const ticks = 4;
+    let seen = this.progress;
+    let idle = 0;
+    this.watch = setInterval(() => {
+      if (!this.queue.length) {
+        clearInterval(this.watch!);
+        this.watch = null;
+      } else if (this.progress !== seen) {
+        seen = this.progress;
+        idle = 0;
+      } else if (++idle >= ticks) {
+        clearInterval(this.watch!);
+        this.watch = null;
+        const child = this.child;
+        this.failWith(new GitError(['cat-file', '--batch'], null, `git cat-file gave no answer for ${Math.round(this.stallMs / 1000)} s`));
+        child?.kill('SIGKILL');
+      }
+    }, Math.max(1, Math.floor(this.stallMs / ticks)));
+    this.watch.unref();
+  }
+
+  /** Fail every waiting read, and every later one (the process is not to be trusted any more). */
+  private failWith(e: Error): void {
+    this.failed = e;
+    for (const p of this.queue.splice(0)) p.reject(e);
+  }
 
   private ensure(): ChildProcessWithoutNullStreams {
     if (this.failed) throw this.failed;
+    if (this.closed) throw new CatFileClosedError();
     if (this.child) return this.child;
     // A started process is taken only while it runs: its exit before now would never be heard.
     const started = this.started?.pid !== undefined && this.started.exitCode === null && this.started.signalCode === null ? this.started : null;
@@ -88,14 +156,10 @@ export class CatFile {
     child.stdout.on('data', (b: Buffer) => this.onData(b));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (s: string) => (this.stderr += s));
-    const fail = (e: Error) => {
-      this.failed = e;
-      for (const p of this.queue.splice(0)) p.reject(e);
-    };
-    child.on('error', (e) => fail(new GitError(['cat-file', '--batch'], null, e.message)));
+    child.on('error', (e) => this.failWith(new GitError(['cat-file', '--batch'], null, e.message)));
     child.on('close', (status) => {
-      this.child = null;
-      if (this.queue.length) fail(new GitError(['cat-file', '--batch'], status, this.stderr));
+      if (this.child === child) this.child = null;
+      if (this.queue.length) this.failWith(new GitError(['cat-file', '--batch'], status, this.stderr || 'git cat-file ended before answering'));
     });
     child.stdin.on('error', () => {
       /* reported through 'close' */
@@ -112,7 +176,12 @@ export class CatFile {
   /** Read an object by id or by any name git understands (`<rev>:<path>`, a ref). Null if missing. */
   read(name: string): Promise<GitObject | null> {
     if (/[\n\r]/.test(name)) return Promise.resolve(null);
-    const child = this.ensure();
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = this.ensure();
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (!this.corked) {
       // The names asked for in one tick go to git in one write, not one system call each.
       this.corked = true;
@@ -125,10 +194,12 @@ export class CatFile {
     return new Promise((resolve, reject) => {
       this.queue.push({ resolve, reject });
       child.stdin.write(`${name}\n`);
+      this.armWatch();
     });
   }
 
   private onData(chunk: Buffer): void {
+    this.progress++;
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     while (this.queue.length) {
       const nl = this.buf.indexOf(0x0a);
@@ -141,6 +212,13 @@ export class CatFile {
       }
       const [oid, type, sizeText] = header.split(' ');
       const size = Number(sizeText);
+      if (!oid || !type || !/^\d+$/.test(sizeText ?? '')) {
+        // Not an answer we know: every later answer would be misread, and a read left waiting for ever.
+        const child = this.child;
+        this.failWith(new GitError(['cat-file', '--batch'], null, `unexpected answer from git cat-file: ${header.slice(0, 100)}`));
+        child?.kill('SIGKILL');
+        return;
+      }
       if (this.buf.length < nl + 1 + size + 1) return;
       const content = Buffer.from(this.buf.subarray(nl + 1, nl + 1 + size));
       this.buf = this.buf.subarray(nl + 1 + size + 1);
@@ -149,6 +227,9 @@ export class CatFile {
   }
 
   close(): void {
+    this.closed = true;
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
     (this.child ?? this.started)?.stdin.end();
     this.child = null;
     this.started = undefined;

@@ -1,7 +1,7 @@
 import { settle, splitNul, type GitRunner, type RunResult } from './run.js';
 import { configArgs } from './probe.js';
 
-/** git-ctx's own settings, the user's identity and init.defaultBranch, read with one `git config` call. */
+/** git-ctx's own settings, the user's identity, init.defaultBranch and core.bare, read with one `git config` call. */
 export interface GitConfig {
   get(key: string): string | undefined;
   /** Every key read (lower-case). */

@@ -41,13 +41,14 @@ export class ObjectWriter {
     if (existsSync(file)) return oid;
     const data = nodeZlib().deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
     for (let attempt = 1; ; attempt++) {
-      mkdirSync(dir, { recursive: true });
       const tmp = join(dir, `tmp_obj_${nodeCrypto().randomBytes(6).toString('hex')}`);
       try {
+        // `git gc` (prune-packed) removes an empty fan-out directory at any instant: between our
+        // mkdir and our write, and even inside mkdir (node's recursive mkdir finds it there, then
+        // fails with ENOENT when it checks it is a directory). Make it again and retry, as git does.
+        mkdirSync(dir, { recursive: true });
         writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
       } catch (e) {
-        // `git gc` (prune-packed) removes an empty fan-out directory at any instant, between our
-        // mkdir and our write: make it again and retry, as git itself does.
         if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 20) continue;
         throw e;
       }

@@ -11,8 +11,9 @@ import { gitArgv, gitEnv, runGit, spawnGit, type RunResult } from './spawn.js';
 // at --show-toplevel, and with no commits yet it dies at HEAD, each time after printing what came before.
 export const discoveryArgs = ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--show-object-format', '--git-path', 'objects', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD'];
 
-// Also the few settings of the user's that bound or route network commands (sync must not override them).
-export const configArgs = ['config', '-z', '--get-regexp', '^(ctx\\.|user\\.|init\\.defaultbranch$|http\\..*lowspeed(limit|time)$|core\\.sshcommand$|remote\\..*\\.receivepack$)'];
+// Also core.bare, and the few settings of the user's that bound or route network commands (sync must
+// not override them).
+export const configArgs = ['config', '-z', '--get-regexp', '^(ctx\\.|user\\.|init\\.defaultbranch$|core\\.bare$|http\\..*lowspeed(limit|time)$|core\\.sshcommand$|remote\\..*\\.receivepack$)'];
 
 export interface RepoProbe {
   /** discoveryArgs' result; rejects (with a plain Error) only when git cannot be started. */
@@ -30,6 +31,11 @@ const HANDOVER = Symbol.for('git-ctx.probe');
 
 /** Arguments that never open a repository (help, version). */
 const NO_REPO = new Set(['-h', '--help', 'help', '-V', '--version']);
+/**
+ * Commands that start git themselves when they need it: an agent hook often answers from files alone
+ * (a prompt with nothing new), and opens the repository its input names, not the current directory's.
+ */
+const NO_PROBE = new Set(['agent-hook']);
 
 /**
  * Commands that usually read no object through git: `add` writes its entry and queues it, and reads
@@ -64,7 +70,7 @@ export function opensRepository(argv: readonly string[]): boolean {
 
 /** The probe a command line needs: none for help and version. */
 export function probeFor(argv: readonly string[], cwd: string, env: Record<string, string | undefined>): RepoProbe | undefined {
-  return opensRepository(argv) ? startProbe(cwd, env, !NO_READER.has(argv[0]!)) : undefined;
+  return opensRepository(argv) && !NO_PROBE.has(argv[0]!) ? startProbe(cwd, env, !NO_READER.has(argv[0]!)) : undefined;
 }
 
 /** The current directory, or null when it cannot be read (it was removed). */

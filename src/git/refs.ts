@@ -7,12 +7,58 @@ import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, type Diren
 import { join } from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { GitRunner } from './run.js';
-import { GitError } from '../errors.js';
+import { CtxError, GitError } from '../errors.js';
 
-/** Git holds a ref lock for microseconds; one this old belongs to a process that died holding it. */
+/**
+ * git-ctx's private refs (under refs/ctx/, which nothing else writes): a lock on one older than this
+ * was left by a git-ctx fetch that was killed, and is removed (src/git/remote.ts).
+ */
 export const STALE_REF_LOCK_MS = 5000;
 
-export type CasOutcome = { ok: true } | { ok: false; reason: 'moved' | 'locked' };
+/**
+ * How long a writer keeps retrying while git's lock on the context branch (`<ref>.lock`) is held.
+ * git holds a ref lock for microseconds; one held longer belongs to a live git command (a transaction
+ * kept open, `git branch -f`, a fetch into the branch) or to one killed while it held it. Either way
+ * it is not git-ctx's to remove: git never removes another process's lock either, it tells the user.
+ */
+export const REF_LOCK_WAIT_MS = 5000;
+
+export type CasOutcome = { ok: true } | { ok: false; reason: 'moved' } | { ok: false; reason: 'locked'; lockFile: string };
+
+/** The error of a write that found git's lock on its ref held for REF_LOCK_WAIT_MS. */
+export class RefLockedError extends CtxError {
+  constructor(ref: string, lockFile: string, waitedMs: number) {
+    super('E_REF_LOCKED', 1, `cannot update ${ref}: ${lockFile} exists (another git process is updating it, or was killed while it did); waited ${(waitedMs / 1000).toFixed(1)} s`, {
+      data: { ref, lockFile, waitedMs },
+      hint: `run the command again once the other git command is done; if no git process is running, remove ${lockFile}`,
+    });
+  }
+}
+
+/**
+ * Keeps the time a writer has found its ref locked: `locked()` throws RefLockedError once the lock has
+ * been held for REF_LOCK_WAIT_MS since it was first found.
+ */
+export class RefLockWatch {
+  private since: number | null = null;
+
+  constructor(
+    private readonly ref: string,
+    private readonly now: () => number,
+    private readonly waitMs = REF_LOCK_WAIT_MS,
+  ) {}
+
+  locked(lockFile: string): void {
+    const t = this.now();
+    this.since ??= t;
+    if (t - this.since >= this.waitMs) throw new RefLockedError(this.ref, lockFile, t - this.since);
+  }
+
+  /** The ref was not locked this time: a new lock starts a new wait. */
+  free(): void {
+    this.since = null;
+  }
+}
 
 export async function resolveRef(git: GitRunner, ref: string): Promise<string | null> {
   const { stdout, status } = await git.run(['rev-parse', '-q', '--verify', '--end-of-options', `${ref}^{commit}`], { okStatus: [0, 1, 128] });
@@ -21,27 +67,30 @@ export async function resolveRef(git: GitRunner, ref: string): Promise<string | 
 
 /**
  * Move `ref` from `oldOid` (null: the ref must not exist) to `newOid`. Returns `moved` when someone else
- * moved it first, `locked` when a live process holds its lock. A lock file left by a process killed
- * mid-update (older than STALE_REF_LOCK_MS) is removed and the update retried once.
+ * moved it first, `locked` when git's lock on it is held (never removed here: see REF_LOCK_WAIT_MS).
+ *
+ * git runs in a session of its own: a signal to this process's group (a killed job, a closed terminal)
+ * must not kill it between taking the ref's lock and renaming it into place, which would leave the
+ * lock for a person to remove. It finishes in milliseconds whether or not this process is still there.
  */
 export async function compareAndSwapRef(
   git: GitRunner,
   opts: { ref: string; newOid: string; oldOid: string | null; zeroOid: string; message: string },
 ): Promise<CasOutcome> {
   const args = ['update-ref', '-m', opts.message, '--end-of-options', opts.ref, opts.newOid, opts.oldOid ?? opts.zeroOid];
-  for (let attempt = 0; ; attempt++) {
-    const { status, stderr } = await git.run(args, { okStatus: [0, 1, 128] });
-    if (status === 0) return { ok: true };
-    const lock = /Unable to create '([^']+\.lock)': File exists/.exec(stderr);
-    if (lock) {
-      if (attempt === 0 && removeIfStale(lock[1]!)) continue;
-      return { ok: false, reason: 'locked' };
-    }
-    if (/cannot lock ref|reference already exists|but expected|unable to resolve reference/.test(stderr)) {
-      return { ok: false, reason: 'moved' };
-    }
-    throw new GitError(args, status, stderr);
+  const { status, stderr } = await git.run(args, { okStatus: [0, 1, 128], detached: true });
+  return casOutcome(args, status, stderr) ?? { ok: true };
+}
+
+/** What a failed update of a ref says (null: it did not fail). Throws on a failure of another kind. */
+function casOutcome(args: readonly string[], status: number | null, stderr: string): CasOutcome | null {
+  if (status === 0) return null;
+  const lock = /Unable to create '([^']+\.lock)': File exists/.exec(stderr);
+  if (lock) return { ok: false, reason: 'locked', lockFile: lock[1]! };
+  if (/cannot lock ref|reference already exists|but expected|unable to resolve reference/.test(stderr)) {
+    return { ok: false, reason: 'moved' };
   }
+  throw new GitError(args, status, stderr);
 }
 
 /** Remove a git lock file if it is older than the stale limit. Returns true if it was removed. */
@@ -79,7 +128,10 @@ export class RefUpdater {
 
   private ensure(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const child = this.git.start(['update-ref', '-m', `git-ctx: ${this.label}`, '--stdin']);
+    // In a session of its own, as compareAndSwapRef's git: a signal to this group must not cut a
+    // transaction between `prepare` (which takes the lock) and `commit`. Were this process killed, git
+    // reads the end of its input and rolls the open transaction back, releasing the lock.
+    const child = this.git.start(['update-ref', '-m', `git-ctx: ${this.label}`, '--stdin'], { detached: true });
     this.lines = [];
     this.stderr = '';
     let buf = '';
@@ -129,7 +181,16 @@ export class RefUpdater {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  async cas(opts: { ref: string; newOid: string; oldOid: string | null; zeroOid: string }, retried = false): Promise<CasOutcome> {
+  /** One transaction at a time: concurrent callers (the MCP server's concurrent calls) queue here. */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  cas(opts: { ref: string; newOid: string; oldOid: string | null; zeroOid: string }): Promise<CasOutcome> {
+    const run = this.turn.then(() => this.casNow(opts));
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  private async casNow(opts: { ref: string; newOid: string; oldOid: string | null; zeroOid: string }): Promise<CasOutcome> {
     if (this.closed) throw new GitError(['update-ref', '--stdin'], null, 'the ref updater is closed');
     if (/\s/.test(opts.ref)) throw new GitError(['update-ref', '--stdin'], null, `not a ref name: ${opts.ref}`);
     const child = this.ensure();
@@ -140,10 +201,7 @@ export class RefUpdater {
       // git died on this transaction (or answered something we do not know): read why, start afresh.
       if (this.child === child) child.kill();
       while (this.child === child) await new Promise((r) => setTimeout(r, 1));
-      const lock = /Unable to create '([^']+\.lock)': File exists/.exec(this.stderr);
-      if (lock) return !retried && removeIfStale(lock[1]!) ? this.cas(opts, true) : { ok: false, reason: 'locked' };
-      if (/cannot lock ref|reference already exists|but expected|unable to resolve reference/.test(this.stderr)) return { ok: false, reason: 'moved' };
-      throw new GitError(['update-ref', '--stdin'], null, this.stderr || `unexpected answer: ${line ?? 'none'}`);
+      return casOutcome(['update-ref', '--stdin'], 1, this.stderr || `unexpected answer: ${line ?? 'none'}`)!;
     }
     return { ok: true };
   }

@@ -57,8 +57,8 @@ export class GitRunner {
   }
 
   /** Start a long-lived git process (e.g. `cat-file --batch-command`) and hand back its pipes. */
-  start(args: readonly string[]): ChildProcessWithoutNullStreams {
-    return spawnGit(this.cwd, this.env, this.argv(args));
+  start(args: readonly string[], opts: { detached?: boolean } = {}): ChildProcessWithoutNullStreams {
+    return spawnGit(this.cwd, this.env, this.argv(args), opts);
   }
 }
 

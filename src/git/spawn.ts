@@ -28,6 +28,12 @@ export interface CollectOptions {
    * (a transport helper, ssh) get SIGTERM, so that git removes its lock files, then SIGKILL.
    */
   timeoutMs?: number;
+  /**
+   * Run git in a session of its own, so that a signal to this process's group (a closed terminal, a
+   * killed job) does not reach it: for a short update of a ref that must never be cut between taking
+   * git's lock and releasing it (a SIGKILL there leaves the lock behind, and only a person may remove it).
+   */
+  detached?: boolean;
 }
 
 /** Variables git exports into hooks that would redirect or restamp our internal calls. */
@@ -65,9 +71,43 @@ export function gitArgv(args: readonly string[], userHooks = false): string[] {
   return userHooks ? [...args] : ['-c', 'core.hooksPath=/dev/null', ...args];
 }
 
+/**
+ * Every git this process started that has not exited yet: at its very end, a command stops those a
+ * bug left running (src/bin.ts), so that none outlives it. Kept on globalThis: the launcher's copy of
+ * this file (src/launch.ts bundles its own) starts the first ones.
+ */
+const LIVE = Symbol.for('git-ctx.children');
+function liveChildren(): Set<ChildProcess> {
+  const g = globalThis as Record<symbol, Set<ChildProcess> | undefined>;
+  return (g[LIVE] ??= new Set());
+}
+
+function track<T extends ChildProcess>(child: T, detached = false): T {
+  // A detached git is a short ref update that must finish (see CollectOptions.detached): never stopped.
+  if (child.pid === undefined || detached) return child;
+  const live = liveChildren();
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/**
+ * Stop every git child still running (a process that must end now). SIGTERM: git removes the lock
+ * files it holds as it dies of it.
+ */
+export function stopChildren(): number {
+  const live = liveChildren();
+  let n = 0;
+  for (const child of live) {
+    if (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM')) n++;
+  }
+  live.clear();
+  return n;
+}
+
 /** Start a long-lived git whose three streams the caller drives. */
-export function spawnGit(cwd: string, env: Record<string, string>, argv: readonly string[]): ChildProcessWithoutNullStreams {
-  return spawn('git', argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+export function spawnGit(cwd: string, env: Record<string, string>, argv: readonly string[], opts: { detached?: boolean } = {}): ChildProcessWithoutNullStreams {
+  return track(spawn('git', argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached }), opts.detached);
 }
 
 /**
@@ -79,7 +119,7 @@ export function runGit(cwd: string, env: Record<string, string>, argv: readonly 
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn('git', argv, { cwd, env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+      child = track(spawn('git', argv, { cwd, env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: opts.detached }), opts.detached);
     } catch (e) {
       reject(new Error(`cannot run git: ${(e as Error).message}`));
       return;
@@ -115,15 +155,13 @@ export function runGit(cwd: string, env: Record<string, string>, argv: readonly 
       done = true;
       reject(new Error(`cannot run git: ${e.message}`));
     });
+    // Stopped at its time limit, git is done once it has exited: a process it started (ssh, a filter,
+    // a hook) may hold its pipes open for long after, and waiting for them to close would undo the limit.
     child.on('exit', (status) => {
-      // A grandchild that outlived git (it kept git's stderr) must not hold the answer back.
-      if (timedOut) {
-        setTimeout(() => {
-          child.stdout?.destroy();
-          child.stderr?.destroy();
-          finish(status);
-        }, TERM_GRACE_MS);
-      }
+      if (!timedOut) return;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      finish(status);
     });
     child.on('close', (status) => finish(status));
     if (child.stdin) {

@@ -10,9 +10,12 @@
  * - text files (`.codex/config.toml`, `AGENTS.md`): one block between marker lines.
  *
  * JSON files are edited in place (jsonc-parser): every key and value of the user's stays, in its order
- * and layout; a file that needs no change is left byte for byte as it was.
+ * and layout; a file that needs no change is left byte for byte as it was. TOML is spliced the same
+ * way, one block in or out, and checked with a real TOML parser (smol-toml) before and after: the
+ * edit must change nothing but git-ctx's own table, or it is refused and the file left as it is.
  */
 import { applyEdits, findNodeAtLocation, modify, parse, parseTree, printParseErrorCode, type FormattingOptions, type ParseError } from 'jsonc-parser';
+import { parse as parseToml, TomlError } from 'smol-toml';
 import { UsageError } from '../errors.js';
 
 export const HOOK_COMMAND = 'git-ctx agent-hook';
@@ -242,4 +245,76 @@ export function editBlock(before: string | null, file: string, markers: { begin:
   if (hasBlock) return { text: text.slice(0, start) + block + text.slice(blockEnd), warnings: [] };
   const sep = !text ? '' : text.endsWith('\n') ? '\n' : '\n\n';
   return { text: text + sep + block, warnings: [] };
+}
+
+/** A TOML document as data, with keys sorted, for comparing two parses. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Date) ? Object.fromEntries(Object.entries(x as Json).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+}
+
+function tomlOf(text: string, file: string, what: string): Json {
+  try {
+    return parseToml(text) as Json;
+  } catch (e) {
+    const where = e instanceof TomlError ? ` (line ${e.line}, column ${e.column})` : '';
+    throw new UsageError(`${file}${what} is not valid TOML${where}: ${(e as Error).message.split('\n')[0]}`, { code: 'E_AGENT_CONFIG', hint: 'fix the file (or move it away) and run the command again; nothing was changed' });
+  }
+}
+
+/** The document without `table` under `parent` (and without `parent` once it is empty). */
+function without(doc: Json, parent: string, table: string): Json {
+  const p = doc[parent];
+  if (!isObject(p) || !(table in p)) return doc;
+  const { [table]: _gone, ...rest } = p;
+  const { [parent]: _p, ...others } = doc;
+  return Object.keys(rest).length ? { ...others, [parent]: rest } : others;
+}
+
+/**
+ * Add (or remove) git-ctx's MCP server as a `[parent.table]` block between marker lines at the end of
+ * a TOML file (Codex's `.codex/config.toml`). The rest of the file keeps its bytes. Before and after,
+ * the file is parsed: the result must differ from the user's document by git-ctx's table alone, else
+ * nothing is changed and the reason is given. A table of that name the user wrote themselves (in any
+ * form: `[mcp_servers.git-ctx]`, `git-ctx = {...}` under `[mcp_servers]`, an inline `mcp_servers`) is
+ * left alone, with a warning.
+ */
+export function editTomlTable(before: string | null, file: string, markers: { begin: string; end: string }, parent: string, table: string, body: string, uninstall: boolean): Edit {
+  const text = before ?? '';
+  const start = text.indexOf(markers.begin);
+  const end = start < 0 ? -1 : text.indexOf(markers.end, start);
+  const hasBlock = start >= 0 && end >= 0;
+  const blockEnd = hasBlock ? text.indexOf('\n', end) + 1 || text.length : -1;
+  // The file without git-ctx's block (and the blank line install put before it).
+  const outside = hasBlock ? text.slice(0, start).replace(/\n\n$/, '\n') + text.slice(blockEnd) : text;
+  const user = tomlOf(outside, file, hasBlock ? " (outside git-ctx's block)" : '');
+  if (uninstall) {
+    if (!hasBlock) return { text: before, warnings: [] };
+    const now = tomlOf(text, file, '');
+    if (canonical(without(now, parent, table)) !== canonical(user)) {
+      throw new UsageError(`${file}: removing git-ctx's block would change more than its [${parent}.${table}] table; left as it is`, { code: 'E_AGENT_CONFIG', hint: `remove the lines from ${markers.begin} to ${markers.end} yourself` });
+    }
+    return { text: outside.trim() ? outside : null, warnings: [] };
+  }
+  const theirs = user[parent];
+  if (isObject(theirs) && table in theirs) return { text: before, warnings: [`${file} configures [${parent}.${table}] already, outside git-ctx's block; left as it is`] };
+  const block = `${markers.begin}\n${body.replace(/\n*$/, '\n')}${markers.end}\n`;
+  const same = hasBlock && text.slice(start, blockEnd) === block;
+  const after = same ? text : !outside ? block : `${outside}${outside.endsWith('\n') ? '\n' : '\n\n'}${block}`;
+  let doc: Json;
+  try {
+    doc = parseToml(after) as Json;
+  } catch (e) {
+    throw new UsageError(`${file}: cannot add a [${parent}.${table}] table to this file (${(e as Error).message.split('\n')[0]}); nothing was changed`, {
+      code: 'E_AGENT_CONFIG',
+      hint: `the file defines ${parent} in a form a table cannot be added to (an inline table, or an array of tables): add git-ctx's server there yourself, as ${table} = { command = "git-ctx", args = ["mcp", "--client", "codex"] }`,
+    });
+  }
+  const ours = (doc[parent] as Json | undefined)?.[table];
+  if (!isObject(ours) || canonical(ours) !== canonical(((parseToml(body) as Json)[parent] as Json | undefined)?.[table]) || canonical(without(doc, parent, table)) !== canonical(without(user, parent, table))) {
+    throw new UsageError(`${file}: git-ctx's [${parent}.${table}] block would take in more than its own keys, or change others; nothing was changed`, {
+      code: 'E_AGENT_CONFIG',
+      hint: `keys right after ${markers.end} belong to git-ctx's table in TOML: move them above the block, or the block to the end of the file`,
+    });
+  }
+  return { text: same ? before : after, warnings: [] };
 }

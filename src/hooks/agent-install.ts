@@ -6,25 +6,30 @@
  * Claude Code: hooks in `.claude/settings.json` (SessionStart -> the brief, UserPromptSubmit -> what is
  * new, SessionEnd -> a handoff, PreCompact -> regenerate) and the MCP server in `.mcp.json`.
  *
- * Codex: the same hooks in `.codex/hooks.json` (its hook files have Claude Code's shape; it runs a
- * project's hooks once the project is trusted and each hook reviewed with /hooks), the MCP server as an
- * `[mcp_servers.git-ctx]` table in `.codex/config.toml` (a marked block: the file is TOML that the user
- * may have written by hand, so it is appended to, never rewritten), and a short marked block in
+ * Codex: the hooks in `.codex/hooks.json` of the main worktree (its hook files have Claude Code's shape;
+ * SessionEnd is capped at 3 s there). Codex reads hooks from the main worktree's
+ * `.codex/` even for a session started in a linked worktree (codex-rs/config/src/loader/mod.rs,
+ * `root_checkout_hooks_folder_for_dir`), and only when the worktree the session starts in has a
+ * `.codex/` directory of its own. It runs them once the project is trusted and each hook reviewed with
+ * /hooks (or with `--dangerously-bypass-hook-trust`). The MCP server goes into `.codex/config.toml` of
+ * this worktree as an `[mcp_servers.git-ctx]` table (a marked block spliced in and out and checked with
+ * a TOML parser: the file is TOML the user may have written by hand), and a short marked block into
  * `AGENTS.md` for the case where the hooks do not run.
  *
  * The edits themselves are pure (./agent-config.ts); this module reads and writes the files.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Ctx } from '../core/context.js';
-import { editBlock, editHooks, editMcpJson, HOOK_COMMAND, MCP_NAME, type Edit, type HookSpec } from './agent-config.js';
+import { CLIENT_EVENTS, hookTimeoutS } from '../core/agent-events.js';
+import { editBlock, editHooks, editMcpJson, editTomlTable, HOOK_COMMAND, MCP_NAME, type Edit, type HookSpec } from './agent-config.js';
 import { UsageError } from '../errors.js';
 
 export const AGENT_CLIENTS = ['claude', 'codex'] as const;
 export type AgentClient = (typeof AGENT_CLIENTS)[number];
 
 export interface AgentFile {
-  /** Relative to the top of the worktree. */
+  /** Relative to the top of the worktree (`../main/.codex/hooks.json` for a file in the main worktree). */
   path: string;
   action: 'create' | 'update' | 'remove' | 'unchanged';
   before: string | null;
@@ -41,13 +46,9 @@ export interface AgentInstallResult {
   warnings: string[];
 }
 
-/** Hook events and the seconds each may take (the agent's bound; git-ctx gives up after ~1 s itself). */
-const EVENTS = ['SessionStart', 'UserPromptSubmit', 'SessionEnd', 'PreCompact'];
-/** Codex caps SessionEnd hooks at 3 s (and warns past it); Claude Code gives SessionEnd 1.5 s unless told more. */
-const TIMEOUT_S: Record<AgentClient, number> = { claude: 5, codex: 3 };
-
+/** The hooks of each agent, each with the timeout the agent enforces (see HOOK_TIMEOUT_S). */
 export function hookSpecs(client: AgentClient): HookSpec[] {
-  return EVENTS.map((event) => ({ event, command: `${HOOK_COMMAND} ${client} ${event}`, timeout: TIMEOUT_S[client] }));
+  return CLIENT_EVENTS[client]!.map((event) => ({ event, command: `${HOOK_COMMAND} ${client} ${event}`, timeout: hookTimeoutS(client, event) }));
 }
 
 const TOML_MARKERS = { begin: '# >>> git-ctx >>>', end: '# <<< git-ctx <<<' };
@@ -58,9 +59,6 @@ const CODEX_TOML = `# Written by \`git ctx init --agent codex\`; \`git ctx init 
 command = "git-ctx"
 args = ["mcp", "--client", "codex"]
 `;
-
-/** A table or dotted key of the user's that already defines this server, or an inline mcp_servers table. */
-const CODEX_TOML_CONFLICT = /^[ \t]*(\[[ \t]*mcp_servers[ \t]*\.[ \t]*(?:git-ctx|"git-ctx"|'git-ctx')[ \t]*\]|mcp_servers[ \t]*=|mcp_servers[ \t]*\.[ \t]*(?:git-ctx|"git-ctx"|'git-ctx')[ \t]*[.=])/m;
 
 export const AGENTS_MD = `## Shared context (git-ctx)
 
@@ -74,21 +72,31 @@ This repository keeps a shared memory for coding sessions (notes, decisions, han
 `;
 
 interface Plan {
-  path: string;
+  /** Absolute. */
+  abs: string;
   edit(before: string | null, uninstall: boolean): Edit;
 }
 
-function plans(client: AgentClient): Plan[] {
+/**
+ * The top of the main worktree, as Codex finds it for a linked worktree: the directory holding the
+ * common git dir (`<main>/.git`). Null for a bare repository's worktrees, whose common dir is not
+ * `.git` inside a checkout.
+ */
+function mainWorktree(ctx: Ctx): string | null {
+  return basename(ctx.repo.commonDir) === '.git' ? dirname(ctx.repo.commonDir) : null;
+}
+
+function plans(client: AgentClient, top: string, main: string | null): Plan[] {
   if (client === 'claude') {
     return [
-      { path: '.claude/settings.json', edit: (b, u) => editHooks(b, '.claude/settings.json', hookSpecs('claude'), u) },
-      { path: '.mcp.json', edit: (b, u) => editMcpJson(b, '.mcp.json', { type: 'stdio', command: 'git-ctx', args: ['mcp', '--client', 'claude'] }, u) },
+      { abs: join(top, '.claude/settings.json'), edit: (b, u) => editHooks(b, '.claude/settings.json', hookSpecs('claude'), u) },
+      { abs: join(top, '.mcp.json'), edit: (b, u) => editMcpJson(b, '.mcp.json', { type: 'stdio', command: 'git-ctx', args: ['mcp', '--client', 'claude'] }, u) },
     ];
   }
   return [
-    { path: '.codex/hooks.json', edit: (b, u) => editHooks(b, '.codex/hooks.json', hookSpecs('codex'), u) },
-    { path: '.codex/config.toml', edit: (b, u) => editBlock(b, '.codex/config.toml', TOML_MARKERS, CODEX_TOML, u, CODEX_TOML_CONFLICT) },
-    { path: 'AGENTS.md', edit: (b, u) => editBlock(b, 'AGENTS.md', MD_MARKERS, AGENTS_MD, u) },
+    ...(main ? [{ abs: join(main, '.codex/hooks.json'), edit: (b: string | null, u: boolean) => editHooks(b, '.codex/hooks.json', hookSpecs('codex'), u) }] : []),
+    { abs: join(top, '.codex/config.toml'), edit: (b, u) => editTomlTable(b, '.codex/config.toml', TOML_MARKERS, 'mcp_servers', MCP_NAME, CODEX_TOML, u) },
+    { abs: join(top, 'AGENTS.md'), edit: (b, u) => editBlock(b, 'AGENTS.md', MD_MARKERS, AGENTS_MD, u) },
   ];
 }
 
@@ -114,19 +122,21 @@ export async function installAgent(ctx: Ctx, input: { client: string; uninstall?
   const top = ctx.repo.workTree;
   if (!top) throw new UsageError('agent hooks go into a worktree, and this repository has none (bare)', { code: 'E_NO_WORKTREE' });
   const uninstall = !!input.uninstall;
-  const files: AgentFile[] = [];
+  const files: (AgentFile & { abs: string })[] = [];
   const warnings: string[] = [];
+  const main = mainWorktree(ctx);
+  if (client === 'codex' && !main) warnings.push(`Codex reads the hooks of a linked worktree from ${join(dirname(ctx.repo.commonDir), '.codex/hooks.json')}, outside any checkout of this (bare) repository: no hooks written`);
   // Every edit is worked out before anything is written: a file git-ctx cannot read changes nothing.
-  for (const p of plans(client)) {
-    const before = readText(join(top, p.path));
+  for (const p of plans(client, top, main)) {
+    const before = readText(p.abs);
     const { text: after, warnings: w } = p.edit(before, uninstall);
     warnings.push(...w);
     const action = after === before ? 'unchanged' : after === null ? 'remove' : before === null ? 'create' : 'update';
-    files.push({ path: p.path, action, before, after });
+    files.push({ path: relative(top, p.abs), abs: p.abs, action, before, after });
   }
   if (!input.dryRun) {
     for (const f of files) {
-      const abs = join(top, f.path);
+      const abs = f.abs;
       if (f.action === 'create' || f.action === 'update') writeText(ctx, abs, f.after!);
       else if (f.action === 'remove') {
         unlinkSync(abs);
@@ -141,5 +151,5 @@ export async function installAgent(ctx: Ctx, input: { client: string; uninstall?
       }
     }
   }
-  return { client, dir: top, uninstall, dryRun: !!input.dryRun, files, warnings };
+  return { client, dir: top, uninstall, dryRun: !!input.dryRun, files: files.map(({ abs: _abs, ...f }) => f), warnings };
 }

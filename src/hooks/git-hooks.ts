@@ -5,7 +5,8 @@
  *
  * Every handler runs inside the user's git command. The script around it bounds it in time and
  * ignores its failures (see scripts.ts); the handler itself never prompts, stops at its deadline,
- * and reports problems as warnings, never as a failed git command. The one exception is deliberate:
+ * and reports problems as warnings, never as a failed git command. A handler that talks to a remote
+ * (`network`) gets about a second; then its work goes on in a detached run that outlives the hook. The one exception is deliberate:
  * the pre-commit handler may refuse the commit when `git config ctx.conflicts.block` asks for it
  * (HookOutcome.refuse); the runner honours that and nothing else.
  */
@@ -19,7 +20,12 @@ export interface HookInput {
   env: Record<string, string | undefined>;
   /** Stop starting network work after this time (milliseconds since the epoch). */
   deadline: number;
+  /** When the hook's process started (ms since the epoch): bounds that the user feels count from here. */
+  startedAt?: number;
 }
+
+/** The pre-commit check's bound, from the start of the hook's process (README: "gives up after 3 s"). */
+const PRE_COMMIT_MS = 3000;
 
 export interface HookOutcome {
   /** Lines for stderr. */
@@ -32,6 +38,11 @@ export interface GitHook {
   name: string;
   /** One line for the README and `init --hooks` output. */
   summary: string;
+  /**
+   * It talks to a remote. The user's git command then waits for it about a second at most: past that
+   * the work goes on in a detached run of the hook (src/cli/commands/hook.ts), whatever the remote does.
+   */
+  network?: boolean;
   /** Do the work; returns lines for stderr (keep it quiet: hooks speak only when it matters). */
   run(ctx: Ctx, input: HookInput): Promise<string[] | HookOutcome>;
 }
@@ -51,6 +62,7 @@ export const GIT_HOOKS: readonly GitHook[] = [
   {
     name: 'pre-push',
     summary: 'also push the context branch to the same remote',
+    network: true,
     async run(ctx, input) {
       if (!(await ctx.store.tip())) return [];
       // The user is pushing the context branch themselves (`git push --all`, say): leave it to them.
@@ -71,7 +83,7 @@ export const GIT_HOOKS: readonly GitHook[] = [
       const { conflictsPreCommit } = await import('../core/conflicts.js');
       const r = await conflictsPreCommit(ctx, {
         indexFile: input.env.GIT_INDEX_FILE, // `git commit -a` stages into a temporary index
-        timeoutMs: Math.max(500, Math.min(3000, input.deadline - ctx.deps.now())),
+        timeoutMs: Math.max(500, Math.min(PRE_COMMIT_MS - (ctx.deps.now() - (input.startedAt ?? ctx.deps.now())), input.deadline - ctx.deps.now())),
       });
       return { lines: r.lines, refuse: r.block };
     },
@@ -79,11 +91,13 @@ export const GIT_HOOKS: readonly GitHook[] = [
   {
     name: 'post-merge',
     summary: 'after `git pull`: pull the context branch too (quietly)',
+    network: true,
     run: (ctx, input) => (fromPull(input.env) ? pullQuietly(ctx, input) : Promise.resolve([])),
   },
   {
     name: 'post-rewrite',
     summary: 'after `git pull --rebase`: pull the context branch too (quietly)',
+    network: true,
     run: (ctx, input) => (input.args[0] === 'rebase' && fromPull(input.env) ? pullQuietly(ctx, input) : Promise.resolve([])),
   },
 ];

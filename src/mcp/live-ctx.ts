@@ -14,7 +14,7 @@
  *   one changed (files pulled in with `include.path` are not watched).
  *
  * When something else goes wrong (the object reader died, HEAD is in a form we do not read), the
- * store is opened anew for that call.
+ * store is opened anew for the next call.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,34 +22,99 @@ import type { Deps } from '../deps.js';
 import { openCtx, closeCtx, type Ctx } from '../core/context.js';
 import { CtxError } from '../errors.js';
 
+export interface Lease {
+  ctx: Ctx;
+  /** The call failed: if in git itself (the object reader may be gone), the next call opens the store anew. */
+  failed(e: unknown): void;
+  /** The call is over: a store opened anew meanwhile closes the old one once no call uses it. */
+  release(): void;
+}
+
+/**
+ * Calls run concurrently, so a store is closed only once no call uses it: a call that finds the store
+ * stale opens a new one for itself and the calls after it, and the old one is closed when its last
+ * call releases it.
+ */
 export class LiveCtx {
   private base: Ctx | null = null;
+  private opening: Promise<Ctx> | null = null;
   private configStamp = '';
+  private readonly users = new Map<Ctx, number>();
+  private readonly retired = new Set<Ctx>();
 
   constructor(private readonly deps: Deps) {}
 
-  /** The store for one call, as fresh as a newly opened one. */
-  async get(): Promise<Ctx> {
-    if (this.base && this.stamp(this.base) === this.configStamp) {
-      const head = await this.readHead(this.base);
-      if (head) return { ...this.base, repo: { ...this.base.repo, ...head } };
+  /** The store for one call, as fresh as a newly opened one; release it when the call is over. */
+  async acquire(): Promise<Lease> {
+    const base = await this.current();
+    this.users.set(base, (this.users.get(base) ?? 0) + 1);
+    let ctx: Ctx = base;
+    try {
+      const head = await this.readHead(base);
+      if (head) ctx = { ...base, repo: { ...base.repo, ...head } };
+      else this.retire(base);
+    } catch (e) {
+      this.retire(base);
+      this.release(base);
+      throw e;
     }
-    this.close();
-    const ctx = await openCtx(this.deps);
-    ctx.store.keepRefUpdater('mcp');
-    this.base = ctx;
-    this.configStamp = this.stamp(ctx);
-    return ctx;
-  }
-
-  /** After a call failed in git itself, start over on the next one (the object reader may be gone). */
-  failed(e: unknown): void {
-    if (!(e instanceof CtxError) || e.code === 'E_GIT') this.close();
+    let released = false;
+    return {
+      ctx,
+      failed: (e) => {
+        if (!(e instanceof CtxError) || e.code === 'E_GIT') this.retire(base);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release(base);
+      },
+    };
   }
 
   close(): void {
-    closeCtx(this.base ?? undefined);
+    for (const c of [this.base, ...this.retired]) closeCtx(c ?? undefined);
     this.base = null;
+    this.retired.clear();
+    this.users.clear();
+  }
+
+  private async current(): Promise<Ctx> {
+    if (this.base && this.stamp(this.base) === this.configStamp) return this.base;
+    if (this.base) this.retire(this.base);
+    this.opening ??= (async () => {
+      try {
+        const ctx = await openCtx(this.deps);
+        ctx.store.keepRefUpdater('mcp');
+        this.base = ctx;
+        this.configStamp = this.stamp(ctx);
+        return ctx;
+      } finally {
+        this.opening = null;
+      }
+    })();
+    return this.opening;
+  }
+
+  /** Stop handing this store out; it is closed once no call uses it. */
+  private retire(ctx: Ctx): void {
+    if (this.base === ctx) this.base = null;
+    this.retired.add(ctx);
+    if (!this.users.get(ctx)) this.closeRetired(ctx);
+  }
+
+  private release(ctx: Ctx): void {
+    const left = (this.users.get(ctx) ?? 1) - 1;
+    if (left > 0) this.users.set(ctx, left);
+    else {
+      this.users.delete(ctx);
+      if (this.retired.has(ctx)) this.closeRetired(ctx);
+    }
+  }
+
+  private closeRetired(ctx: Ctx): void {
+    this.retired.delete(ctx);
+    closeCtx(ctx);
   }
 
   /** HEAD as discovery would report it, or null when it is in a form read only by git itself. */

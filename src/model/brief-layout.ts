@@ -28,6 +28,8 @@ export interface BriefItem {
   detail?: string;
   /** The text shown in full; without it the item can only be an index line. */
   body?: string;
+  /** A shorter text shown instead of `body` when the whole does not fit (a handoff's Summary and What still needs work). */
+  excerpt?: string;
   /** Replaces the standard index line (for items that are a fact rather than an entry). */
   line?: string;
 }
@@ -44,7 +46,7 @@ export interface BriefSection {
   mandatory?: boolean;
 }
 
-export type Shown = 'full' | 'index' | 'omitted';
+export type Shown = 'full' | 'excerpt' | 'index' | 'omitted';
 
 export interface BriefLayout {
   text: string;
@@ -97,7 +99,7 @@ export function fullItem(item: BriefItem): string {
 }
 
 function renderSection(s: BriefSection, plan: readonly Shown[]): string {
-  const full = s.items.filter((_, i) => plan[i] === 'full');
+  const full = s.items.flatMap((item, i) => (plan[i] === 'full' ? [item] : plan[i] === 'excerpt' ? [{ ...item, body: `${item.excerpt}\n\n(an excerpt: \`git ctx show ${item.id}\` prints the whole)` }] : []));
   const index = s.items.filter((_, i) => plan[i] === 'index');
   const left = plan.filter((p) => p === 'omitted').length + (s.more ?? 0);
   const hint = s.moreHint ? ` (${s.moreHint})` : '';
@@ -134,6 +136,7 @@ export function layoutBrief(header: string, sections: readonly BriefSection[], b
     secs.forEach((s, i) => {
       for (let j = 0; j < s.items.length; j++) {
         if (upgrade && s.items[j]!.body !== undefined && tryShow(i, j, 'full')) continue;
+        if (upgrade && s.items[j]!.excerpt !== undefined && tryShow(i, j, 'excerpt')) continue;
         if (plan[i]![j] === 'index' || tryShow(i, j, 'index')) continue;
         break; // the rest of this section is counted in its last line
       }

@@ -2,26 +2,27 @@
  * Secret detection and redaction (storage invariant 7): git history is forever and is pushed to shared
  * remotes, so a secret must be found and replaced with `[REDACTED:<kind>]` before anything is hashed.
  *
- * Why a rule table of our own and not secretlint's recommended preset: measured on the target machine
- * (Node 20, esbuild CJS bundle, minified), `@secretlint/core` 11 with the preset costs 16–23 ms to
- * require (it bundles node-forge), plus 3–10 ms per 256 KiB scan, against a budget of ~25 ms for the
- * whole of `git ctx add`; 12 and 13 also need Node 22. It also leaves out several kinds this store
- * must catch (Azure, GitLab, Stripe, JWTs, generic assignments) and, by design, bare AWS key ids. The
- * patterns below follow the shapes used by secretlint's preset and by gitleaks' default rules (token
- * prefixes, lengths, alphabets), loaded as plain regular expressions: a fraction of a millisecond.
+ * The rules are gitleaks' default rule set (MIT licence), compiled into this bundle at build time by
+ * scripts/secret-rules.mjs and run by secret-engine.ts as gitleaks runs them (keywords, secret group,
+ * entropy, allowlists), plus rules of our own for what that set does not catch or catches badly:
+ * private-key blocks taken whole (escaped inside JSON, or cut short), passwords in URLs and connection
+ * strings, `Authorization` values, cloud keys given by name, and high-entropy values assigned to
+ * secret-sounding names (`*_KEY`, `*_SECRET`, `*_TOKEN`, `password`, ...).
  *
- * Every rule is a global regular expression over the text, optionally gated by literal hints (a rule
- * whose hints do not occur is skipped without running its expression). A rule may name the capture
- * group that holds the secret, so that `aws_secret_access_key = X` keeps its name and loses only X.
- * Matches are taken in rule order (specific prefixes before generic shapes) and never overlap.
+ * A rule may name the capture group that holds the secret, so that `aws_secret_access_key = X` keeps its
+ * name and loses only X. Matches are taken in rule order (whole private-key blocks first, then gitleaks'
+ * rules, then ours) and never overlap: a later match keeps only the part no earlier one took.
  *
  * Two properties the rest of git-ctx relies on (and the property tests check):
- * - idempotence: a redaction marker is never matched again, and redacting until nothing is found is
- *   what `redactText` does, so its output holds no detected secret;
- * - format safety: no rule matches a `"` or a lone backslash, so redacting inside a JSON string (an
- *   entry header value) leaves valid JSON; PEM blocks are taken whole, escaped newlines included.
+ * - idempotence: a redaction marker is never matched again (a match is cut at the first one), and
+ *   redacting until nothing is found is what `redactText` does, so its output holds no detected secret;
+ * - format safety: a redacted span never holds a `"` and never splits a backslash escape (it is cut
+ *   around them), so redacting inside a JSON string (an entry header value) leaves valid JSON.
  */
 import type { EntryData } from './entry.js';
+import { entropy, runGitleaks, GITLEAKS_KINDS } from './secret-engine.js';
+
+export { entropy } from './secret-engine.js';
 
 export interface Finding {
   kind: string;
@@ -37,6 +38,8 @@ export interface Redaction {
   field: string;
   line: number;
   column: number;
+  /** Set by `scan` for what looks like the start of a secret cut short (no full secret is there). */
+  partial?: boolean;
 }
 
 interface Rule {
@@ -67,16 +70,6 @@ function isPlaceholder(v: string): boolean {
   return /^[$%{<(@]|\[REDACTED|\*{3}|x{4}|X{4}|\.\.\.|example|placeholder|changeme|^your[_-]/i.test(v) || /^(.)\1*$/.test(v);
 }
 
-/** Shannon entropy in bits per character. */
-export function entropy(s: string): number {
-  const counts = new Map<string, number>();
-  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
-  let h = 0;
-  const n = [...s].length;
-  for (const k of counts.values()) h -= (k / n) * Math.log2(k / n);
-  return h;
-}
-
 /**
  * Whether a value assigned to a secret-sounding name looks like a real secret rather than code or a
  * name: long enough, mixed character classes, not an identifier, a member path, a CONSTANT or a path.
@@ -87,6 +80,7 @@ export function looksLikeSecret(v: string, quoted: boolean): boolean {
   if (!quoted && /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(v)) return false; // a.b.c
   if (/^[A-Za-z_]+$/.test(v)) return false; // a word or identifier without digits
   if (/^[a-z0-9_.~/-]+$/.test(v) && v.includes('/')) return false; // a lower-case path
+  if (/^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?$/.test(v)) return false; // a version
   const lower = /[a-z]/.test(v);
   const upper = /[A-Z]/.test(v);
   const digit = /[0-9]/.test(v);
@@ -100,40 +94,29 @@ export function looksLikeSecret(v: string, quoted: boolean): boolean {
 
 const notPlaceholder = (v: string) => !isPlaceholder(v);
 
-/** Rules in priority order: where two overlap, the earlier one wins. */
-const RULES: readonly Rule[] = [
-  {
-    kind: 'private-key',
-    hints: ['-----BEGIN'],
-    // The whole block, escaped newlines included (a key inside a JSON string); a block cut short
-    // (no END line) loses its header and every base64 line after it. The block never spans a `"`,
-    // another BEGIN or an entry's header fence, so a redaction stays inside the value it started in.
-    re: rx(
-      String.raw`-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:(?:(?!-----BEGIN|\n---\n)[^"]){0,20000}?-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?:(?:\r?\n|\\r?\\n){1,2}(?:[A-Za-z0-9+/=]{16,}|[A-Za-z-]+: [^\r\n\\"]*))*)`,
-    ),
-  },
-  { kind: 'jwt', hints: ['eyJ'], re: rx(`${B}eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}${E}`) },
+/**
+ * A private key, PEM, OpenSSH or PGP: the whole block, escaped newlines included (a key inside a JSON
+ * string). A block cut short (a BEGIN line that ends its line, and no END) is redacted to the end of
+ * the text, or of the quoted string it is in: whatever follows a BEGIN line is key material until
+ * proven otherwise. The block never spans a `"`, so a redaction stays inside the JSON value it started in.
+ */
+const PRIVATE_KEY: Rule = {
+  kind: 'private-key',
+  hints: ['-----BEGIN'],
+  re: rx(
+    String.raw`-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:(?:(?!-----BEGIN)[^"]){0,20000}?-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=[ \t]*(?:\r?\n|\\r?\\n|$))[^"]*)`,
+  ),
+};
+
+/** Rules of our own that run after gitleaks' (where both match, gitleaks' kind is reported). */
+const OWN_RULES: readonly Rule[] = [
   { kind: 'anthropic-api-key', hints: ['sk-ant-'], re: rx(`${B}sk-ant-(?:api|admin|oat|sid)\\d{2}-[A-Za-z0-9_-]{32,}${E}`) },
   {
     kind: 'openai-api-key',
     hints: ['sk-'],
     re: rx(`${B}sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})${E}`),
   },
-  { kind: 'github-token', hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'], re: rx(`${B}gh[pousr]_[A-Za-z0-9]{36,255}${E}`) },
-  { kind: 'github-fine-grained-token', hints: ['github_pat_'], re: rx(`${B}github_pat_[A-Za-z0-9_]{60,255}${E}`) },
-  {
-    kind: 'gitlab-token',
-    hints: ['gl', 'GR1348941'],
-    re: rx(`${B}(?:(?:glpat|gldt|glptt|glrt|glsoat|glffct|glcbt|gloas|glimt|glagent)-[A-Za-z0-9_-]{20,255}|GR1348941[A-Za-z0-9_-]{20,})${E}`),
-  },
-  { kind: 'slack-token', hints: ['xox', 'xapp-'], re: rx(`${B}(?:xox[abposre]|xapp)-(?:[0-9A-Za-z]+-){1,5}[0-9A-Za-z]{6,250}${E}`) },
-  { kind: 'slack-webhook', hints: ['hooks.slack.com/'], re: rx(String.raw`hooks\.slack\.com/((?:services|workflows|triggers)/[A-Za-z0-9_/+-]{20,300})`, 'd'), group: 1 },
-  { kind: 'stripe-key', hints: ['_live_', '_test_', '_prod_'], re: rx(`${B}(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,247}${E}`) },
   { kind: 'stripe-webhook-secret', hints: ['whsec_'], re: rx(`${B}whsec_[A-Za-z0-9+/]{24,}${E}`) },
-  {
-    kind: 'aws-access-key-id',
-    re: rx(`${B}(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|AKPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z2-7]{16}${E}`),
-  },
   {
     kind: 'aws-secret-access-key',
     hints: ['ecret', 'ECRET'],
@@ -146,21 +129,11 @@ const RULES: readonly Rule[] = [
     re: rx(String.raw`aws_?session_?token["'\x60]?\s*(?:=|:=|:|=>)\s*["'\x60]?([A-Za-z0-9/+=]{100,2000})(?![A-Za-z0-9/+=])`, 'di'),
     group: 1,
   },
-  { kind: 'gcp-api-key', hints: ['AIza'], re: rx(`${B}AIza[0-9A-Za-z_-]{35}${E}`) },
   { kind: 'gcp-oauth-client-secret', hints: ['GOCSPX-'], re: rx(`${B}GOCSPX-[A-Za-z0-9_-]{28}${E}`) },
   { kind: 'gcp-access-token', hints: ['ya29.'], re: rx(`${B}ya29\\.[0-9A-Za-z_-]{30,}${E}`) },
   { kind: 'azure-storage-key', hints: ['Key='], re: rx('(?:AccountKey|SharedAccessKey|AccessKey)=([A-Za-z0-9+/]{40,100}={0,2})(?![A-Za-z0-9+/=])', 'd'), group: 1 },
   { kind: 'azure-sas-token', hints: ['sig='], re: rx('[?&]sig=([A-Za-z0-9%+/]{30,200}(?:%3D|=){0,2})(?![A-Za-z0-9%+/=])', 'd'), group: 1 },
-  { kind: 'azure-client-secret', hints: ['Q~'], re: rx('(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])') },
-  { kind: 'npm-token', hints: ['npm_'], re: rx(`${B}npm_[A-Za-z0-9]{36}${E}`) },
   { kind: 'npm-auth-token', hints: ['_auth'], re: rx(String.raw`_auth(?:Token)?\s*=\s*"?([^\s"'\\$]{16,512})`, 'd'), group: 1, accept: notPlaceholder },
-  { kind: 'pypi-token', hints: ['pypi-'], re: rx(`${B}pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}${E}`) },
-  { kind: 'sendgrid-api-key', hints: ['SG.'], re: rx(`${B}SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}${E}`) },
-  { kind: 'twilio-api-key', hints: ['SK'], re: rx(`${B}SK[0-9a-fA-F]{32}${E}`) },
-  { kind: 'huggingface-token', hints: ['hf_'], re: rx(`${B}hf_[A-Za-z]{34}${E}`) },
-  { kind: 'shopify-token', hints: ['shp'], re: rx(`${B}shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}${E}`) },
-  { kind: 'digitalocean-token', hints: ['_v1_'], re: rx(`${B}do[opr]_v1_[a-f0-9]{64}${E}`) },
-  { kind: 'linear-api-key', hints: ['lin_api_'], re: rx(`${B}lin_api_[A-Za-z0-9]{40}${E}`) },
   { kind: 'telegram-bot-token', hints: [':AA'], re: rx(`${B}\\d{8,10}:AA[0-9A-Za-z_-]{33}${E}`) },
   {
     kind: 'connection-string-password',
@@ -170,25 +143,75 @@ const RULES: readonly Rule[] = [
     group: 1,
     accept: notPlaceholder,
   },
-  { kind: 'basic-auth', hints: ['asic'], re: rx(String.raw`\bAuthorization\s*[:=]\s*["']?Basic\s+([A-Za-z0-9+/]{8,}={0,2})`, 'di'), group: 1 },
   {
-    kind: 'bearer-token',
-    hints: ['earer'],
-    re: rx(String.raw`\bBearer\s+([A-Za-z0-9._~+/-]{20,}=*)`, 'di'),
+    kind: 'authorization-header',
+    hints: ['uthorization', 'UTHORIZATION'],
+    // `Authorization: Bearer X`, `"Authorization": "token X"`, `authorization=X`: the credential goes,
+    // the scheme stays. Basic credentials are base64 of user:password, whatever their entropy.
+    re: rx(String.raw`\bauthorization["']?\s*[:=]\s*["']?(?:(basic)\s+([A-Za-z0-9+/]{6,}={0,2})|(?:(?:bearer|token|digest|apikey|api-key|key|sso-key|otp)\s+)?([A-Za-z0-9._~+/=:-]{12,}))`, 'di'),
+    group: -1,
+    accept: (v) => {
+      if (isPlaceholder(v)) return false;
+      if (/^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length % 4 === 0) {
+        try {
+          if (/^[^:\s]{1,128}:[^\s]{1,256}$/.test(atob(v))) return true; // Basic: user:password in base64
+        } catch {
+          /* not base64 */
+        }
+      }
+      return v.length >= 12 && /[0-9]/.test(v) && /[A-Za-z]/.test(v) && entropy(v) >= 3;
+    },
+  },
+  {
+    kind: 'cli-password',
+    hints: ['-pass', '-u', '--user'],
+    // Credentials given to a command: `--password X`, `--password=X`, `-u user:X`, `--user user:X`.
+    re: rx(String.raw`(?:--(?:password|passwd|pass|db-password|token)(?:=|\s+)["']?|(?:\s-u|--user)(?:=|\s+)["']?[^\s:"'/@]{1,64}:)([^\s"'\\]{4,128})`, 'd'),
     group: 1,
-    accept: (v) => /[0-9]/.test(v) && /[A-Za-z]/.test(v) && !isPlaceholder(v),
+    accept: (v) => notPlaceholder(v) && !/^\d+$/.test(v) && !v.startsWith('-'),
   },
 ];
-
-/** Names that announce a secret: `API_KEY=`, `"password":`, `clientSecret:`, `db_pwd :=`. */
-const GENERIC_NAME = /(?:secret|token|passw(?:or)?d|passphrase|pwd|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key|auth[_.-]?(?:token|key)|credentials?)(?![A-Za-z0-9])["'\x60]?[ \t]*(?:=|:=|:|=>)[ \t]*/gi;
+/**
+ * Names that announce a secret, with the assignment after them: `API_KEY=`, `"password":`,
+ * `clientSecret:`, `db_pwd :=`, `secret_key_base:`. A name is one identifier-like word (dots and dashes
+ * allowed, so `spring.datasource.password` and `x-api-key` count).
+ */
+/** The words a secret-sounding name holds: found first, then the name around each is read. */
+const NAME_WORD = /secret|token|passw|passphrase|pwd|credential|key|pass|pw|auth/gi;
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** `[\w.$-]` */
+const isNameChar = (c: number) => isLetter(c) || isDigit(c) || c === 95 || c === 46 || c === 36 || c === 45;
+/** `[a-z0-9+.-]`, case-insensitive: a URL scheme's characters. */
+const isSchemeChar = (c: number) => isLetter(c) || isDigit(c) || c === 43 || c === 46 || c === 45;
+/** After a name: an optional closing quote, then the assignment. */
+const ASSIGNMENT = /["'\x60]?[ \t]*(?:=|:=|:|=>)[ \t]*/y;
+/** Names that say "secret" by a word of their own. */
+const SECRET_NAME = /secret|token|passw(?:or)?d|passphrase|credential|pwd|api[_.-]?key|private[_.-]?key|access[_.-]?key|auth[_.-]?(?:token|key)|[_.-](?:pass|pw)$/i;
+/** Names that end in KEY (`SECRET_KEY`, `signingKey`, `stripe-key`): a key, or a lookup key. */
+const KEY_NAME = /(?:^|[_.-])key$|[a-z0-9]Key$|(?:^|[_.-])KEY$/;
+/** Names that hold the word without naming a secret: counts, sizes, types, files, URLs, ids. */
+const NOT_SECRET_NAME = /(?:tokenizer|tokens|count|length|len|size|limit|max|min|type|kind|name|file|path|dir|url|uri|endpoint|id|ids|prefix|field|header|env|var|format|hash|pattern|regex|expires?|expiry|ttl|timeout|mode|policy|rotation|version|usage)$/i;
 const UNQUOTED_VALUE = /[A-Za-z0-9_\-+/=.~!@#%^&*]+/y;
 
 /** The generic rule: a high-entropy literal assigned to a secret-sounding name. */
 function findGeneric(text: string, out: Finding[]): void {
-  GENERIC_NAME.lastIndex = 0;
-  for (let m = GENERIC_NAME.exec(text); m; m = GENERIC_NAME.exec(text)) {
-    const at = GENERIC_NAME.lastIndex;
+  // Driven by the words, not by every `name:` of a text (which code and logs are full of).
+  NAME_WORD.lastIndex = 0;
+  for (let w = NAME_WORD.exec(text); w; w = NAME_WORD.exec(text)) {
+    let from = w.index;
+    while (from > 0 && isNameChar(text.charCodeAt(from - 1)) && w.index - from < 80) from--;
+    let to = NAME_WORD.lastIndex;
+    while (to < text.length && isNameChar(text.charCodeAt(to)) && to - from < 81) to++;
+    NAME_WORD.lastIndex = to;
+    const first = text.charCodeAt(from);
+    if (!(isLetter(first) || first === 95 || first === 36)) continue;
+    ASSIGNMENT.lastIndex = to;
+    if (!ASSIGNMENT.test(text)) continue;
+    const name = text.slice(from, to);
+    const keyOnly = !SECRET_NAME.test(name);
+    if ((keyOnly && !KEY_NAME.test(name)) || NOT_SECRET_NAME.test(name.replace(/[_.-]?key$/i, ''))) continue;
+    const at = ASSIGNMENT.lastIndex;
     const q = text[at];
     let start: number;
     let end: number;
@@ -208,11 +231,11 @@ function findGeneric(text: string, out: Finding[]): void {
       if (text[end] === '(' || text[end] === '[') continue; // a call or an index: code, not a value
     }
     const value = text.slice(start, end);
-    if (looksLikeSecret(value, quoted)) out.push({ kind: 'generic-secret', start, end });
+    // A name that only ends in "key" may be a lookup key: only long, random values count.
+    if (looksLikeSecret(value, quoted) && (!keyOnly || (value.length >= 16 && entropy(value) >= 3.5))) out.push({ kind: 'generic-secret', start, end });
   }
 }
 
-const SCHEME_BEFORE = /[a-z][a-z0-9+.-]{1,30}$/i;
 const USERINFO_AFTER = /[^\s:/?#@"'<>[\]\\]{0,128}:([^\s/?#@"'<>[\]\\]{1,256})@/y;
 
 /**
@@ -221,9 +244,13 @@ const USERINFO_AFTER = /[^\s:/?#@"'<>[\]\\]{0,128}:([^\s/?#@"'<>[\]\\]{1,256})@/
  */
 function findUrlCredentials(text: string, out: Finding[]): void {
   for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', at + 3)) {
-    const before = text.slice(Math.max(0, at - 31), at);
-    const scheme = SCHEME_BEFORE.exec(before);
-    if (!scheme || /[A-Za-z0-9_]/.test(text[at - scheme[0].length - 1] ?? '')) continue;
+    // The scheme: the longest run of scheme characters before `://` (at most 31) from its first letter.
+    let scheme = at;
+    while (scheme > 0 && at - scheme < 31 && isSchemeChar(text.charCodeAt(scheme - 1))) scheme--;
+    while (scheme < at && !isLetter(text.charCodeAt(scheme))) scheme++;
+    if (at - scheme < 2) continue;
+    const before = scheme > 0 ? text.charCodeAt(scheme - 1) : 0;
+    if (isLetter(before) || isDigit(before) || before === 95) continue;
     USERINFO_AFTER.lastIndex = at + 3;
     const m = USERINFO_AFTER.exec(text);
     if (!m) continue;
@@ -233,18 +260,83 @@ function findUrlCredentials(text: string, out: Finding[]): void {
   }
 }
 
-/** Every secret kind git-ctx detects (the generic rule last). */
-export const SECRET_KINDS: readonly string[] = [...RULES.map((r) => r.kind), 'url-credentials', 'generic-secret'];
+function runRule(rule: Rule, text: string, out: Finding[]): void {
+  if (rule.hints && !rule.hints.some((h) => text.includes(h))) return;
+  rule.re.lastIndex = 0;
+  for (let m = rule.re.exec(text); m; m = rule.re.exec(text)) {
+    if (m[0].length === 0) {
+      rule.re.lastIndex++;
+      continue;
+    }
+    let span: [number, number] | undefined = [m.index, m.index + m[0].length];
+    if (rule.group === -1) span = m.indices!.find((at, k) => k > 0 && at && at[1] > at[0]);
+    else if (rule.group) span = m.indices![rule.group];
+    if (!span) continue;
+    if (rule.accept && !rule.accept(text.slice(span[0], span[1]))) continue;
+    out.push({ kind: rule.kind, start: span[0], end: span[1] });
+  }
+}
+
+/** Every secret kind git-ctx detects: ours, then gitleaks' rule ids, then the generic ones. */
+export const SECRET_KINDS: readonly string[] = [
+  ...new Set([PRIVATE_KEY.kind, ...GITLEAKS_KINDS, ...OWN_RULES.map((r) => r.kind), 'url-credentials', 'generic-secret']),
+];
+
+/**
+ * The parts of [start, end) that can be replaced inside a JSON string without breaking it: never an
+ * unescaped `"`, never a backslash escape cut in half (an escape wholly inside goes with the rest, so a
+ * key written with `\n` escapes is still one marker).
+ */
+function jsonSafe(text: string, start: number, end: number): [number, number][] {
+  let s = start;
+  // Starting right after an unpaired backslash would leave it escaping the marker.
+  let slashes = 0;
+  for (let i = start - 1; i >= 0 && text.charCodeAt(i) === 92; i--) slashes++;
+  if (slashes % 2 === 1) s++;
+  const parts: [number, number][] = [];
+  let from = s;
+  for (let i = s; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) {
+      if (i + 1 >= end) {
+        // An escape the span would cut in half: it stays, whole, outside.
+        if (i > from) parts.push([from, i]);
+        from = end;
+        break;
+      }
+      i++;
+    } else if (c === 34) {
+      if (i > from) parts.push([from, i]);
+      from = i + 1;
+    }
+  }
+  if (end > from) parts.push([from, end]);
+  return parts;
+}
+
+/** The rules that judge a value by its name and entropy alone. */
+const GENERIC_KINDS = new Set(['generic-api-key', 'generic-secret']);
+/**
+ * Values those rules leave alone: git's abbreviated SHAs, and git-ctx's own short random ids (claim
+ * tokens, work-in-progress keys), which its state files keep under names like `token` and `key`.
+ */
+const SHORT_ID = /^(?:[a-z]{1,8}-)?[0-9a-f]{6,16}$/;
 
 /** Find the secrets in a text, in order of position, never overlapping. */
 export function findSecrets(text: string): Finding[] {
   const found: Finding[] = [];
-  // Characters already claimed, by an earlier rule or by a redaction marker (never matched again).
-  // Allocated on the first claim: most texts hold no secret.
+  // Characters already claimed by an earlier rule. Allocated on the first claim: most texts hold none.
   let taken: Uint8Array | null = null;
-  const claim = (start: number, end: number) => {
-    taken ??= new Uint8Array(text.length);
-    taken.fill(1, start, end);
+  // Redaction markers: what a match finds beyond one was judged on text that is no longer the original.
+  const markers: [number, number][] = [];
+  if (text.includes(MARKER_PREFIX)) {
+    const re = /\[REDACTED:[a-z0-9-]+\]/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) markers.push([m.index, m.index + m[0].length]);
+  }
+  /** Where the first marker inside [start, end) begins (end when there is none). */
+  const beforeMarker = (start: number, end: number) => {
+    for (const [s, e] of markers) if (s < end && start < e) return Math.max(start, Math.min(s, end));
+    return end;
   };
   /** The parts of [start, end) not claimed yet. */
   const free = (start: number, end: number): [number, number][] => {
@@ -258,32 +350,70 @@ export function findSecrets(text: string): Finding[] {
     }
     return parts;
   };
-  if (text.includes(MARKER_PREFIX)) {
-    const re = /\[REDACTED:[a-z0-9-]+\]/g;
-    for (let m = re.exec(text); m; m = re.exec(text)) claim(m.index, m.index + m[0].length);
-  }
-  // A match that overlaps an earlier one (or a marker) loses only the overlap: whatever is left of it
-  // is still redacted, so nothing of a secret survives next to another.
+  // A match that overlaps an earlier one loses only the overlap: whatever is left of it is still
+  // redacted, so nothing of a secret survives next to another.
+  // A match that reaches into a marker keeps only what comes before it (a key cut short, redacted to
+  // the end of the text, stops at the next marker); one that starts in a marker is dropped.
   const consider = (f: Finding) => {
-    for (const [start, end] of free(f.start, f.end)) {
-      claim(start, end);
-      found.push({ kind: f.kind, start, end });
+    const end = markers.length ? beforeMarker(f.start, f.end) : f.end;
+    if (end <= f.start) return;
+    for (const [s, e] of jsonSafe(text, f.start, end)) {
+      for (const [start, end] of free(s, e)) {
+        taken ??= new Uint8Array(text.length);
+        taken.fill(1, start, end);
+        found.push({ kind: f.kind, start, end });
+      }
     }
   };
-  for (const rule of RULES) {
-    if (rule.hints && !rule.hints.some((h) => text.includes(h))) continue;
-    rule.re.lastIndex = 0;
-    for (let m = rule.re.exec(text); m; m = rule.re.exec(text)) {
-      const [start, end] = rule.group ? m.indices![rule.group]! : [m.index, m.index + m[0].length];
-      if (rule.accept && !rule.accept(text.slice(start, end))) continue;
-      consider({ kind: rule.kind, start, end });
-    }
-  }
-  const shaped: Finding[] = [];
-  findUrlCredentials(text, shaped);
-  findGeneric(text, shaped);
-  shaped.forEach(consider);
+  // Whole private-key blocks first, then the rules for a service's own format (gitleaks' and ours),
+  // then those that go by a name and entropy alone.
+  const hits: Finding[] = [];
+  const generic: Finding[] = [];
+  runRule(PRIVATE_KEY, text, hits);
+  runGitleaks(text, hits, generic);
+  for (const rule of OWN_RULES) runRule(rule, text, hits);
+  findUrlCredentials(text, hits);
+  hits.push(...generic);
+  findGeneric(text, hits);
+  for (const h of hits) if (!(GENERIC_KINDS.has(h.kind) && SHORT_ID.test(text.slice(h.start, h.end)))) consider(h);
   return found.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * What the start of a secret cut short looks like: a prefix no ordinary text has, then at least a
+ * dozen characters of the secret's alphabet (for `scan`: an older version cut titles before redacting,
+ * and a tool may have truncated a paste). Each is tried only where no whole secret was found.
+ */
+const PARTIAL: readonly Rule[] = [
+  { kind: 'private-key', hints: ['-----BEGIN'], re: rx('-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE') },
+  { kind: 'github-pat', hints: ['gh'], re: rx(`${B}gh[pousr]_[A-Za-z0-9]{12,}`) },
+  { kind: 'github-fine-grained-pat', hints: ['github_pat_'], re: rx(`${B}github_pat_[A-Za-z0-9_]{12,}`) },
+  { kind: 'gitlab-pat', hints: ['gl'], re: rx(`${B}gl(?:pat|dt|ptt|rt|soat|ffct|cbt|oas|imt|agent)-[A-Za-z0-9_-]{12,}`) },
+  { kind: 'slack-token', hints: ['xox', 'xapp-'], re: rx(`${B}(?:xox[abposre]|xapp)-[0-9A-Za-z-]{12,}`) },
+  { kind: 'anthropic-api-key', hints: ['sk-ant-'], re: rx(`${B}sk-ant-[a-z]{3,5}\\d{2}-[A-Za-z0-9_-]{12,}`) },
+  { kind: 'openai-api-key', hints: ['sk-'], re: rx(`${B}sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{12,}`) },
+  { kind: 'stripe-access-token', hints: ['_live_', '_test_'], re: rx(`${B}(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{12,}`) },
+  { kind: 'aws-access-token', hints: ['AKIA', 'ASIA'], re: rx(`${B}(?:AKIA|ASIA)[A-Z2-7]{12,}`) },
+  { kind: 'gcp-api-key', hints: ['AIza'], re: rx(`${B}AIza[0-9A-Za-z_-]{12,}`) },
+  { kind: 'npm-access-token', hints: ['npm_'], re: rx(`${B}npm_[A-Za-z0-9]{12,}`) },
+  { kind: 'pypi-upload-token', hints: ['pypi-'], re: rx(`${B}pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{8,}`) },
+  { kind: 'huggingface-access-token', hints: ['hf_'], re: rx(`${B}hf_[A-Za-z]{12,}`) },
+  { kind: 'sendgrid-api-token', hints: ['SG.'], re: rx(`${B}SG\\.[A-Za-z0-9_-]{12,}`) },
+  { kind: 'jwt', hints: ['eyJ'], re: rx(`${B}eyJ[A-Za-z0-9_-]{12,}\\.eyJ[A-Za-z0-9_-]{4,}`) },
+];
+
+/**
+ * Secrets and the starts of secrets cut short, located, for `scan`: everything findSecrets finds,
+ * plus each partial one (marked `partial`) where no whole secret was found.
+ */
+export function locateSecretsAndPartials(field: string, text: string): Redaction[] {
+  const whole = findSecrets(text);
+  const partial: Finding[] = [];
+  for (const rule of PARTIAL) runRule(rule, text, partial);
+  const extra = partial.filter((p) => !whole.some((w) => w.start < p.end && p.start < w.end) && !text.slice(p.start, p.end).includes(MARKER_PREFIX));
+  const all = [...whole.map((f) => ({ ...f, partial: false })), ...extra.map((f) => ({ ...f, partial: true }))].sort((a, b) => a.start - b.start);
+  const where = positions(text, all.map((f) => f.start));
+  return all.map((f, i) => ({ kind: f.kind, field, ...where[i]!, ...(f.partial ? { partial: true } : {}) }));
 }
 
 export interface RedactedText {
@@ -316,6 +446,28 @@ export function redactText(text: string): RedactedText {
     current = replace(current, found);
   }
   return { text: current, findings: all };
+}
+
+/**
+ * The whole of a text with its secrets redacted, for callers about to cut it (a test failure's first
+ * lines, a title taken from a first line): cutting first can leave a piece that no rule recognises.
+ */
+export function screenWhole(text: string): string {
+  return redactText(text).text;
+}
+
+/**
+ * A JSON-like value with every secret in its strings redacted, in one pass over its JSON text (redacted
+ * spans never break a JSON string, see findSecrets); the same value when nothing was found.
+ */
+export function screenJson<T>(value: T): T {
+  const r = redactText(JSON.stringify(value));
+  if (r.findings.length === 0) return value;
+  try {
+    return JSON.parse(r.text) as T;
+  } catch {
+    return redactValue(value).value;
+  }
 }
 
 /**
@@ -352,13 +504,6 @@ export function redactField(field: string, text: string): { text: string; redact
   if (r.findings.length === 0) return { text, redactions: [] };
   const where = positions(text, r.findings.map((f) => f.start));
   return { text: r.text, redactions: r.findings.map((f, i) => ({ kind: f.kind, field, ...where[i]! })) };
-}
-
-/** The secrets a text holds, located, without changing it (for reports and `--allow-secrets`). */
-export function locateSecrets(field: string, text: string): Redaction[] {
-  const found = findSecrets(text);
-  const where = positions(text, found.map((f) => f.start));
-  return found.map((f, i) => ({ kind: f.kind, field, ...where[i]! }));
 }
 
 /**

@@ -72,7 +72,22 @@ export function titleFromBody(body: string): string {
   const line = body.split(/\r?\n/).map((l) => l.replace(/^#+\s*/, '').trim()).find(Boolean) ?? '';
   const clean = line.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
   const chars = [...clean];
-  return chars.length > 80 ? `${chars.slice(0, 79).join('')}…` : clean;
+  if (chars.length <= 80) return clean;
+  // Cut at the last space that keeps most of the line, never inside a word nor inside a marker.
+  const head = keepMarker(clean, chars.slice(0, 79).join(''));
+  const space = head.search(/\s\S*$/);
+  return `${(space >= 40 && !head.endsWith(']') ? head.slice(0, space) : head).trimEnd()}…`;
+}
+
+/**
+ * A cut of `whole` (its first characters `head`) that does not end inside a redaction marker: a marker
+ * cut in half would no longer say what was redacted.
+ */
+export function keepMarker(whole: string, head: string): string {
+  const open = head.lastIndexOf('[');
+  if (open < 0 || head.indexOf(']', open) >= 0 || !whole.startsWith('[REDACTED:', open)) return head;
+  const close = whole.indexOf(']', open);
+  return close < 0 ? head : whole.slice(0, close + 1);
 }
 
 /** Topics and tags: one label, never a path. */

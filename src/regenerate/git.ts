@@ -6,7 +6,7 @@
  * there: `git status` and `diff-files` on the real index would refresh it, that is rewrite the user's
  * index file, which git-ctx never does. Every call also runs with GIT_OPTIONAL_LOCKS=0.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GitRunner } from '../git/run.js';
 import { splitNul } from '../git/run.js';
@@ -218,6 +218,11 @@ export interface Uncommitted {
 /**
  * A private copy of a worktree's index, refreshed (stat data brought up to date, so that files merely
  * touched do not count as changed). The user's index file is only ever read, by the copy.
+ *
+ * The copy keeps the index file's modification time: git trusts an entry's stat data only when the
+ * file was last changed before the index was written, and compares the content of the others ("racily
+ * clean" entries). A copy stamped with the time of copying would make every entry look older than the
+ * index, and an edit of the same size made in the same second as the last index write would be missed.
  */
 export class PrivateIndex {
   private constructor(
@@ -230,7 +235,18 @@ export class PrivateIndex {
     const index = new PrivateIndex(git, join(opts.scratchDir, opts.name));
     const real = join(opts.gitDir, 'index');
     try {
-      if (existsSync(real)) copyFileSync(real, index.path);
+      let st: ReturnType<typeof statSync> | undefined;
+      try {
+        st = statSync(real);
+      } catch {
+        st = undefined; // no index yet: a new repository
+      }
+      if (st) {
+        copyFileSync(real, index.path);
+        // Rounded down to the millisecond: an earlier time only makes git compare more contents.
+        const t = Math.floor(st.mtimeMs) / 1000;
+        utimesSync(index.path, t, t);
+      }
       await git.run(['update-index', '-q', '--refresh', '--ignore-submodules'], { env: index.env, okStatus: [0, 1] });
     } catch (e) {
       index.dispose();
@@ -254,10 +270,13 @@ export class PrivateIndex {
     return { staged: parseRawNumstat(staged.stdout), unstaged: parseRawNumstat(unstaged.stdout), untracked: splitNul(untracked.stdout) };
   }
 
-  /** New-side line ranges of every tracked file whose worktree content differs from `base`. */
-  async hunksSince(baseTree: string): Promise<FileHunks[]> {
+  /**
+   * Line ranges of every tracked file whose worktree content differs from `base`, and the diff itself
+   * (what the worktree's tracked files say, for telling whether anything changed since a previous run).
+   */
+  async hunksSince(baseTree: string): Promise<{ hunks: FileHunks[]; diff: Buffer }> {
     const { stdout } = await this.git.run(['diff-index', '-U0', '-M', ...DIFF_FLAGS, baseTree, '--'], { env: this.env });
-    return parseHunks(stdout);
+    return { hunks: parseHunks(stdout), diff: stdout };
   }
 
   dispose(): void {
@@ -266,8 +285,8 @@ export class PrivateIndex {
   }
 }
 
-/** The hunks of `base..head` (for a repository with no worktree). */
-export async function committedHunks(git: GitRunner, base: string | null, head: string, emptyTree: string): Promise<FileHunks[]> {
+/** The hunks of `base..head` (for a repository with no worktree), and the diff itself. */
+export async function committedHunks(git: GitRunner, base: string | null, head: string, emptyTree: string): Promise<{ hunks: FileHunks[]; diff: Buffer }> {
   const { stdout } = await git.run(['diff-tree', '-r', '-U0', '-M', ...DIFF_FLAGS, base ?? emptyTree, head, '--'], { env: READ_ONLY });
-  return parseHunks(stdout);
+  return { hunks: parseHunks(stdout), diff: stdout };
 }

@@ -4,19 +4,12 @@
  * more", and the caps shrink until the whole fits the entry size limit.
  */
 import type { Commit, FileChange, Uncommitted } from './git.js';
-import type { CodeSymbol } from '../symbols/index.js';
-import type { TestReport } from '../testlog/index.js';
+import type { ChangedSymbol, FileSymbols } from './symbols.js';
+import { code, failureLines, logLines, sumTotals, type TestCaps, type TestSummary } from './tests-render.js';
 
-export interface FileSymbols {
-  path: string;
-  symbols: CodeSymbol[];
-}
-
-export interface TestSummary {
-  reports: TestReport[];
-  /** Logs that could not be read at all (unknown format), with the reason. */
-  unreadable: { path: string; reason: string }[];
-}
+export type { FileSymbols } from './symbols.js';
+export type { TestSummary } from './tests-render.js';
+export { code, sumTotals } from './tests-render.js';
 
 export interface RegenerateFacts {
   branch: string | null;
@@ -47,13 +40,10 @@ interface Caps {
 
 const START: Caps = { commits: 100, files: 100, symbolFiles: 60, symbolsPerFile: 15, failures: 50, messageLines: 6, uncommitted: 40 };
 
-/** A Markdown code span that survives any text: backticks, control characters. */
-export function code(s: string): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  if (!clean.includes('`')) return `\`${clean}\``;
-  const longest = Math.max(...(clean.match(/`+/g) ?? ['']).map((r) => r.length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence} ${clean} ${fence}`;
+/** A changed symbol as a list item: `Store.get` (method, renamed from `Store.fetch`). */
+export function symbolText(x: ChangedSymbol): string {
+  const how = x.change === 'renamed' ? `, renamed from ${code(x.from ?? '?')}` : x.change === 'modified' ? '' : `, ${x.change}`;
+  return `${code(x.qualifiedName)} (${x.kind}${how})`;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -94,50 +84,14 @@ function fmtMs(ms: number | null): string {
   return ms >= 1000 ? ` in ${(ms / 1000).toFixed(1)} s` : ` in ${ms} ms`;
 }
 
-/** Sum of the totals of several test logs. */
-export function sumTotals(reports: readonly TestReport[]): { total: number; passed: number; failed: number; skipped: number; durationMs: number | null } {
-  const t = { total: 0, passed: 0, failed: 0, skipped: 0, durationMs: null as number | null };
-  for (const r of reports) {
-    t.total += r.totals.total;
-    t.passed += r.totals.passed;
-    t.failed += r.totals.failed;
-    t.skipped += r.totals.skipped;
-    if (r.totals.durationMs !== null) t.durationMs = (t.durationMs ?? 0) + r.totals.durationMs;
-  }
-  return t;
-}
-
 function testsSection(tests: TestSummary, caps: Caps): string[] {
-  const out: string[] = [];
   const t = sumTotals(tests.reports);
-  out.push(`**${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped**${fmtMs(t.durationMs)} (${plural(tests.reports.length, 'log')})`);
-  out.push('');
-  for (const r of tests.reports) {
-    out.push(`- ${code(r.path)} (${r.format}): ${r.totals.passed} passed, ${r.totals.failed} failed, ${r.totals.skipped} skipped${fmtMs(r.totals.durationMs)}`);
-    for (const w of r.warnings.slice(0, 3)) out.push(`  - warning: ${w.replace(/\s+/g, ' ')}`);
-  }
-  for (const u of tests.unreadable) out.push(`- ${code(u.path)}: not read (${u.reason})`);
-  const failures = tests.reports.flatMap((r) => r.failures);
-  const omitted = tests.reports.reduce((n, r) => n + r.failuresOmitted, 0);
-  if (failures.length) {
-    out.push('', '### Failures', '');
-    for (const f of failures.slice(0, caps.failures)) {
-      const where = f.file ? ` at ${code(f.line ? `${f.file}:${f.line}` : f.file)}` : '';
-      const suite = f.suite && !f.name.startsWith(f.suite) ? ` (${code(f.suite)})` : '';
-      out.push(`- **${f.name.replace(/[\r\n]+/g, ' ').replace(/([*_`\\[\]])/g, '\\$1')}**${suite}${where}${f.kind === 'error' ? ' — error' : ''}`);
-      const lines: string[] = [];
-      for (const l of f.message.split('\n')) {
-        if (lines.filter((x) => x.trim()).length >= caps.messageLines) break;
-        lines.push(l);
-      }
-      if (lines.some((l) => l.trim())) {
-        const fence = '`'.repeat(Math.max(3, ...(f.message.match(/`{3,}/g) ?? []).map((r) => r.length + 1)));
-        out.push(`  ${fence}`, ...lines.map((l) => `  ${l}`), `  ${fence}`);
-      }
-    }
-    const more = failures.length - Math.min(failures.length, caps.failures) + omitted;
-    if (more > 0) out.push(`- … and ${plural(more, 'more failure')}`);
-  }
+  const logs = tests.reports.reduce((n, r) => n + 1 + (r.alsoIn?.length ?? 0), 0) + tests.unreadable.length;
+  const tc: TestCaps = { groups: caps.failures, namesPerGroup: Math.max(3, caps.failures), warnings: 3 };
+  const head = tests.reports.length ? `**${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped**${fmtMs(t.durationMs)} (${plural(logs, 'log')})` : `**No test log could be read** (${plural(logs, 'log')})`;
+  const out = [head, '', ...logLines(tests, tc)];
+  const failures = failureLines(tests, tc);
+  if (failures.length) out.push('', '### Failures', '', ...failures);
   return out;
 }
 
@@ -188,7 +142,7 @@ function render(f: RegenerateFacts, caps: Caps): string {
   const withSymbols = f.symbols.filter((s) => s.symbols.length);
   if (!withSymbols.length) out.push(f.symbolFilesSkipped ? 'Not read.' : 'No function, method or class touched (or no supported language changed).');
   for (const s of withSymbols.slice(0, caps.symbolFiles)) {
-    const names = s.symbols.slice(0, caps.symbolsPerFile).map((x) => `${code(x.qualifiedName)} (${x.kind})`);
+    const names = s.symbols.slice(0, caps.symbolsPerFile).map(symbolText);
     const more = s.symbols.length - names.length;
     out.push(`- ${code(s.path)}: ${names.join(', ')}${more > 0 ? `, … and ${more} more` : ''}`);
   }
@@ -229,10 +183,10 @@ export function renderTitle(f: RegenerateFacts): string {
     const n = new Set([...f.uncommitted.staged, ...f.uncommitted.unstaged].map((x) => x.path)).size + f.uncommitted.untracked.length;
     if (n) parts.push(`${n} uncommitted`);
   }
-  if (f.tests) {
+  if (f.tests?.reports.length) {
     const t = sumTotals(f.tests.reports);
     parts.push(`tests ${t.passed} passed, ${t.failed} failed`);
-  }
+  } else if (f.tests?.unreadable.length) parts.push('test logs not read');
   const where = f.branch ?? (f.head ? f.head.slice(0, 12) : 'no commits');
   return `Regenerated: ${where}, ${parts.join(', ')}`.slice(0, 200);
 }

@@ -1,396 +1,449 @@
 /**
- * A derived, disposable index of the entries on the context branch, kept in the common git dir
- * (`.git/ctx/cache/<branch>/`) and shared by every worktree.
+ * The derived entry index (entry-index.ts says what it answers; docs/index.md why it exists, what
+ * its files hold, and how they are checked and rebuilt), in `.git/ctx/cache/<branch>/v9/`.
  *
- * Why: answering "decisions by agent X" or a full-text query from the branch itself means reading every
- * blob (~1 s at 100k entries; `git grep` on the tree took 1–1.8 s). The index is brought up to date from
- * git on every use: it records the tip it reflects, and a newer tip costs one `git diff-tree` between
- * the two commits plus reading the added blobs. It is never a source of truth: delete it and it is
- * rebuilt (with a progress line on stderr).
- *
- * Files: `head.json` names the tip, a generation and the byte length of every log; `meta.<gen>.jsonl`
- * and `text.<gen>.jsonl` are append-only logs of records keyed by path, and `kind.<gen>.<kind>.jsonl`
- * holds a slim summary of each entry of one kind (and the removals of that kind), so that a question
- * about handoffs or decisions parses those, not 100k notes (see `summaries`), and `pick.<gen>.<kind>.jsonl`
- * the few fields choosing entries for a session needs, by column (see picks.ts); `search.<gen>.txt` holds
- * one line per entry added (path, blob, commit, then title, labels and body lower-cased, tab-separated)
- * that `search` scans as bytes instead of parsing JSON, and `removed.<gen>.txt` the paths removed since
- * (see `searchText`). Readers read exactly the
- * bytes head.json names, so an append in progress (or one cut short by a crash) is invisible; appenders
- * hold a lock, truncate to the recorded length first, append, then publish a new head.json by rename.
- * Compaction writes a new generation.
+ * Every file is an append-only log named with a serial number never reused; head.json names each
+ * with its byte length and CRC-32, and is closed by its own. Readers read exactly those bytes and
+ * check them: an append in progress is invisible, and a file that fails is never answered from (the
+ * index is rebuilt from the branch, with a line on stderr). Appenders hold `cache.lock`, cut each
+ * file to its recorded length, append, and publish a new head.json by rename. Files written anew
+ * (see rewriteKind, writeAll) get new names; the ones they replace stay a minute for readers.
  */
-import { readFileSync, writeFileSync, mkdirSync, renameSync, openSync, readSync, closeSync, ftruncateSync, writeSync, unlinkSync, readdirSync, fstatSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, renameSync, openSync, readSync, closeSync, ftruncateSync, writeSync, unlinkSync, readdirSync, fstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from './store.js';
-import { entryPath, idFromPath, parseEntry, type EntryData } from '../model/entry.js';
+import { idFromPath, parseEntry, type EntryData, type StoredEntry } from '../model/entry.js';
 import { KINDS, type Kind } from '../model/kinds.js';
 import { acquireLock } from './lock.js';
 import { splitNul } from '../git/run.js';
 import { readObjects, type GitObject } from '../git/cat-file.js';
-import { chunkLine, encodeChunk, pickRec, PickList, type PickChunk, type PickRec } from './picks.js';
+import { nodeZlib } from '../builtins.js';
+import { chunkLine, encodeChunk, extendsInOrder, keyOf, KindList, lastIdOf, mergeChunks, parseChunks, type Chunk, type Row } from './columns.js';
+import type { EntryIndex, EntrySummary, IndexOptions, PickList, SearchText } from './entry-index.js';
 
-const INDEX_VERSION = 8;
+const VERSION = 9;
 
 /** Up to this many objects are read through the running object reader (see readObjects). */
 const FEW_OBJECTS = 256;
 
-/** Chunks a pick log may hold before it is rewritten as one (see persistAppend). */
-const MAX_PICK_CHUNKS = 32;
+/** Chunks a kind's file may hold before it is rewritten as one (see persistAppend). */
+const MAX_CHUNKS = 32;
 
-export type EntryMeta = Omit<EntryData, 'body'>;
+/** How long a file no head names is kept for readers of an earlier head. */
+const KEEP_MS = 60_000;
 
-export interface IndexedEntry {
-  path: string;
-  oid: string;
-  commit: string | null;
-  meta: EntryMeta;
+type EntryMeta = Omit<EntryData, 'body'>;
+
+/** A record of the entries file: an entry found at a path, or (`d`) the removal of the path. */
+interface Rec {
+  p: string;
+  o?: string;
+  c?: string | null;
+  m?: EntryMeta;
+  b?: string;
+  d?: 1;
+  /** With `d`: the kind of the removed entry (so that only that kind's file records it), when known. */
+  k?: Kind;
 }
 
-export interface EntryIndex {
-  tip: string | null;
-  entries: Map<string, IndexedEntry>;
-  /** Entry bodies by path (only when asked for). */
-  bodies: Map<string, string> | null;
+interface FileState {
+  name: string;
+  bytes: number;
+  crc: number;
+}
+
+/** A kind's file: how many chunks it holds, and the greatest id in it (its chunks' ids ascend). */
+interface KindFile extends FileState {
+  chunks: number;
+  last: string;
 }
 
 interface Head {
   version: number;
   tip: string;
-  gen: number;
-  metaBytes: number;
-  textBytes: number;
+  /** The serial number of the next file written. */
+  next: number;
+  entries: FileState;
+  /** `removals`: byte ranges of the search file that list removed paths. */
+  search: FileState & { removals: [number, number][] };
+  /** Per kind that has entries, its file. */
+  kinds: Partial<Record<Kind, KindFile>>;
+  /** Records in the entries file, and entries on the branch (the rest are dead). */
   records: number;
-  kindBytes: Record<Kind, number>;
-  pickBytes: Record<Kind, number>;
-  /** Per kind, the chunks in its pick log, and which rewrite of it is current (see persistAppend). */
-  pickChunks?: Partial<Record<Kind, number>>;
-  pickSerial?: Partial<Record<Kind, number>>;
-  searchBytes: number;
-  removedBytes: number;
+  live: number;
 }
 
-/**
- * What `summaries` gives for each entry: what choosing entries of a kind needs (who it is for, who
- * wrote it, what it is about, what it replaces), not what showing them needs: that is read from the
- * few entries chosen. Fields are parsed from the kind log as they are read (see KIND_FIELDS).
- */
-export interface EntrySummary {
-  readonly path: string;
-  readonly id: string;
-  readonly kind: Kind;
-  readonly to: string | null;
-  readonly session: string;
-  readonly refs: readonly string[];
-  readonly supersedes: readonly string[];
-  readonly title: string;
-  readonly agent: string;
-  readonly topic: string | null;
-  readonly tags: readonly string[];
-  /** The entry file's blob. */
-  readonly oid: string;
-  /** The commit that added the entry, when known. */
-  readonly commit: string | null;
+/** A file of the index failed its check: caught here, and answered with a rebuild. */
+class Damaged extends Error {}
+
+/** What a question reads from the files, and how what changed since is added to that. */
+interface Query<T> {
+  read(head: Head): T;
+  add(into: T, recs: readonly Rec[]): void;
+  empty(): T;
 }
 
-/**
- * What choosing handoffs, messages, decisions and postmortems for a session needs of each entry, and
- * no more (see PICK): who it is for and from, what it replaces, what it is about. Whatever is shown
- * of the few chosen is read from the entries themselves.
- */
-export type SlimSummary = Pick<EntrySummary, 'path' | 'id' | 'kind' | 'to' | 'session' | 'supersedes' | 'refs'>;
+/** Files of the index of the version before (a generation of logs in the branch's folder). */
+const OLD_FILE = /^(?:head\.json(?:\..*\.tmp)?|(?:meta|text|kind|pick|search|removed)\.\d+\.(?:\w+\.)?(?:\d+\.)?(?:jsonl|txt))$/;
+const OUR_FILE = /^(?:(?:entries|search|note|decision|postmortem|handoff|message|context)\.\d+\.(?:jsonl|txt)|head\.json\..*\.tmp)$/;
 
-/**
- * A line of a kind's log: `id, path, to, session, supersedes, refs, [title, agent, topic, tags, oid,
- * commit]`, separated by tabs, each field JSON (so no field holds a tab or a line break); path is ""
- * unless the entry is a version a merge kept at another path. A removal is the JSON of its key alone
- * (the id, or the path of a version). Readers parse only the fields they use: a prefix lookup reads
- * ids only, a filtered `log` the fields it filters on, and everything else of the entries it lists.
- */
-const KIND_FIELDS = 7;
-
-/** Whole records only (readers stop at a recorded length), so a log is one JSON array once its newlines are commas. */
-function parseRecords<T>(text: string): T[] {
-  return text ? (JSON.parse(`[${text.slice(0, -1).replaceAll('\n', ',')}]`) as T[]) : [];
-}
-
-interface MetaRecord {
-  p: string;
-  d?: 1;
-  /** With `d`: the kind of the removed entry (so only that kind's log gets the removal), when known. */
-  k?: Kind;
-  o?: string;
-  c?: string | null;
-  m?: EntryMeta;
-}
-
-interface TextRecord {
-  p: string;
-  b: string;
-}
-
-export interface IndexOptions {
-  withBodies?: boolean;
-  /** Called with (done, total) while reading many entries. */
-  onProgress?: (done: number, total: number) => void;
-  /** Called for entries that cannot be parsed (they are left out). */
-  onWarning?: (message: string) => void;
-}
-
-function readPrefix(path: string, bytes: number): string {
-  return readPrefixBytes(path, bytes).toString('utf8');
-}
-
-function readPrefixBytes(path: string, bytes: number): Buffer {
-  if (bytes === 0) return Buffer.alloc(0);
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(bytes);
-    let off = 0;
-    while (off < bytes) {
-      const n = readSync(fd, buf, off, bytes - off, off);
-      if (n === 0) throw new Error('index file shorter than its head says');
-      off += n;
-    }
-    return buf;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function parseLines<T>(text: string): T[] {
-  const out: T[] = [];
-  for (const line of text.split('\n')) if (line) out.push(JSON.parse(line) as T);
-  return out;
-}
-
-
-export class IndexCache {
+export class IndexCache implements EntryIndex {
+  /** The branch's folder (the lock), and this version's files in it. */
+  private readonly root: string;
   readonly dir: string;
 
   constructor(private readonly store: Store) {
-    this.dir = join(store.privateDir, 'cache', store.branch.replace(/[^\w.-]/g, '_'));
+    this.root = join(store.privateDir, 'cache', store.branch.replace(/[^\w.-]/g, '_'));
+    this.dir = join(this.root, `v${VERSION}`);
   }
 
-  /**
-   * The tip the cache on disk reflects, or null when there is none usable (never built, deleted, or of
-   * another index version): then the next use rebuilds it from every entry, which takes seconds on a
-   * large store. Callers with a deadline (agent hooks) ask first.
-   */
   cachedTip(): string | null {
-    return this.readHead()?.tip ?? null;
-  }
-
-  /** How many records the index on disk holds (what loading it whole costs), 0 when there is none. */
-  records(): number {
-    return this.readHead()?.records ?? 0;
-  }
-
-  /** head.json, when it is of this index version (`anyVersion`: whatever version wrote it). */
-  private readHead(anyVersion = false): Head | null {
     try {
-      const h = JSON.parse(readFileSync(join(this.dir, 'head.json'), 'utf8')) as Head;
-      return anyVersion || h.version === INDEX_VERSION ? h : null;
+      return this.readHead()?.head.tip ?? null;
     } catch {
       return null;
     }
   }
 
-  /** head.json, after upgrading an index of the version before (see upgrade). */
-  private async current(): Promise<Head | null> {
-    return this.readHead() ?? (await this.upgrade());
-  }
-
-  /**
-   * An index of version 7 differs from this one only in its pick logs: they are written anew from its
-   * kind logs (under a second at 100k entries), rather than the whole index rebuilt from the branch
-   * (seconds, on the first command after an upgrade). Each goes to a new file: an older git-ctx still
-   * running may read the version 7 log of the usual name.
-   */
-  private async upgrade(): Promise<Head | null> {
-    const old = this.readHead(true);
-    if (old?.version !== 7) return null;
-    await this.withLock(() => {
-      const head = this.readHead(true);
-      if (!head || head.version !== 7 || head.gen !== old.gen) return;
-      const pickBytes = {} as Record<Kind, number>;
-      const pickChunks: Partial<Record<Kind, number>> = {};
-      const pickSerial: Partial<Record<Kind, number>> = {};
-      for (const kind of KINDS) {
-        const summaries = new Map<string, EntrySummary>();
-        applySummaries(summaries, kind, readPrefix(this.kindFile(kind, head.gen), head.kindBytes[kind]));
-        const line = chunkLine(encodeChunk([...summaries.values()].map((e) => pickRec(e, e.path))));
-        writeFileSync(this.pickFile(kind, head.gen, 1), line);
-        pickBytes[kind] = Buffer.byteLength(line);
-        pickChunks[kind] = 1;
-        pickSerial[kind] = 1;
-      }
-      this.writeHead({ ...head, version: INDEX_VERSION, pickBytes, pickChunks, pickSerial });
-    });
-    return this.readHead();
-  }
-
-  private file(kind: 'meta' | 'text', gen: number): string {
-    return join(this.dir, `${kind}.${gen}.jsonl`);
-  }
-
-  private searchFile(gen: number): string {
-    return join(this.dir, `search.${gen}.txt`);
-  }
-
-  /**
-   * The search file as of `tip`: one line per entry (`path\tblob\tcommit\ttitle\tlabels\tbody`, the
-   * last three lower-cased), as byte chunks to scan, and the paths removed since they were written.
-   * An entry may appear twice (entries never change, so both lines are the same).
-   */
-  async searchText(tip: string | null, opts: IndexOptions = {}): Promise<{ chunks: Buffer[]; removed: Set<string> }> {
-    const removed = new Set<string>();
-    if (!tip) return { chunks: [], removed };
-    await this.summaries(tip, [], opts); // brings the cache up to date (and persists it when it can)
-    const head = this.readHead();
-    let chunks: Buffer[];
+  records(): number {
     try {
-      if (!head) throw new Error('no index');
-      chunks = [readPrefixBytes(this.searchFile(head.gen), head.searchBytes)];
-      for (const p of readPrefix(this.removedFile(head.gen), head.removedBytes).split('\n')) if (p) removed.add(p);
+      return this.readHead()?.head.live ?? 0;
     } catch {
-      const full = await this.build(tip, opts);
-      return { chunks: [Buffer.from(searchLines(full.meta, full.text))], removed };
+      return 0;
     }
-    if (head.tip !== tip) {
-      // Another process holds the cache lock: add what it has not persisted yet from the branch.
-      const delta = await this.delta(head.tip, tip, opts);
-      chunks.push(Buffer.from(searchLines(delta.meta, delta.text)));
-      for (const r of delta.meta) if (r.d) removed.add(r.p);
-    }
-    return { chunks, removed };
   }
 
-  private removedFile(gen: number): string {
-    return join(this.dir, `removed.${gen}.txt`);
+  async slimSummaries(tip: string, kinds: readonly Kind[], opts: IndexOptions = {}): Promise<Map<Kind, PickList>> {
+    const lists = await this.kindLists(tip, kinds, opts);
+    return new Map(kinds.map((k) => [k, lists.get(k)!.picks()]));
   }
 
-  private kindFile(kind: Kind, gen: number): string {
-    return join(this.dir, `kind.${gen}.${kind}.jsonl`);
-  }
-
-  /** A kind's pick log: the generation's, or its `serial`th rewrite (see persistAppend). */
-  private pickFile(kind: Kind, gen: number, serial = 0): string {
-    return join(this.dir, serial ? `pick.${gen}.${kind}.${serial}.jsonl` : `pick.${gen}.${kind}.jsonl`);
-  }
-
-  private readPicks(kind: Kind, head: Head): PickChunk[] {
-    return parseRecords<PickChunk>(readPrefix(this.pickFile(kind, head.gen, head.pickSerial?.[kind]), head.pickBytes[kind]));
-  }
-
-  /**
-   * Summaries of the entries of the given kinds as of `tip`, keyed by id (by path for a version a merge
-   * kept next to the entry's usual path). Reads only those kinds' logs
-   * (a few thousand short records where the full index has 100k long ones); a cache that lags behind
-   * is brought up to date first, as `load` does.
-   */
-  async summaries(tip: string | null, kinds: readonly Kind[], opts: IndexOptions = {}): Promise<Map<string, EntrySummary>> {
-    return this.byKind(
-      tip,
-      kinds,
-      opts,
-      () => new Map<string, EntrySummary>(),
-      (into, kind, head) => applySummaries(into, kind, readPrefix(this.kindFile(kind, head.gen), head.kindBytes[kind])),
-      (into, kind, records) => applySummaries(into, kind, kindLines(records)),
-    );
-  }
-
-  /**
-   * What choosing entries for a session needs of the given kinds (see SlimSummary), one per id,
-   * oldest first, from the pick logs (see picks.ts): much faster to read than `summaries`.
-   */
-  async slimSummaries(tip: string | null, kinds: readonly Kind[], opts: IndexOptions = {}): Promise<Map<Kind, PickList>> {
-    const chunks = await this.byKind(
-      tip,
-      kinds,
-      opts,
-      () => new Map<Kind, PickChunk[]>(kinds.map((k) => [k, []])),
-      (into, kind, head) => into.set(kind, into.get(kind)!.concat(this.readPicks(kind, head))),
-      (into, kind, records) => into.get(kind)!.push(pickChunk(records)),
-    );
-    return new Map(kinds.map((k) => [k, PickList.read(k, chunks.get(k)!)]));
-  }
-
-  /**
-   * A view of some kinds as of `tip`, accumulated in a fresh `make()`: from their logs on disk
-   * (`fromLogs`), then the records of what was added and removed since (`fromRecords`), or from all
-   * records of a full load.
-   */
-  private async byKind<A>(tip: string | null, kinds: readonly Kind[], opts: IndexOptions, make: () => A, fromLogs: (into: A, kind: Kind, head: Head) => void, fromRecords: (into: A, kind: Kind, records: MetaRecord[]) => void): Promise<A> {
-    let out = make();
-    if (!tip) return out;
-    const head = await this.current();
-    let ok = false;
-    if (head) {
-      try {
-        for (const kind of kinds) fromLogs(out, kind, head);
-        ok = true;
-      } catch {
-        out = make(); // compacted or damaged underneath us: fall back to a full load
+  async summaries(tip: string, kinds: readonly Kind[], opts: IndexOptions = {}): Promise<Map<string, EntrySummary>> {
+    const out = new Map<string, EntrySummary>();
+    for (const list of (await this.kindLists(tip, kinds, opts)).values()) {
+      for (let i = 0; i < list.length; i++) {
+        const s = list.at(i);
+        out.set(list.versionPath(i) || s.id, s);
       }
     }
-    if (ok && head!.tip === tip) return out;
-    if (ok && (await this.store.cat.read(head!.tip))) {
-      const delta = await this.delta(head!.tip, tip, opts);
-      for (const kind of kinds) fromRecords(out, kind, delta.meta.filter((r) => ofKind(r, kind)));
-      // Compaction needs the live count, which only a full load knows: leave it to the next one.
-      await this.persistAppend(head!, tip, delta.meta, delta.text, Infinity);
-      return out;
-    }
-    out = make();
-    const state = await this.load(tip, opts);
-    for (const kind of kinds) fromRecords(out, kind, [...state.entries.values()].filter((e) => e.meta.kind === kind).map((e) => ({ p: e.path, o: e.oid, c: e.commit, m: e.meta })));
     return out;
   }
 
-  /** The index as of `tip`, updating the cached copy on disk when it lags behind. */
-  async load(tip: string | null, opts: IndexOptions = {}): Promise<EntryIndex> {
-    if (!tip) return { tip, entries: new Map(), bodies: opts.withBodies ? new Map() : null };
-    const head = await this.current();
-    let state: EntryIndex | null = null;
-    if (head) {
+  async entries(tip: string, paths: readonly string[], opts: IndexOptions = {}): Promise<Map<string, StoredEntry>> {
+    const recs = await this.query(tip, opts, {
+      empty: () => new Map<string, Rec>(),
+      read: (head) => {
+        const into = new Map<string, Rec>();
+        applyRecs(into, parseRecs(this.readFile(head.entries)));
+        return into;
+      },
+      add: applyRecs,
+    });
+    const out = new Map<string, StoredEntry>();
+    for (const path of paths) {
+      const r = recs.get(path);
+      if (!r?.m) continue;
+      const m = r.m;
+      // Spelled out, not spread: one object shape for 100k entries is several times faster.
+      out.set(path, { id: m.id, kind: m.kind, title: m.title, body: r.b ?? '', topic: m.topic, tags: m.tags, refs: m.refs, to: m.to, agent: m.agent, session: m.session, worktree: m.worktree, branch: m.branch, head: m.head, author: m.author, createdAt: m.createdAt, supersedes: m.supersedes, extra: m.extra, path, commit: r.c ?? null });
+    }
+    return out;
+  }
+
+  searchText(tip: string, opts: IndexOptions = {}): Promise<SearchText> {
+    return this.query<SearchText>(tip, opts, {
+      empty: () => ({ chunks: [], removed: new Set() }),
+      read: (head) => {
+        const buf = this.readFile(head.search);
+        const out: SearchText = { chunks: [], removed: new Set() };
+        let at = 0;
+        for (const [from, to] of head.search.removals) {
+          if (from < at || to > buf.length) throw new Damaged('head.json names removals outside the search file');
+          out.chunks.push(buf.subarray(at, from));
+          for (const p of buf.toString('utf8', from, to).split('\n')) if (p) out.removed.add(p);
+          at = to;
+        }
+        out.chunks.push(buf.subarray(at));
+        return out;
+      },
+      add: (into, recs) => {
+        into.chunks.push(Buffer.from(searchLines(recs)));
+        for (const r of recs) if (r.d) into.removed.add(r.p);
+      },
+    });
+  }
+
+  /** The lists of some kinds as of `tip`. */
+  private async kindLists(tip: string, kinds: readonly Kind[], opts: IndexOptions): Promise<Map<Kind, KindList>> {
+    const chunks = await this.query(tip, opts, {
+      empty: () => new Map<Kind, Chunk[]>(kinds.map((k) => [k, []])),
+      read: (head) => new Map(kinds.map((k) => [k, head.kinds[k] ? parseChunks(this.readFile(head.kinds[k])) : []])),
+      add: (into, recs) => {
+        for (const k of kinds) {
+          const c = kindChunk(recs, k);
+          if (c) into.get(k)!.push(c);
+        }
+      },
+    });
+    return new Map(kinds.map((k) => [k, KindList.read(k, chunks.get(k)!)]));
+  }
+
+  /**
+   * Answer `q` as of `tip`: from the files head.json names when they pass their checks, plus what
+   * changed on the branch since the tip they reflect (appended to them for the next reader); else
+   * from every entry on the branch, written anew.
+   */
+  private async query<T>(tip: string, opts: IndexOptions, q: Query<T>): Promise<T> {
+    let damage: string | null = null;
+    for (let attempt = 0; attempt < 3 && damage === null; attempt++) {
+      let found: { head: Head; raw: string } | null;
       try {
-        state = this.readState(head, !!opts.withBodies);
-      } catch {
-        state = null; // compacted or damaged underneath us: rebuild
+        found = this.readHead();
+      } catch (e) {
+        damage = (e as Error).message;
+        break;
+      }
+      if (!found) break;
+      const { head, raw } = found;
+      let out: T;
+      try {
+        out = q.read(head);
+      } catch (e) {
+        // A writer may have replaced the files since head.json was read: read the new head then.
+        if (this.headText() !== raw) continue;
+        damage = e instanceof Damaged ? e.message : `a file of it cannot be read (${(e as Error).message})`;
+        break;
+      }
+      if (head.tip === tip) return out;
+      if (!(await this.store.cat.read(head.tip))) break; // the branch was rewritten: start again
+      const delta = await this.delta(head.tip, tip, opts);
+      const failed = await this.persistAppend(raw, tip, delta);
+      if (failed) {
+        damage = failed;
+        break;
+      }
+      q.add(out, delta);
+      return out;
+    }
+    if (damage !== null) this.store.deps.stderr(`git-ctx: the entry index failed its check (${damage}); rebuilding it from the branch\n`);
+    const full = await this.build(tip, opts);
+    await this.withLock(() => this.writeAll(tip, full));
+    const out = q.empty();
+    q.add(out, full);
+    return out;
+  }
+
+  private get headPath(): string {
+    return join(this.dir, 'head.json');
+  }
+
+  private headText(): string | null {
+    try {
+      return readFileSync(this.headPath, 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  /** head.json, checked; null when there is none. */
+  private readHead(): { head: Head; raw: string } | null {
+    const raw = this.headText();
+    if (raw === null) return null;
+    const m = /^\{"head":(.*),"crc":(\d+)\}\n$/s.exec(raw);
+    if (!m || crc32(Buffer.from(m[1]!)) !== Number(m[2])) throw new Damaged('head.json fails its checksum');
+    const head = JSON.parse(m[1]!) as Head;
+    if (head.version !== VERSION) throw new Damaged('head.json is of another version');
+    return { head, raw };
+  }
+
+  private writeHead(head: Head): void {
+    const json = JSON.stringify(head);
+    const tmp = join(this.dir, `head.json.${this.store.deps.pid}.tmp`);
+    writeFileSync(tmp, `{"head":${json},"crc":${crc32(Buffer.from(json))}}\n`);
+    renameSync(tmp, this.headPath);
+  }
+
+  /** Exactly the bytes head.json names of a file, checked against their length and CRC-32. */
+  private readFile(f: FileState): Buffer {
+    let fd: number;
+    try {
+      fd = openSync(join(this.dir, f.name), 'r');
+    } catch {
+      throw new Damaged(`${f.name} is missing`);
+    }
+    try {
+      const buf = Buffer.allocUnsafe(f.bytes);
+      for (let off = 0; off < f.bytes; ) {
+        const n = readSync(fd, buf, off, f.bytes - off, off);
+        if (n === 0) throw new Damaged(`${f.name} is shorter than head.json says`);
+        off += n;
+      }
+      if (crc32(buf) !== f.crc) throw new Damaged(`${f.name} fails its checksum`);
+      return buf;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private writeNew(name: string, data: string | Buffer): FileState {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    writeFileSync(join(this.dir, name), buf);
+    return { name, bytes: buf.length, crc: crc32(buf) };
+  }
+
+  /** Truncate a file to its recorded length (dropping anything a crashed appender left), then append. */
+  private appendTo(f: FileState, data: string): FileState {
+    const buf = Buffer.from(data);
+    if (!buf.length) return { name: f.name, bytes: f.bytes, crc: f.crc };
+    let fd: number;
+    try {
+      fd = openSync(join(this.dir, f.name), 'r+');
+    } catch {
+      throw new Damaged(`${f.name} is missing`);
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size < f.bytes) throw new Damaged(`${f.name} is shorter than head.json says`);
+      if (size > f.bytes) ftruncateSync(fd, f.bytes);
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off, f.bytes + off);
+    } finally {
+      closeSync(fd);
+    }
+    return { name: f.name, bytes: f.bytes + buf.length, crc: crc32(buf, f.crc) };
+  }
+
+  /**
+   * Append what changed between the head read (`raw`) and `tip`, unless another process moved the
+   * index on meanwhile. Returns why the index is damaged, when appending found it so.
+   */
+  private async persistAppend(raw: string, tip: string, delta: readonly Rec[]): Promise<string | null> {
+    return this.withLock(() => {
+      const cur = this.readHead();
+      if (!cur || cur.raw !== raw) return;
+      const head = cur.head;
+      const removed = delta.filter((r) => r.d).length;
+      const records = head.records + delta.length;
+      const live = head.live + delta.length - 2 * removed;
+      if (records > live * 2 + 1000) {
+        // Mostly dead records (after retention removed most of the store): write the live ones anew.
+        const all = new Map<string, Rec>();
+        applyRecs(all, parseRecs(this.readFile(head.entries)));
+        applyRecs(all, delta);
+        return this.writeAll(tip, [...all.values()], head);
+      }
+      let next = head.next;
+      const entries = this.appendTo(head.entries, encodeRecs(delta));
+      const gone = delta.filter((r) => r.d).map((r) => `${r.p}\n`).join('');
+      const removals = [...head.search.removals];
+      let search: FileState = head.search;
+      if (gone) {
+        const before = search.bytes;
+        search = this.appendTo(search, gone);
+        removals.push([before, search.bytes]);
+      }
+      search = this.appendTo(search, searchLines(delta));
+      const kinds = { ...head.kinds };
+      for (const kind of KINDS) {
+        const chunk = kindChunk(delta, kind);
+        const f = kinds[kind];
+        if (!chunk || (!f && !chunk.picks.s.length)) continue;
+        const inOrder = extendsInOrder(chunk, f?.last ?? '');
+        if (f && inOrder && f.chunks < MAX_CHUNKS) {
+          kinds[kind] = { ...this.appendTo(f, chunkLine(chunk)), chunks: f.chunks + 1, last: lastIdOf(chunk) || f.last };
+          continue;
+        }
+        kinds[kind] = this.rewriteKind(kind, f, chunk, inOrder, next++);
+      }
+      const now: Head = { ...head, tip, next, entries, search: { ...search, removals }, kinds, records, live };
+      this.writeHead(now);
+      this.removeUnnamed(head, now);
+    });
+  }
+
+  /**
+   * A kind's file written anew, under a new name (a reader of the previous head still reads the old
+   * one), with `chunk` added: a chunk per append would pile up in a store that only grows, and a
+   * chunk out of order would make every reader sort. While the appends come in order only they are
+   * merged, behind the first line copied as it is; the whole file once they reach an eighth of it.
+   */
+  private rewriteKind(kind: Kind, f: KindFile | undefined, chunk: Chunk, inOrder: boolean, serial: number): KindFile {
+    const name = `${kind}.${serial}.jsonl`;
+    const buf = f ? this.readFile(f) : Buffer.alloc(0);
+    const first = buf.indexOf(10) + 1;
+    if (f && inOrder && f.chunks > 1) {
+      // The first line is copied, not parsed (at 100k entries, 13 MB of notes).
+      const tail = chunkLine(mergeChunks(kind, [...parseChunks(buf.subarray(first)), chunk]));
+      if (Buffer.byteLength(tail) * 8 <= first) {
+        const state = this.writeNew(name, Buffer.concat([buf.subarray(0, first), Buffer.from(tail)]));
+        return { ...state, chunks: 2, last: lastIdOf(chunk) || f.last };
       }
     }
-    if (state && head && head.tip === tip) return state;
-    if (state && head && (await this.store.cat.read(head.tip))) {
-      const delta = await this.delta(head.tip, tip, opts);
-      this.apply(state, delta.meta, delta.text);
-      state.tip = tip;
-      await this.persistAppend(head, tip, delta.meta, delta.text, state.entries.size);
-      return state;
-    }
-    const full = await this.build(tip, opts);
-    state = { tip, entries: new Map(), bodies: opts.withBodies ? new Map() : null };
-    this.apply(state, full.meta, full.text);
-    await this.persistRewrite(tip, full.meta, full.text);
-    return state;
+    const list = KindList.read(kind, [...parseChunks(buf), chunk]);
+    return { ...this.writeNew(name, chunkLine(list.toChunk())), chunks: 1, last: list.length ? list.id(list.length - 1) : '' };
   }
 
-  private readState(head: Head, withBodies: boolean): EntryIndex {
-    const state: EntryIndex = { tip: head.tip, entries: new Map(), bodies: withBodies ? new Map() : null };
-    const meta = parseLines<MetaRecord>(readPrefix(this.file('meta', head.gen), head.metaBytes));
-    const text = withBodies ? parseLines<TextRecord>(readPrefix(this.file('text', head.gen), head.textBytes)) : [];
-    this.apply(state, meta, text);
-    return state;
+  /** Write the index of `recs` (the entries at `tip`) to new files, and name them in head.json. */
+  private writeAll(tip: string, recs: readonly Rec[], prev?: Head): void {
+    mkdirSync(this.dir, { recursive: true });
+    let before = prev;
+    if (!before) {
+      try {
+        before = this.readHead()?.head;
+      } catch {
+        before = undefined;
+      }
+    }
+    let next = before?.next ?? 1;
+    for (const f of readdirSync(this.dir)) next = Math.max(next, Number(/\.(\d+)\.\w+$/.exec(f)?.[1] ?? 0) + 1);
+    const live = recs.filter((r) => !r.d);
+    const entries = this.writeNew(`entries.${next++}.jsonl`, encodeRecs(live));
+    const search = { ...this.writeNew(`search.${next++}.txt`, searchLines(live)), removals: [] };
+    const kinds: Head['kinds'] = {};
+    for (const kind of KINDS) {
+      const rows = rowsOf(live, kind).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      if (rows.length) kinds[kind] = { ...this.writeNew(`${kind}.${next++}.jsonl`, chunkLine(encodeChunk(rows))), chunks: 1, last: rows[rows.length - 1]!.id };
+    }
+    const head: Head = { version: VERSION, tip, next, entries, search, kinds, records: live.length, live: live.length };
+    this.writeHead(head);
+    this.removeUnnamed(before, head);
+    // The index of the version before, in the branch's folder (this version never reads it).
+    for (const f of readdirSync(this.root)) if (OLD_FILE.test(f)) removeQuietly(join(this.root, f));
   }
 
-  private apply(state: EntryIndex, meta: readonly MetaRecord[], text: readonly TextRecord[]): void {
-    for (const r of meta) {
-      if (r.d) {
-        state.entries.delete(r.p);
-        state.bodies?.delete(r.p);
-      } else state.entries.set(r.p, { path: r.p, oid: r.o!, commit: r.c ?? null, meta: r.m! });
+  /**
+   * Remove the files neither head names, once untouched for a while: a reader that read an earlier
+   * head.json may still be reading them (and one that finds them gone reads head.json again).
+   */
+  private removeUnnamed(prev: Head | undefined, head: Head): void {
+    const named = new Set([head, ...(prev ? [prev] : [])].flatMap((h) => [h.entries.name, h.search.name, ...Object.values(h.kinds).map((k) => k.name)]));
+    const old = this.store.deps.now() - KEEP_MS;
+    for (const f of readdirSync(this.dir)) {
+      if (!OUR_FILE.test(f) || named.has(f)) continue;
+      try {
+        if (statSync(join(this.dir, f)).mtimeMs < old) unlinkSync(join(this.dir, f));
+      } catch {
+        /* already gone */
+      }
     }
-    if (state.bodies) for (const r of text) if (state.entries.has(r.p)) state.bodies.set(r.p, r.b);
+  }
+
+  /**
+   * Run `fn` under the cache lock, unless another process holds it (our answer in memory is enough
+   * for this command). A failure only costs a rebuild later, except damage found while appending,
+   * which is returned.
+   */
+  private async withLock(fn: () => void): Promise<string | null> {
+    mkdirSync(this.dir, { recursive: true });
+    const lock = await acquireLock(join(this.root, 'cache.lock'), this.store.deps, 0);
+    if (!lock) return null;
+    try {
+      fn();
+      return null;
+    } catch (e) {
+      return e instanceof Damaged ? e.message : null;
+    } finally {
+      lock.release();
+    }
   }
 
   /**
@@ -403,8 +456,8 @@ export class IndexCache {
     (await Promise.all(oids.map((oid) => this.store.cat.read(oid)))).forEach((obj, i) => onObject(i, obj));
   }
 
-  /** Records for the entries added and removed between two tips. */
-  private async delta(from: string, to: string, opts: IndexOptions): Promise<{ meta: MetaRecord[]; text: TextRecord[] }> {
+  /** Records for the entries added and removed between two tips (removals first). */
+  private async delta(from: string, to: string, opts: IndexOptions): Promise<Rec[]> {
     const git = this.store.repo.git;
     const commits = this.commitsById(`${from}..${to}`);
     const diff = await git.run(['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', from, to, '--', 'entries']);
@@ -418,7 +471,7 @@ export class IndexCache {
       else added.push({ path, oid: newOid! });
     }
     const [kinds, read] = await Promise.all([this.kindsOf(removed.map((r) => r.oid)), this.readEntries(added, commits, opts)]);
-    return { meta: [...removed.map((r, i) => ({ p: r.path, d: 1 as const, k: kinds[i] })), ...read.meta], text: read.text };
+    return [...removed.map((r, i): Rec => ({ p: r.path, d: 1, k: kinds[i] })), ...read];
   }
 
   /** The kinds of removed entries, from their blobs (still in the object store), read from the header only. */
@@ -432,7 +485,8 @@ export class IndexCache {
     return out;
   }
 
-  private async build(tip: string, opts: IndexOptions): Promise<{ meta: MetaRecord[]; text: TextRecord[] }> {
+  /** Every entry at `tip`. */
+  private async build(tip: string, opts: IndexOptions): Promise<Rec[]> {
     const git = this.store.repo.git;
     // The commit log (slow on long histories) runs while the blobs are read.
     const commits = this.commitsById(tip);
@@ -466,12 +520,8 @@ export class IndexCache {
     return map;
   }
 
-  private async readEntries(
-    files: readonly { path: string; oid: string }[],
-    commitsPromise: Promise<Map<string, string>>,
-    opts: IndexOptions,
-  ): Promise<{ meta: MetaRecord[]; text: TextRecord[] }> {
-    const parsed: ({ data: Omit<EntryData, 'body'>; body: string } | null)[] = new Array(files.length).fill(null);
+  private async readEntries(files: readonly { path: string; oid: string }[], commitsPromise: Promise<Map<string, string>>, opts: IndexOptions): Promise<Rec[]> {
+    const parsed: (EntryData | null)[] = new Array(files.length).fill(null);
     const report = (done: number) => {
       if (files.length <= 5000 || (done % 5000 !== 0 && done !== files.length)) return;
       if (opts.onProgress) opts.onProgress(done, files.length);
@@ -483,307 +533,64 @@ export class IndexCache {
         report(i + 1);
         if (!obj || obj.type !== 'blob') return;
         try {
-          const { body, ...data } = parseEntry(obj.content.toString('utf8'));
-          parsed[i] = { data, body };
+          parsed[i] = parseEntry(obj.content.toString('utf8'));
         } catch (e) {
           opts.onWarning?.(`skipping unreadable entry ${files[i]!.path}: ${(e as Error).message}`);
         }
       },
     );
     const commits = await commitsPromise;
-    const meta: MetaRecord[] = [];
-    const text: TextRecord[] = [];
+    const out: Rec[] = [];
     parsed.forEach((p, i) => {
       if (!p) return;
-      const f = files[i]!;
-      meta.push({ p: f.path, o: f.oid, c: commits.get(p.data.id) ?? null, m: p.data });
-      text.push({ p: f.path, b: p.body });
+      const { body, ...m } = p;
+      out.push({ p: files[i]!.path, o: files[i]!.oid, c: commits.get(m.id) ?? null, m, b: body });
     });
-    return { meta, text };
-  }
-
-  private encode(records: readonly object[]): string {
-    return records.map((r) => `${JSON.stringify(r)}\n`).join('');
-  }
-
-  /** Append a delta under the cache lock, unless another process moved the cache on meanwhile. */
-  private persistAppend(base: Head, tip: string, meta: MetaRecord[], text: TextRecord[], live: number): Promise<void> {
-    return this.withLock(() => {
-      const head = this.readHead();
-      if (!head || head.tip !== base.tip || head.gen !== base.gen) return;
-      const records = head.records + meta.length;
-      if (records > live * 2 + 1000) return this.compact(head, tip, meta, text);
-      const metaBytes = appendAt(this.file('meta', head.gen), head.metaBytes, this.encode(meta));
-      const textBytes = appendAt(this.file('text', head.gen), head.textBytes, this.encode(text));
-      const kindBytes = { ...head.kindBytes };
-      const pickBytes = { ...head.pickBytes };
-      const pickChunks = { ...head.pickChunks };
-      const pickSerial = { ...head.pickSerial };
-      const stale: string[] = [];
-      for (const kind of KINDS) {
-        const records = meta.filter((r) => ofKind(r, kind));
-        if (!records.length) continue;
-        kindBytes[kind] = appendAt(this.kindFile(kind, head.gen), head.kindBytes[kind], kindLines(records));
-        const chunks = (pickChunks[kind] ?? 1) + 1;
-        if (chunks <= MAX_PICK_CHUNKS) {
-          pickBytes[kind] = appendAt(this.pickFile(kind, head.gen, pickSerial[kind]), head.pickBytes[kind], pickLines(records));
-          pickChunks[kind] = chunks;
-          continue;
-        }
-        // A chunk per append would pile up in a store that only grows: past MAX_PICK_CHUNKS the log is
-        // rewritten as one chunk, to a new file (a reader of the previous head still reads the old one).
-        const all = PickList.read(kind, [...this.readPicks(kind, head), pickChunk(records)]);
-        const serial = (pickSerial[kind] ?? 0) + 1;
-        const line = chunkLine(encodeChunk(all.recs()));
-        writeFileSync(this.pickFile(kind, head.gen, serial), line);
-        pickBytes[kind] = Buffer.byteLength(line);
-        pickChunks[kind] = 1;
-        pickSerial[kind] = serial;
-        if (serial >= 2) stale.push(this.pickFile(kind, head.gen, serial - 2));
-      }
-      const searchBytes = appendAt(this.searchFile(head.gen), head.searchBytes, searchLines(meta, text));
-      const gone = meta.filter((r) => r.d).map((r) => `${r.p}\n`).join('');
-      const removedBytes = gone ? appendAt(this.removedFile(head.gen), head.removedBytes, gone) : head.removedBytes;
-      this.writeHead({ ...head, tip, metaBytes, textBytes, records, kindBytes, pickBytes, pickChunks, pickSerial, searchBytes, removedBytes });
-      for (const f of stale) removeQuietly(f);
-    });
-  }
-
-  private persistRewrite(tip: string, meta: MetaRecord[], text: TextRecord[]): Promise<void> {
-    return this.withLock(() => this.writeGeneration(tip, meta, text));
-  }
-
-  /** Rewrite the logs keeping only live records (when deletions and duplicates pile up). */
-  private compact(head: Head, tip: string, delta: MetaRecord[], deltaText: TextRecord[]): void {
-    const state = this.readState(head, true);
-    this.apply(state, delta, deltaText);
-    const meta: MetaRecord[] = [];
-    const text: TextRecord[] = [];
-    for (const e of state.entries.values()) {
-      meta.push({ p: e.path, o: e.oid, c: e.commit, m: e.meta });
-      text.push({ p: e.path, b: state.bodies!.get(e.path) ?? '' });
-    }
-    this.writeGeneration(tip, meta, text);
-  }
-
-  private writeGeneration(tip: string, metaRecords: MetaRecord[], textRecords: TextRecord[]): void {
-    mkdirSync(this.dir, { recursive: true });
-    // Numbered after any generation before it, whatever version wrote that one: a reader of another
-    // version (an older git-ctx still running) then never finds its files rewritten underneath it.
-    const gen = (Number(this.readHead(true)?.gen) || 0) + 1;
-    const meta = this.encode(metaRecords);
-    const text = this.encode(textRecords);
-    writeFileSync(this.file('meta', gen), meta);
-    writeFileSync(this.file('text', gen), text);
-    const kindBytes = {} as Record<Kind, number>;
-    const pickBytes = {} as Record<Kind, number>;
-    for (const kind of KINDS) {
-      const records = metaRecords.filter((r) => r.m?.kind === kind);
-      const data = kindLines(records);
-      writeFileSync(this.kindFile(kind, gen), data);
-      kindBytes[kind] = Buffer.byteLength(data);
-      const picks = pickLines(records);
-      writeFileSync(this.pickFile(kind, gen), picks);
-      pickBytes[kind] = Buffer.byteLength(picks);
-    }
-    const search = searchLines(metaRecords, textRecords);
-    writeFileSync(this.searchFile(gen), search);
-    writeFileSync(this.removedFile(gen), '');
-    this.writeHead({
-      version: INDEX_VERSION,
-      tip,
-      gen,
-      metaBytes: Buffer.byteLength(meta),
-      textBytes: Buffer.byteLength(text),
-      records: metaRecords.length,
-      kindBytes,
-      pickBytes,
-      searchBytes: Buffer.byteLength(search),
-      removedBytes: 0,
-    });
-    // Older generations are no longer named by head.json; a reader still on one retries from head.
-    for (const f of readdirSync(this.dir)) {
-      const m = /^(?:meta|text|kind|pick|search|removed)\.(\d+)\.(?:\w+\.)?(?:\d+\.)?(?:jsonl|txt)$/.exec(f);
-      if (m && Number(m[1]) < gen - 1) removeQuietly(join(this.dir, f));
-    }
-  }
-
-  private writeHead(head: Head): void {
-    const tmp = join(this.dir, `head.json.${this.store.deps.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(head));
-    renameSync(tmp, join(this.dir, 'head.json'));
-  }
-
-  private async withLock(fn: () => void): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    const lock = await acquireLock(join(this.dir, 'cache.lock'), this.store.deps, 0);
-    if (!lock) return; // someone else is updating it; our copy in memory is enough for this command
-    try {
-      fn();
-    } catch {
-      /* the cache is disposable: a failed update only costs a rebuild later */
-    } finally {
-      lock.release();
-    }
+    return out;
   }
 }
 
-/** Whether a record belongs in a kind's log: an entry of that kind, or a removal of one (of unknown kind: every log). */
-function ofKind(r: MetaRecord, kind: Kind): boolean {
+function applyRecs(into: Map<string, Rec>, recs: Iterable<Rec>): void {
+  for (const r of recs) {
+    if (r.d) into.delete(r.p);
+    else into.set(r.p, r);
+  }
+}
+
+function encodeRecs(recs: readonly Rec[]): string {
+  let out = '';
+  for (const r of recs) out += `${JSON.stringify(r)}\n`;
+  return out;
+}
+
+/** The records of the entries file (whole lines only: the caller read exactly what head.json names). */
+function parseRecs(buf: Buffer): Rec[] {
+  const out: Rec[] = [];
+  for (let from = 0, nl = buf.indexOf(10); nl >= 0; from = nl + 1, nl = buf.indexOf(10, from)) out.push(JSON.parse(buf.toString('utf8', from, nl)) as Rec);
+  return out;
+}
+
+/** Whether a record belongs in a kind's file: an entry of that kind, or a removal of one (of unknown kind: every file). */
+function ofKind(r: Rec, kind: Kind): boolean {
   return r.d ? !r.k || r.k === kind : r.m!.kind === kind;
 }
 
-/** The kind log lines of records (see KIND_FIELDS). */
-function kindLines(records: readonly MetaRecord[]): string {
-  let out = '';
-  for (const r of records) {
-    if (r.d) {
-      out += `${JSON.stringify(keyOfPath(r.p))}\n`;
-      continue;
-    }
+function rowsOf(recs: readonly Rec[], kind: Kind): Row[] {
+  const out: Row[] = [];
+  for (const r of recs) {
+    if (r.d || r.m!.kind !== kind) continue;
     const m = r.m!;
-    const path = r.p === entryPath(m.id) ? '' : r.p;
-    const rest = [m.title, m.agent, m.topic, m.tags, r.o!, r.c ?? null];
-    out += `${[m.id, path, m.to, m.session, m.supersedes, m.refs, rest].map((f) => JSON.stringify(f)).join('\t')}\n`;
+    out.push({ id: m.id, path: r.p, session: m.session, to: m.to, refs: m.refs, supersedes: m.supersedes, title: m.title, agent: m.agent, topic: m.topic, tags: m.tags, oid: r.o!, commit: r.c ?? null });
   }
   return out;
 }
 
-/** A JSON string field: most hold no escapes, and are then their text between the quotes. */
-function jsonString(field: string): string {
-  return field.includes('\\') ? (JSON.parse(field) as string) : field.slice(1, -1);
-}
-
-const NO_LABELS: readonly string[] = Object.freeze([]);
-
-/** A JSON array of strings, without a parse for the usual empty one. */
-function jsonList(field: string): readonly string[] {
-  return field === '[]' ? NO_LABELS : (JSON.parse(field) as string[]);
-}
-
-type Rest = [title: string, agent: string, topic: string | null, tags: string[], oid: string, commit: string | null];
-
-/** A summary over its kind log line, each field parsed when first read (most never are). */
-class Summary implements EntrySummary {
-  /** Where each field after the path starts (found when first needed). */
-  private starts: number[] | undefined;
-  private toField?: string | null;
-  private sessionField?: string;
-  private rest?: Rest;
-
-  constructor(
-    readonly kind: Kind,
-    private readonly line: string,
-    readonly id: string,
-    private readonly versionPath: string,
-    private readonly afterPath: number,
-  ) {}
-
-  private field(i: 2 | 3 | 4 | 5 | 6): string {
-    if (!this.starts) {
-      const starts = [this.afterPath];
-      for (let at = this.line.indexOf('\t', this.afterPath); at >= 0; at = this.line.indexOf('\t', at + 1)) starts.push(at + 1);
-      if (starts.length !== KIND_FIELDS - 2) throw new Error('malformed index line');
-      this.starts = starts;
-    }
-    return this.line.slice(this.starts[i - 2], i < 6 ? this.starts[i - 1]! - 1 : undefined);
-  }
-
-  get path(): string {
-    return this.versionPath || entryPath(this.id);
-  }
-
-  get to(): string | null {
-    if (this.toField === undefined) {
-      const f = this.field(2);
-      this.toField = f === 'null' ? null : jsonString(f);
-    }
-    return this.toField;
-  }
-
-  get session(): string {
-    return (this.sessionField ??= jsonString(this.field(3)));
-  }
-
-  get supersedes(): readonly string[] {
-    return jsonList(this.field(4));
-  }
-
-  get refs(): readonly string[] {
-    return jsonList(this.field(5));
-  }
-
-  private get fields(): Rest {
-    return (this.rest ??= JSON.parse(this.field(6)) as Rest);
-  }
-
-  get title(): string {
-    return this.fields[0];
-  }
-
-  get agent(): string {
-    return this.fields[1];
-  }
-
-  get topic(): string | null {
-    return this.fields[2];
-  }
-
-  get tags(): readonly string[] {
-    return this.fields[3];
-  }
-
-  get oid(): string {
-    return this.fields[4];
-  }
-
-  get commit(): string | null {
-    return this.fields[5];
-  }
-}
-
-/** The key of a summary: the id, or the path of a version kept next to the usual one. */
-function keyOfPath(path: string): string {
-  const id = idFromPath(path);
-  return id && path === entryPath(id) ? id : path;
-}
-
-/** Apply a kind log's lines (see KIND_FIELDS): only the id and the path are read here. */
-function applySummaries(into: Map<string, EntrySummary>, kind: Kind, lines: string): void {
-  let from = 0;
-  for (let nl = lines.indexOf('\n'); nl >= 0; from = nl + 1, nl = lines.indexOf('\n', from)) {
-    const tab = lines.indexOf('\t', from);
-    if (tab < 0 || tab > nl) {
-      into.delete(jsonString(lines.slice(from, nl)));
-      continue;
-    }
-    const second = lines.indexOf('\t', tab + 1);
-    if (second < 0 || second > nl || lines[from] !== '"') throw new Error('malformed index line');
-    const line = lines.slice(from, nl);
-    const id = jsonString(line.slice(0, tab - from));
-    const path = second - tab === 3 ? '' : jsonString(line.slice(tab + 1 - from, second - from));
-    into.set(path || id, new Summary(kind, line, id, path, second + 1 - from));
-  }
-}
-
-/** The pick chunk of a batch of records of one kind (see picks.ts). */
-function pickChunk(records: readonly MetaRecord[]): PickChunk {
-  const added: PickRec[] = [];
-  const removed: string[] = [];
-  for (const r of records) {
-    if (r.d) {
-      removed.push(keyOfPath(r.p));
-      continue;
-    }
-    const m = r.m!;
-    added.push(pickRec(m, r.p));
-  }
-  return encodeChunk(added, removed);
-}
-
-/** The pick log line of a batch of records of one kind. */
-function pickLines(records: readonly MetaRecord[]): string {
-  return chunkLine(pickChunk(records));
+/** The chunk of what some records add to and remove from a kind, or null when they do neither. */
+function kindChunk(recs: readonly Rec[], kind: Kind): Chunk | null {
+  const mine = recs.filter((r) => ofKind(r, kind));
+  if (!mine.length) return null;
+  const removed = mine.filter((r) => r.d).map((r) => keyOf(idFromPath(r.p) ?? '', r.p));
+  return encodeChunk(rowsOf(mine, kind), removed);
 }
 
 /** Fold text into one search field: lower case, no tabs or line breaks (they delimit fields and lines). */
@@ -791,14 +598,13 @@ function searchField(s: string): string {
   return s.toLowerCase().replace(/[\t\r\n]+/g, ' ');
 }
 
-/** The lines of the search file for the entries a batch of records adds (see searchText). */
-function searchLines(meta: readonly MetaRecord[], text: readonly TextRecord[]): string {
-  const bodies = new Map(text.map((t) => [t.p, t.b]));
+/** The lines of the search file for the entries some records add (see SearchText). */
+function searchLines(recs: readonly Rec[]): string {
   const lines: string[] = [];
-  for (const r of meta) {
+  for (const r of recs) {
     if (r.d) continue;
     const m = r.m!;
-    lines.push(`${r.p}\t${r.o}\t${r.c ?? '-'}\t${searchField(m.title)}\t${searchField(`${m.topic ?? ''} ${m.tags.join(' ')}`)}\t${searchField(bodies.get(r.p) ?? '')}\n`);
+    lines.push(`${r.p}\t${r.o}\t${r.c ?? '-'}\t${searchField(m.title)}\t${searchField(`${m.topic ?? ''} ${m.tags.join(' ')}`)}\t${searchField(r.b ?? '')}\n`);
   }
   return lines.join('');
 }
@@ -811,16 +617,22 @@ function removeQuietly(path: string): void {
   }
 }
 
-/** Truncate `path` to `offset` bytes (dropping anything a crashed appender left), append, return the new length. */
-function appendAt(path: string, offset: number, data: string): number {
-  const fd = openSync(path, 'r+');
-  try {
-    if (fstatSync(fd).size !== offset) ftruncateSync(fd, offset);
-    const buf = Buffer.from(data);
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, offset + off);
-    return offset + buf.length;
-  } finally {
-    closeSync(fd);
-  }
+let CRC_TABLE: Int32Array | undefined;
+
+/** CRC-32 (zlib's) of `data`, continuing from `prev`. */
+export function crc32(data: Uint8Array, prev = 0): number {
+  const z = nodeZlib();
+  return typeof z.crc32 === 'function' ? z.crc32(data, prev) : crc32Here(data, prev);
+}
+
+/** The same numbers, computed here, for Node before 20.15 (which has no zlib.crc32). */
+export function crc32Here(data: Uint8Array, prev = 0): number {
+  const t = (CRC_TABLE ??= Int32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c;
+  }));
+  let c = ~prev;
+  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }

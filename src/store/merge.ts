@@ -11,9 +11,11 @@
  * Names that differ are decided by mergeFileSet, the pure rule, so the tree is a function of the
  * three trees alone: two clones merging the same tips in either order write the same tree.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Store } from './store.js';
 import type { TreeItem } from '../git/objects.js';
-import { compareAndSwapRef } from '../git/refs.js';
+import { compareAndSwapRef, RefLockWatch } from '../git/refs.js';
 import { splitNul } from '../git/run.js';
 import { mergeFileSet, variantPath, type Sides } from '../model/merge.js';
 import { CtxError } from '../errors.js';
@@ -37,13 +39,15 @@ interface Memo {
   trees: Map<string, TreeMerge>;
   bases: Map<string, string[]>;
   virtual: Map<string, string | null>;
+  /** Tips checkMergeable found to be context histories of a format this version writes. */
+  mergeable: Set<string>;
 }
 const memos = new WeakMap<Store, Memo>();
 const MEMO_LIMIT = 20_000;
 
 function memo(store: Store): Memo {
   let m = memos.get(store);
-  if (!m || m.trees.size + m.bases.size + m.virtual.size > MEMO_LIMIT) memos.set(store, (m = { trees: new Map(), bases: new Map(), virtual: new Map() }));
+  if (!m || m.trees.size + m.bases.size + m.virtual.size + m.mergeable.size > MEMO_LIMIT) memos.set(store, (m = { trees: new Map(), bases: new Map(), virtual: new Map(), mergeable: new Set() }));
   return m;
 }
 
@@ -119,8 +123,9 @@ export async function mergeBases(store: Store, commits: readonly string[]): Prom
 /**
  * The tree to merge against: the merge base's, or, when there are several (criss-cross merges: every
  * sync merges every clone's history, so two clones' tips often have many), the union of their trees,
- * folded as a merge with no base (mergeTrees(null, ...)), in sorted order. No merge base at all (two
- * independently started branches): the empty tree, so the merge is the union.
+ * folded as a merge with no base (mergeTrees(null, ...)), in sorted order. No merge base at all (only
+ * in a shallow clone: unrelated histories are refused before, see relatedTips): the empty tree, so the
+ * merge is the union.
  *
  * Why a union and not git's recursive virtual base: every file in any merge base is in the history of
  * both sides, so a side that lacks it removed it, and a removal wins over the unchanged other side
@@ -161,16 +166,27 @@ export interface MergeOptions {
  * branch meanwhile, the merge is redone on the new tip, so a local `add` racing a pull loses nothing.
  */
 export async function mergeIntoBranch(store: Store, theirs: string, opts: MergeOptions): Promise<MergeOutcome> {
+  // Only into a branch of git-ctx's own, unused by any worktree (see branch-guard.ts).
+  store.guard.checkPlace();
   const lock = await store.writerLock();
+  const watch = new RefLockWatch(store.ref, store.deps.now);
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const local = await store.tip();
+      const localTip = await store.tipCommit();
+      const local = localTip?.oid ?? null;
       let next = theirs;
       let kind: MergeOutcome['kind'] = 'created';
       let keptBoth: string[] = [];
-      if (local) {
+      if (localTip) await store.guard.checkTip(localTip);
+      // Nothing of a newer format is merged or taken in: this version does not know its rules.
+      await store.guard.checkFormat(await store.treeOf(theirs));
+      if (!local) {
+        // Taken as it is: it must be a context branch itself (not, say, the remote's main).
+        await store.guard.checkTip({ oid: theirs, tree: await store.treeOf(theirs) });
+      } else {
         if (local === theirs) return { kind: 'up-to-date', before: local, tip: local, keptBoth, attempts: attempt };
         const bases = await mergeBases(store, [local, theirs]);
+        if (!bases.length && !shallowMerge(store)) throw store.guard.unrelated(theirs, opts.message.split('\n')[0]!.replace(/^merge: /, ''));
         if (bases.length === 1 && bases[0] === theirs) return { kind: 'up-to-date', before: local, tip: local, keptBoth, attempts: attempt };
         kind = 'fast-forward';
         if (bases.length !== 1 || bases[0] !== local) {
@@ -183,13 +199,23 @@ export async function mergeIntoBranch(store: Store, theirs: string, opts: MergeO
         }
       }
       const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: next, oldOid: local, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
-      if (cas.ok) return { kind, before: local, tip: next, keptBoth, attempts: attempt };
+      if (cas.ok) {
+        store.guard.landed(next, local);
+        return { kind, before: local, tip: next, keptBoth, attempts: attempt };
+      }
+      if (cas.reason === 'locked') watch.locked(cas.lockFile);
+      else watch.free();
       await store.deps.sleep(1 + (store.deps.random(1)[0]! % 8));
     }
   } finally {
     lock?.release();
   }
   throw new CtxError('E_CONTENTION', 1, `could not update ${store.ref} after ${MAX_ATTEMPTS} attempts`);
+}
+
+/** A shallow clone may not hold the merge base it shares with a remote: no base proves nothing there. */
+function shallowMerge(store: Store): boolean {
+  return existsSync(join(store.repo.commonDir, 'shallow'));
 }
 
 /** Entry files present at `to` and not at `from` (null: count every entry of `to`). */
@@ -262,25 +288,68 @@ export async function mergeCommits(store: Store, tips: readonly string[]): Promi
 export async function landOnBranch(store: Store, from: string | null, next: string, opts: MergeOptions): Promise<{ tip: string; merged: boolean }> {
   if (from === next) return { tip: next, merged: false };
   const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: next, oldOid: from, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
-  if (cas.ok) return { tip: next, merged: false };
+  if (cas.ok) {
+    store.guard.landed(next, from);
+    return { tip: next, merged: false };
+  }
   const m = await mergeIntoBranch(store, next, opts);
   return { tip: m.tip, merged: true };
 }
 
 /**
+ * Refuses to merge what is not a context history of a format this version writes (see
+ * branch-guard.ts): a tip whose `.ctx-format` is newer, or one that shares no history with the local
+ * tip `local` (which the caller has checked). Without a local tip, the first new tip must be rooted at
+ * git-ctx's root commit (the guard asks git once) and the others must share history with it. In a
+ * shallow clone a missing merge base proves nothing. A tip is checked once per process.
+ */
+export async function checkMergeable(store: Store, local: string | null, tips: readonly string[], where: string): Promise<void> {
+  const checked = memo(store).mergeable;
+  const todo = [...new Set(tips)].filter((t) => t !== local && !checked.has(t));
+  if (!todo.length) return;
+  await Promise.all(todo.map(async (t) => store.guard.checkFormat(await store.treeOf(t))));
+  let anchor = local;
+  if (!anchor) {
+    anchor = todo[0]!;
+    await store.guard.checkTip({ oid: anchor, tree: await store.treeOf(anchor) });
+    checked.add(anchor);
+  }
+  const shallow = shallowMerge(store);
+  await Promise.all(
+    todo.map(async (t) => {
+      if (t === anchor) return;
+      if (!(await mergeBases(store, [anchor!, t])).length && !shallow) throw store.guard.unrelated(t, where);
+      checked.add(t);
+    }),
+  );
+}
+
+/**
  * Merge every tip into the branch (pull): one deterministic merge of the branch tip and the tips
  * (mergeCommits), landed with a compare-and-swap and redone when a local write moved the branch.
+ * Only into a branch of git-ctx's own, and only histories that are context branches (checkMergeable).
  */
 export async function mergeTipsIntoBranch(store: Store, tips: readonly string[], opts: MergeOptions): Promise<MergeOutcome> {
+  store.guard.checkPlace();
+  const where = opts.message.split('\n')[0]!.replace(/^merge: /, '');
   const lock = await store.writerLock();
+  const watch = new RefLockWatch(store.ref, store.deps.now);
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const local = await store.tip();
+      const localTip = await store.tipCommit();
+      const local = localTip?.oid ?? null;
+      if (localTip) await store.guard.checkTip(localTip);
+      await checkMergeable(store, local, tips, where);
       const merged = await mergeCommits(store, local ? [local, ...tips] : tips);
       if (!merged || merged.commit === local) return { kind: 'up-to-date', before: local, tip: local ?? '', keptBoth: [], attempts: attempt };
       const kind: MergeOutcome['kind'] = !local ? 'created' : merged.kind === 'merge' ? 'merge' : 'fast-forward';
       const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: merged.commit, oldOid: local, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
-      if (cas.ok) return { kind, before: local, tip: merged.commit, keptBoth: merged.keptBoth, attempts: attempt };
+      if (cas.ok) {
+        store.guard.landed(merged.commit, local);
+        return { kind, before: local, tip: merged.commit, keptBoth: merged.keptBoth, attempts: attempt };
+      }
+      if (cas.reason === 'locked') watch.locked(cas.lockFile);
+      else watch.free();
       await store.deps.sleep(1 + (store.deps.random(1)[0]! % 8));
     }
   } finally {

@@ -7,9 +7,10 @@
  * field and lets the entry's header encoder quote the marker like any other text. This net then works
  * on the raw text of every file, the commit message and the identity, and normally finds nothing; it
  * exists so that a writer that forgets (a new command, a state file, a merge of foreign text) still
- * cannot put a secret into an object. Its rules never match a `"` or a lone backslash, so redacting
- * inside a JSON header value keeps it valid JSON, and the entry reader reads a plain header value
- * that starts with a marker as text (see decodeValue in model/entry.ts).
+ * cannot put a secret into an object. A redacted span never holds a `"` nor half of a backslash escape
+ * (findSecrets cuts it around them), so redacting inside a JSON header value keeps it valid JSON, and
+ * the entry reader reads a plain header value that starts with a marker as text (see decodeValue in
+ * model/entry.ts).
  */
 import { findSecrets, redactField, textForScan, type Redaction } from '../model/secrets.js';
 import { InvalidInputError } from '../errors.js';

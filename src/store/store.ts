@@ -15,9 +15,10 @@ import { join } from 'node:path';
 import type { Deps } from '../deps.js';
 import type { Repo } from '../git/repo.js';
 import { CatFile, type GitObject } from '../git/cat-file.js';
-import { ObjectWriter, parseCommitHeader, parseTree, readLooseObject, readLooseRef, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
-import { compareAndSwapRef, RefUpdater } from '../git/refs.js';
+import { ObjectWriter, formatCommit, formatTree, hashObject, parseCommitHeader, parseTree, readLooseObject, readLooseRef, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
+import { compareAndSwapRef, RefLockWatch, RefUpdater } from '../git/refs.js';
 import { acquireLock, type HeldLock } from './lock.js';
+import { BranchGuard } from './branch-guard.js';
 import { CommitQueue, type PreparedChange, type QueuedFailure, type QueuedRequest, type QueuedResult } from './queue.js';
 import { screenChange } from './secret-net.js';
 import type { Redaction } from '../model/secrets.js';
@@ -93,16 +94,27 @@ export class Store {
   private readonly trees = new Map<string, TreeItem[]>();
   private updater: RefUpdater | null = null;
 
+  /** What every write checks first: that the branch is git-ctx's own, unused by any worktree, of a format it writes. */
+  readonly guard: BranchGuard;
+
+  /** `opts.bare`: the repository is bare (core.bare): its HEAD is no worktree's. */
   constructor(
     readonly repo: Repo,
     readonly deps: Deps,
     readonly branch: string,
     cat?: CatFile,
+    opts: { bare?: boolean } = {},
   ) {
     this.ref = `refs/heads/${branch}`;
     this.cat = cat ?? new CatFile(repo.git);
     this.writer = new ObjectWriter(repo.objectsDir, repo.objectFormat);
     this.zeroOid = '0'.repeat(repo.objectFormat === 'sha1' ? 40 : 64);
+    this.guard = new BranchGuard(this, !!opts.bare);
+  }
+
+  /** The format version this git-ctx writes (`.ctx-format`). */
+  get formatVersion(): number {
+    return FORMAT_VERSION;
   }
 
   /** Directory for git-ctx's private per-repository files (locks, caches), shared by all worktrees. */
@@ -135,6 +147,12 @@ export class Store {
   private async object(oid: string): Promise<GitObject | null> {
     const loose = this.cat.running ? null : readLooseObject(this.repo.objectsDir, oid);
     return loose ? { oid, ...loose } : this.cat.read(oid);
+  }
+
+  /** The first parent of a commit (null for a root, or when the commit cannot be read). */
+  async firstParent(commit: string): Promise<string | null> {
+    const obj = await this.object(commit);
+    return obj && obj.type === 'commit' ? (parseCommitHeader(obj.content).parents[0] ?? null) : null;
   }
 
   async treeOf(commit: string): Promise<string> {
@@ -222,24 +240,45 @@ export class Store {
 
   /** The deterministic root commit: same tree, identity and date everywhere, hence the same id. */
   rootCommit(): string {
-    const readme = this.writer.blob(BRANCH_README);
-    const format = this.writer.blob(`${ROOT_FORMAT}\n`);
-    const tree = this.writer.tree([
-      { mode: '100644', name: '.ctx-format', oid: format },
-      { mode: '100644', name: 'README.md', oid: readme },
-    ]);
+    return this.rootObjects((type, content) => this.writer.write(type, content));
+  }
+
+  /** The root commit's id, computed without writing anything. */
+  rootCommitId(): string {
+    return this.rootObjects((type, content) => hashObject(this.repo.objectFormat, type, content));
+  }
+
+  private rootObjects(put: (type: 'blob' | 'tree' | 'commit', content: Buffer) => string): string {
+    const readme = put('blob', Buffer.from(BRANCH_README, 'utf8'));
+    const format = put('blob', Buffer.from(`${ROOT_FORMAT}\n`, 'utf8'));
+    const tree = put(
+      'tree',
+      formatTree([
+        { mode: '100644', name: '.ctx-format', oid: format },
+        { mode: '100644', name: 'README.md', oid: readme },
+      ]),
+    );
     const sig = { name: ROOT_IDENTITY.name, email: ROOT_IDENTITY.email, time: ROOT_IDENTITY.time };
-    return this.writer.commit({ tree, parents: [], author: sig, committer: sig, message: 'git-ctx: start the context branch\n' });
+    return put('commit', Buffer.from(formatCommit({ tree, parents: [], author: sig, committer: sig, message: 'git-ctx: start the context branch\n' }), 'utf8'));
   }
 
   /** Create the branch at the root commit if it does not exist. Returns the tip and whether it was created. */
   async ensureBranch(): Promise<{ tip: string; created: boolean }> {
+    await this.guard.check();
+    const watch = new RefLockWatch(this.ref, this.deps.now);
     for (;;) {
-      const tip = await this.tip();
-      if (tip) return { tip, created: false };
+      const tip = await this.tipCommit();
+      if (tip) {
+        await this.guard.checkTip(tip);
+        return { tip: tip.oid, created: false };
+      }
       const root = this.rootCommit();
       const cas = await compareAndSwapRef(this.repo.git, { ref: this.ref, newOid: root, oldOid: null, zeroOid: this.zeroOid, message: 'git-ctx: init' });
-      if (cas.ok) return { tip: root, created: true };
+      if (cas.ok) {
+        this.guard.landed(root, null);
+        return { tip: root, created: true };
+      }
+      if (cas.reason === 'locked') watch.locked(cas.lockFile);
       await this.deps.sleep(2);
     }
   }
@@ -252,7 +291,8 @@ export class Store {
     return acquireLock(join(this.privateDir, 'locks', `${this.safeBranch}.lock`), this.deps, LOCK_WAIT_MS, stop);
   }
 
-  private get safeBranch(): string {
+  /** The branch name as one file name (for git-ctx's private files). */
+  get safeBranch(): string {
     return this.branch.replace(/[^\w.-]/g, '_');
   }
 
@@ -264,6 +304,10 @@ export class Store {
    * built on, so exactly one of several concurrent createOnly writes of one path wins.
    */
   async commit(input: Change): Promise<CommitResult> {
+    // Refused before anything is written, blobs included. No await when nothing is to be waited for
+    // (see BranchGuard.check): writers starting together queue together.
+    const checking = this.guard.check();
+    if (checking) await checking;
     const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
     // Blobs do not depend on the tip: write them before queueing for the lock.
     const prepared = this.prepare(change);
@@ -306,8 +350,11 @@ export class Store {
    * the other writers. Returns this writer's result.
    */
   private async land(queue: CommitQueue, own: string | null, prepared: PreparedChange): Promise<QueuedResult | QueuedFailure> {
+    const watch = new RefLockWatch(this.ref, this.deps.now);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const tip = await this.tipCommit();
+      // Another process may have moved the branch since (a reset, a fetch into it): check what is there now.
+      if (tip) await this.guard.checkTip(tip);
       let requests: QueuedRequest[] = [];
       if (own) {
         requests = queue.pending();
@@ -346,9 +393,12 @@ export class Store {
       const update = { ref: this.ref, newOid: current!.oid, oldOid: tip?.oid ?? null, zeroOid: this.zeroOid };
       const cas = this.updater ? await this.updater.cas(update) : await compareAndSwapRef(this.repo.git, { ...update, message: `git-ctx: ${subject}` });
       if (cas.ok) {
+        this.guard.landed(current!.oid, tip?.oid ?? null);
         queue.finish(results, own);
         return mine;
       }
+      if (cas.reason === 'locked') watch.locked(cas.lockFile);
+      else watch.free();
       // Lost the race (a writer without the lock, or another clone's pull): jitter, rebuild, retry.
       await this.deps.sleep(1 + (this.deps.random(1)[0]! % (cas.reason === 'locked' ? 20 : 8)));
     }
@@ -362,8 +412,11 @@ export class Store {
    * them, when createOnly paths already exist at `parent`.
    */
   async build(input: Change, parent: string): Promise<{ commit: string | null; existing: string[]; redactions: Redaction[] }> {
+    this.guard.checkPlace();
+    const base = { oid: parent, tree: await this.treeOf(parent) };
+    await this.guard.checkTip(base);
     const { change, redactions } = input.allowSecrets ? { change: input, redactions: [] } : screenChange(input);
-    const built = await this.buildOn(this.prepare(change), { oid: parent, tree: await this.treeOf(parent) });
+    const built = await this.buildOn(this.prepare(change), base);
     return { commit: built.existing.length ? null : built.commit, existing: built.existing, redactions };
   }
 

@@ -2,10 +2,14 @@
  * `go test -json` (test2json): one JSON event a line, `{Time, Action, Package, Test, Elapsed, Output}`,
  * packages interleaved. Subtests are `Parent/child`; a test counts when it has no subtests. A package
  * that fails with no failed test (a build failure, a panic outside a test, a timeout) is a failure of
- * its own. Read line by line, keeping only a few output lines per test: memory stays bounded.
+ * its own. A package that did not build is reported before Go 1.24 as plain lines among the events
+ * (the compiler's `# pkg` and its errors, then `FAIL pkg [build failed]`), since 1.24 as `build-output`
+ * and `build-fail` events and a `fail` event with `FailedBuild`: either way, a failure of the package
+ * with the compiler's first errors. Read line by line, keeping only a few output lines per test: memory
+ * stays bounded.
  */
-import { Tally, type TestFailure, type TestReport, type TextChunks } from './types.js';
-import { findLocation, firstLines, goMessage, linesOf } from './text.js';
+import { Tally, type FailureDraft, type TestReport, type TextChunks } from './types.js';
+import { findLocation, goMessage, linesOf } from './text.js';
 
 /** Output lines kept per test or package (the message is its first few; a panic's frame comes soon after). */
 const MAX_OUTPUT_LINES = 60;
@@ -14,6 +18,8 @@ interface Event {
   Time?: string;
   Action?: string;
   Package?: string;
+  ImportPath?: string;
+  FailedBuild?: string;
   Test?: string;
   Elapsed?: number;
   Output?: string;
@@ -34,7 +40,10 @@ function keepOutput(into: string[], output: string): void {
 export async function parseGoTestJson(path: string, chunks: TextChunks): Promise<TestReport> {
   const warnings: string[] = [];
   const tests = new Map<string, TestState>();
-  const packages = new Map<string, { result: string | null; output: string[]; order: number }>();
+  const packages = new Map<string, { result: string | null; output: string[]; order: number; build?: boolean }>();
+  /** Compiler output by package (plain `# pkg` lines, or build-output events). */
+  const buildOutput = new Map<string, string[]>();
+  let building: string[] | null = null;
   let badLines = 0;
   let events = 0;
   let first: number | null = null;
@@ -49,8 +58,26 @@ export async function parseGoTestJson(path: string, chunks: TextChunks): Promise
       e = JSON.parse(line) as Event;
       if (!e || typeof e !== 'object' || typeof e.Action !== 'string') throw new Error('not an event');
     } catch {
-      // `go test -json` passes through what is not test output (build errors) as plain lines.
-      badLines++;
+      // `go test -json` before Go 1.24 passes build failures through as plain lines.
+      let m: RegExpExecArray | null;
+      if ((m = /^# (\S+)(?: \[\S+\])?$/.exec(line))) buildOutput.set(m[1]!, (building = []));
+      else if ((m = /^FAIL\s+(\S+) \[(build|setup) failed\]$/.exec(line))) {
+        building = null;
+        const pkg = m[1]!;
+        if (!packages.has(pkg)) packages.set(pkg, { result: null, output: [], order: packages.size });
+        const p = packages.get(pkg)!;
+        p.result = 'fail';
+        p.build = true;
+      } else if (building && building.length < MAX_OUTPUT_LINES) building.push(raw);
+      else if (!building) badLines++;
+      continue;
+    }
+    building = null;
+    if (e.Action === 'build-output' || e.Action === 'build-fail') {
+      const pkg = e.ImportPath?.replace(/ \[.*\]$/, '') ?? '';
+      const out = buildOutput.get(pkg) ?? [];
+      buildOutput.set(pkg, out);
+      if (e.Action === 'build-output' && e.Output && out.length < MAX_OUTPUT_LINES && !/^# /.test(e.Output)) out.push(e.Output.replace(/\n$/, ''));
       continue;
     }
     events++;
@@ -65,6 +92,7 @@ export async function parseGoTestJson(path: string, chunks: TextChunks): Promise
       if (!p) packages.set(pkg, (p = { result: null, output: [], order: packages.size }));
       if (e.Action === 'output' && e.Output) keepOutput(p.output, e.Output);
       else if (e.Action === 'pass' || e.Action === 'fail' || e.Action === 'skip') p.result = e.Action;
+      if (e.FailedBuild) p.build = true;
       continue;
     }
     const key = `${pkg}\u0000${e.Test}`;
@@ -101,24 +129,27 @@ export async function parseGoTestJson(path: string, chunks: TextChunks): Promise
   }
   for (const [pkg, p] of packages) {
     if (p.result === 'fail' && !failedPackages.has(pkg)) {
-      tally.add('failed', () => ({ ...toFailure('(package)', pkg, p.output, false), name: `${pkg} (package failed)`, kind: 'error' }));
+      tally.add('failed', () => {
+        const built = p.build ? (buildOutput.get(pkg) ?? []) : [];
+        const d = toFailure(`${pkg} (${p.build ? 'build failed' : 'package failed'})`, pkg, built.length ? built : p.output, false);
+        return { ...d, build: (t) => ({ ...d.build(t), kind: 'error', fallback: p.build ? 'build failed' : 'failed' }) };
+      });
     }
   }
   if (unfinished) warnings.push(`${path}: ${unfinished} test${unfinished === 1 ? '' : 's'} with no result (truncated log?), not counted`);
   return tally.report(path, 'go-test-json', first !== null && last !== null ? last - first : null, warnings);
 }
 
-function toFailure(name: string, pkg: string, output: string[], unfinished: boolean): TestFailure {
-  const text = output.join('\n');
-  const loc = findLocation(text);
-  const panic = /^panic: /m.test(text);
-  const message = goMessage(text);
+function toFailure(name: string, pkg: string, output: string[], unfinished: boolean): FailureDraft {
   return {
     name,
     suite: pkg || null,
-    file: loc?.file ?? null,
-    line: loc?.line ?? null,
-    message: firstLines(message) || (unfinished ? 'no result (the test binary stopped)' : 'failed'),
-    kind: panic || unfinished ? 'error' : 'failure',
+    kind: 'failure',
+    texts: [output.join('\n')],
+    build: ([text]) => {
+      const loc = findLocation(text!);
+      const panic = /^panic: /m.test(text!);
+      return { message: goMessage(text!), file: loc?.file ?? null, line: loc?.line ?? null, fallback: unfinished ? 'no result (the test binary stopped)' : 'failed', kind: panic || unfinished ? 'error' : 'failure' };
+    },
   };
 }

@@ -1,14 +1,17 @@
 /**
- * Test logs: `parseTestLog(file)` reads a JUnit XML, TAP, jest/vitest JSON or `go test -json` log
- * (the format told by its first bytes, or forced) into totals and failures. A directory stands for the
- * logs in it (Surefire writes one file per test class). Malformed or truncated logs give a report of
- * whatever could be read, with warnings; only a file that cannot be read at all is an error.
+ * Test logs: `parseTestLog(file)` reads a JUnit XML, TAP, jest/vitest JSON, mocha or RSpec JSON or
+ * `go test -json` report, or the console output of pytest, vitest, jest, go test, cargo test or
+ * node --test (the format told by the file's content, or forced) into totals and failures. A directory
+ * stands for the logs in it (Surefire writes one file per test class). Malformed or truncated logs give
+ * a report of whatever could be read, with warnings; a file that cannot be read at all, or that is not
+ * a test report (a JSON or XML document of another kind, an HTML page), is an error saying so.
  */
 import { createReadStream, openSync, readSync, closeSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../errors.js';
 import { Tally, TEST_LOG_FORMATS, type TestLogFormat, type TestReport } from './types.js';
+import { CONSOLE_FORMATS, detectConsole, type ConsoleFormat } from './console.js';
 
 export * from './types.js';
 
@@ -27,6 +30,23 @@ const ALIASES: Record<string, TestLogFormat> = {
   'go-json': 'go-test-json',
   go: 'go-test-json',
   test2json: 'go-test-json',
+  mocha: 'mocha-json',
+  'mocha-json': 'mocha-json',
+  rspec: 'rspec-json',
+  'rspec-json': 'rspec-json',
+  'pytest-json': 'pytest-json',
+  'pytest-json-report': 'pytest-json',
+  'pytest-console': 'pytest-console',
+  pytest: 'pytest-console',
+  'vitest-console': 'vitest-console',
+  'jest-console': 'jest-console',
+  'go-test-console': 'go-test-console',
+  'go-test': 'go-test-console',
+  'cargo-test-console': 'cargo-test-console',
+  cargo: 'cargo-test-console',
+  'cargo-test': 'cargo-test-console',
+  'node-test-console': 'node-test-console',
+  'node-test-spec': 'node-test-console',
 };
 
 /** A --format value as a format, or a usage error naming the choices. */
@@ -36,25 +56,72 @@ export function checkFormat(value: string): TestLogFormat {
   return f;
 }
 
-/** The format of a log from its first bytes; null when they say nothing recognisable. */
-export function detectFormat(head: string): TestLogFormat | null {
+/**
+ * Why a report read with a forced format says nothing (no test at all, and the reader warned that it
+ * found none of its format's markers), or null when it says something: such a log is "not understood",
+ * never "0 passed, 0 failed".
+ */
+export function notUnderstood(r: TestReport): string | null {
+  if (r.totals.total > 0 || r.failures.length || r.failuresOmitted || !r.warnings.length) return null;
+  const w = r.warnings[0]!;
+  return `not understood as ${r.format}: ${w.startsWith(`${r.path}: `) ? w.slice(r.path.length + 2) : w}`;
+}
+
+/** A file that is not a test report these readers read: why, said to the user. */
+export class NotATestReport extends Error {}
+
+/** The name of an XML document's root element, past its prolog, comments and doctype. */
+function xmlRoot(text: string): string | null {
+  const m = /^(?:<\?[\s\S]*?\?>\s*|<!--[\s\S]*?-->\s*|<!DOCTYPE[^>]*>\s*)*<([A-Za-z_][\w:.-]*)/i.exec(text);
+  return m ? m[1]! : null;
+}
+
+/**
+ * The format of a log from its content: its first bytes, and for console output also its last ones
+ * (`tail`: the summary lines are at the end). Null when nothing is recognisable; NotATestReport when
+ * the file is recognisably something else (a JSON or XML document of another kind, an HTML page).
+ */
+export function detectFormat(head: string, tail = ''): TestLogFormat | null {
   const text = head.replace(/^\uFEFF/, '').trimStart();
-  if (text.startsWith('<')) return 'junit';
-  const firstLine = text.split('\n', 1)[0]!.trim();
-  if (/^\{\s*"Time"\s*:|^\{\s*"Action"\s*:/.test(firstLine) || (/^\{.*"Action"\s*:\s*"(run|output|pass|fail|skip|start|pause|cont|bench)"/.test(firstLine) && firstLine.endsWith('}'))) return 'go-test-json';
-  if (text.startsWith('{')) return 'jest-json';
-  if (/^(TAP version \d+|1\.\.\d+|(not )?ok\b|#\s*Subtest:)/m.test(text)) return 'tap';
+  if (text.startsWith('<')) {
+    const root = xmlRoot(text)?.toLowerCase() ?? '';
+    if (root === 'testsuites' || root === 'testsuite') return 'junit';
+    if (root === 'html' || /^<!doctype html/i.test(text)) throw new NotATestReport('an HTML page, not a test report (give the JUnit XML or JSON report the runner wrote)');
+    if (root === 'testrun') throw new NotATestReport('a .NET TRX report, which git-ctx does not read (a JUnit logger, e.g. JunitXml.TestLogger, writes one it does)');
+    if (root === 'assemblies' || root === 'test-run' || root === 'test-results') throw new NotATestReport(`an xUnit.net or NUnit report (<${root}>), which git-ctx does not read (give a JUnit XML report)`);
+    throw new NotATestReport(root ? `XML whose root is <${root}>, not a JUnit report (<testsuites> or <testsuite>)` : 'not a JUnit XML report');
+  }
+  // go test -json: one event a line, possibly after lines that are not events (build output, Go < 1.24).
+  const firstEvent = text.split('\n').find((l) => l.trimStart().startsWith('{'));
+  if (firstEvent && (/^\s*\{\s*"(Time|Action|ImportPath)"\s*:/.test(firstEvent) || (/"Action"\s*:\s*"(run|output|pass|fail|skip|start|pause|cont|bench|build-output|build-fail)"/.test(firstEvent) && firstEvent.trimEnd().endsWith('}')))) return 'go-test-json';
+  if (text.startsWith('{') || text.startsWith('[')) {
+    if (/"(numTotalTests|numFailedTests|numTotalTestSuites|testResults)"\s*:/.test(text)) return 'jest-json';
+    if (/^\{\s*"stats"\s*:\s*\{/.test(text) && /"(passes|failures|pending|tests)"\s*:/.test(text)) return 'mocha-json';
+    if (/"examples"\s*:\s*\[/.test(text) && /"(version|summary_line|full_description)"/.test(text)) return 'rspec-json';
+    if (/"exitcode"\s*:/.test(text) && /"(collectors|tests|summary)"\s*:/.test(text)) return 'pytest-json';
+    throw new NotATestReport('JSON that is not a test report git-ctx reads (jest, vitest, mocha or RSpec JSON, go test -json)');
+  }
+  if (/^<!doctype html|^<html/i.test(text)) throw new NotATestReport('an HTML page, not a test report');
+  if (/^TAP version \d+/m.test(text) || /^\s*# Subtest:/m.test(text)) return 'tap';
+  const console = detectConsole(`${head}\n${tail}`);
+  if (console) return console;
+  // Weaker TAP: a plan, or test points (not go test's "ok  <tab>pkg" lines, which are not TAP).
+  if (/^1\.\.\d+/m.test(text) || /^(not )?ok\b(?![ \t]+\S+\t)/m.test(text)) return 'tap';
   return null;
 }
 
 const HEAD_BYTES = 8192;
-const LOG_FILE_RE = /\.(xml|tap|json|jsonl|log|txt)$/i;
+const LOG_FILE_RE = /\.(xml|tap|json|jsonl|log|txt|out)$/i;
 
-function readHead(file: string): string {
+/** Bytes read from each end of a file to tell a console log's runner (one failure's text can be long). */
+const CONSOLE_SAMPLE_BYTES = 256 * 1024;
+
+/** `bytes` bytes of a file from `from` (fewer at its end), as text. */
+function readAt(file: string, from: number, bytes: number): string {
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+    const buf = Buffer.alloc(bytes);
+    const n = readSync(fd, buf, 0, bytes, from);
     return buf.subarray(0, n).toString('utf8');
   } finally {
     closeSync(fd);
@@ -107,16 +174,29 @@ export async function parseTestLogs(path: string, opts: ParseOptions = {}): Prom
 /** Parse one log file. */
 export async function parseTestLog(file: string, opts: ParseOptions = {}): Promise<TestReport> {
   let head: string;
+  let tail: string;
   let size: number;
   try {
     size = statSync(file).size;
-    head = readHead(file);
+    head = readAt(file, 0, HEAD_BYTES);
+    tail = '';
+    if (!opts.format && size > HEAD_BYTES && !/^\uFEFF?\s*[<{[]/.test(head)) {
+      // Not a structured report: a console log, whose runner may show only further in, or at its end.
+      head = readAt(file, 0, CONSOLE_SAMPLE_BYTES);
+      if (size > CONSOLE_SAMPLE_BYTES) tail = readAt(file, Math.max(CONSOLE_SAMPLE_BYTES, size - CONSOLE_SAMPLE_BYTES), CONSOLE_SAMPLE_BYTES);
+    }
   } catch (e) {
     throw new UsageError(`cannot read test log ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { code: 'E_FILE' });
   }
-  const format = opts.format ?? detectFormat(head);
+  let format: TestLogFormat | null;
+  try {
+    format = opts.format ?? detectFormat(head, tail);
+  } catch (e) {
+    if (!(e instanceof NotATestReport)) throw e;
+    throw new UsageError(`${basename(file)} is not a test report: ${e.message}`, { code: 'E_TEST_LOG_FORMAT', data: { file, notATestReport: true } });
+  }
   if (!format) {
-    throw new UsageError(`cannot tell the format of test log ${basename(file)}`, {
+    throw new UsageError(`cannot tell the format of test log ${basename(file)}: not understood`, {
       code: 'E_TEST_LOG_FORMAT',
       data: { file },
       hint: `give it with --format (${TEST_LOG_FORMATS.join(', ')})`,
@@ -130,12 +210,21 @@ export async function parseTestLog(file: string, opts: ParseOptions = {}): Promi
       return (await import('./tap.js')).parseTap(file, stream());
     case 'go-test-json':
       return (await import('./go-json.js')).parseGoTestJson(file, stream());
-    case 'jest-json': {
+    case 'jest-json':
+    case 'mocha-json':
+    case 'rspec-json':
+    case 'pytest-json': {
       const { parseJestJson, MAX_JSON_BYTES } = await import('./jest-json.js');
       if (size > MAX_JSON_BYTES) {
         return new Tally().report(file, format, null, [`${file}: ${size} bytes is over the ${MAX_JSON_BYTES}-byte limit for JSON reports; not read`]);
       }
-      return parseJestJson(file, readFileSync(file, 'utf8'));
+      const text = readFileSync(file, 'utf8');
+      if (format === 'jest-json') return parseJestJson(file, text);
+      const { parseMochaJson, parseRspecJson, parsePytestJson } = await import('./json-reports.js');
+      return format === 'mocha-json' ? parseMochaJson(file, text) : format === 'rspec-json' ? parseRspecJson(file, text) : parsePytestJson(file, text);
     }
+    default:
+      if ((CONSOLE_FORMATS as readonly string[]).includes(format)) return (await import('./console.js')).parseConsole(file, format as ConsoleFormat, stream());
+      throw new UsageError(`unknown test log format: ${format}`, { code: 'E_TEST_LOG_FORMAT' });
   }
 }

@@ -7,7 +7,7 @@
  * after its last complete object and closing what is open, so whatever was written still counts.
  */
 import { Tally, type TestReport } from './types.js';
-import { findLocation, firstLines } from './text.js';
+import { findLocation } from './text.js';
 
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
@@ -99,26 +99,30 @@ export function parseJestJson(path: string, text: string): TestReport {
     for (const a of results) {
       // Anything neither passed nor failed (pending, skipped, todo, disabled) was skipped.
       const outcome = a.status === 'passed' ? 'passed' : a.status === 'failed' ? 'failed' : 'skipped';
-      tally.add(outcome, () => {
-        const text = (a.failureMessages ?? []).join('\n');
-        const loc = a.location?.line ? { file: file.name ?? null, line: a.location.line } : findLocation(text, file.name);
-        return {
-          name: [...(a.ancestorTitles ?? []), a.title ?? a.fullName ?? '(unnamed)'].join(' > '),
-          suite: file.name ?? null,
-          file: loc?.file ?? file.name ?? null,
-          line: loc?.line ?? null,
-          message: firstLines(text) || 'failed',
-          kind: /^\s*(\w*Assertion\w*|Error: expect\()/.test(text) ? 'failure' : 'error',
-        };
-      });
+      tally.add(outcome, () => ({
+        name: [...(a.ancestorTitles ?? []), a.title ?? a.fullName ?? '(unnamed)'].join(' > '),
+        suite: file.name ?? null,
+        kind: 'failure',
+        texts: [(a.failureMessages ?? []).join('\n')],
+        build: ([text]) => {
+          const loc = a.location?.line ? { file: file.name ?? null, line: a.location.line } : findLocation(text!, file.name);
+          return { message: text!, file: loc?.file ?? file.name ?? null, line: loc?.line ?? null, kind: /^\s*(\w*Assertion\w*|Error: expect\()/.test(text!) ? 'failure' : 'error' };
+        },
+      }));
     }
     // A file that failed without any failed test could not run (a syntax error, a failing import).
     const fileMessage = file.testExecError?.message || file.message || file.failureMessage || '';
     if (file.status === 'failed' && !results.some((a) => a.status === 'failed') && fileMessage.trim()) {
-      tally.add('failed', () => {
-        const loc = findLocation(fileMessage, file.name);
-        return { name: '(test file failed to run)', suite: file.name ?? null, file: loc?.file ?? file.name ?? null, line: loc?.line ?? null, message: firstLines(fileMessage), kind: 'error' };
-      });
+      tally.add('failed', () => ({
+        name: '(test file failed to run)',
+        suite: file.name ?? null,
+        kind: 'error',
+        texts: [fileMessage],
+        build: ([text]) => {
+          const loc = findLocation(text!, file.name);
+          return { message: text!, file: loc?.file ?? file.name ?? null, line: loc?.line ?? null };
+        },
+      }));
     }
   }
   const start = typeof report.startTime === 'number' ? report.startTime : null;

@@ -8,8 +8,8 @@
  * XML errors (a truncated file, a bad entity) become warnings, and parsing goes on with what follows.
  */
 import type { SaxesParser as SaxesParserType, SaxesTagPlain } from 'saxes';
-import { MAX_RAW_MESSAGE, Tally, type TestReport, type TextChunks } from './types.js';
-import { BoundedText, findLocation, firstLines, goMessage, isGoOutput, pytestExplanation } from './text.js';
+import { MAX_RAW_MESSAGE, Tally, type FailureDraft, type TestReport, type TextChunks } from './types.js';
+import { BoundedText, findLocation, goMessage, isGoOutput, pytestExplanation } from './text.js';
 
 interface OpenCase {
   name: string;
@@ -60,6 +60,8 @@ export async function parseJUnit(path: string, chunks: TextChunks): Promise<Test
   let current: OpenCase | null = null;
   let sawRoot = false;
   const goTests = new GoParents();
+  let pytestSuite = false;
+  let pytestXunit1 = false;
 
   parser.on('opentag', (tag: SaxesTagPlain) => {
     const a = tag.attributes as Record<string, string>;
@@ -70,9 +72,12 @@ export async function parseJUnit(path: string, chunks: TextChunks): Promise<Test
         break;
       case 'testsuite':
         sawRoot = true;
+        // pytest names its suite "pytest"; its xunit1 flavour gives each case a file and a 0-based line.
+        if (a.name === 'pytest' && suites.length === 0) pytestSuite = true;
         suites.push({ name: a.name && a.name !== 'undefined' ? a.name : '', timeMs: ms(a.time) });
         break;
       case 'testcase':
+        if (pytestSuite && a.file !== undefined && a.line !== undefined) pytestXunit1 = true;
         current = {
           name: a.name ?? '(unnamed)',
           // jest-junit writes "undefined" for a test outside any describe block.
@@ -126,7 +131,7 @@ export async function parseJUnit(path: string, chunks: TextChunks): Promise<Test
         const c = current as OpenCase | null;
         current = null;
         if (!c) break;
-        tally.add(c.status, () => toFailure(c));
+        tally.add(c.status, () => toFailure(c, pytestXunit1));
         if (c.timeMs !== null) casesMs += c.timeMs;
         goTests.record(c);
         break;
@@ -187,35 +192,42 @@ class GoParents {
   }
 }
 
+function baseName(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
 /** Text without whitespace, to compare a message attribute with the body that repeats it reflowed. */
 function squash(s: string): string {
   return s.replace(/\s+/g, '');
 }
 
-function toFailure(c: OpenCase): TestReport['failures'][number] {
-  const body = c.text.toString().trim();
-  const attr = c.messageAttr.trim();
-  // The body usually repeats the message attribute and adds the diff or the stack; the attribute alone
-  // is kept when the body says nothing more, or says something else entirely.
-  let text: string;
-  const explained = pytestExplanation(body);
-  if (explained) text = explained;
-  else if (isGoOutput(body)) text = goMessage(body);
-  else if (!body) text = attr;
-  else if (emptyMessage(attr) || squash(body).includes(squash(attr).slice(0, 200))) text = body;
-  else text = `${attr}\n${body}`;
+function toFailure(c: OpenCase, pytestXunit1: boolean): FailureDraft {
   // node --test nests <testsuite> per describe block and sets classname="test": the suite path names the test better.
   const nested = c.suitePath.length > 1 || c.classname === 'test';
   const suite = nested ? c.suitePath.filter(Boolean).join(' > ') : (c.classname ?? c.suitePath[c.suitePath.length - 1] ?? null);
-  const loc = c.file && c.line ? { file: c.file, line: c.line } : findLocation(body, c.file ?? c.classname);
-  // A frame's absolute path that ends with the file the report names: the report's (relative) name is better.
-  const file = loc && c.file && loc.file.endsWith(`/${c.file}`) ? c.file : (loc?.file ?? c.file);
   return {
     name: c.name,
     suite: suite || null,
-    file,
-    line: loc?.line ?? null,
-    message: firstLines(text) || c.type || 'failed',
     kind: c.kind,
+    texts: [c.text.toString().trim(), c.messageAttr.trim()],
+    build: ([body, attr]) => {
+      // The body usually repeats the message attribute and adds the diff or the stack; the attribute alone
+      // is kept when the body says nothing more, or says something else entirely.
+      let text: string;
+      const explained = pytestExplanation(body!);
+      if (explained) text = explained;
+      else if (isGoOutput(body!)) text = goMessage(body!);
+      else if (!body) text = attr!;
+      else if (emptyMessage(attr!) || squash(body).includes(squash(attr!).slice(0, 200))) text = body;
+      else text = `${attr}\n${body}`;
+      // pytest's xunit1 reports give the line of the `def` counted from 0.
+      const declared = c.file && c.line !== null ? { file: c.file, line: pytestXunit1 ? c.line + 1 : c.line } : null;
+      const found = findLocation(body!, c.file ?? c.classname);
+      // Where it failed beats where the test is declared, when both are in the same file.
+      const loc = declared && !(found && baseName(found.file) === baseName(declared.file)) ? declared : (found ?? declared);
+      // A frame's absolute path that ends with the file the report names: the report's (relative) name is better.
+      const file = loc && c.file && loc.file.endsWith(`/${c.file}`) ? c.file : (loc?.file ?? c.file);
+      return { message: text, file, line: loc?.line ?? null, fallback: c.type || 'failed' };
+    },
   };
 }

@@ -1,14 +1,63 @@
 /**
  * Reading failure text the way a person would: the first meaningful lines of the message (stack frames,
  * runner chatter and colour codes left out), and the place in the test code where it failed.
+ *
+ * Every failure text of every reader goes through `describeFailure`, which screens it for secrets whole
+ * (src/model/secrets.ts) before anything is cut, excerpted or searched: no reader calls `firstLines`
+ * or `findLocation` on text that has not been screened.
  */
-import type { TextChunks } from './types.js';
+import { screenWhole } from '../model/secrets.js';
+import type { FailureDraft, TestFailure, TextChunks } from './types.js';
 
-export const MESSAGE_LINES = 6;
+/** Non-blank lines of a failure message kept: enough for an assertion's Expected/Received or a short diff. */
+export const MESSAGE_LINES = 12;
 export const MESSAGE_LINE_CHARS = 240;
 
+// CSI sequences (colours, cursor moves), OSC sequences (hyperlinks) and charset selections (`ESC(B`).
 // eslint-disable-next-line no-control-regex
-const ANSI_RE = /\u001b\[[0-9;?]*[A-Za-z]/g;
+const ANSI_RE = /\u001b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[()][0-9A-Za-z])/g;
+
+/** Text without terminal escape sequences. */
+export function stripAnsi(text: string): string {
+  return text.includes('\u001b') ? text.replace(ANSI_RE, '') : text;
+}
+
+/** Screened texts, by raw text: the same failure text (one cause, hundreds of tests) is screened once. */
+const screenedCache = new Map<string, string>();
+
+/** Text from a test log with every secret replaced, screened whole (before any cut). */
+export function screen(raw: string): string {
+  let out = screenedCache.get(raw);
+  if (out === undefined) {
+    out = screenWhole(raw);
+    if (screenedCache.size >= 512) screenedCache.clear();
+    screenedCache.set(raw, out);
+  }
+  return out;
+}
+
+/**
+ * The one way from a failure's raw text to the failure kept (Tally.add calls it for every reader):
+ * each raw text is screened for secrets whole, and only then does the reader's `build` see it, to
+ * choose the message (cut here to its first lines) and find the location.
+ */
+export function finishFailure(draft: FailureDraft): TestFailure {
+  const screened = draft.texts.map(screen);
+  const b = draft.build(screened);
+  return {
+    name: cleanName(draft.name),
+    suite: (b.suite !== undefined ? b.suite : draft.suite) === null ? null : cleanName((b.suite ?? draft.suite)!) || null,
+    file: b.file,
+    line: b.line,
+    message: firstLines(b.message) || b.fallback || 'failed',
+    kind: b.kind ?? draft.kind,
+  };
+}
+
+/** A test's name as a person would type it: no colour codes, no surrounding or repeated blanks. */
+export function cleanName(name: string): string {
+  return stripAnsi(name).replace(/[\r\n]+/g, ' ').trim();
+}
 
 /** A stack frame (JavaScript, Java): the message is over where the stack starts. */
 const FRAME_RE = /^\s*at\s+(\S.*(:\d+\)?|\(native\)|<anonymous>\)?|\(Native Method\)|\(Unknown Source\)|\(index \d+\))\s*\{?|(async\s+)?[\w$.<>[\]]+)\s*$/;
@@ -33,7 +82,7 @@ function cutLine(line: string): string {
  * lines (a final "…" says there was more).
  */
 export function firstLines(text: string, maxLines = MESSAGE_LINES): string {
-  const lines = text.replace(ANSI_RE, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = stripAnsi(text).replace(/\r\n?/g, '\n').split('\n');
   const kept: string[] = [];
   let more = false;
   for (const raw of lines) {
@@ -108,7 +157,7 @@ function usable(file: string): boolean {
  * With `prefer` (a test file or a Java class), a frame naming it wins over earlier frames.
  */
 export function findLocation(text: string, prefer?: string | null): Location | null {
-  const clean = text.replace(ANSI_RE, '');
+  const clean = stripAnsi(text);
   const found: Location[] = [];
   const add = (file: string, line: string) => {
     const f = fromUrl(file.trim());
@@ -129,6 +178,7 @@ export function findLocation(text: string, prefer?: string | null): Location | n
     else if ((m = /^(\S+\.py):(\d+)(?:: |$)/.exec(raw))) add(m[1]!, m[2]!);
     else if ((m = /\bfile (\S+\.py), line (\d+)/.exec(raw))) add(m[1]!, m[2]!);
     else if ((m = /^\s+(\S+\.go):(\d+): /.exec(raw))) add(m[1]!, m[2]!);
+    else if ((m = /^(\S+\.go):(\d+):\d+: /.exec(raw))) add(m[1]!, m[2]!); // the Go compiler's errors
     else if ((m = /^\t(\S+\.go):(\d+) \+0x[0-9a-f]+$/.exec(raw))) add(m[1]!, m[2]!);
   }
   if (javaPreferred) return javaPreferred;
@@ -196,10 +246,15 @@ export class BoundedText {
     for (const l of lines) if (this.frames.length < 20 && LOCATION_LINE_RE.test(l)) this.frames.push(l);
   }
 
-  /** The head, then a marker and the location lines found after it. */
+  /**
+   * The head, then a marker and the location lines found after it. A head cut at the bound ends at its
+   * last whole line: a token cut in two would no longer look like one to the secret screening.
+   */
   toString(): string {
     if (this.head.length < this.max) return this.head;
+    const nl = this.head.lastIndexOf('\n');
+    const head = nl > 0 ? this.head.slice(0, nl) : '';
     const tail = [...this.frames, ...(LOCATION_LINE_RE.test(this.partial) ? [this.partial] : [])];
-    return tail.length ? `${this.head}\n…\n${tail.join('\n')}` : this.head;
+    return tail.length ? `${head}\n…\n${tail.join('\n')}` : `${head}\n…`;
   }
 }

@@ -1,8 +1,25 @@
 /**
  * What a test log says, whatever wrote it: totals and every failure with its name, location and the
- * first lines of its message. The parsers (junit.ts, tap.ts, jest-json.ts, go-json.ts) all produce this.
+ * first lines of its message. The readers (junit.ts, tap.ts, jest-json.ts, go-json.ts, json-reports.ts,
+ * console.ts) all produce this.
  */
-export const TEST_LOG_FORMATS = ['junit', 'tap', 'jest-json', 'go-test-json'] as const;
+import { finishFailure } from './text.js';
+
+export const TEST_LOG_FORMATS = [
+  'junit',
+  'tap',
+  'jest-json',
+  'go-test-json',
+  'mocha-json',
+  'rspec-json',
+  'pytest-json',
+  'pytest-console',
+  'vitest-console',
+  'jest-console',
+  'go-test-console',
+  'cargo-test-console',
+  'node-test-console',
+] as const;
 export type TestLogFormat = (typeof TEST_LOG_FORMATS)[number];
 
 export interface TestTotals {
@@ -44,6 +61,19 @@ export interface TestReport {
   warnings: string[];
 }
 
+/**
+ * A failure as a reader sees it, before anything is taken from its text: `texts` are the raw texts of
+ * the log (screened for secrets whole by finishFailure before `build` sees them), `build` chooses the
+ * message and the location from the screened texts.
+ */
+export interface FailureDraft {
+  name: string;
+  suite: string | null;
+  kind: 'failure' | 'error';
+  texts: string[];
+  build(screened: string[]): { message: string; file: string | null; line: number | null; fallback?: string; kind?: 'failure' | 'error'; suite?: string | null };
+}
+
 /** Failures kept per log (the rest are counted): bounds memory on huge logs. */
 export const MAX_FAILURES = 1000;
 /** Characters of raw failure text kept while reading, before the message is cut to its first lines. */
@@ -62,12 +92,12 @@ export class Tally {
     return this.failures.length >= MAX_FAILURES;
   }
 
-  /** Count one test; a failed one with its failure (built only when it will be kept). */
-  add(outcome: Outcome, failure?: () => TestFailure): void {
+  /** Count one test; a failed one with its failure (built only when it will be kept, its text screened first). */
+  add(outcome: Outcome, failure?: () => FailureDraft): void {
     this.counts[outcome]++;
     if (outcome !== 'failed') return;
     if (this.full || !failure) this.omitted++;
-    else this.failures.push(failure());
+    else this.failures.push(finishFailure(failure()));
   }
 
   /** Uncount a test counted by mistake (a Go test that turns out to have subtests). */

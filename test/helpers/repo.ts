@@ -29,7 +29,8 @@ export function tempDir(prefix = 'git-ctx-test-'): string {
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith('GIT_') || k === 'NO_COLOR') continue;
+    // An agent's session variables (tests may run inside Claude Code or Codex) would name every session.
+    if (v === undefined || k.startsWith('GIT_') || k === 'NO_COLOR' || k === 'CLAUDE_CODE_SESSION_ID' || k === 'CODEX_THREAD_ID') continue;
     env[k] = v;
   }
   const home = tempDir('git-ctx-home-');

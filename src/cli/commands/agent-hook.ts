@@ -1,10 +1,10 @@
-import { readFileSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { intOption } from '../io.js';
-import { openCtx, closeCtx, type Ctx } from '../../core/context.js';
-import { AGENT_EVENTS, isAgentEvent, runAgentHook, warmIndex } from '../../core/agent-hook.js';
+import type { Ctx } from '../../core/context.js';
+import { findCommonDir, markEnding, nothingNew, readState, statePath, writeState } from '../../core/agent-state.js';
 import { clientAgent } from './mcp.js';
 import { safe } from '../output.js';
 
@@ -12,21 +12,23 @@ interface HookOpts {
   agent?: string;
   budget?: number;
   background?: boolean;
+  token?: string;
   payload?: string;
 }
 
-/**
- * When a hook gives up, in ms from the start of the process (Node's start-up included): what is left
- * of the second is for handing work to a background run and exiting.
- */
-const DEADLINE_MS = 850;
 /** A hook's JSON on stdin is small; a prompt pasted whole is not read past this. */
 const MAX_STDIN = 1 << 20;
-const WRITE_EVENTS = new Set(['SessionEnd', 'Stop', 'PreCompact']);
+/** An agent closes the hook's stdin once it wrote the JSON; one that does not is not waited for past this. */
+const STDIN_MS = 2000;
+/** Work the agent hooks hand to a background run besides their own events. */
+const INTERNAL = ['scan-conflicts', 'warm-index'];
+const EVENTS = ['SessionStart', 'UserPromptSubmit', 'SessionEnd', 'Stop', 'PreCompact'];
+const BACKGROUND_EVENTS = new Set(['SessionEnd', 'Stop', 'PreCompact']);
 
 interface Payload {
   session_id?: unknown;
   cwd?: unknown;
+  source?: unknown;
 }
 
 function parsePayload(text: string): Payload {
@@ -56,83 +58,161 @@ function warmerRunning(ctx: Ctx): boolean {
   }
 }
 
-export function register(program: Command, io: CliIO): void {
-  program
-    .command('agent-hook')
-    .argument('<client>', 'the agent program (claude, codex)')
-    .argument('<event>', AGENT_EVENTS.join(', '))
-    .option('--agent <name>', 'agent name (default: $GIT_CTX_AGENT, the client)')
-    .option('--budget <tokens>', 'token budget of the SessionStart brief', intOption)
-    .option('--background', 'internal: finish a hook that ran out of time (build the index, then write)')
-    .option('--payload <json>', 'internal: the hook input, instead of stdin')
-    .action(async (client: string, event: string, opts: HookOpts) => {
-      const started = io.startedAt ?? io.deps.now();
-      const deadline = started + (Number(io.deps.env.GIT_CTX_HOOK_DEADLINE_MS) || DEADLINE_MS);
-      const note = (m: string) => io.deps.stderr(`git-ctx: ${event} hook: ${safe(m, false).slice(0, 300)}\n`);
-      let ctx: Ctx | undefined;
-      let payload: Payload = {};
-      let cwd = io.deps.cwd;
-      let timedOut = false;
-      const timer = opts.background
-        ? undefined
-        : setTimeout(() => {
-            // Out of time: say so in one line and leave; the agent goes on. A cold index (first use on a
-            // large store) is built by a background run, which then does the hook's writing too; so is a
-            // regenerate that ran long (running it twice is harmless: the second finds nothing new).
-            timedOut = true;
-            const cold = !!ctx && ctx.index.cachedTip() === null;
-            if (ctx && (cold || event === 'PreCompact')) {
-              if (!(warmerRunning(ctx) && !WRITE_EVENTS.has(event))) io.spawnDetached?.(['agent-hook', client, event, '--background', '--payload', JSON.stringify({ session_id: payload.session_id, cwd })], cwd);
-              note(cold ? 'the context index is still being built (first use of this store); it goes on in the background' : `still running after ${deadline - started} ms; it goes on in the background`);
-              if (event === 'SessionStart') io.stdout(hookOutput(event, 'git-ctx: the shared context of this repository is still being indexed (first use); run `git ctx brief` in a minute for handoffs, messages and decisions.'));
-            } else note(`gave up after ${deadline - started} ms (the agent is not affected)`);
-            io.exit?.(0);
-          }, Math.max(0, deadline - io.deps.now()));
-      try {
-        if (!isAgentEvent(event)) throw new Error(`unknown event (${AGENT_EVENTS.join(', ')})`);
-        payload = parsePayload(opts.payload ?? (opts.background ? '' : ((await io.readStdin(MAX_STDIN))?.subarray(0, MAX_STDIN).toString('utf8') ?? '')));
-        if (isDir(payload.cwd)) cwd = payload.cwd;
-        ctx = await openCtx({ ...io.deps, cwd }, cwd === io.deps.cwd ? io.probe : undefined);
-        const input = { client, event, agentSession: typeof payload.session_id === 'string' && payload.session_id ? payload.session_id : 'unknown', agent: clientAgent(io, { agent: opts.agent, client }), budget: opts.budget, deadline };
-        if (opts.background) {
-          await background(ctx, () => runAgentHook(ctx!, input), WRITE_EVENTS.has(event));
-          return;
-        }
-        const r = await runAgentHook(ctx, input);
-        if (timedOut) return;
-        if (r.context) io.stdout(hookOutput(event, r.context));
-        if (io.deps.env.GIT_CTX_DEBUG === '1') for (const n of r.notes) io.deps.stderr(`${safe(n, false)}\n`);
-      } catch (e) {
-        // Never the agent's problem: one line on stderr, exit 0.
-        if (!timedOut) note(`skipped: ${e instanceof Error ? e.message : String(e)}`);
-      } finally {
-        if (timer) clearTimeout(timer);
-        closeCtx(ctx);
-      }
-      // Work still under way (a conflict scan past its limit) must not hold the agent up.
-      if (!opts.background) io.exit?.(0);
-    });
-}
-
 /** The hook's answer: context for the agent, as Claude Code and Codex both read it. */
 function hookOutput(event: string, context: string): string {
   return `${JSON.stringify({ hookSpecificOutput: { hookEventName: event, additionalContext: context } })}\n`;
 }
 
+/** Resolves after `ms`; the timer does not keep the process alive. */
+function after(ms: number): Promise<'late'> {
+  return new Promise((resolve) => setTimeout(() => resolve('late'), Math.max(0, ms)).unref());
+}
+
+export function register(program: Command, io: CliIO): void {
+  program
+    .command('agent-hook')
+    .argument('<client>', 'the agent program (claude, codex)')
+    .argument('<event>', EVENTS.join(', '))
+    .option('--agent <name>', 'agent name (default: $GIT_CTX_AGENT, the client)')
+    .option('--budget <tokens>', 'token budget of the SessionStart brief', intOption)
+    .option('--background', 'internal: do the work a hook handed over (handoff, regenerate, conflict scan, index)')
+    .option('--token <token>', 'internal: the hand-over a background run completes')
+    .option('--payload <json>', 'internal: the hook input, instead of stdin')
+    .action(async (client: string, event: string, opts: HookOpts) => {
+      const started = io.startedAt ?? io.deps.now();
+      const note = (m: string) => io.deps.stderr(`git-ctx: ${event} hook: ${safe(m, false).slice(0, 300)}\n`);
+      let ctx: Ctx | undefined;
+      try {
+        if (!EVENTS.includes(event) && !(opts.background && INTERNAL.includes(event))) throw new Error(`unknown event (${EVENTS.join(', ')})`);
+        const stdin = opts.payload ?? (opts.background ? '' : await readInput(io));
+        const payload = parsePayload(stdin);
+        const cwd = isDir(payload.cwd) ? payload.cwd : io.deps.cwd;
+        const agentSession = typeof payload.session_id === 'string' && payload.session_id ? payload.session_id : 'unknown';
+        const input = {
+          client,
+          event: event as 'SessionStart',
+          agentSession,
+          source: typeof payload.source === 'string' ? payload.source : undefined,
+          agent: clientAgent(io, { agent: opts.agent, client }),
+          budget: opts.budget,
+        };
+        const handOn = (what: string, token?: string) =>
+          io.spawnDetached?.(['agent-hook', client, what, '--background', ...(opts.agent ? ['--agent', opts.agent] : []), ...(token ? ['--token', token] : []), '--payload', JSON.stringify({ session_id: payload.session_id, cwd, source: payload.source })], cwd);
+
+        if (event === 'UserPromptSubmit' && !opts.background && !io.deps.env.GIT_DIR) {
+          // The common case, answered from files alone: nothing arrived since the last delivery.
+          const fast = nothingNew(cwd, client, agentSession, io.deps.now(), 60_000);
+          if (fast.kind === 'nothing') {
+            if (fast.staleScan) {
+              fast.state.conflicts.scanAt = io.deps.now();
+              writeState(fast.path, fast.state, io.deps.pid);
+              handOn('scan-conflicts');
+            }
+            return;
+          }
+        }
+
+        if (BACKGROUND_EVENTS.has(event) && !opts.background) {
+          // Handoffs and regenerate outlive the agent: a background run does them (and reports a
+          // failure in the next brief), so that the agent's exit or timeout never loses one. Handed
+          // over from files alone, well within the agent's budget for these hooks.
+          const common = io.deps.env.GIT_DIR ? (await (await import('../../core/context.js')).openCtx({ ...io.deps, cwd }).then((c) => ((ctx = c), c.repo.commonDir))) : findCommonDir(cwd);
+          if (!common) throw new Error('not a git repository (or any of the parent directories)');
+          const token = Buffer.from(io.deps.random(6)).toString('hex');
+          markEnding(join(common, 'ctx'), client, agentSession, event, io.deps.now(), token, io.deps.pid);
+          handOn(event, token);
+          return;
+        }
+        // Loaded only past the fast path: a prompt with nothing new never initialises the store's code.
+        const { openCtx } = await import('../../core/context.js');
+        ctx = await openCtx({ ...io.deps, cwd });
+        const hook = await import('../../core/agent-hook.js');
+        if (opts.background) {
+          await background(io, ctx, hook, event, input, opts.token);
+          return;
+        }
+
+        const prepared = hook.prepareHook(ctx, input);
+        prepared.catch(() => {});
+        const contentMs = Number(io.deps.env.GIT_CTX_HOOK_CONTENT_MS) || (hook.CONTENT_MS[input.event] ?? 4000);
+        const first = await Promise.race([prepared, after(started + contentMs - io.deps.now())]);
+        if (first === 'late') {
+          // Out of time: cut the content, never a receipt. Nothing was recorded, so everything comes again.
+          const cold = ctx.index.cachedTip() === null;
+          if (cold && !warmerRunning(ctx)) handOn('warm-index');
+          if (event === 'SessionStart') {
+            await io.writeOut?.(hookOutput(event, cold ? 'git-ctx: the shared context of this repository is still being indexed (first use); run `git ctx brief` in a minute for handoffs, messages and decisions.' : 'git-ctx: the brief was not ready in time; run `git ctx brief` for handoffs, messages and decisions.'));
+          }
+          note(cold ? 'the context index is still being built (first use of this store); it goes on in the background' : `nothing shown: not ready after ${io.deps.now() - started} ms`);
+          return;
+        }
+        if (first.context) await (io.writeOut ? io.writeOut(hookOutput(event, first.context)) : Promise.resolve(io.stdout(hookOutput(event, first.context))));
+        // Written out in full: now record it and write the receipts, within the hook's own limit (what
+        // is not done by then stays pending for the session's next hook).
+        await Promise.race([first.deliver(), after(started + hook.hardLimitMs(input.event) - io.deps.now())]);
+        if (event === 'UserPromptSubmit') {
+          // A conflict scan over a minute old is refreshed in the background for the next prompt.
+          const path = statePath(ctx.store.privateDir, client, agentSession);
+          const state = readState(path);
+          if (state && state.conflicts.file && io.deps.now() - (state.conflicts.stamp ?? 0) > hook.SCAN_AFTER_MS && io.deps.now() - (state.conflicts.scanAt ?? 0) > hook.SCAN_AFTER_MS) {
+            state.conflicts.scanAt = io.deps.now();
+            writeState(path, state, io.deps.pid);
+            handOn('scan-conflicts');
+          }
+        }
+      } catch (e) {
+        // Never the agent's problem: one line on stderr, exit 0.
+        note(`skipped: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        ctx?.store.close();
+        // Work still under way (a brief past its time) must not hold the agent up.
+        io.exit?.(0);
+      }
+    });
+}
+
+/** The hook's JSON on stdin, read until the agent closes it (or for STDIN_MS at most). */
+async function readInput(io: CliIO): Promise<string> {
+  const r = await Promise.race([io.readStdin(MAX_STDIN), after(STDIN_MS)]);
+  if (r === 'late') throw new Error(`no hook input on stdin after ${STDIN_MS} ms`);
+  return r?.subarray(0, MAX_STDIN).toString('utf8') ?? '';
+}
+
 /**
- * A background run: build the index, one run at a time (a run that finds another building waits for it,
- * then brings the index to the tip itself, which costs little once it is built), then do the hook's
- * writing if it has any.
+ * A background run: the handoff or regenerate a hook handed over, a conflict scan, or building the
+ * index. Bounded: past BACKGROUND_MAX_MS it records a failure (reported in the next brief) and exits.
  */
-async function background(ctx: Ctx, run: () => Promise<unknown>, writes: boolean): Promise<void> {
-  const marker = join(ctx.store.privateDir, 'tmp', 'index-warm');
-  for (let i = 0; i < 3000 && warmerRunning(ctx); i++) await ctx.deps.sleep(100);
-  mkdirSync(join(marker, '..'), { recursive: true });
-  writeFileSync(marker, `${ctx.deps.pid} ${ctx.deps.hostname}`);
+async function background(io: CliIO, ctx: Ctx, hook: typeof import('../../core/agent-hook.js'), event: string, input: Parameters<typeof hook.prepareHook>[1], token: string | undefined): Promise<void> {
+  const timer = setTimeout(() => {
+    void (async () => {
+      try {
+        const { resolveIdentity } = await import('../../core/context.js');
+        const me = await resolveIdentity(ctx, { agent: input.agent, agentSession: input.agentSession === 'unknown' ? undefined : { client: input.client, id: input.agentSession } });
+        hook.failed(ctx, me, event, `did not finish in ${hook.BACKGROUND_MAX_MS / 1000} s`);
+      } finally {
+        io.exit?.(0);
+      }
+    })();
+  }, hook.BACKGROUND_MAX_MS);
+  timer.unref();
   try {
-    await warmIndex(ctx);
+    if (event === 'warm-index') {
+      const marker = join(ctx.store.privateDir, 'tmp', 'index-warm');
+      for (let i = 0; i < 3000 && warmerRunning(ctx); i++) await ctx.deps.sleep(100);
+      mkdirSync(join(marker, '..'), { recursive: true });
+      writeFileSync(marker, `${ctx.deps.pid} ${ctx.deps.hostname}`);
+      try {
+        await hook.warmIndex(ctx);
+      } finally {
+        rmSync(marker, { force: true });
+      }
+    } else if (event === 'scan-conflicts') {
+      await hook.scanConflicts(ctx, input);
+    } else {
+      const r = await hook.runInBackground(ctx, { ...input, event: event as 'SessionEnd' }, token);
+      if (io.deps.env.GIT_CTX_DEBUG === '1') for (const n of r.notes) io.deps.stderr(`git-ctx: ${n}\n`);
+    }
   } finally {
-    rmSync(marker, { force: true });
+    clearTimeout(timer);
   }
-  if (writes) await run();
 }

@@ -32,6 +32,6 @@ export function register(program: Command, io: CliIO): void {
         out.resultList({ entries: r.entries, more: r.more }, 'entries', entryJson);
         if (r.entries.length && !out.json) out.text(r.entries.map((e) => entryLine(out, e)).join('\n'));
         if (r.more && !out.json) io.deps.stderr(`git-ctx: more entries than shown; use -n N, or -n 0 for all\n`);
-      }),
+      }, { needsContext: true }),
     );
 }

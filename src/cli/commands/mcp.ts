@@ -21,10 +21,10 @@ export function register(program: Command, io: CliIO): void {
     .command('mcp')
     .option('--client <name>', 'the agent that starts the server (claude, codex): its name unless --agent or $GIT_CTX_AGENT says otherwise')
     .option('--agent <name>', 'agent name (default: $GIT_CTX_AGENT, --client, git user.name)')
-    .option('--session <id>', 'session id (default: $GIT_CTX_SESSION, worktree folder and branch)')
+    .option('--session <id>', "session id (default: $GIT_CTX_SESSION, the agent's own session id, else the worktree and clone)")
     .action(async (opts: McpOpts) => {
       if (!io.streams) throw new UsageError('mcp needs the process streams');
       const { serveMcp } = await import('../../mcp/server.js');
-      await serveMcp({ deps: io.deps, stdin: io.streams.stdin, stdout: io.streams.stdout, version: program.version() ?? '', who: { agent: clientAgent(io, opts), session: opts.session } });
+      await serveMcp({ deps: io.deps, stdin: io.streams.stdin, stdout: io.streams.stdout, version: program.version() ?? '', who: { agent: clientAgent(io, opts), session: opts.session }, client: opts.client });
     });
 }

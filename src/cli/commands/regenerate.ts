@@ -14,8 +14,8 @@ interface RegenerateOpts extends CommonOpts {
 export function register(program: Command, io: CliIO): void {
   allowSecretsOption(common(program.command('regenerate')))
     .option('--since <rev>', 'start the range here (default: where this branch left its upstream or the default branch, or the previous regenerate)')
-    .option('--test-log <file>', 'a test log: JUnit XML, TAP, jest/vitest JSON, go test -json; a directory for all in it (repeatable)', collect)
-    .option('--format <format>', 'the test logs\' format, instead of telling it from each file: junit, tap, jest-json, go-test-json')
+    .option('--test-log <file>', 'a test log: JUnit XML, TAP, jest/vitest/mocha/RSpec/pytest-json-report JSON, go test -json, or the console output of pytest, vitest, jest, go test, cargo test, node --test; a directory for all in it (repeatable)', collect)
+    .option('--format <format>', 'the test logs\' format, instead of telling it from each file: junit, tap, jest-json, go-test-json, mocha-json, rspec-json, pytest-json, pytest-console, vitest-console, jest-console, go-test-console, cargo-test-console, node-test-console')
     .option('--dry-run', 'print the entry, write nothing')
     .action((opts: RegenerateOpts) =>
       withCtx(io, opts, async (ctx, out) => {

@@ -19,7 +19,7 @@ export function register(program: Command, io: CliIO): void {
         out.result({ clean: r.findings.length === 0, tip: r.tip, scanned: { commits: r.commits, blobs: r.blobs }, findings: r.findings.map(findingJson) });
         for (const f of r.findings) {
           const what = f.object === 'commit' ? 'commit message' : safe(f.path ?? f.oid, false);
-          const kinds = f.secrets.map((s) => `${s.kind}${s.field === 'path' ? ' in its path' : ''} (${s.line}:${s.column})`).join(', ');
+          const kinds = f.secrets.map((s) => `${s.partial ? 'part of a ' : ''}${s.kind}${s.field === 'path' ? ' in its path' : ''} (${s.line}:${s.column})`).join(', ');
           out.text(`${(f.id ?? '-').slice(0, SHORT_ID).padEnd(SHORT_ID)}  ${out.paint('yellow', (f.commit ?? '-').slice(0, 12))}  ${what}  ${out.paint('red', kinds)}`);
         }
         const scanned = `${r.commits} commits, ${r.blobs} files`;

@@ -18,6 +18,6 @@ export function register(program: Command, io: CliIO): void {
           if (h.snippet && h.snippet !== h.entry.title) out.text(`    ${out.paint('dim', safe(h.snippet, false))}`);
         }
         if (!out.json && r.total > r.hits.length) io.deps.stderr(`git-ctx: ${r.total} entries matched; showing ${r.hits.length} (use -n)\n`);
-      }),
+      }, { needsContext: true }),
     );
 }

@@ -12,6 +12,6 @@ export function register(program: Command, io: CliIO): void {
         const r = await showEntry(ctx, { id });
         out.result(showJson(r));
         out.text(entryFull(out, r.entry));
-      }),
+      }, { needsContext: true }),
     );
 }
