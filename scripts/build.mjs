@@ -3,7 +3,8 @@
 // hooks), and bin.cjs, the small executable that runs it through V8's code cache (src/launch.ts).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { chmodSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { generate } from './secret-rules.mjs';
 
 // gitleaks' rules, compiled from the rule file its package ships into src/model/gitleaks.gen.ts
@@ -49,3 +50,8 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 chmodSync('dist/bin.cjs', 0o755);
+
+// The manual page (`git ctx --help` is `git help ctx`, which runs `man git-ctx`), from the built
+// program itself, so that it says what -h says. npm installs it with the package ("man").
+mkdirSync('dist/man', { recursive: true });
+writeFileSync('dist/man/git-ctx.1', execFileSync(process.execPath, ['dist/bin.cjs', '--man-page'], { encoding: 'utf8' }));

@@ -57,6 +57,40 @@ describe('concurrent writers', () => {
     fsck(repo);
   }, 120_000);
 
+  it('a writer that bypasses our lock but moves the branch by compare-and-swap loses nothing to ours, nor ours to it', async () => {
+    const repo = makeRepo();
+    await ctx(repo, ['init']);
+    // A foreign writer: no lock of ours, each commit one file on top of the tip it read, landed only if
+    // the branch is still at that tip (update-ref with the old value). Ours must do the same: a write
+    // that moved the branch without checking would drop the foreign commit that landed meanwhile.
+    const foreign = `
+      set -e
+      export GIT_INDEX_FILE="$PWD/.git/foreign-index"
+      for i in $(seq 1 60); do
+        old=$(git rev-parse refs/heads/context)
+        git read-tree "$old"
+        blob=$(echo "foreign $i" | git hash-object -w --stdin)
+        git update-index --add --cacheinfo 100644,"$blob",foreign/f$i
+        new=$(git commit-tree "$(git write-tree)" -p "$old" -m "foreign $i")
+        if git update-ref refs/heads/context "$new" "$old" 2>/dev/null; then echo "f$i"; fi
+      done`;
+    const landed = new Promise<string[]>((resolve) => {
+      const child = spawn('bash', ['-c', foreign], { cwd: repo, env: ENV });
+      let out = '';
+      child.stdout.on('data', (b) => (out += b));
+      child.on('close', () => resolve(out.split('\n').filter(Boolean)));
+    });
+    const ours = await Promise.all(Array.from({ length: 4 }, (_, i) => runWorker(repo, 15, `cas${i}`)));
+    const theirs = await landed;
+    for (const r of ours) expect(r.code, r.stderr).toBe(0);
+    expect(theirs.length).toBeGreaterThan(0);
+    const files = new Set(git(repo, ['ls-tree', '-r', '--name-only', 'context']).split('\n'));
+    for (const f of theirs) expect(files.has(`foreign/${f}`), `foreign/${f}`).toBe(true);
+    const stored = new Set(entryPaths(repo).map((p) => p.replace(/^.*\//, '').replace(/\.md$/, '')));
+    for (const id of ours.flatMap((r) => r.ids)) expect(stored.has(id), id).toBe(true);
+    expect(stored.size).toBe(60);
+  }, 120_000);
+
   it('writers running while git packs and prunes the object store all land (an emptied fan-out directory is made again)', async () => {
     const repo = makeRepo();
     let stop = false;

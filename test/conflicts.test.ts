@@ -268,7 +268,7 @@ describe('the pre-commit hook', () => {
     git(repo, ['config', 'ctx.conflicts.block', 'true']);
     const blocked = await runGit(wa, ['commit', '-q', '-a', '-m', 'count']);
     expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toMatch(/git-ctx: warning: tools\/count\.py: merge conflict with wb:wb \(lines 2; count\)/);
+    expect(blocked.stderr).toMatch(/git-ctx: warning: tools\/count\.py: merge conflict with wb:wb@[0-9a-f]{6} \(lines 2; count\)/);
     expect(blocked.stderr).toContain('commit refused');
     expect(git(wa, ['log', '-1', '--format=%s'])).toBe('readme');
 
@@ -361,7 +361,7 @@ describe('sessions on other machines, through the context branch', () => {
     git(there, ['push', '-q', bare, 'context', 'there-work']);
     git(here, ['fetch', '-q', bare, 'context:context', 'there-work']);
     const fetched = await scan(here, [here, here2]);
-    expect(fetched.sessions.find((s: any) => s.origin === 'published')).toMatchObject({ id: 'there:there-work', snapshot: pub3.json.snapshot, dirty: false });
+    expect(fetched.sessions.find((s: any) => s.origin === 'published')).toMatchObject({ id: expect.stringMatching(/^there:there-work@[0-9a-f]{6}$/), snapshot: pub3.json.snapshot, dirty: false });
     expect(fetched.overlaps.find((o: any) => o.path === 'tools/count.py')).toMatchObject({ level: 'merge', merge: 'conflict' });
     expect(realMerge(here, stateCommit(here, here), pub3.json.snapshot)).toEqual({ clean: false, conflicted: ['tools/count.py'] });
 
@@ -381,7 +381,7 @@ describe('the brief seam', () => {
       const fresh = await currentConflicts(c, { maxAgeMs: 0, timeoutMs: 20_000 });
       expect(fresh).toMatchObject({ fromCache: false, complete: true });
       expect(fresh.overlaps.map((o) => o.path)).toEqual(['tools/count.py']);
-      expect(describeOverlap(fresh.overlaps[0]!, fresh.key)).toMatch(/^tools\/count\.py: merge conflict with wb:wb \(lines 2; count\) \[[0-9a-f]{12}\]$/);
+      expect(describeOverlap(fresh.overlaps[0]!, fresh.key)).toMatch(/^tools\/count\.py: merge conflict with wb:wb@[0-9a-f]{6} \(lines 2; count\) \[[0-9a-f]{12}\]$/);
       const cached = await currentConflicts(c, { maxAgeMs: 60_000 });
       expect(cached).toMatchObject({ fromCache: true, complete: true });
       expect(cached.overlaps.map((o) => o.id)).toEqual(fresh.overlaps.map((o) => o.id));

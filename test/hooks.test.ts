@@ -231,7 +231,7 @@ describe('the pre-commit hook (init --hooks)', () => {
     git(wa, ['add', 'tools/count.py']);
     const warned = userGit(wa, ['commit', '-q', '-m', 'one']);
     expect(warned.code, warned.stderr).toBe(0);
-    expect(warned.stderr).toMatch(/git-ctx: warning: tools\/count\.py: merge conflict with wb:wb \(lines 2; count\)/);
+    expect(warned.stderr).toMatch(/git-ctx: warning: tools\/count\.py: merge conflict with wb:wb@[0-9a-f]{6} \(lines 2; count\)/);
     expect(head(wa)).toBe('one');
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['user pre-commit']); // the user's hook ran first, once
 

@@ -44,7 +44,7 @@ export function common(cmd: Command): Command {
   return cmd
     .option('--json', 'print one JSON object on stdout')
     .option('--agent <name>', 'agent name (default: $GIT_CTX_AGENT, git user.name)')
-    .option('--session <id>', 'session id (default: $GIT_CTX_SESSION, worktree folder and branch)');
+    .option('--session <id>', "session id (default: $GIT_CTX_SESSION, the agent's session, else the worktree and clone)");
 }
 
 export function makeOutput(io: CliIO, opts: CommonOpts): Output {

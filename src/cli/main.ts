@@ -8,6 +8,8 @@ import { CtxError, ExitStatus } from '../errors.js';
 import { safe } from './output.js';
 
 export const VERSION = '0.1.0';
+/** The date the manual page carries: of this version, not of a build. */
+const MAN_DATE = '2026-12';
 
 type Loader = () => Promise<{ register(program: Command, io: CliIO): void }>;
 
@@ -75,8 +77,23 @@ function invokedCommand(argv: readonly string[]): string | undefined {
 }
 
 /** Run the command line; returns the exit code. */
+/** The exit statuses, for the manual page (docs/SPEC: exit codes). */
+export const EXIT_STATUSES = [
+  [0, 'success, also when nothing was found'],
+  [1, '--exit-code found something (conflicts), a secret was found (scan), or an internal error'],
+  [2, 'bad usage or bad input'],
+  [3, 'not a git repository, context not initialised, or id not found'],
+  [5, 'a remote failed: unreachable, timed out, or rejected after retries'],
+] as const;
+
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const json = argv.includes('--json');
+  if (argv.length === 1 && argv[0] === '--man-page') {
+    // Run by the build to write dist/man/git-ctx.1: the manual page from the same program as -h.
+    const { renderManPage } = await import('./manpage.js');
+    io.stdout(renderManPage(await buildProgram(io, []), { version: VERSION, exits: EXIT_STATUSES, date: MAN_DATE }));
+    return 0;
+  }
   try {
     await (await buildProgram(io, argv)).parseAsync([...argv], { from: 'user' });
     return 0;

@@ -41,7 +41,9 @@ export function register(program: Command, io: CliIO): void {
         const stdin = opts.payload ?? (opts.background ? '' : ((await io.readStdin())?.toString('utf8') ?? ''));
         const seconds = Number(io.deps.env.GIT_CTX_HOOK_TIMEOUT) || DEFAULT_TIMEOUT_S;
         const network = !!hook.network && !opts.background;
-        const deadline = opts.background ? started + BACKGROUND_MS : network ? started + FOREGROUND_MS : started + Math.max(500, seconds * 1000 - 1000);
+        // The foreground wait of a network hook is not the work's deadline: past FOREGROUND_MS the work is
+        // handed over whole, so it must not be cut to fit (a publish without its hunks, say) meanwhile.
+        const deadline = opts.background ? started + BACKGROUND_MS : started + Math.max(500, seconds * 1000 - 1000);
         await withCtx(io, opts, async (ctx) => {
           const dir = bg.hooksDir(ctx.store.privateDir);
           const run = () => hook.run(ctx, { args, stdin, env: io.deps.env, deadline, startedAt: started });
