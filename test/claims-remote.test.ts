@@ -10,6 +10,7 @@ import { cloneOf, makeRemote, withCtx } from './helpers/remote.js';
 import { addEntry } from '../src/core/add.js';
 import { claimRoundTrip } from '../src/core/claim-round-trip.js';
 import { claimPath } from '../src/model/state.js';
+import { agentSessionId } from '../src/model/session-id.js';
 
 const as = (session: string, agent = 'agent') => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });
 const claimRefs = (remote: string) => git(remote, ['for-each-ref', '--format=%(refname)', 'refs/ctx/claims/']).split('\n').filter(Boolean);
@@ -49,6 +50,45 @@ describe('claims through the remote', () => {
         expect(claim).toMatchObject({ session: delivered.get(id), remote: true });
       }
       expect((await ctxOk(c, ['pickup', '--peek', '--json'], as('late'))).json.handoffs).toEqual([]);
+    }
+    fsck(remote);
+  }, 180_000);
+
+  it('agent sessions (Claude Code and Codex ids) on 4 clones: each handoff goes to exactly one agent session, named so on every clone', async () => {
+    const remote = makeRemote();
+    const clones = ['a', 'b', 'c', 'd'].map((n) => cloneOf(remote, [], n));
+    for (const c of clones) await ctxOk(c, ['init', '--remote', 'origin']);
+    const handoffs = await withCtx(clones[0]!, async (c) => {
+      const out: string[] = [];
+      for (let i = 0; i < 12; i++) out.push((await addEntry(c, { kind: 'handoff', title: `handoff ${i}`, body: `## Summary\n\nitem ${i}\n`, session: 'writer', agent: 'writer' })).entry.id);
+      return out;
+    });
+    await ctxOk(clones[0]!, ['sync']);
+    // Per clone, one Claude Code session and one Codex thread, as the agents name them for what they start.
+    const agents = clones.flatMap((cwd, i) => [
+      { cwd, env: { CLAUDE_CODE_SESSION_ID: `5d1c9e2a-0b7f-4c4e-9a3d-00000000000${i}` }, session: agentSessionId('claude', `5d1c9e2a-0b7f-4c4e-9a3d-00000000000${i}`) },
+      { cwd, env: { CODEX_THREAD_ID: `0199a8f2-7c41-7d13-b2e5-00000000000${i}` }, session: agentSessionId('codex', `0199a8f2-7c41-7d13-b2e5-00000000000${i}`) },
+    ]);
+    expect(new Set(agents.map((a) => a.session)).size).toBe(8);
+    const runs = await Promise.all(agents.map((a) => ctx(a.cwd, ['pickup', '--json'], { env: a.env })));
+    const delivered = new Map<string, string>();
+    runs.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json.session).toBe(agents[i]!.session);
+      expect(r.json.offline, r.stderr).toBeNull();
+      for (const h of r.json.handoffs) {
+        expect(delivered.has(h.id), `${h.id} delivered twice`).toBe(false);
+        delivered.set(h.id, agents[i]!.session);
+      }
+    });
+    expect([...delivered.keys()].sort()).toEqual([...handoffs].sort());
+    expect(claimRefs(remote)).toHaveLength(12);
+    for (const c of clones) await ctxOk(c, ['sync']);
+    for (const c of clones) {
+      for (const id of handoffs) expect(JSON.parse(git(c, ['show', `context:${claimPath(id)}`]))).toMatchObject({ session: delivered.get(id), remote: true });
+      // Nothing is left for the agent sessions again, nor for the place (the worktree's own session).
+      for (const a of agents.filter((x) => x.cwd === c)) expect((await ctxOk(c, ['pickup', '--json'], { env: a.env })).json.handoffs).toEqual([]);
+      expect((await ctxOk(c, ['pickup', '--peek', '--json'])).json.handoffs).toEqual([]);
     }
     fsck(remote);
   }, 180_000);

@@ -107,6 +107,48 @@ describe('a failed sync changes nothing local', () => {
   });
 });
 
+describe('what another clone ref holds is checked before it is merged', () => {
+  /** a has synced an entry; b has one of its own, not synced; `commit` is pushed under a clone ref of its own. */
+  async function foreignCloneRef(name: string, commit: (a: string) => string) {
+    const remote = bare(name);
+    const [a, b] = [cloneOf(remote.path, [], 'a'), cloneOf(remote.path, [], 'b')];
+    await add(a, 'from a');
+    await ctxOk(a, ['sync']);
+    await add(b, 'from b');
+    git(a, ['push', '-q', 'origin', `${commit(a)}:refs/ctx/clones/context/01m94foreignclone00000000`]);
+    return { b, tipB: contextTip(b) };
+  }
+
+  it('a clone ref of a newer format: sync and pull refuse (exit 3), nothing local changes', async () => {
+    // A newer git-ctx's clone: its history goes on from a's, with a newer .ctx-format.
+    const { b, tipB } = await foreignCloneRef('newer', (a) => {
+      const format = git(a, ['hash-object', '-w', '--stdin'], { input: '3\n' });
+      const tree = git(a, ['mktree'], { input: git(a, ['ls-tree', 'context']).replace(/^100644 blob \S+\t\.ctx-format$/m, `100644 blob ${format}\t.ctx-format`) + '\n' });
+      return git(a, ['commit-tree', tree, '-p', 'context', '-m', 'format: 3']);
+    });
+    for (const args of [['sync'], ['pull']]) {
+      const r = await ctx(b, [...args, '--json']);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.json.error.code).toBe('E_FORMAT_NEWER');
+      expect(contextTip(b)).toBe(tipB);
+    }
+  });
+
+  it('a clone ref holding a history that is no context branch (another root): sync and pull refuse (exit 2), nothing local changes', async () => {
+    const { b, tipB } = await foreignCloneRef('other-root', (a) => {
+      const readme = git(a, ['hash-object', '-w', '--stdin'], { input: '# not a context branch\n' });
+      return git(a, ['commit-tree', git(a, ['mktree'], { input: `100644 blob ${readme}\tREADME.md\n` }), '-m', 'other root']);
+    });
+    for (const args of [['sync'], ['pull']]) {
+      const r = await ctx(b, [...args, '--json']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.json.error.code).toBe('E_NOT_CONTEXT_BRANCH');
+      expect(contextTip(b)).toBe(tipB);
+    }
+    expect(git(b, ['log', '--format=%s', 'context'])).not.toMatch(/other root/);
+  });
+});
+
 describe('a remote that takes only branches', () => {
   it('is pushed to through the shared branch, with a warning, and still decides pickups', async () => {
     const remote = bare('branches-only');
