@@ -42,8 +42,8 @@ function lit(cp, inClass) {
   if (cp > 0xffff) throw new Untranslatable('a code point beyond U+FFFF needs the u flag');
   if (cp < 0x20 || cp === 0x7f) return `\\x${cp.toString(16).padStart(2, '0')}`;
   if (cp > 0x7e) return `\\u${cp.toString(16).padStart(4, '0')}`;
-  if (inClass) return /[\\\]\[^-]/.test(c) ? `\\${c}` : c;
-  return /[\\^$.|?*+()[\]{}\/]/.test(c) ? `\\${c}` : c;
+  if (inClass) return /[\\\][^-]/.test(c) ? `\\${c}` : c;
+  return /[\\^$.|?*+()[\]{}/]/.test(c) ? `\\${c}` : c;
 }
 
 /** Ranges of letters in [lo, hi] with their case swapped (for a case-insensitive class). */

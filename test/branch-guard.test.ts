@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addWorktree, contextTip, ctx, ctxOk, ENV, entryPaths, git, makeRepo, tempDir } from './helpers/repo.js';
+import { contextTip, ctx, ctxOk, ENV, entryPaths, git, makeRepo, tempDir } from './helpers/repo.js';
 import { cloneOf, makeRemote } from './helpers/remote.js';
 import { branchNameProblem } from '../src/git/branch-files.js';
 import { openCtx, closeCtx } from '../src/core/context.js';

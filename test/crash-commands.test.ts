@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { ENV, contextTip, ctx, git, makeRepo } from './helpers/repo.js';
 import { cloneOf, makeRemote, startDaemon, type Daemon } from './helpers/remote.js';
 import { realDeps } from './helpers/real-deps.js';
-import { runCrashTrials, type CrashProc, type CrashScenario } from './helpers/crash.js';
+import { runCrashTrials, type CrashScenario } from './helpers/crash.js';
 import { openCtx, closeCtx, type Ctx } from '../src/core/context.js';
 import { addEntry } from '../src/core/add.js';
 import { pickup } from '../src/core/pickup.js';

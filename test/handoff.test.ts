@@ -64,7 +64,7 @@ describe('handoff', () => {
       { file: join(wt, 'ci.xml'), format: 'junit', totals: expect.objectContaining({ failed: 1, passed: 1 }) },
       { file: join(wt, 'notes.log'), format: null, totals: null },
     ]);
-    expect(body).toMatch(/Since the branch left main \([0-9a-f]{12}\):\n- 2 commits:\n  - [0-9a-f]{12} add new module\n  - [0-9a-f]{12} lexer: first cut\n/);
+    expect(body).toMatch(/Since the branch left main \([0-9a-f]{12}\):\n- 2 commits:\n {2}- [0-9a-f]{12} add new module\n {2}- [0-9a-f]{12} lexer: first cut\n/);
     expect(body).toContain('- 2 files changed (+2 -0):\n  - src/a.ts (+1 -0)\n  - src/new.ts (+1 -0)\n');
     expect(body).toContain('- uncommitted:\n  - M src/b.ts (modified, unstaged)\n  - A src/staged.ts (added, staged)\n  - ?? ci.xml (untracked)\n  - ?? notes.log (untracked)\n  - ?? notes.txt (untracked)\n');
     expect(body).not.toContain('src/c.ts');

@@ -332,7 +332,7 @@ describe('git hooks and a remote that never answers', () => {
         const r = spawnSync('git', ['push', '-q', 'origin', 'main'], { cwd: repo, env: { ...ENV, ...withPath(REAL) }, encoding: 'utf8', timeout: 60_000 });
         const ms = Date.now() - t0;
         expect(r.status, r.stderr).toBe(0);
-        expect(ms, r.stderr).toBeLessThan(2500); // ~1 s for the hook, the rest is git and node starting on a busy machine
+        expect(ms, r.stderr).toBeLessThan(5000); // ~1 s for the hook, the rest is git and node starting on a busy machine; the remote never answers
         expect(r.stderr).toMatch(n === 1 ? /pre-push: the remote is slow; the context push goes on in the background/ : /already going on in the background/);
         expect(git(remote, ['rev-parse', 'main'])).toBe(git(repo, ['rev-parse', 'main']));
       }

@@ -89,7 +89,7 @@ describe('push, pull, sync with a bare remote', () => {
   }, 120_000);
 
   it('refuses to merge a history that does not start at git-ctx\'s root: it is no context branch', async () => {
-    const { remote, a, b } = await pair();
+    const { a, b } = await pair();
     await add(a, 'a1');
     await run(a, 'push');
     // Someone pushes another history under the context branch's name: another root, another README.

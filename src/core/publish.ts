@@ -24,6 +24,7 @@ import { diffCommits } from '../conflicts/changes.js';
 import { ChangeDescriber } from '../conflicts/describe.js';
 import { parseWip, sameWork, serializeWip, sessionKey, wipPath, WIP_FORMAT, WIP_REF_PREFIX, WIP_ROOT, type WipFile, type WipRecord } from '../conflicts/wip.js';
 import { UnsupportedError } from '../errors.js';
+import { acquireLock } from '../store/lock.js';
 import { join, resolve } from 'node:path';
 import type { RunOptions } from '../git/run.js';
 import type { Change } from '../store/store.js';
@@ -58,7 +59,25 @@ function enabled(v: string | undefined): boolean {
   return /^(true|yes|on|1)$/i.test(v ?? '');
 }
 
+/**
+ * Publish this worktree's work in progress. One publish of a worktree at a time (a lock of its own):
+ * two at once (a hook and the background run it handed over to) would each replace the record they
+ * read, and leave two.
+ */
 export async function publishWorkInProgress(ctx: Ctx, input: PublishInput = {}): Promise<PublishResult> {
+  const workTree = ctx.repo.workTree;
+  if (!workTree) return publishNow(ctx, input);
+  const key = sessionKey(ctx.deps.hostname, canonicalPath(workTree));
+  const wait = input.deadline === undefined ? 10_000 : Math.max(0, input.deadline - ctx.deps.now());
+  const lock = await acquireLock(join(ctx.store.privateDir, 'locks', `publish-${key}`), ctx.deps, wait);
+  try {
+    return await publishNow(ctx, input);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function publishNow(ctx: Ctx, input: PublishInput): Promise<PublishResult> {
   const workTree = ctx.repo.workTree;
   if (!workTree) throw new UnsupportedError('E_NO_WORKTREE', 'publish needs a worktree: there is no work in progress in a bare repository');
   const head = ctx.repo.head;

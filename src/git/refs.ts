@@ -94,7 +94,7 @@ function casOutcome(args: readonly string[], status: number | null, stderr: stri
 }
 
 /** Remove a git lock file if it is older than the stale limit. Returns true if it was removed. */
-export function removeIfStale(lockPath: string, now = Date.now()): boolean {
+export function removeIfStale(lockPath: string, now: number): boolean {
   try {
     const st = statSync(lockPath);
     if (now - st.mtimeMs < STALE_REF_LOCK_MS) return false;

@@ -8,9 +8,11 @@
  * - `hooks/<hook>.log`: one line per message, with its time and outcome (cut to its last half
  *   past LOG_MAX bytes).
  *
+ * - `hooks/<hook>.again`: a later hook found a run at work and asks it for the work once more.
+ *
  * A failure is told once, by the next git-ctx hook that runs in the repository.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deps } from '../deps.js';
 
@@ -61,6 +63,25 @@ function writeRun(dir: string, run: BackgroundRun, deps: Deps): void {
 export function runningInBackground(dir: string, hook: string, deps: Deps): boolean {
   const run = readRun(dir, hook);
   return !!run && !run.finishedAt && run.host === deps.hostname && run.pid !== deps.pid && deps.processAlive(run.pid);
+}
+
+/** Ask the background run of `hook` (at work, or the next) for its work once more. */
+export function request(dir: string, hook: string, deps: Deps): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${hook}.again`), `${deps.pid}\n`);
+  } catch {
+    /* the run in progress does the work once; the next hook asks again */
+  }
+}
+
+export function requested(dir: string, hook: string): boolean {
+  return existsSync(join(dir, `${hook}.again`));
+}
+
+/** The run takes the request it is about to do. */
+export function takeRequest(dir: string, hook: string): void {
+  rmSync(join(dir, `${hook}.again`), { force: true });
 }
 
 /** A background run begins. */

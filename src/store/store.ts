@@ -500,9 +500,9 @@ export class Store {
   async *walkEntries(tip: string, bounds: { from?: string; to?: string } = {}): AsyncGenerator<TreeItem & { path: string }> {
     const entries = await this.treeAt(tip, 'entries');
     if (!entries) return;
-    const self = this;
+    const readTree = (oid: string) => this.readTree(oid);
     async function* walk(tree: string, prefix: string, depth: number): AsyncGenerator<TreeItem & { path: string }> {
-      const items = (await self.readTree(tree)).sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+      const items = (await readTree(tree)).sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
       for (const item of items) {
         const path = `${prefix}/${item.name}`;
         if (depth < 4) {

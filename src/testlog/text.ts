@@ -14,7 +14,6 @@ export const MESSAGE_LINES = 12;
 export const MESSAGE_LINE_CHARS = 240;
 
 // CSI sequences (colours, cursor moves), OSC sequences (hyperlinks) and charset selections (`ESC(B`).
-// eslint-disable-next-line no-control-regex
 const ANSI_RE = /\u001b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[()][0-9A-Za-z])/g;
 
 /** Text without terminal escape sequences. */

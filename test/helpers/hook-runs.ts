@@ -3,7 +3,7 @@
  * (src/cli/commands/hook.ts). Tests of what that work does wait for the run to end and read what it
  * said, so that they read the same on a busy machine as on a quiet one.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { git } from './repo.js';
 
@@ -46,7 +46,10 @@ export function backgroundRuns(cwd: string, since: number, hooks: string[], wait
         return null;
       }
     });
-    if (runs.every((r) => r && Date.parse(r.startedAt) >= since - 1000 && (r.finishedAt || !alive(r.pid)))) return runs as HookRun[];
+    // Ended since the command began, with no request for more work left (a run that was busy does the
+    // work again before it ends; a new run takes the request as it begins).
+    const ended = (r: HookRun | null, h: string) => r && !existsSync(join(dir, `${h}.again`)) && (r.finishedAt ? Date.parse(r.finishedAt) >= since : !alive(r.pid));
+    if (runs.every((r, i) => ended(r, hooks[i]!))) return runs as HookRun[];
     if (Date.now() > end) throw new Error(`background hook runs still going after ${waitMs} ms: ${JSON.stringify(runs)}`);
     sleepSync(50);
   }

@@ -56,6 +56,8 @@ export function register(program: Command, io: CliIO): void {
             // bounded, writing to a log; this process ends now, its git children stopped.
             work.catch(() => {});
             handedOver = true;
+            // Asked for first, then checked: a busy run that ends meanwhile still sees the request.
+            bg.request(dir, name, io.deps);
             const busy = bg.runningInBackground(dir, name, io.deps);
             // What git wrote to the hook can be long (a push of many refs): only the line about the context
             // branch matters to it (pre-push leaves a push of that branch to the user).
@@ -121,10 +123,23 @@ async function inBackground(io: CliIO, dir: string, name: string, bg: Bg, run: (
   }, BACKGROUND_END_MS);
   end.unref();
   try {
-    const r = await run();
-    bg.endRun(dir, record, io.deps, true, Array.isArray(r) ? r : r.lines);
-  } catch (e) {
-    bg.endRun(dir, record, io.deps, false, [failure(name, e)]);
+    // A hook that found this run busy asked for its work once more (the work pushes what is there
+    // now): asked before this run ended, done before it ends; asked as it ended, done by the next.
+    for (;;) {
+      bg.takeRequest(dir, name);
+      let ok = true;
+      let lines: string[];
+      try {
+        const r = await run();
+        lines = Array.isArray(r) ? r : r.lines;
+      } catch (e) {
+        ok = false;
+        lines = [failure(name, e)];
+      }
+      if (bg.requested(dir, name)) continue;
+      bg.endRun(dir, record, io.deps, ok, lines);
+      if (!bg.requested(dir, name)) break;
+    }
   } finally {
     clearTimeout(end);
   }
