@@ -108,7 +108,9 @@ async function storm(clones) {
           let code = `exit ${s.code}`;
           try {
             code = JSON.parse(s.out).error.code;
-          } catch {}
+          } catch {
+            /* no JSON on stdout: keep the exit status */
+          }
           reasons.set(code, (reasons.get(code) ?? 0) + 1);
         }
       }

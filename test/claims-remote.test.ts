@@ -65,7 +65,7 @@ describe('claims through the remote', () => {
     });
     await ctxOk(clones[0]!, ['sync']);
     // Per clone, one Claude Code session and one Codex thread, as the agents name them for what they start.
-    const agents = clones.flatMap((cwd, i) => [
+    const agents = clones.flatMap((cwd, i): { cwd: string; env: Record<string, string>; session: string }[] => [
       { cwd, env: { CLAUDE_CODE_SESSION_ID: `5d1c9e2a-0b7f-4c4e-9a3d-00000000000${i}` }, session: agentSessionId('claude', `5d1c9e2a-0b7f-4c4e-9a3d-00000000000${i}`) },
       { cwd, env: { CODEX_THREAD_ID: `0199a8f2-7c41-7d13-b2e5-00000000000${i}` }, session: agentSessionId('codex', `0199a8f2-7c41-7d13-b2e5-00000000000${i}`) },
     ]);

@@ -285,8 +285,9 @@ export async function syncContext(ctx: Ctx, input: SyncInput): Promise<SyncResul
   firstFetch.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
   const publish = await publishFirst(ctx, input, result.warnings);
   result.published = publish?.published ?? null;
-  let { layout, reason } = knownLayout(ctx, remote);
-  if (layout === 'branch') result.warnings.push(fallbackWarning(remote, reason));
+  const known = knownLayout(ctx, remote);
+  let layout = known.layout;
+  if (layout === 'branch') result.warnings.push(fallbackWarning(remote, known.reason));
   result.layout = layout;
   const me = cloneId(ctx);
   const own = cloneRef(store.branch, me);
