@@ -6,9 +6,12 @@
  *     claimRoundTrip(ctx, plan) -> { written, existing, commit, decidedBy, offline? }
  *
  * `plan.files(tip, decidedBy)` returns, for the items still unclaimed on `tip`, one claim file each
- * (a FileWrite with the item's id, and `replaces` to take over a stale claim); `decidedBy` says what
- * will decide, so the content can record it. `written` are the claim paths this call won, `existing`
- * those another session had or got first.
+ * (a FileWrite with the item's id); to take over or release a claim instead, the file names in
+ * `replaces` the blob of the claim it replaces at the same path, as read on `tip`. `decidedBy` says
+ * what will decide, so the content can record it. `written` are the claim paths this call won,
+ * `existing` those another session had or got first. Who holds an item after merges: the versions of
+ * its claim file (store/state.ts claimVersions) and the rule of model/claims.ts (claimHolder).
+ * docs/data-model.md, "Claims", is the reference.
  *
  * Without a remote (`git config ctx.remote` unset), this repository decides: all claims in one commit,
  * create-only, decided by the compare-and-swap of the branch (a path claimed meanwhile is dropped and
@@ -36,11 +39,18 @@ import type { Ctx } from './context.js';
 import type { FileWrite } from '../store/store.js';
 import { commitCreateOnly } from '../store/state.js';
 import { InternalError, RemoteError } from '../errors.js';
+import { ITEM_RE } from '../model/remote-refs.js';
+import { unvariantPath } from '../model/merge.js';
 
 export interface ClaimFile extends FileWrite {
   /** The item claimed (an entry id): names its claim ref on the remote. */
   item: string;
-  /** Take over a claim: the claim commit that must still be the remote's claim ref for this to win. */
+  /**
+   * Take over (or release) the claim read at `tip`: the blob of the claim file at `path` that this
+   * one replaces in place. It lands only while `path` still holds that blob: here, by the branch's
+   * compare-and-swap; through the remote, only while the item's claim ref is still the claim commit
+   * that holds it (or, once gc folded the ref into the branch and removed it, still absent).
+   */
   replaces?: string;
 }
 
@@ -80,11 +90,22 @@ export async function claimRoundTrip(ctx: Ctx, plan: ClaimPlan): Promise<ClaimRo
   }
 }
 
+/** The write of a claim file: create-only, or a compare-and-swap of the claim it replaces. */
+function claimWrite(f: ClaimFile): FileWrite {
+  return f.replaces === undefined ? { path: f.path, content: f.content, createOnly: true } : { path: f.path, content: f.content, expect: f.replaces };
+}
+
 async function claimLocally(ctx: Ctx, plan: ClaimPlan): Promise<ClaimRound> {
   const tip = await ctx.store.tip();
   const files = tip ? await plan.files(tip, 'local') : [];
-  const r = await commitCreateOnly(ctx.store, files, { message: plan.message, author: plan.author });
+  for (const f of files) checkClaimFile(f);
+  const r = await commitCreateOnly(ctx.store, files.map(claimWrite), { message: plan.message, author: plan.author });
   return { written: r.written, existing: r.existing, commit: r.commit, decidedBy: 'local' };
+}
+
+/** An item names a ref: only ids, never anything a refspec or the shell could read otherwise. */
+function checkClaimFile(f: ClaimFile): void {
+  if (!ITEM_RE.test(f.item) || (f.replaces !== undefined && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(f.replaces))) throw new InternalError(`not a claimable item: ${JSON.stringify(f.item)}`);
 }
 
 async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Promise<ClaimRound> {
@@ -92,7 +113,7 @@ async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Prom
   const { fetchRemoteState, knownLayout, netOptions, openRemote, recordLayout, remoteTips } = await import('./remote-state.js');
   const { pushRefs, recordRemoteTip } = await import('../git/remote.js');
   const { mergeTipsIntoBranch } = await import('../store/merge.js');
-  const { claimRef, ITEM_RE } = await import('../model/remote-refs.js');
+  const { claimRef } = await import('../model/remote-refs.js');
   const remote = await openRemote(ctx, name);
   const net = await netOptions(ctx, { timeoutKey: 'ctx.pickupTimeout' });
   const mergeOpts = { message: `merge: ${remote.display}/${store.branch}\n`, author: plan.author };
@@ -103,27 +124,35 @@ async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Prom
   const tip = (await store.tip()) ?? (await store.ensureBranch()).tip;
   let files = await plan.files(tip, 'remote');
   if (!files.length) return { written: [], existing: [], commit: null, decidedBy: 'remote' };
-  // An item names a ref: only ids, never anything a refspec or the shell could read otherwise.
-  for (const f of files) if (!ITEM_RE.test(f.item) || (f.replaces !== undefined && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(f.replaces))) throw new InternalError(`not a claimable item: ${JSON.stringify(f.item)}`);
+  for (const f of files) checkClaimFile(f);
   // Each claim is a commit of its own on the root, adding exactly its file; a takeover builds on the
-  // claim it replaces, so the claim ref only ever moves forward (a ref that moved backwards would
-  // read, to every clone, as a rewritten remote).
+  // claim commit it replaces, so the claim ref only ever moves forward (a ref that moved backwards
+  // would read, to every clone, as a rewritten remote).
   const root = store.rootCommit();
   const commits = new Map<string, string>();
+  const leases = new Map<string, string | null>();
   const unknown: ClaimFile[] = [];
   for (const f of files) {
-    if (f.replaces && (await store.cat.read(f.replaces))?.type !== 'commit') {
-      unknown.push(f);
+    // The remote's claim ref as just fetched: a takeover leases it, and builds on it, only while it
+    // holds the claim being replaced. Absent (gc folded it into the branch): built on the root.
+    // A claim commit holds its file at the claim's own path, whichever version of it the caller read.
+    const path = unvariantPath(f.path);
+    const held = f.replaces === undefined ? null : (state.claims.get(f.item) ?? null);
+    if (held && (await store.lookup(await store.treeOf(held), path))?.oid !== f.replaces) {
+      unknown.push(f); // the remote holds another claim than the one read: someone took it first
       continue;
     }
-    const built = await store.build({ add: [{ path: f.path, content: f.content, createOnly: !f.replaces }], message: plan.message([f]), author: plan.author }, f.replaces ?? root);
-    if (built.commit) commits.set(f.item, built.commit);
-    else unknown.push(f);
+    const write: FileWrite = held ? { path, content: f.content, expect: f.replaces } : { path, content: f.content, createOnly: true };
+    const built = await store.build({ add: [write], message: plan.message([f]), author: plan.author }, held ?? root);
+    if (built.commit) {
+      commits.set(f.item, built.commit);
+      leases.set(f.item, held);
+    } else unknown.push(f);
   }
   files = files.filter((f) => commits.has(f.item));
   if (!files.length) return { written: [], existing: unknown.map((f) => f.path), commit: null, decidedBy: 'remote' };
   const refOf = (f: ClaimFile) => claimRef(store.branch, f.item);
-  const outcomes = await pushRefs(repo.git, remote, files.map((f) => ({ oid: commits.get(f.item)!, ref: refOf(f), lease: f.replaces ?? null })), net);
+  const outcomes = await pushRefs(repo.git, remote, files.map((f) => ({ oid: commits.get(f.item)!, ref: refOf(f), lease: leases.get(f.item) ?? null })), net);
   const won = files.filter((f) => outcomes.get(refOf(f))?.ok);
   const lost = files.filter((f) => outcomes.get(refOf(f))?.ok === false && (outcomes.get(refOf(f)) as { kind: string }).kind === 'moved');
   const refused = files.filter((f) => !won.includes(f) && !lost.includes(f));
@@ -167,7 +196,8 @@ async function claimThroughBranch(ctx: Ctx, remote: import('../git/remote.js').R
     // What was waiting in the first round and no longer is went to another session meanwhile.
     const existing = [...wanted].filter((p) => !files.some((f) => f.path === p));
     if (!files.length) return { written: [], existing, commit: null, decidedBy: 'remote' };
-    const built = await store.build({ add: files.map((f) => ({ path: f.path, content: f.content, createOnly: true })), message: plan.message(files), author: plan.author }, tip);
+    for (const f of files) checkClaimFile(f);
+    const built = await store.build({ add: files.map(claimWrite), message: plan.message(files), author: plan.author }, tip);
     if (built.commit) {
       const o = (await pushRefs(repo.git, remote, [{ oid: built.commit, ref: state.refs.view }], net)).get(state.refs.view)!;
       if (o.ok) {
