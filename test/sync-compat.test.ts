@@ -11,6 +11,8 @@ import { oldBuild } from './helpers/old-build.js';
 
 /** The commit this layout was built on: the last version that knew only the shared branch. */
 const EARLIER = 'ed05564';
+/** The last version of format 1 that checks the format it merges (the branch guard). */
+const GUARDED = '60ed1e4';
 
 function run(bin: string, cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -70,6 +72,39 @@ describe('two versions syncing through one remote', () => {
     expect(expected).toHaveLength(2 + 4 * 3);
     for (const c of clones) expect(ids(c.dir), c.name).toEqual(expected);
     expect(ids(remote)).toEqual(expected);
+    fsck(remote);
+  }, 240_000);
+
+  it('a version that checks the format merges no format-2 history: it stops with E_FORMAT_NEWER, loses nothing, and syncs once upgraded', async (t) => {
+    const old = oldBuild(GUARDED);
+    if ('skip' in old) {
+      console.warn(`guarded-version test skipped: ${old.skip}`);
+      t.skip();
+      return;
+    }
+    const remote = makeRemote();
+    const [oldDir, newDir] = [cloneOf(remote, [], 'guarded'), cloneOf(remote, [], 'new')];
+    const add = async (bin: string, dir: string, text: string) => {
+      const r = await run(bin, dir, ['add', '-m', text, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).id as string;
+    };
+    const written = [await add(old.bin, oldDir, 'from the guarded version, before the upgrade')];
+    expect((await run(old.bin, oldDir, ['sync'])).code).toBe(0);
+    written.push(await add(BIN, newDir, 'from the new version'));
+    expect((await run(BIN, newDir, ['sync'])).code).toBe(0);
+    expect(git(remote, ['show', 'context:.ctx-format'])).toBe('2');
+    // The guarded version refuses the newer format and keeps its own entry.
+    written.push(await add(old.bin, oldDir, 'written while the remote is of a newer format'));
+    const tip = git(oldDir, ['rev-parse', 'context']);
+    const refused = await run(old.bin, oldDir, ['sync', '--json']);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(JSON.parse(refused.stdout).error.code).toBe('E_FORMAT_NEWER');
+    expect(git(oldDir, ['rev-parse', 'context'])).toBe(tip);
+    // Upgraded (the same clone, this version): everything everywhere.
+    expect((await run(BIN, oldDir, ['sync'])).code).toBe(0);
+    expect((await run(BIN, newDir, ['sync'])).code).toBe(0);
+    for (const dir of [oldDir, newDir]) expect(ids(dir)).toEqual([...written].sort());
     fsck(remote);
   }, 240_000);
 });
