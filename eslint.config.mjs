@@ -23,12 +23,18 @@ export default tseslint.config(
   { languageOptions: { globals: globals.node } },
   ...tseslint.configs.recommended,
   {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      // A destructuring of several names, one of them reassigned later, stays one `let`.
+      'prefer-const': ['error', { destructuring: 'all' }],
+    },
+  },
+  {
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       // Stripping control characters from what reaches a terminal or a commit is on purpose here.
       'no-control-regex': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
     },
   },
   {

@@ -2,8 +2,9 @@
 // Conflict scan benchmark: a 5,000-file repository whose worktrees each have ~20 changed files (half
 // committed on their branch, half uncommitted: staged, unstaged, untracked), some of them shared with
 // other worktrees. Times `git ctx conflicts --json` (the whole command, node start-up included) with
-// 2, 4, 8 and 16 sessions, and one `merge-tree --stdin` against one merge-tree process per pair.
-// Prints Markdown tables.  Usage: node bench/conflicts.mjs [--quick]   (needs a build: npm run build)
+// 2, 4, 8 and 16 sessions beside `node -e 0` and one `git status` per worktree (interleaved), and one
+// `merge-tree --stdin` against one merge-tree process per pair.
+// Prints Markdown tables.  Usage: node bench/conflicts.mjs [--quick] [--files N] [--bin PATH]   (needs a build: npm run build)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,9 +12,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 const quick = process.argv.includes('--quick');
-const BIN = resolve('dist/bin.cjs');
+const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
+const BIN = resolve(arg('--bin', 'dist/bin.cjs'));
 const RUNS = quick ? 3 : 9;
-const FILES = 5000;
+const FILES = Number(arg('--files', '5000'));
 const SESSIONS = quick ? [2, 4, 8] : [2, 4, 8, 16];
 const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
 for (const k of Object.keys(env)) if (k.startsWith('GIT_CTX_')) delete env[k];
@@ -41,6 +43,7 @@ mkdirSync(repo);
 git(repo, ['init', '-q', '-b', 'main']);
 git(repo, ['config', 'user.name', 'Bench']);
 git(repo, ['config', 'user.email', 'bench@example.com']);
+git(repo, ['config', 'gc.auto', '0']); // the explicit gc below, not one in the background
 for (let n = 0; n < FILES; n++) {
   mkdirSync(dirname(join(repo, path(n))), { recursive: true });
   writeFileSync(join(repo, path(n)), source(n));
@@ -89,11 +92,18 @@ function median(xs) {
 }
 
 function runScan() {
-  const t0 = performance.now();
+  // The floors, interleaved with each run: Node's start-up, and git reading every worktree's status.
+  let t0 = performance.now();
+  spawnSync(process.execPath, ['-e', '0'], { env });
+  const node = performance.now() - t0;
+  t0 = performance.now();
+  for (const wt of worktrees) spawnSync('git', ['status', '--porcelain', '-z'], { cwd: wt, env: { ...env, GIT_OPTIONAL_LOCKS: '0' } });
+  const status = performance.now() - t0;
+  t0 = performance.now();
   const r = spawnSync(process.execPath, [BIN, 'conflicts', '--json'], { cwd: repo, env, encoding: 'utf8', maxBuffer: 1 << 28 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`conflicts exited ${r.status}: ${r.stderr}`);
-  return { ms, json: JSON.parse(r.stdout), stderr: r.stderr };
+  return { ms, node, status, json: JSON.parse(r.stdout), stderr: r.stderr };
 }
 
 const worktrees = [repo];
@@ -124,6 +134,8 @@ for (const n of SESSIONS) {
     byLevel: `${count('file')} / ${count('symbol')} / ${count('hunk')} / ${count('merge')}`,
     wall: median(runs.map((r) => r.ms)),
     best: Math.min(...runs.map((r) => r.ms)),
+    node: median(runs.map((r) => r.node)),
+    status: median(runs.map((r) => r.status)),
     snapshot: phase('snapshot'),
     plan: phase('plan'),
     merge: phase('merge'),
@@ -154,9 +166,9 @@ for (const n of SESSIONS) {
 const ms = (x) => `${Math.round(x)} ms`;
 console.log(`\nConflict scan: ${FILES} files, ~20 changed files per session (10 committed, 4 staged, 4 unstaged, 2 untracked); median of ${RUNS} runs (phases: medians of the scan's own timings).`);
 console.log(`Machine: ${process.platform} ${process.arch}, node ${process.versions.node}, ${git(repo, ['--version'])}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
-console.log('| sessions | pairs | overlaps (file / symbol / hunk / merge) | `git ctx conflicts` wall, median | best | snapshots | bases + diffs | merge-tree | hunks + symbols | scan total |');
-console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.sessions} | ${r.pairs} | ${r.overlaps} (${r.byLevel}) | ${ms(r.wall)} | ${ms(r.best)} | ${ms(r.snapshot)} | ${ms(r.plan)} | ${ms(r.merge)} | ${ms(r.compare)} | ${ms(r.total)} |`);
+console.log('| sessions | pairs | overlaps (file / symbol / hunk / merge) | `git ctx conflicts` wall, median | best | snapshots | bases + diffs | merge-tree | hunks + symbols | scan total | node -e 0 | git status x sessions |');
+console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) console.log(`| ${r.sessions} | ${r.pairs} | ${r.overlaps} (${r.byLevel}) | ${ms(r.wall)} | ${ms(r.best)} | ${ms(r.snapshot)} | ${ms(r.plan)} | ${ms(r.merge)} | ${ms(r.compare)} | ${ms(r.total)} | ${ms(r.node)} | ${ms(r.status)} |`);
 if (mergeRows) {
   console.log(`\n| ${mergeRows.pairs} pairs of 8 sessions | one \`merge-tree --stdin\` | one \`merge-tree\` per pair |`);
   console.log('|---|---:|---:|');

@@ -100,7 +100,7 @@ function readClass(src, i, fold) {
     first = false;
     if (src.startsWith('[:', j)) {
       const end = src.indexOf(':]', j + 2);
-      let name = src.slice(j + 2, end);
+      const name = src.slice(j + 2, end);
       if (name.startsWith('^')) throw new Untranslatable('negated POSIX class');
       if (!(name in POSIX)) throw new Untranslatable(`POSIX class ${name}`);
       items.push(POSIX[name]);

@@ -62,6 +62,12 @@ void (async () => {
     pid: process.pid,
     hostname: hostname(),
     processAlive,
+    spawnDetached(args, dir) {
+      // A run that cannot start (no memory, arguments too long) is lost work, never a crash of this one.
+      spawn(process.execPath, [process.argv[1]!, ...args], { cwd: dir, detached: true, stdio: 'ignore', env: process.env })
+        .on('error', () => {})
+        .unref();
+    },
   };
 
   let finished = false;
@@ -100,12 +106,7 @@ void (async () => {
       stopChildren();
       process.stderr.write('', () => process.exit(code));
     },
-    spawnDetached(args, cwd) {
-      // A run that cannot start (no memory, arguments too long) is lost work, never a crash of this one.
-      spawn(process.execPath, [process.argv[1]!, ...args], { cwd, detached: true, stdio: 'ignore', env: process.env })
-        .on('error', () => {})
-        .unref();
-    },
+    spawnDetached: deps.spawnDetached,
   });
   // A command that never opened the store (bad usage) leaves the early object reader to close here.
   if (probe && !probe.taken) probe.cat?.stdin.end();

@@ -19,6 +19,8 @@ export interface Deps {
   /** Whether a process with this pid is running on this host. */
   processAlive(pid: number): boolean;
   hostname: string;
+  /** Start `git-ctx ARGS...` in `cwd`, detached, outliving this process (work a deadline cut short). Absent: not possible here. */
+  spawnDetached?(args: readonly string[], cwd: string): void;
 }
 
 /** The real Deps.processAlive, as src/bin.ts wires it (and the tests' real deps). */

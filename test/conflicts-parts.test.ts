@@ -3,27 +3,66 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, addWorktree, git, makeRepo, tempDir } from './helpers/repo.js';
 import { GitRunner } from '../src/git/run.js';
-import { hunksTouch, lineHunks, touchingRanges, type Hunk } from '../src/conflicts/hunks.js';
+import { hunksTouch, sameEdit, touchingRanges, type Hunk } from '../src/conflicts/hunks.js';
+import { commonSymbols, LONG_SYMBOL_LINES, NEAR_LINES } from '../src/conflicts/symbols.js';
+import { blobPairKey, diffPatches, parsePatches } from '../src/conflicts/patch.js';
 import { mergeBases } from '../src/conflicts/merge-base.js';
 import { diffCommits } from '../src/conflicts/changes.js';
 import { mergeVerdicts, parseMergeTreeBatch } from '../src/conflicts/merge.js';
 import { listWorktrees, parseWorktreeList } from '../src/conflicts/worktrees.js';
 import { parseWip, sameWork, serializeWip, sessionKey, type WipRecord } from '../src/conflicts/wip.js';
 import { contentFingerprint, overlapId } from '../src/conflicts/acks.js';
+import { mayConflict } from '../src/conflicts/scan.js';
+import type { FileChange } from '../src/conflicts/changes.js';
 
 const runner = (cwd: string) => new GitRunner(cwd, ENV);
 
 describe('hunks', () => {
-  it.each([
+  const cases: [string, string, Hunk[]][] = [
     ['a\nb\nc\n', 'a\nB\nc\n', [[2, 1, 2, 1]]],
     ['a\nb\nc\n', 'a\nb\nx\nc\n', [[2, 0, 3, 1]]], // insertion after line 2
     ['a\nb\nc\n', 'x\na\nb\nc\n', [[0, 0, 1, 1]]], // at the top
     ['a\nb\nc\n', 'a\nc\n', [[2, 1, 1, 0]]], // deletion
     ['', 'a\nb\n', [[0, 0, 1, 2]]],
     ['a\nb\n', '', [[1, 2, 0, 0]]],
-    ['a\nb\n', 'a\nb\n', []],
-  ])('%j -> %j', (before, after, expected) => {
-    expect(lineHunks(before, after)).toEqual(expected);
+    ['a\nb', 'a\nb\n', [[2, 1, 2, 1]]], // a newline added at the end
+  ];
+
+  it('come from git, as unified diffs number them, keyed by blob pair', async () => {
+    const files = Object.fromEntries(cases.map(([before], i) => [`f${i}.txt`, before]));
+    const repo = makeRepo({ files: { ...files, 'bin.dat': 'x\0y', 'same.txt': 'same\n' } });
+    const from = git(repo, ['rev-parse', 'HEAD']);
+    cases.forEach(([, after], i) => writeFileSync(join(repo, `f${i}.txt`), after));
+    writeFileSync(join(repo, 'bin.dat'), 'x\0z');
+    git(repo, ['add', '-A']);
+    git(repo, ['commit', '-q', '-m', 'after']);
+    const to = git(repo, ['rev-parse', 'HEAD']);
+    const oid = (rev: string, path: string) => git(repo, ['rev-parse', `${rev}:${path}`]);
+    const diffs = await diffPatches(runner(repo), [{ from, to }], null);
+    cases.forEach(([, , expected], i) => {
+      const d = diffs.get(blobPairKey(oid(from, `f${i}.txt`), oid(to, `f${i}.txt`)));
+      expect(d?.hunks, `case ${i}`).toEqual(expected);
+      expect(d?.digests).toHaveLength(expected.length);
+    });
+    // Binary: no hunks, as git says. A path list limits the work to those paths.
+    expect(diffs.get(blobPairKey(oid(from, 'bin.dat'), oid(to, 'bin.dat')))).toEqual({ hunks: null, digests: null });
+    expect([...(await diffPatches(runner(repo), [{ from, to }], ['f0.txt'])).keys()]).toEqual([blobPairKey(oid(from, 'f0.txt'), oid(to, 'f0.txt'))]);
+  });
+
+  it('digest the written lines: the same edit has the same digest, a different one (or a missing newline) another', () => {
+    const patch = (lines: string) => `diff --git a/x b/x\nindex ${'1'.repeat(40)}..${'2'.repeat(40)} 100644\n--- a/x\n+++ b/x\n${lines}`;
+    const one = parsePatches(patch('@@ -2 +2 @@ ctx\n-b\n+B\n')).get(blobPairKey('1'.repeat(40), '2'.repeat(40)))!;
+    const two = parsePatches(patch('@@ -2 +2 @@\n-other\n+B\n')).get(blobPairKey('1'.repeat(40), '2'.repeat(40)))!;
+    const three = parsePatches(patch('@@ -2 +2 @@\n-b\n+B\n\\ No newline at end of file\n')).get(blobPairKey('1'.repeat(40), '2'.repeat(40)))!;
+    // A content line that looks like a header is content: the header's counts say how many lines follow.
+    const tricky = parsePatches(patch('@@ -1,0 +1,2 @@\n+@@ -9 +9 @@\n+index 0..1\n@@ -5 +7 @@\n-x\n+y\n')).get(blobPairKey('1'.repeat(40), '2'.repeat(40)))!;
+    expect(one.hunks).toEqual([[2, 1, 2, 1]]);
+    expect(one.digests).toEqual(two.digests);
+    expect(three.digests).not.toEqual(one.digests);
+    expect(tricky.hunks).toEqual([[1, 0, 1, 2], [5, 1, 7, 1]]);
+    expect(sameEdit([2, 1, 2, 1], one.digests![0], [2, 1, 5, 1], two.digests![0])).toBe(true);
+    expect(sameEdit([2, 1, 2, 1], one.digests![0], [2, 1, 2, 1], three.digests![0])).toBe(false);
+    expect(sameEdit([2, 1, 2, 1], undefined, [2, 1, 2, 1], undefined)).toBe(false);
   });
 
   it.each([
@@ -44,7 +83,54 @@ describe('hunks', () => {
     expect(touchingRanges([[4, 0, 5, 2]], [[4, 0, 5, 1]])).toEqual([[4, 5]]);
     expect(touchingRanges([[2, 1, 2, 1]], [[9, 1, 9, 1]])).toEqual([]);
     // The identical edit on both sides is not a collision.
-    expect(touchingRanges([[2, 1, 2, 1], [5, 1, 5, 1]], [[5, 1, 5, 1]], (x, y) => x[0] === 5 && y[0] === 5)).toEqual([]);
+    expect(touchingRanges([[2, 1, 2, 1], [5, 1, 5, 1]], [[5, 1, 5, 1]], (i, j) => i === 1 && j === 0)).toEqual([]);
+    // One sweep finds every touching pair, however the two lists interleave.
+    const a: Hunk[] = Array.from({ length: 50 }, (_, i) => [i * 10 + 1, 2, i * 10 + 1, 2]);
+    const b: Hunk[] = Array.from({ length: 50 }, (_, i) => [i * 10 + 2, 0, i * 10 + 3, 1]);
+    expect(touchingRanges(a, b)).toHaveLength(50);
+    expect(touchingRanges(a, b)[0]).toEqual([1, 2]);
+    expect(touchingRanges(a, b.map(([o, , n]) => [o + 1, 0, n, 1] as Hunk))).toEqual([]);
+  });
+});
+
+describe('symbols both sides meet in', () => {
+  const hits = (names: string[], hunks: number[][], lines: number[]) => ({ names, hunks, lines });
+  it('leave out the same edit made on both sides, and in a long symbol need changes near each other', () => {
+    const ha: Hunk[] = [[10, 1, 10, 1], [100, 1, 100, 1]];
+    const hb: Hunk[] = [[10, 1, 10, 1], [100 + NEAR_LINES + 2, 1, 100 + NEAR_LINES + 2, 1]];
+    const long = LONG_SYMBOL_LINES + 1;
+    const a = hits(['f', 'g'], [[0], [1]], [5, long]);
+    const b = hits(['f', 'g'], [[0], [1]], [5, long]);
+    const weigh = (same: (i: number, j: number) => boolean) => ({ ha, hb, same });
+    // Hunk 0 is the same edit on both sides: f is not common; g is long and its changes 21 lines apart.
+    expect(commonSymbols(a, b, weigh((i, j) => i === 0 && j === 0))).toEqual([]);
+    // Different edits of line 10: f is common (short); g still is not.
+    expect(commonSymbols(a, b, weigh(() => false))).toEqual(['f']);
+    // NEAR_LINES unchanged lines apart: near.
+    const hb2: Hunk[] = [hb[0]!, [100 + NEAR_LINES + 1, 1, 100 + NEAR_LINES + 1, 1]];
+    expect(commonSymbols(a, b, { ha, hb: hb2, same: () => false })).toEqual(['f', 'g']);
+    // A symbol not in the base (0 lines: added on both sides) is common wherever it was added.
+    expect(commonSymbols(hits(['h'], [[0]], [0]), hits(['h'], [[1]], [0]), weigh(() => false))).toEqual(['h']);
+    // Without hunks to weigh (an older record, or different bases): every name both touch.
+    expect(commonSymbols({ names: ['f', 'g'], hunks: null, lines: null }, b, weigh(() => true))).toEqual(['f', 'g']);
+    expect(commonSymbols(a, b, null)).toEqual(['f', 'g']);
+  });
+});
+
+describe('which pairs need a real merge', () => {
+  const side = (...changes: [string, string, string?][]) =>
+    new Map(changes.map(([status, path, oldPath]) => [oldPath ?? path, { change: { status, path, oldPath: oldPath ?? path, oldOid: null, oid: null, oldMode: '100644', mode: '100644' } as FileChange }]));
+  it.each([
+    [side(['M', 'a.txt']), side(['M', 'b.txt']), false],
+    [side(['M', 'a.txt']), side(['M', 'a.txt']), true],
+    [side(['A', 'd']), side(['A', 'd/x']), true], // directory/file
+    [side(['R', 'y/a', 'x/a']), side(['A', 'x/new']), true], // a directory renamed, the other adds to it
+    [side(['R', 'b.txt', 'a.txt']), side(['A', 'b.txt']), true], // rename onto an added path
+    [side(['R', 'sub/a', 'a']), side(['M', 'c/d']), false], // out of the top level: no directory rename
+    [side(), side(['M', 'a.txt']), false],
+  ] as const)('%#', (a, b, expected) => {
+    expect(mayConflict(a, b)).toBe(expected);
+    expect(mayConflict(b, a)).toBe(expected);
   });
 });
 
@@ -181,7 +267,7 @@ describe('published records and overlap ids', () => {
     tree: 'd'.repeat(40),
     publishedAt: '2026-11-21T10:00:00.000Z',
     files: [
-      { path: 'src/a.ts', status: 'M', oldOid: 'e'.repeat(40), oid: 'f'.repeat(40), mode: '100644', hunks: [[3, 1, 3, 2]], symbols: ['A.run'] },
+      { path: 'src/a.ts', status: 'M', oldOid: 'e'.repeat(40), oid: 'f'.repeat(40), mode: '100644', hunks: [[3, 1, 3, 2]], symbols: ['A.run'], symbolHunks: [[0]], symbolLines: [12] },
       { path: 'docs/b.md', oldPath: 'b.md', status: 'R', oldOid: 'e'.repeat(40), oid: 'e'.repeat(40), mode: '100644', hunks: [], symbols: null },
     ],
     truncated: false,
@@ -197,6 +283,10 @@ describe('published records and overlap ids', () => {
     expect(() => parseWip(text.replace('a'.repeat(40), 'HEAD'))).toThrow(/head/);
     expect(() => parseWip(text.replace('[3,1,3,2]', '[3,-1,3,2]'))).toThrow(/hunk/);
     expect(() => parseWip(text.replace('"format": 1', '"format": 2'))).toThrow(/format/);
+    expect(() => parseWip(text.replace('"symbolHunks":[[0]]', '"symbolHunks":[[1]]'))).toThrow(/symbolHunks/);
+    expect(() => parseWip(text.replace('"symbolLines":[12]', '"symbolLines":[-1]'))).toThrow(/symbolLines/);
+    // Written before symbols carried their hunks: read as before.
+    expect(parseWip(text.replace(',"symbolHunks":[[0]],"symbolLines":[12]', '')).files[0]).toEqual({ ...record.files[0], symbolHunks: undefined, symbolLines: undefined });
   });
 
   it('keys sessions by host and path; ids and fingerprints do not depend on which side looks', () => {

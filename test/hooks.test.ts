@@ -407,6 +407,7 @@ describe('git hooks and a remote that never answers', () => {
     const ms = Date.now() - t0;
     expect(r.status, r.stderr).toBe(0);
     expect(ms, r.stderr).toBeLessThan(4500);
-    expect(r.stderr).toMatch(/conflict check skipped/);
+    // The scan past its time says what it found by then (partial), or that it could not run.
+    expect(r.stderr).toMatch(/conflict check (skipped|stopped at its \d+ ms time limit)/);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { enclosingSymbols, languageOf, listSymbols, symbolsAt, type CodeSymbol } from '../src/symbols/index.js';
+import { enclosingSymbols, gapsTouched, languageOf, listSymbols, symbolsAt, type CodeSymbol } from '../src/symbols/index.js';
 
 const FIXTURES = new URL('../fixtures/symbols/', import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
@@ -294,5 +294,91 @@ describe('real source files (fixtures/symbols, see its README)', () => {
     expect(src.split('\n')[cls.endLine - 1]).toBe('}');
     expect(all.find((s) => s.qualifiedName === 'String.CaseInsensitiveComparator')?.kind).toBe('class');
     expect(all.filter((s) => s.qualifiedName === 'String.valueOf').length).toBeGreaterThanOrEqual(9);
+  });
+});
+
+describe('regions: module-level code, test blocks, doc comments (listSymbols with regions: true)', () => {
+  const regions = async (path: string, src: string) => lines(await listSymbols(path, src, { regions: true }));
+
+  it('TypeScript / JavaScript', async () => {
+    const src = [
+      "import { a } from 'b';", // 1
+      "const x = require('y');",
+      'export const LIMIT = 3, OTHER = 4;',
+      '/** Doc of f. */',
+      'export function f() {', // 5
+      '  return 1;',
+      '}',
+      "describe.only('parser', () => {",
+      '  beforeEach(() => {});',
+      "  it('parses', async () => {", // 10
+      '    expect(1).toBe(1);',
+      '  });',
+      '});',
+      "app.get('/users', (req, res) => res.send());",
+      'app.use(logger);', // 15
+      'module.exports = { f };',
+      'if (x) start();',
+      '',
+    ].join('\n');
+    expect(await regions('a.ts', src)).toEqual([
+      '1-1 region (imports)',
+      '2-2 region (imports)',
+      '3-3 variable LIMIT',
+      '4-7 function f',
+      '8-13 test describe("parser")',
+      '9-9 test describe("parser").beforeEach',
+      '10-12 test describe("parser").it("parses")',
+      '14-14 function app.get("/users")',
+      '15-15 region (app.use)',
+      '16-16 variable module.exports',
+      '17-17 region (top level)',
+    ]);
+    // Without the option: definitions only, as before.
+    expect(lines(await listSymbols('a.ts', src))).toEqual(['5-7 function f']);
+  });
+
+  it('keys of a top-level object and class fields are their own symbols; a file that does not parse has none', async () => {
+    const src = ['export default {', "  html: '<p>x</p>',", '  props: {', '    a: 1,', '  },', '};', 'class C {', '  count = 0;', '  run() {', '    return 1;', '  }', '}', ''].join('\n');
+    expect(await regions('a.js', src)).toEqual(['1-6 variable default', '2-2 variable default.html', '3-5 variable default.props', '7-12 class C', '8-8 variable C.count', '9-11 method C.run']);
+    // JSpec, a dialect error recovery makes something of: nothing to say rather than guesses.
+    const jspec = ["describe 'Express'", '  before_each', '    reset()', '  end', "  it 'works'", '    x.should.eql 1', '  end', 'end', ''].join('\n');
+    expect(await listSymbols('spec.js', jspec, { regions: true })).toBeNull();
+  });
+
+  it('Python and Go', async () => {
+    const py = ['"""Doc."""', 'import os', 'try:', '    import json', 'except ImportError:', '    json = None', 'LIMIT = 3', 'app.register(bp)', '# about f', 'def f():', '    pass', 'if __name__ == "__main__":', '    f()', ''].join('\n');
+    expect(await regions('a.py', py)).toEqual([
+      '1-1 region (docstring)',
+      '2-2 region (imports)',
+      '3-6 region (imports)',
+      '7-7 variable LIMIT',
+      '8-8 region (app.register)',
+      '9-11 function f',
+      '12-13 region (main)',
+    ]);
+    const go = ['package main', '', 'import "testing"', '', 'const (', '\tA = iota', '\tB', ')', '', 'func TestX(t *testing.T) {', '\tt.Run("empty", func(t *testing.T) {', '\t\tt.Log(1)', '\t})', '}', ''].join('\n');
+    expect(await regions('a.go', go)).toEqual([
+      '1-1 region (imports)',
+      '3-3 region (imports)',
+      '6-6 variable A',
+      '7-7 variable B',
+      '10-14 function TestX',
+      '11-13 test TestX.t.Run("empty")',
+    ]);
+  });
+
+  it('gaps between top-level symbols (pure)', () => {
+    const sym = (qualifiedName: string, startLine: number, endLine: number): CodeSymbol => ({ kind: 'function', name: qualifiedName, qualifiedName, startLine, endLine });
+    const symbols = [sym('(imports)', 1, 2), sym('f', 4, 8), sym('f.inner', 5, 6), sym('g', 10, 12)];
+    const gaps = (start: number, lines: number, written = 1) => gapsTouched(symbols, [{ start, lines, written }]).sort();
+    expect(gaps(2, 0)).toEqual(['(after imports)']); // right after the imports
+    expect(gaps(9, 0)).toEqual(['(after f)']); // between f and g
+    expect(gaps(6, 0)).toEqual([]); // inside f
+    expect(gaps(12, 0)).toEqual(['(after g)']); // at the end
+    expect(gaps(0, 0)).toEqual(['(top)']);
+    expect(gaps(4, 5, 0)).toEqual(['(after f)', '(after imports)']); // f deleted whole: both sides of it
+    expect(gaps(5, 1)).toEqual([]); // an edit inside f
+    expect(gaps(9, 1)).toEqual(['(after f)']); // the blank line between f and g
   });
 });

@@ -31,6 +31,8 @@ export interface OverlapJson {
   conflict: string | null;
   base: string | null;
   acked: boolean;
+  /** Why the file is compared at file level only: `lockfile`, `generated`, `binary`; else null. */
+  note: string | null;
 }
 
 export function overlapJson(o: Overlap): OverlapJson {
@@ -49,6 +51,7 @@ export function overlapJson(o: Overlap): OverlapJson {
     conflict: o.conflict,
     base: o.base,
     acked: o.acked,
+    note: o.note,
   };
 }
 
@@ -57,7 +60,7 @@ export function sessionJson(s: SessionInfo): Record<string, unknown> {
 }
 
 export function conflictsJson(r: ConflictsResult): Record<string, unknown> {
-  return { level: r.level, overlaps: r.overlaps.map(overlapJson), silenced: r.silenced, sessions: r.sessions.map(sessionJson), warnings: r.warnings, stats: r.stats };
+  return { level: r.level, overlaps: r.overlaps.map(overlapJson), silenced: r.silenced, more: r.more, complete: r.complete, missing: r.missing, sessions: r.sessions.map(sessionJson), warnings: r.warnings, stats: r.stats };
 }
 
 function clip(s: string, n: number): string {
@@ -80,7 +83,7 @@ function linesCell(o: Overlap): string {
 
 function symbolsCell(o: Overlap): string {
   if (o.symbols.length) return o.symbols.join(', ');
-  return '';
+  return o.note ? `(${o.note}: file level)` : '';
 }
 
 function pathCell(o: Overlap): string {
@@ -113,9 +116,11 @@ export function conflictsSummary(r: ConflictsResult): string {
   const merges = r.overlaps.filter((o) => o.level === 'merge').length;
   const sessions = `${r.sessions.length} ${r.sessions.length === 1 ? 'session' : 'sessions'}`;
   const silenced = r.silenced ? `; ${r.silenced} acknowledged (--all lists them)` : '';
-  if (!r.overlaps.length) return `No overlapping edits between ${sessions}${r.level !== 'file' ? ` at level ${r.level} or above` : ''}${silenced}.`;
+  const more = r.more ? `; ${r.more} more not examined (over the limit: --limit N, 0 for none)` : '';
+  const partial = r.complete ? '' : ` Partial: stopped at the time limit (not done: ${r.missing.join(', ')}).`;
+  if (!r.overlaps.length) return `No overlapping edits between ${sessions}${r.level !== 'file' ? ` at level ${r.level} or above` : ''}${silenced}${more}.${partial}`;
   const n = r.overlaps.length;
-  return `${n} ${n === 1 ? 'overlap' : 'overlaps'} in ${pairs} ${pairs === 1 ? 'pair' : 'pairs'} of ${sessions}${merges ? `, ${merges} ${merges === 1 ? 'merge conflict' : 'merge conflicts'}` : ''}${silenced}.`;
+  return `${n} ${n === 1 ? 'overlap' : 'overlaps'} in ${pairs} ${pairs === 1 ? 'pair' : 'pairs'} of ${sessions}${merges ? `, ${merges} ${merges === 1 ? 'merge conflict' : 'merge conflicts'}` : ''}${silenced}${more}.${partial}`;
 }
 
 export function publishJson(r: PublishResult): Record<string, unknown> {

@@ -1,80 +1,153 @@
 /**
- * Hunks and symbols of file changes, from the blobs themselves: the blobs are read in one
- * `cat-file --batch` call, each pair of blobs is diffed once and each blob parsed once, however many
- * pairs of sessions share them.
+ * Hunks and symbols of file changes. Hunks come from git (one `diff-tree -p` for every change that
+ * needs them, patch.ts); symbols from the blobs of the files in a language src/symbols reads, read in
+ * one `cat-file --batch` call and each parsed once however many pairs of sessions share them.
+ *
+ * Lockfiles and generated files (by name, or the `linguist-generated` attribute) are compared at file
+ * level, with a note: their hunks say nothing a person would act on, and a rewrite of one lists
+ * thousands. Binary files (git's own test, the `-diff` attribute included) too.
  */
-import type { GitRunner } from '../git/run.js';
-import { readObjects } from '../git/cat-file.js';
+import type { GitRunner, RunOptions } from '../git/run.js';
+import { splitNul } from '../git/run.js';
 import type { FileChange } from './changes.js';
-import { lineCount, lineHunks, wholeFile, type Hunk } from './hunks.js';
-import { SymbolCache } from './symbols.js';
+import type { Hunk } from './hunks.js';
+import { blobPairKey, diffPatches, type BlobDiff } from './patch.js';
+import { SymbolCache, type SymbolHits } from './symbols.js';
 
-/** Files read as text for hunks and symbols at most this big. */
-const MAX_TEXT_BYTES = 2 << 20;
+/** Files read as text for symbols at most this big (src/symbols parses at most 1 MiB anyway). */
+const MAX_TEXT_BYTES = 1 << 20;
+
+/** Why a change is compared at file level only. */
+export type DetailNote = 'lockfile' | 'generated' | 'binary';
+
+/** Dependency lockfiles, by file name: written by tools, merged by re-running them. */
+const LOCKFILES = new Set([
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lockb',
+  'bun.lock',
+  'deno.lock',
+  'Cargo.lock',
+  'go.sum',
+  'go.work.sum',
+  'poetry.lock',
+  'Pipfile.lock',
+  'pdm.lock',
+  'uv.lock',
+  'Gemfile.lock',
+  'composer.lock',
+  'mix.lock',
+  'pubspec.lock',
+  'Podfile.lock',
+  'Package.resolved',
+  'flake.lock',
+  'packages.lock.json',
+  'gradle.lockfile',
+  'conan.lock',
+]);
+
+export function isLockfile(path: string): boolean {
+  return LOCKFILES.has(path.slice(path.lastIndexOf('/') + 1));
+}
 
 /** Binary the way git decides it: a NUL in the first 8000 bytes. */
 function isBinary(buf: Buffer): boolean {
   return buf.subarray(0, 8000).includes(0);
 }
 
+/** Walk `cat-file --batch` output: `<oid> <type> <size>\n<content>\n` per object, `<name> missing\n` for none. */
+function parseBatch(out: Buffer, onObject: (index: number, type: string | null, content: Buffer | null) => void): void {
+  let pos = 0;
+  for (let i = 0; pos < out.length; i++) {
+    const nl = out.indexOf(0x0a, pos);
+    if (nl < 0) return;
+    const header = out.toString('utf8', pos, nl).split(' ');
+    if (header.length !== 3) {
+      onObject(i, null, null);
+      pos = nl + 1;
+      continue;
+    }
+    const end = nl + 1 + Number(header[2]);
+    onObject(i, header[1]!, out.subarray(nl + 1, end));
+    pos = end + 1;
+  }
+}
+
 export class ChangeDescriber {
   private readonly texts = new Map<string, string | null>();
-  private readonly hunkCache = new Map<string, Hunk[] | null>();
-  private readonly lineCache = new Map<string, string[] | null>();
-  private readonly symbolCache = new SymbolCache();
-  constructor(private readonly git: GitRunner) {}
+  private readonly diffs = new Map<string, BlobDiff>();
+  private readonly generated = new Set<string>();
+  private readonly symbolCache: SymbolCache;
 
-  /** Read the blobs these changes need (text only: binary or oversized blobs count as unknown). */
-  async load(changes: Iterable<FileChange>): Promise<void> {
+  constructor(
+    private readonly git: GitRunner,
+    /** Asked while parsing: true stops the parse (a deadline passed); the symbols are then unknown. */
+    stop?: () => boolean,
+  ) {
+    this.symbolCache = new SymbolCache(stop);
+  }
+
+  /** Whether a change is compared at file level only, and why (`binary` is known once diffs are loaded). */
+  note(c: FileChange): DetailNote | null {
+    if (isLockfile(c.path) || isLockfile(c.oldPath)) return 'lockfile';
+    if (this.generated.has(c.path) || this.generated.has(c.oldPath)) return 'generated';
+    if (c.oldOid !== c.oid && this.diffs.get(blobPairKey(c.oldOid, c.oid))?.hunks === null) return 'binary';
+    return null;
+  }
+
+  /**
+   * Mark the paths the `linguist-generated` attribute names as generated (one `check-attr` call).
+   * Attributes of the worktree `git` runs in.
+   */
+  async loadAttributes(paths: readonly string[], run: () => RunOptions = () => ({})): Promise<void> {
+    if (!paths.length) return;
+    const r = await this.git.run(['check-attr', '-z', '--stdin', 'linguist-generated'], { ...run(), input: `${paths.join('\0')}\0`, okStatus: [0, 128] });
+    if (r.status !== 0) return;
+    const f = splitNul(r.stdout);
+    for (let i = 0; i + 2 < f.length; i += 3) if (f[i + 2] === 'set' || f[i + 2] === 'true') this.generated.add(f[i]!);
+  }
+
+  /**
+   * Git's hunks for these changes: the diffs from each `from` to its `to` that hold them, limited to
+   * their paths (`all`: the diffs hold nothing else worth leaving out). Lockfiles and generated files
+   * are left out.
+   */
+  async loadDiffs(commits: readonly { from: string; to: string }[], changes: readonly FileChange[], all: boolean, run: () => RunOptions = () => ({})): Promise<void> {
+    const wanted = changes.filter((c) => c.oldOid !== c.oid && !this.diffs.has(blobPairKey(c.oldOid, c.oid)) && !this.note(c));
+    if (!wanted.length) return;
+    const paths = all ? null : [...new Set(wanted.flatMap((c) => (c.oldPath === c.path ? [c.path] : [c.oldPath, c.path])))];
+    for (const [k, v] of await diffPatches(this.git, commits, paths, run)) this.diffs.set(k, v);
+  }
+
+  /**
+   * Read the blobs symbols need: text files in a language src/symbols reads (binary or oversized ones
+   * count as unknown). One `cat-file --batch`, killed with the rest at the deadline.
+   */
+  async loadTexts(changes: Iterable<FileChange>, run: () => RunOptions = () => ({})): Promise<void> {
     const need = new Set<string>();
     for (const c of changes) {
+      if (this.note(c) || (!SymbolCache.supports(c.path) && !SymbolCache.supports(c.oldPath))) continue;
       for (const oid of [c.oldOid, c.oid]) if (oid && !this.texts.has(oid)) need.add(oid);
     }
     const oids = [...need];
     if (!oids.length) return;
-    await readObjects(this.git, oids, (i, obj) => {
-      this.texts.set(oids[i]!, obj && obj.type === 'blob' && obj.content.length <= MAX_TEXT_BYTES && !isBinary(obj.content) ? obj.content.toString('utf8') : null);
+    const r = await this.git.run(['cat-file', '--batch'], { ...run(), input: `${oids.join('\n')}\n` });
+    parseBatch(r.stdout, (i, type, content) => {
+      this.texts.set(oids[i]!, type === 'blob' && content && content.length <= MAX_TEXT_BYTES && !isBinary(content) ? content.toString('utf8') : null);
     });
   }
 
-  private text(oid: string | null): string | null | undefined {
-    return oid ? this.texts.get(oid) : '';
+  /** The change's hunks against its base blob and their digests; null when not known (binary, lockfile, not loaded). */
+  diff(c: FileChange): BlobDiff | null {
+    if (c.oldOid === c.oid) return { hunks: [], digests: [] };
+    if (this.note(c)) return null;
+    return this.diffs.get(blobPairKey(c.oldOid, c.oid)) ?? null;
   }
 
-  /** The change's hunks against its base blob; null when either side is not text (or was not loaded). */
-  hunks(c: FileChange): Hunk[] | null {
-    const k = `${c.oldOid}:${c.oid}`;
-    if (this.hunkCache.has(k)) return this.hunkCache.get(k)!;
-    const before = this.text(c.oldOid);
-    const after = this.text(c.oid);
-    const h = before != null && after != null ? (lineHunks(before, after) ?? wholeFile(lineCount(before), lineCount(after))) : null;
-    this.hunkCache.set(k, h);
-    return h;
-  }
-
-  /** Whether hunk `x` of change `a` and hunk `y` of change `b` replace the same base lines with the same text. */
-  sameEdit(a: FileChange, x: Hunk, b: FileChange, y: Hunk): boolean {
-    if (x[0] !== y[0] || x[1] !== y[1] || x[3] !== y[3]) return false;
-    const la = this.lines(a.oid);
-    const lb = this.lines(b.oid);
-    if (!la || !lb) return false;
-    for (let i = 0; i < x[3]; i++) if (la[x[2] - 1 + i] !== lb[y[2] - 1 + i]) return false;
-    return true;
-  }
-
-  private lines(oid: string | null): string[] | null {
-    if (!oid) return [];
-    let l = this.lineCache.get(oid);
-    if (l === undefined) {
-      const text = this.texts.get(oid);
-      l = text == null ? null : text.split('\n');
-      this.lineCache.set(oid, l);
-    }
-    return l;
-  }
-
-  /** Qualified names of the symbols the change touches; null when they cannot be known. */
-  async symbols(c: FileChange, hunks: Hunk[] | null): Promise<string[] | null> {
+  /** The symbols the change touches (qualified names, and which hunks touch each); null when they cannot be known. */
+  async symbols(c: FileChange, hunks: Hunk[] | null): Promise<SymbolHits | null> {
     if (!hunks || (!SymbolCache.supports(c.path) && !SymbolCache.supports(c.oldPath))) return null;
     const blob = (oid: string | null) => {
       const text = oid ? this.texts.get(oid) : null;

@@ -1,68 +1,12 @@
 /**
- * Changed line ranges of a file, against its base version, and when two sides' changes collide.
- * Pure: texts in, ranges out.
+ * Changed line ranges of a file against its base version, and when two sides' changes collide. Pure.
  *
  * A hunk is `[oldStart, oldLines, newStart, newLines]`, numbered as unified diffs number them: lines
  * are 1-based, and a hunk that removes nothing (`oldLines` 0) is an insertion *after* line `oldStart`
- * (0: at the top). Computed with the `diff` package (Myers, like git's default) in process, because
- * only the few files that both sides of a pair changed need them.
+ * (0: at the top). Hunks come from git (patch.ts), never from a line diff in this process.
  */
-import { diffLines } from 'diff';
 
 export type Hunk = [oldStart: number, oldLines: number, newStart: number, newLines: number];
-
-/** Past this many changed lines the diff gives up: the change is taken as the whole file. */
-const MAX_EDIT = 20_000;
-
-/**
- * The hunks turning `oldText` into `newText` (no context lines). Null when the texts are too different
- * to diff cheaply; callers then treat the change as covering the whole file.
- */
-export function lineHunks(oldText: string, newText: string): Hunk[] | null {
-  if (oldText === newText) return [];
-  const changes = diffLines(oldText, newText, { maxEditLength: MAX_EDIT });
-  if (!changes) return null;
-  const hunks: Hunk[] = [];
-  let oldLine = 1;
-  let newLine = 1;
-  let open: Hunk | null = null;
-  for (const c of changes) {
-    if (!c.added && !c.removed) {
-      open = null;
-      oldLine += c.count;
-      newLine += c.count;
-      continue;
-    }
-    if (!open) {
-      open = [oldLine, 0, newLine, 0];
-      hunks.push(open);
-    }
-    if (c.removed) {
-      open[1] += c.count;
-      oldLine += c.count;
-    } else {
-      open[3] += c.count;
-      newLine += c.count;
-    }
-  }
-  // Unified-diff numbering: a hunk with no old lines names the line it follows, and one with no new
-  // lines the new line it follows.
-  for (const h of hunks) {
-    if (h[1] === 0) h[0] -= 1;
-    if (h[3] === 0) h[2] -= 1;
-  }
-  return hunks;
-}
-
-/** The whole of a file's old text as one hunk (binary files, deletions of huge files, undiffable changes). */
-export function wholeFile(oldLineCount: number, newLineCount: number): Hunk[] {
-  return [[oldLineCount ? 1 : 0, oldLineCount, newLineCount ? 1 : 0, newLineCount]];
-}
-
-export function lineCount(text: string): number {
-  if (!text) return 0;
-  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
-}
 
 /**
  * The stretch of the base a hunk occupies, between line boundaries (boundary k lies after line k):
@@ -85,16 +29,23 @@ export function hunksTouch(a: Hunk, b: Hunk): boolean {
 /**
  * Where two sides' hunks overlap or touch, as base line ranges `[first, last]` (merged, in order). An
  * insertion between lines k and k+1 shows as `[k, k+1]` clipped to the file. Empty when none touch.
- * `sameEdit` tells pairs of hunks that make the identical change (skipped).
+ * `sameEdit(i, j)` tells when hunk i of `a` and hunk j of `b` make the identical change (skipped: the
+ * merge takes it once). Both lists are in base order, as git writes them: one sweep, linear in the
+ * number of hunks plus the number of touching pairs.
  */
-export function touchingRanges(a: readonly Hunk[], b: readonly Hunk[], sameEdit?: (x: Hunk, y: Hunk) => boolean): [number, number][] {
+export function touchingRanges(a: readonly Hunk[], b: readonly Hunk[], sameEdit?: (i: number, j: number) => boolean): [number, number][] {
   const out: [number, number][] = [];
-  for (const x of a) {
-    for (const y of b) {
+  const sa = a.map(span);
+  const sb = b.map(span);
+  let j0 = 0;
+  for (let i = 0; i < a.length; i++) {
+    const [x0, x1] = sa[i]!;
+    // Hunks of b that end before this one starts end before every later one of a too.
+    while (j0 < b.length && sb[j0]![1] < x0) j0++;
+    for (let j = j0; j < b.length && sb[j]![0] <= x1; j++) {
+      const [y0, y1] = sb[j]!;
       // The very same edit on both sides merges cleanly: it is not a collision.
-      if (!hunksTouch(x, y) || sameEdit?.(x, y)) continue;
-      const [x0, x1] = span(x);
-      const [y0, y1] = span(y);
+      if (!(x0 <= y1 && y0 <= x1) || sameEdit?.(i, j)) continue;
       const lo = Math.min(x0, y0);
       const hi = Math.max(x1, y1);
       // Boundaries back to lines: the span [lo, hi] covers lines lo+1..hi; a point covers its neighbours.
@@ -109,6 +60,11 @@ export function touchingRanges(a: readonly Hunk[], b: readonly Hunk[], sameEdit?
     else merged.push([r[0], r[1]]);
   }
   return merged;
+}
+
+/** Whether hunk x of one side and hunk y of the other replace the same base lines with the same lines (by digest). */
+export function sameEdit(x: Hunk, dx: string | undefined, y: Hunk, dy: string | undefined): boolean {
+  return !!dx && dx === dy && x[0] === y[0] && x[1] === y[1] && x[3] === y[3];
 }
 
 /** The base lines a hunk changed as an inclusive range, or null for a pure insertion. */

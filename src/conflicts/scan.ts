@@ -9,25 +9,31 @@
  *
  * For each pair: each side's edits are the diff from the pair's merge base to its snapshot (renames
  * followed). Paths both changed are `file` overlaps; when both hunks lists are against the same base
- * blob and touch, `hunk`; when both touch the same function, method or class, `symbol`; and when a real
- * merge of the two snapshots conflicts there (`git merge-tree`), `merge`. Git work is batched: one
- * process per worktree for the snapshot, then one each for merge bases, diffs, blobs and merges,
- * whatever the number of pairs.
+ * blob and touch, `hunk`; when both touch the same function, method, class, test block or module-level
+ * region, `symbol`; and when a real merge of the two snapshots conflicts there (`git merge-tree`, under
+ * the sessions' own attributes), `merge`. Git work is batched: one process per worktree for the
+ * snapshot, then one each for merge bases, file lists, hunks, blobs and merges, whatever the number of
+ * pairs. Nothing CPU-bound runs here but parsing (which stops at the deadline): hunks are git's.
+ *
+ * Bounded: under a deadline every git process is killed when it passes, and the scan returns what it
+ * has, marked partial (`complete: false`, and what is missing). Bounded in size too: hunks and symbols
+ * are worked out for at most `limit` overlaps (real merge conflicts first); the others are counted.
  */
 import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Ctx } from '../core/context.js';
-import type { RunOptions } from '../git/run.js';
 import { splitNul } from '../git/run.js';
-import { CtxError } from '../errors.js';
+import { CtxError, GitError } from '../errors.js';
 import { canonicalPath, listWorktrees, type Worktree } from './worktrees.js';
 import { snapshotWorktree, sweepTemporaryIndexes, type Snapshot } from './snapshot.js';
 import { mergeBases } from './merge-base.js';
 import { diffCommits, type ChangeStatus, type FileChange } from './changes.js';
 import { mergeVerdicts, type ConflictKind, type MergeVerdict } from './merge.js';
-import { touchingRanges, type Hunk } from './hunks.js';
-import { ChangeDescriber } from './describe.js';
-import { SymbolCache } from './symbols.js';
+import { sameEdit, touchingRanges, type Hunk } from './hunks.js';
+import { ChangeDescriber, type DetailNote } from './describe.js';
+import { commonSymbols, SymbolCache, type SymbolHits } from './symbols.js';
+import { Deadline } from './deadline.js';
+import { attributeFilesOf, attributesKey, mergeAttributes, removeAttributeDir, withChanges, writeAttributeDir, type AttributeFiles } from './attributes.js';
 import { sessionKey, type WipRecord } from './wip.js';
 import { placeSessionId } from '../model/session-id.js';
 import { materialize, readPublished } from './published.js';
@@ -70,7 +76,7 @@ export interface OverlapSide {
   path: string | null;
   status: ChangeStatus | null;
   oid: string | null;
-  /** Hunks against the base blob; null when not known (binary, too large, not published). */
+  /** Hunks against the base blob; null when not known (binary, lockfile, not published, out of time). */
   hunks: Hunk[] | null;
   symbols: string[] | null;
 }
@@ -87,13 +93,15 @@ export interface Overlap {
   lines: [number, number][];
   /** Symbols both sides touch. */
   symbols: string[];
-  /** What a real merge of the two states does here; null when one side's objects are not here. */
+  /** What a real merge of the two states does here; null when one side's objects are not here (or out of time). */
   merge: 'conflict' | 'clean' | null;
   conflict: ConflictKind | null;
   /** The commit line numbers refer to (null: each side's published base). */
   base: string | null;
   acked: boolean;
   fingerprint: string;
+  /** Why it is compared at file level only: a lockfile, a generated file, a binary file; else null. */
+  note: DetailNote | null;
 }
 
 export interface ScanInput {
@@ -105,10 +113,12 @@ export interface ScanInput {
   staged?: boolean;
   /** The current worktree's index to snapshot from (a hook's GIT_INDEX_FILE). */
   indexFile?: string;
-  /** Give up (E_TIMEOUT) past this time, in milliseconds since the epoch. */
+  /** Stop at this time (ms since the epoch) with what is known so far, marked partial. */
   deadline?: number;
   /** Published work in progress older than this (ms) is ignored. */
   staleMs?: number;
+  /** Work out hunks and symbols for at most this many overlaps (default DEFAULT_LIMIT; 0: no limit). */
+  limit?: number;
 }
 
 export interface ScanStats {
@@ -122,14 +132,23 @@ export interface ScanStats {
 
 export interface ScanResult {
   sessions: SessionInfo[];
-  /** Every overlap found (acked ones flagged). */
+  /** Every overlap found (acked ones flagged), up to the limit. */
   overlaps: Overlap[];
+  /** Overlaps past the limit: counted, not listed. */
+  more: number;
+  /** False when the deadline passed before the end: `missing` says what was not worked out. */
+  complete: boolean;
+  missing: string[];
+  /** Whether the sessions' changed files were compared (file level known), even if the rest was not. */
+  compared: boolean;
   warnings: string[];
   stats: ScanStats;
 }
 
 /** Published work in progress older than this is ignored (a session that stopped publishing). */
 export const DEFAULT_STALE_MS = 7 * 86_400_000;
+/** Hunks and symbols are worked out for at most this many overlaps. */
+export const DEFAULT_LIMIT = 500;
 /** Above this total size of worktree indexes, the scan reports progress on stderr. */
 const PROGRESS_INDEX_BYTES = 4 << 20;
 
@@ -143,9 +162,10 @@ interface Side {
 
 interface SideFile {
   change: FileChange;
-  /** Known from a published record (else computed from blobs). */
+  /** Known from a published record (else from git). */
   hunks?: Hunk[] | null;
-  symbols?: string[] | null;
+  digests?: string[] | null;
+  symbols?: SymbolHits | null;
   published: boolean;
 }
 
@@ -156,13 +176,20 @@ interface Pair {
   filesA: Map<string, SideFile>;
   filesB: Map<string, SideFile>;
   merge: MergeVerdict | null;
+  /** The diffs (base to each side's snapshot) the sides' files come from, for their hunks. */
+  diffA: number | null;
+  diffB: number | null;
 }
 
-export class ScanTimeout extends CtxError {
-  constructor(ms: number) {
-    super('E_TIMEOUT', 1, `conflict scan stopped at its ${ms} ms time limit`);
-  }
+interface Shared {
+  pair: Pair;
+  path: string;
+  fa: SideFile;
+  fb: SideFile;
 }
+
+/** The deadline passed during a phase the scan cannot go on without. */
+class Stop extends Error {}
 
 function samePath(a: string, b: string): boolean {
   return a === b || canonicalPath(a) === canonicalPath(b);
@@ -183,38 +210,132 @@ function filesFromRecord(r: WipRecord): Map<string, SideFile> {
   const m = new Map<string, SideFile>();
   for (const f of r.files) {
     const change: FileChange = { status: f.status, path: f.path, oldPath: f.oldPath ?? f.path, oldOid: f.oldOid, oid: f.oid, oldMode: f.mode, mode: f.mode };
-    m.set(baseKey(change), { change, hunks: f.hunks, symbols: f.symbols, published: true });
+    const symbols = f.symbols ? { names: f.symbols, hunks: f.symbolHunks ?? null, lines: f.symbolLines ?? null } : null;
+    m.set(baseKey(change), { change, hunks: f.hunks, digests: f.digests ?? null, symbols, published: true });
   }
   return m;
 }
 
+/** Whether an error is git killed at the deadline (or any failure once the deadline has passed). */
+function outOfTime(e: unknown, deadline: Deadline): boolean {
+  return deadline.expired() && (e instanceof GitError || e instanceof Stop || !(e instanceof CtxError));
+}
+
 export class Scanner {
   private readonly t0: number;
+  private readonly deadline: Deadline;
   readonly warnings: string[] = [];
+  /** What the deadline left out, in words. */
+  private readonly missing: string[] = [];
+  private tmpSeq = 0;
+  private readonly nonce: string;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly input: ScanInput,
   ) {
     this.t0 = ctx.deps.now();
+    this.deadline = new Deadline(() => ctx.deps.now(), input.deadline);
+    this.nonce = Buffer.from(ctx.deps.random(6)).toString('hex');
   }
 
-  /** Options for each git call: the time left before the deadline. */
-  private run = (): RunOptions => {
-    if (this.input.deadline === undefined) return {};
-    const left = this.input.deadline - this.ctx.deps.now();
-    if (left <= 0) throw new ScanTimeout(this.input.deadline - this.t0);
-    return { timeoutMs: left };
-  };
+  private tmpName(kind: string): string {
+    return `${kind}-${this.ctx.deps.pid}-${this.nonce}-${this.tmpSeq++}`;
+  }
 
-  private check(): void {
-    this.run();
+  private gaveUp(what: string): void {
+    if (!this.missing.includes(what)) this.missing.push(what);
   }
 
   async scan(): Promise<ScanResult> {
     const { ctx } = this;
+    const ms = { snapshot: 0, plan: 0, merge: 0, compare: 0, total: 0 };
+    const sides: Side[] = [];
+    let pairs: Pair[] = [];
+    let overlaps: Overlap[] = [];
+    let more = 0;
+    let compared = false;
+    try {
+      const tSnap = ctx.deps.now();
+      sides.push(...(await this.sessions()));
+      ms.snapshot = ctx.deps.now() - tSnap;
+
+      // Which pairs.
+      const selfIndex = sides.findIndex((s) => s.info.current);
+      const mine = this.input.mine || this.input.staged;
+      const pairIdx: [number, number][] = [];
+      for (let a = 0; a < sides.length; a++) {
+        for (let b = a + 1; b < sides.length; b++) {
+          if (mine && a !== selfIndex && b !== selfIndex) continue;
+          pairIdx.push(selfIndex === b ? [b, a] : [a, b]);
+        }
+      }
+
+      const tPlan = ctx.deps.now();
+      const planned = await this.planPairs(sides, pairIdx);
+      pairs = planned.pairs;
+      const staged = this.input.staged && selfIndex >= 0 ? await this.stagedPaths(sides[selfIndex]!) : null;
+      ms.plan = ctx.deps.now() - tPlan;
+
+      // Files both sides of a pair changed, to different results (the very same change on both sides
+      // needs no coordination); with --staged, only the ones this commit holds.
+      const selfKey = selfIndex >= 0 ? sides[selfIndex]!.info.key : null;
+      let shared = this.sharedFiles(pairs).filter((s) => !staged || isStaged(s, sides, selfKey, staged));
+      const limit = this.input.limit === undefined ? DEFAULT_LIMIT : this.input.limit || Infinity;
+
+      compared = true;
+      const describe = new ChangeDescriber(ctx.repo.git, this.deadline.stop);
+      // Files both sides of some pair changed are the only ones parsed: load their grammars meanwhile.
+      SymbolCache.prepare(shared.slice(0, limit).flatMap((s) => [s.fa.change.path, s.fb.change.path]));
+      const tMerge = ctx.deps.now();
+      // The attribute files of every merge base: for the merges, and for knowing generated files.
+      const attributes = this.attributesOf(sides, pairs);
+      attributes.catch(() => {});
+      const merging = this.mergeAll(sides, pairs, attributes);
+      let dropped: Shared[] = [];
+      if (shared.length > limit) {
+        // Past the limit the real merge conflicts come first: wait for them to choose.
+        await merging;
+        shared = byPriority(shared);
+        dropped = shared.slice(limit);
+        shared = shared.slice(0, limit);
+      }
+      const detailing = this.loadDetails(describe, planned.diffs, shared, attributes);
+      await merging;
+      ms.merge = ctx.deps.now() - tMerge;
+      await detailing;
+
+      const tCompare = ctx.deps.now();
+      overlaps = await this.compare(sides, pairs, shared, dropped, describe, staged ? (p) => staged.has(p) : null);
+      // Merge conflicts on paths not both changed count against the limit too (listed first).
+      more = dropped.length + Math.max(0, overlaps.length - limit);
+      if (overlaps.length > limit) overlaps = overlaps.sort((x, y) => LEVELS.indexOf(y.level) - LEVELS.indexOf(x.level)).slice(0, limit);
+      await this.markAcked(overlaps);
+      ms.compare = ctx.deps.now() - tCompare;
+    } catch (e) {
+      if (!(e instanceof Stop) && !outOfTime(e, this.deadline)) throw e;
+      if (!this.missing.length) this.gaveUp('comparing the sessions');
+    }
+    overlaps.sort((x, y) => LEVELS.indexOf(y.level) - LEVELS.indexOf(x.level) || x.a.session.localeCompare(y.a.session) || x.b.session.localeCompare(y.b.session) || x.path.localeCompare(y.path));
+    if (this.missing.length) this.warnings.push(`stopped at the ${this.input.deadline! - this.t0} ms time limit (not done: ${this.missing.join(', ')}); what is listed is what was known by then`);
+    ms.total = ctx.deps.now() - this.t0;
+    return {
+      sessions: sides.map((s) => s.info),
+      overlaps,
+      more,
+      complete: this.missing.length === 0,
+      missing: [...this.missing],
+      compared,
+      warnings: this.warnings,
+      stats: { sessions: sides.length, pairs: pairs.length, merges: pairs.filter((p) => p.merge).length, overlaps: overlaps.length, ms },
+    };
+  }
+
+  /** The sessions: live worktrees (snapshotted) and other machines' published work in progress. */
+  private async sessions(): Promise<Side[]> {
+    const { ctx } = this;
     const host = ctx.deps.hostname;
-    const [worktrees, published] = await Promise.all([listWorktrees(ctx.repo.git, ctx.store.ref), readPublished(ctx.store, this.warnings)]);
+    const [worktrees, published] = await Promise.all([listWorktrees(ctx.repo.git, ctx.store.ref, this.deadline.run), readPublished(ctx.store, this.warnings)]);
     const byKey = new Map(published.map((r) => [r.key, r]));
 
     // Local worktrees, live.
@@ -230,7 +351,6 @@ export class Scanner {
     });
     const localKeys = new Set(locals.map((l) => l.info.key));
 
-    const tSnap = ctx.deps.now();
     const snaps = await this.snapshotAll(locals);
     const sides: Side[] = [];
     locals.forEach((l, i) => {
@@ -240,6 +360,10 @@ export class Scanner {
       l.info.dirty = snap.dirty;
       sides.push({ info: l.info, gitDir: l.wt.gitDir, snap, record: null });
     });
+    if (this.deadline.expired()) {
+      this.gaveUp('reading the worktrees');
+      throw new Stop();
+    }
 
     // Sessions elsewhere: this clone's own records are superseded by the live worktrees.
     const staleBefore = ctx.deps.now() - (this.input.staleMs ?? DEFAULT_STALE_MS);
@@ -253,51 +377,7 @@ export class Scanner {
         record: r,
       });
     });
-    const msSnapshot = ctx.deps.now() - tSnap;
-    this.check();
-
-    // Which pairs.
-    const selfIndex = sides.findIndex((s) => s.info.current);
-    const mine = this.input.mine || this.input.staged;
-    const pairIdx: [number, number][] = [];
-    for (let a = 0; a < sides.length; a++) {
-      for (let b = a + 1; b < sides.length; b++) {
-        if (mine && a !== selfIndex && b !== selfIndex) continue;
-        pairIdx.push(selfIndex === b ? [b, a] : [a, b]);
-      }
-    }
-
-    const tPlan = ctx.deps.now();
-    const pairs = await this.planPairs(sides, pairIdx);
-    const msPlan = ctx.deps.now() - tPlan;
-    this.check();
-
-    // Files both sides of some pair changed are the only ones parsed: load their grammars meanwhile.
-    SymbolCache.prepare(pairs.flatMap((p) => [...p.filesA.keys()].filter((k) => p.filesB.has(k))));
-    const tMerge = ctx.deps.now();
-    await this.mergeAll(sides, pairs);
-    const msMerge = ctx.deps.now() - tMerge;
-    this.check();
-
-    const tCompare = ctx.deps.now();
-    let overlaps = await this.compare(sides, pairs);
-    if (this.input.staged && selfIndex >= 0) overlaps = await this.onlyStaged(sides[selfIndex]!, overlaps);
-    await this.markAcked(overlaps);
-    overlaps.sort((x, y) => LEVELS.indexOf(y.level) - LEVELS.indexOf(x.level) || x.a.session.localeCompare(y.a.session) || x.b.session.localeCompare(y.b.session) || x.path.localeCompare(y.path));
-
-    const total = ctx.deps.now() - this.t0;
-    return {
-      sessions: sides.map((s) => s.info),
-      overlaps,
-      warnings: this.warnings,
-      stats: {
-        sessions: sides.length,
-        pairs: pairs.length,
-        merges: pairs.filter((p) => p.merge).length,
-        overlaps: overlaps.length,
-        ms: { snapshot: msSnapshot, plan: msPlan, merge: msMerge, compare: ctx.deps.now() - tCompare, total },
-      },
-    };
+    return sides;
   }
 
   /** Snapshot every local worktree, a few at a time; a worktree that cannot be read is skipped with a warning. */
@@ -310,8 +390,8 @@ export class Scanner {
     const report = indexBytes > PROGRESS_INDEX_BYTES && ctx.deps.progress ? ctx.deps.progress.bind(ctx.deps) : null;
     let done = 0;
     report?.('conflicts: reading worktrees', 0, locals.length);
-    const nonce = Buffer.from(ctx.deps.random(6)).toString('hex');
-    return mapLimit(locals, 3, async ({ wt, info }, i) => {
+    return mapLimit(locals, 3, async ({ wt, info }) => {
+      if (this.deadline.expired()) return null;
       try {
         return await snapshotWorktree({
           git: ctx.repo.git,
@@ -320,14 +400,13 @@ export class Scanner {
           head: wt.head!,
           indexFile: info.current && this.input.indexFile ? resolve(wt.path, this.input.indexFile) : undefined,
           tmpDir,
-          tmpName: `index-${ctx.deps.pid}-${nonce}-${i}`,
+          tmpName: this.tmpName('index'),
           writer: { commit: (c) => ctx.store.writeCommit(c) },
           cat: ctx.store.cat,
-          run: this.run,
+          run: this.deadline.run,
         });
       } catch (e) {
-        if (e instanceof ScanTimeout) throw e;
-        if (this.input.deadline !== undefined && ctx.deps.now() >= this.input.deadline) throw new ScanTimeout(this.input.deadline - this.t0);
+        if (this.deadline.expired()) return null;
         this.warnings.push(`cannot read worktree ${wt.path}: ${(e as Error).message}`);
         return null;
       } finally {
@@ -338,10 +417,12 @@ export class Scanner {
 
   /**
    * Merge bases and each side's changed files, for every pair: one git call for all the bases, one
-   * for all the diffs.
+   * for all the file lists. The same call tells whether a dirty-looking snapshot holds anything HEAD
+   * does not (a tree written with zero-padded modes differs from git's rewrite of it, byte for byte).
    */
-  private async planPairs(sides: Side[], pairIdx: [number, number][]): Promise<Pair[]> {
+  private async planPairs(sides: Side[], pairIdx: [number, number][]): Promise<{ pairs: Pair[]; diffs: { from: string; to: string }[] }> {
     const { ctx } = this;
+    const run = this.deadline.run;
     const full = (i: number) => sides[i]!.snap !== null;
     const heads = sides.map((s) => s.snap?.commit ?? '');
     const basePairs = pairIdx.filter(([a, b]) => full(a) && full(b));
@@ -354,7 +435,7 @@ export class Scanner {
     const commits = await Promise.all(mixed.map(async (m) => (await ctx.store.cat.read(sides[m.meta]!.record!.base))?.type === 'commit'));
     let defaultIndex = -1;
     if (commits.some((here) => !here)) {
-      const def = await defaultBranch(ctx.repo.git, ctx.config, this.run);
+      const def = await defaultBranch(ctx.repo.git, ctx.config, run);
       if (def) {
         defaultIndex = heads.length;
         heads.push(def.oid);
@@ -366,7 +447,7 @@ export class Scanner {
       ownBase.set(m.live, basePairs.length);
       basePairs.push([m.live, defaultIndex]);
     });
-    const bases = await mergeBases(ctx.repo.git, heads, basePairs, this.run);
+    const bases = await mergeBases(ctx.repo.git, heads, basePairs, run);
 
     const diffs: { from: string; to: string }[] = [];
     const diffIndex = new Map<string, number>();
@@ -379,50 +460,67 @@ export class Scanner {
       return diffIndex.get(k)!;
     };
     const plans: Pair[] = [];
-    const fill: { plan: Pair; side: 'filesA' | 'filesB'; diff: number }[] = [];
+    const fill: { plan: Pair; side: 'A' | 'B'; diff: number }[] = [];
     basePairs.forEach(([a, b], i) => {
       if (b === defaultIndex) return;
       const base = bases[i]![0];
       if (!base) return; // unrelated histories: nothing in common to compare
-      const plan: Pair = { a, b, base, filesA: new Map(), filesB: new Map(), merge: null };
+      const plan: Pair = { a, b, base, filesA: new Map(), filesB: new Map(), merge: null, diffA: null, diffB: null };
       plans.push(plan);
-      fill.push({ plan, side: 'filesA', diff: want(base, heads[a]!) }, { plan, side: 'filesB', diff: want(base, heads[b]!) });
+      fill.push({ plan, side: 'A', diff: want(base, heads[a]!) }, { plan, side: 'B', diff: want(base, heads[b]!) });
     });
     mixed.forEach((m, i) => {
       const record = sides[m.meta]!.record!;
       const own = ownBase.get(m.live);
       const from = commits[i] ? record.base : ((own !== undefined ? bases[own]![0] : undefined) ?? sides[m.live]!.snap!.head);
-      const plan: Pair = { a: m.a, b: m.b, base: commits[i] ? record.base : null, filesA: new Map(), filesB: new Map(), merge: null };
+      const plan: Pair = { a: m.a, b: m.b, base: commits[i] ? record.base : null, filesA: new Map(), filesB: new Map(), merge: null, diffA: null, diffB: null };
       plans.push(plan);
-      const metaSide = m.meta === m.a ? 'filesA' : 'filesB';
-      plan[metaSide] = filesFromRecord(record);
-      fill.push({ plan, side: metaSide === 'filesA' ? 'filesB' : 'filesA', diff: want(from, heads[m.live]!) });
+      const metaSide = m.meta === m.a ? 'A' : 'B';
+      plan[`files${metaSide}`] = filesFromRecord(record);
+      fill.push({ plan, side: metaSide === 'A' ? 'B' : 'A', diff: want(from, heads[m.live]!) });
     });
     for (const [a, b] of pairIdx.filter(([x, y]) => !full(x) && !full(y))) {
-      plans.push({ a, b, base: null, filesA: filesFromRecord(sides[a]!.record!), filesB: filesFromRecord(sides[b]!.record!), merge: null });
+      plans.push({ a, b, base: null, filesA: filesFromRecord(sides[a]!.record!), filesB: filesFromRecord(sides[b]!.record!), merge: null, diffA: null, diffB: null });
     }
+    // Snapshots that differ from HEAD by their tree id: does any file differ?
+    const dirtyCheck = sides.map((s) => (s.snap?.dirty && s.info.origin === 'local' ? want(s.snap.head, s.snap.commit) : -1));
 
-    const lists = await diffCommits(ctx.repo.git, diffs, this.run);
-    for (const f of fill) f.plan[f.side] = filesByBase(lists[f.diff]!);
-    return plans;
+    let lists: FileChange[][];
+    try {
+      lists = await diffCommits(ctx.repo.git, diffs, run);
+    } catch (e) {
+      if (outOfTime(e, this.deadline)) this.gaveUp('comparing the sessions');
+      throw e;
+    }
+    // One map per diff, shared by every pair it serves (read only from here on).
+    const maps = new Map<number, Map<string, SideFile>>();
+    for (const f of fill) {
+      if (!maps.has(f.diff)) maps.set(f.diff, filesByBase(lists[f.diff]!));
+      f.plan[`files${f.side}`] = maps.get(f.diff)!;
+      f.plan[`diff${f.side}`] = f.diff;
+    }
+    dirtyCheck.forEach((d, i) => {
+      if (d < 0 || lists[d]!.length) return;
+      const s = sides[i]!;
+      s.snap = { ...s.snap!, commit: s.snap!.head, dirty: false };
+      s.info.snapshot = s.snap.commit;
+      s.info.dirty = false;
+    });
+    return { pairs: plans, diffs };
   }
 
-  /** One `git merge-tree --stdin` for every pair whose two states are here and both changed something. */
-  private async mergeAll(sides: Side[], pairs: Pair[]): Promise<void> {
-    const todo = pairs.filter((p) => sides[p.a]!.snap && sides[p.b]!.snap && p.base && p.filesA.size && p.filesB.size);
-    const verdicts = await mergeVerdicts(
-      this.ctx.repo.git,
-      todo.map((p) => [sides[p.a]!.snap!.commit, sides[p.b]!.snap!.commit] as const),
-      this.run,
-    );
-    todo.forEach((p, i) => (p.merge = verdicts[i]!));
-    // Pairs with both states here and nothing to merge on one side merge cleanly.
-    for (const p of pairs) if (!p.merge && sides[p.a]!.snap && sides[p.b]!.snap && p.base) p.merge = { clean: true, conflicts: [] };
+  /** What the current worktree's next commit holds (its index, or the hook's). */
+  private async stagedPaths(self: Side): Promise<Set<string>> {
+    const wt = self.info.worktree!;
+    const git = this.ctx.repo.git.pinned(self.gitDir!, wt);
+    const env: Record<string, string> = { GIT_OPTIONAL_LOCKS: '0' };
+    if (this.input.indexFile) env.GIT_INDEX_FILE = resolve(wt, this.input.indexFile);
+    const { stdout } = await git.run(['diff-index', '--cached', '--name-only', '-z', '--no-renames', self.info.head!, '--'], { ...this.deadline.run(), env });
+    return new Set(splitNul(stdout));
   }
 
-  private async compare(sides: Side[], pairs: Pair[]): Promise<Overlap[]> {
-    // Files both sides of a pair changed, to different results.
-    const shared: { pair: Pair; path: string; fa: SideFile; fb: SideFile }[] = [];
+  private sharedFiles(pairs: Pair[]): Shared[] {
+    const shared: Shared[] = [];
     for (const pair of pairs) {
       for (const [path, fa] of pair.filesA) {
         const fb = pair.filesB.get(path);
@@ -434,44 +532,136 @@ export class Scanner {
         shared.push({ pair, path, fa, fb });
       }
     }
+    return shared;
+  }
 
-    // Blobs for hunks and symbols, read in one batch.
-    const describe = new ChangeDescriber(this.ctx.repo.git);
-    await describe.load(shared.flatMap((s) => [s.fa, s.fb].filter((f) => !f.published).map((f) => f.change)));
-    this.check();
-    const hunksOf = (f: SideFile): Hunk[] | null => (f.published ? (f.hunks ?? null) : describe.hunks(f.change));
-    const symbolsOf = (f: SideFile, hunks: Hunk[] | null): Promise<string[] | null> => (f.published ? Promise.resolve(f.symbols ?? null) : describe.symbols(f.change, hunks));
+  /**
+   * One `git merge-tree` batch for every pair whose two states are here and both changed something,
+   * decided under the sessions' own attributes (attributes.ts). Past the deadline, verdicts stay null.
+   */
+  /** Pairs that get a real merge. */
+  private toMerge(sides: Side[], pairs: Pair[]): Pair[] {
+    // Pairs whose changes cannot meet (no path, directory or renamed directory in common) merge cleanly:
+    // on git 2.39 each merge is a process of its own, and most pairs of sessions are of that kind.
+    return pairs.filter((p) => sides[p.a]!.snap && sides[p.b]!.snap && p.base && mayConflict(p.filesA, p.filesB));
+  }
+
+  /** The `.gitattributes` files of the merge bases of the pairs to merge (one `ls-tree` per distinct base). */
+  private attributesOf(sides: Side[], pairs: Pair[]): Promise<Map<string, AttributeFiles>> {
+    const todo = this.toMerge(sides, pairs);
+    return todo.length ? attributeFilesOf(this.ctx.repo.git, todo.map((p) => p.base!), this.deadline.run) : Promise.resolve(new Map());
+  }
+
+  private async mergeAll(sides: Side[], pairs: Pair[], attributes: Promise<Map<string, AttributeFiles>>): Promise<void> {
+    const { ctx } = this;
+    const todo = this.toMerge(sides, pairs);
+    const dirs: string[] = [];
+    try {
+      if (todo.length) {
+        const listed = await attributes;
+        const groups = new Map<string, { files: AttributeFiles; pairs: Pair[] }>();
+        for (const p of todo) {
+          const base = listed.get(p.base!)!;
+          const files = mergeAttributes(base, withChanges(base, attributeChanges(p.filesA)), withChanges(base, attributeChanges(p.filesB)));
+          const key = attributesKey(files);
+          if (!groups.has(key)) groups.set(key, { files, pairs: [] });
+          groups.get(key)!.pairs.push(p);
+        }
+        await Promise.all(
+          [...groups.values()].map(async (g) => {
+            const dir = join(ctx.store.privateDir, 'tmp', this.tmpName('attributes'));
+            dirs.push(dir);
+            const env = await writeAttributeDir(dir, g.files, async (oid) => {
+              const o = await ctx.store.cat.read(oid);
+              return o?.type === 'blob' ? o.content : null;
+            });
+            const verdicts = await mergeVerdicts(
+              ctx.repo.git.pinned(ctx.repo.gitDir, dir),
+              g.pairs.map((p) => [sides[p.a]!.snap!.commit, sides[p.b]!.snap!.commit] as const),
+              () => ({ ...this.deadline.run(), env }),
+            );
+            g.pairs.forEach((p, i) => (p.merge = verdicts[i]!));
+          }),
+        );
+      }
+      // Pairs with both states here and nothing to merge on one side merge cleanly.
+      for (const p of pairs) if (!p.merge && sides[p.a]!.snap && sides[p.b]!.snap && p.base) p.merge = { clean: true, conflicts: [] };
+    } catch (e) {
+      if (!outOfTime(e, this.deadline)) throw e;
+      this.gaveUp('real merges');
+    } finally {
+      for (const d of dirs) removeAttributeDir(d);
+    }
+  }
+
+  /** Git's hunks for the shared files, the blobs their symbols need, and which are generated. Past the deadline, they stay unknown. */
+  private async loadDetails(describe: ChangeDescriber, diffs: { from: string; to: string }[], shared: Shared[], attributes: Promise<Map<string, AttributeFiles>>): Promise<void> {
+    const local = (f: SideFile) => !f.published;
+    const changes = shared.flatMap((s) => [s.fa, s.fb].filter(local).map((f) => f.change));
+    if (!changes.length) return;
+    const used = new Set<number>();
+    for (const s of shared) {
+      if (local(s.fa) && s.pair.diffA !== null) used.add(s.pair.diffA);
+      if (local(s.fb) && s.pair.diffB !== null) used.add(s.pair.diffB);
+    }
+    const run = this.deadline.run;
+    try {
+      // `linguist-generated` can only be set where there are attribute files (or where a side adds one).
+      const anyAttributes = [...(await attributes.catch(() => new Map<string, AttributeFiles>())).values()].some((f) => f.size > 0) || shared.some((s) => attributeChanges(s.pair.filesA).length || attributeChanges(s.pair.filesB).length);
+      await Promise.all([
+        anyAttributes ? describe.loadAttributes([...new Set(changes.flatMap((c) => [c.path, c.oldPath]))], run) : Promise.resolve(),describe.loadDiffs([...used].sort((x, y) => x - y).map((i) => diffs[i]!), changes, false, run), describe.loadTexts(changes, run)]);
+    } catch (e) {
+      if (!outOfTime(e, this.deadline)) throw e;
+      this.gaveUp('hunks');
+    }
+  }
+
+  private async compare(sides: Side[], pairs: Pair[], shared: Shared[], dropped: Shared[], describe: ChangeDescriber, keepMergeOnly: ((path: string) => boolean) | null): Promise<Overlap[]> {
+    const diffOf = (f: SideFile): { hunks: Hunk[] | null; digests: string[] | null } => (f.published ? { hunks: f.hunks ?? null, digests: f.digests ?? null } : (describe.diff(f.change) ?? { hunks: null, digests: null }));
+    const symbolsOf = (f: SideFile, hunks: Hunk[] | null): Promise<SymbolHits | null> => (f.published ? Promise.resolve(f.symbols ?? null) : describe.symbols(f.change, hunks));
 
     const overlaps: Overlap[] = [];
     const conflictsOf = new Map<Pair, Map<string, ConflictKind>>();
     for (const p of pairs) if (p.merge) conflictsOf.set(p, new Map(p.merge.conflicts.map((c) => [c.path, c.kind])));
+    // Files past the limit are counted, not listed: their conflicts with them.
+    for (const d of dropped) for (const path of [d.fa.change.path, d.fb.change.path, d.path]) conflictsOf.get(d.pair)?.delete(path);
+    let symbolsStopped = false;
 
     for (const s of shared) {
-      this.check();
-      const { pair } = s;
-      const { fa, fb } = s;
-      const ha = hunksOf(fa);
-      const hb = hunksOf(fb);
-      const [sa, sb] = await Promise.all([symbolsOf(fa, ha), symbolsOf(fb, hb)]);
+      const { pair, fa, fb } = s;
+      const da = diffOf(fa);
+      const db = diffOf(fb);
+      const [sa, sb] = await Promise.all([symbolsOf(fa, da.hunks), symbolsOf(fb, db.hunks)]);
+      if ((da.hunks && !fa.published && sa === null) || (db.hunks && !fb.published && sb === null)) symbolsStopped ||= this.deadline.expired();
       const levels: Level[] = ['file'];
       const comparable = fa.change.oldOid === fb.change.oldOid;
-      const same = fa.published || fb.published ? undefined : (x: Hunk, y: Hunk) => describe.sameEdit(fa.change, x, fb.change, y);
-      const lines = comparable && ha && hb ? touchingRanges(ha, hb, same) : [];
-      const common = sa && sb ? sa.filter((x) => sb.includes(x)) : [];
+      const same = (i: number, j: number) => sameEdit(da.hunks![i]!, da.digests?.[i], db.hunks![j]!, db.digests?.[j]);
+      const lines = comparable && da.hunks && db.hunks ? touchingRanges(da.hunks, db.hunks, same) : [];
+      const common = sa && sb ? commonSymbols(sa, sb, comparable && da.hunks && db.hunks ? { ha: da.hunks, hb: db.hunks, same } : null) : [];
       if (common.length) levels.push('symbol');
       if (lines.length) levels.push('hunk');
       const conflicts = conflictsOf.get(pair);
       const kind = conflicts ? (conflicts.get(fa.change.path) ?? conflicts.get(fb.change.path) ?? conflicts.get(s.path) ?? null) : null;
       if (kind) levels.push('merge');
-      overlaps.push(this.overlap(sides, pair, s.path, levels, { fa, fb, ha, hb, sa, sb, lines, common, kind }));
+      const note = fa.published ? null : (describe.note(fa.change) ?? (fb.published ? null : describe.note(fb.change)));
+      overlaps.push(this.overlap(sides, pair, s.path, levels, { fa, fb, ha: da.hunks, hb: db.hunks, sa: sa?.names ?? null, sb: sb?.names ?? null, lines, common, kind, note }));
       for (const path of [fa.change.path, fb.change.path, s.path]) conflicts?.delete(path);
     }
+    if (symbolsStopped) this.gaveUp('symbols');
     // Merge conflicts on paths the two sides did not both change (directory/file, rename/delete...).
     for (const [pair, rest] of conflictsOf) {
+      if (!rest.size) continue;
+      const byPath = (files: Map<string, SideFile>) => {
+        const m = new Map<string, SideFile>();
+        for (const f of files.values()) for (const p of [f.change.oldPath, f.change.path]) m.set(p, f);
+        return m;
+      };
+      const [ma, mb] = [byPath(pair.filesA), byPath(pair.filesB)];
       for (const [path, kind] of rest) {
-        const fa = [...pair.filesA.values()].find((f) => f.change.path === path || f.change.oldPath === path) ?? null;
-        const fb = [...pair.filesB.values()].find((f) => f.change.path === path || f.change.oldPath === path) ?? null;
-        overlaps.push(this.overlap(sides, pair, path, ['merge'], { fa, fb, ha: null, hb: null, sa: null, sb: null, lines: [], common: [], kind }));
+        const fa = ma.get(path) ?? null;
+        const fb = mb.get(path) ?? null;
+        if (keepMergeOnly && ![path, fa?.change.path, fb?.change.path].some((p) => p && keepMergeOnly(p))) continue;
+        overlaps.push(this.overlap(sides, pair, path, ['merge'], { fa, fb, ha: null, hb: null, sa: null, sb: null, lines: [], common: [], kind, note: null }));
       }
     }
     return overlaps;
@@ -482,7 +672,7 @@ export class Scanner {
     pair: Pair,
     path: string,
     levels: Level[],
-    d: { fa: SideFile | null; fb: SideFile | null; ha: Hunk[] | null; hb: Hunk[] | null; sa: string[] | null; sb: string[] | null; lines: [number, number][]; common: string[]; kind: ConflictKind | null },
+    d: { fa: SideFile | null; fb: SideFile | null; ha: Hunk[] | null; hb: Hunk[] | null; sa: string[] | null; sb: string[] | null; lines: [number, number][]; common: string[]; kind: ConflictKind | null; note: DetailNote | null },
   ): Overlap {
     const A = sides[pair.a]!.info;
     const B = sides[pair.b]!.info;
@@ -511,22 +701,8 @@ export class Scanner {
       base: pair.base,
       acked: false,
       fingerprint: contentFingerprint({ key: a.key, oid: a.oid }, { key: b.key, oid: b.oid }),
+      note: d.note,
     };
-  }
-
-  /** Keep the overlaps on paths staged in the current worktree (what the next commit holds). */
-  private async onlyStaged(self: Side, overlaps: Overlap[]): Promise<Overlap[]> {
-    const wt = self.info.worktree!;
-    const git = this.ctx.repo.git.pinned(self.gitDir!, wt);
-    const env: Record<string, string> = { GIT_OPTIONAL_LOCKS: '0' };
-    if (this.input.indexFile) env.GIT_INDEX_FILE = resolve(wt, this.input.indexFile);
-    const { stdout } = await git.run(['diff-index', '--cached', '--name-only', '-z', '--no-renames', self.info.head!, '--'], { ...this.run(), env });
-    const staged = new Set(splitNul(stdout));
-    const selfKey = self.info.key;
-    return overlaps.filter((o) => {
-      const mine = o.a.key === selfKey ? o.a : o.b;
-      return staged.has(o.path) || (mine.path !== null && staged.has(mine.path));
-    });
   }
 
   /** Flag overlaps acknowledged for the content both sides hold now. */
@@ -548,6 +724,92 @@ export class Scanner {
       }),
     );
   }
+}
+
+function dirsOf(path: string, into: Set<string>): void {
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) into.add(path.slice(0, i));
+}
+
+function parent(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/**
+ * Whether a real merge of two sides' changes could conflict: they touch a same path, one's path is a
+ * directory of the other's (directory/file), or one moves a directory the other adds to (merge-ort's
+ * directory renames). Otherwise git merges the two cleanly, without being asked.
+ */
+export function mayConflict(a: ReadonlyMap<string, SideFileLike>, b: ReadonlyMap<string, SideFileLike>): boolean {
+  if (!a.size || !b.size) return false;
+  const [pa, pb] = [pathsOf(a), pathsOf(b)];
+  const [small, large] = pa.paths.size <= pb.paths.size ? [pa, pb] : [pb, pa];
+  for (const p of small.paths) if (large.paths.has(p)) return true;
+  for (const p of pa.paths) if (pb.dirs.has(p)) return true;
+  for (const p of pb.paths) if (pa.dirs.has(p)) return true;
+  return pa.moved.some((d) => pb.dirs.has(d)) || pb.moved.some((d) => pa.dirs.has(d));
+}
+
+interface PathsOf {
+  /** Every path a side's changes name (new and old). */
+  paths: Set<string>;
+  /** Every directory above those. */
+  dirs: Set<string>;
+  /** Directories a rename moved a file out of. */
+  moved: string[];
+}
+
+/** Per map of changes (a diff's map serves several pairs): computed once. */
+const pathsCache = new WeakMap<ReadonlyMap<string, SideFileLike>, PathsOf>();
+
+function pathsOf(m: ReadonlyMap<string, SideFileLike>): PathsOf {
+  let r = pathsCache.get(m);
+  if (!r) {
+    r = { paths: new Set(), dirs: new Set(), moved: [] };
+    for (const f of m.values()) {
+      r.paths.add(f.change.path).add(f.change.oldPath);
+      if (f.change.status === 'R' && parent(f.change.oldPath) !== parent(f.change.path)) r.moved.push(parent(f.change.oldPath));
+    }
+    for (const p of r.paths) dirsOf(p, r.dirs);
+    pathsCache.set(m, r);
+  }
+  return r;
+}
+
+const attributesCache = new WeakMap<ReadonlyMap<string, SideFileLike>, FileChange[]>();
+
+/** A side's changes to attribute files (computed once per map of changes). */
+function attributeChanges(m: ReadonlyMap<string, SideFileLike>): FileChange[] {
+  let r = attributesCache.get(m);
+  if (!r) {
+    r = [...m.values()].map((f) => f.change).filter((c) => c.path.endsWith('.gitattributes') || c.oldPath.endsWith('.gitattributes'));
+    attributesCache.set(m, r);
+  }
+  return r;
+}
+
+interface SideFileLike {
+  change: FileChange;
+}
+
+/** Whether the current session's side of a shared file is in what it is committing. */
+function isStaged(s: Shared, sides: Side[], selfKey: string | null, staged: Set<string>): boolean {
+  const mine = sides[s.pair.a]!.info.key === selfKey ? s.fa : sides[s.pair.b]!.info.key === selfKey ? s.fb : null;
+  return !!mine && (staged.has(mine.change.path) || staged.has(mine.change.oldPath));
+}
+
+/** Real merge conflicts first, then in a stable order (pair, path). */
+function byPriority(shared: Shared[]): Shared[] {
+  const paths = new Map<Pair, Set<string>>();
+  const conflicted = (s: Shared) => {
+    let set = paths.get(s.pair);
+    if (!set) paths.set(s.pair, (set = new Set(s.pair.merge?.conflicts.map((c) => c.path))));
+    return set.has(s.path) || set.has(s.fa.change.path) || set.has(s.fb.change.path);
+  };
+  return shared
+    .map((s, i) => ({ s, i, c: conflicted(s) }))
+    .sort((x, y) => Number(y.c) - Number(x.c) || x.i - y.i)
+    .map((x) => x.s);
 }
 
 function fileSize(path: string): number {

@@ -26,10 +26,22 @@ export interface WipFile {
   oldOid: string | null;
   oid: string | null;
   mode: string;
-  /** Hunks against the base blob; null when not computed (binary, too large, too many files). */
+  /** Hunks against the base blob; null when not computed (binary, lockfile, too many files). */
   hunks: Hunk[] | null;
+  /**
+   * For each hunk, a digest of the lines it writes (patch.ts): the same edit made on another machine
+   * is recognised without any file content. Absent in records written before it existed.
+   */
+  digests?: string[] | null;
   /** Qualified names of the symbols the change touches; null when the language is not supported. */
   symbols: string[] | null;
+  /**
+   * Per symbol, the indexes of the hunks that touch it, and its length in base lines (0: not in the
+   * base): a reader weighs them as for local sessions (same edits, long symbols). Absent in records
+   * written before they existed (every common name then counts).
+   */
+  symbolHunks?: number[][];
+  symbolLines?: number[];
 }
 
 export interface WipRecord {
@@ -90,13 +102,32 @@ function optOid(v: unknown, what: string): string | null {
   return v === null || v === undefined ? null : oid(v, what);
 }
 
+function parseDigests(v: unknown, hunks: Hunk[] | null): string[] | null {
+  if (v === null || v === undefined || !hunks) return null;
+  if (!Array.isArray(v) || v.length !== hunks.length || !v.every((d) => typeof d === 'string' && /^[0-9a-f]{16}$/.test(d))) throw new Error('bad digests');
+  return v as string[];
+}
+
 function parseHunks(v: unknown): Hunk[] | null {
   if (v === null || v === undefined) return null;
   if (!Array.isArray(v)) throw new Error('hunks is not a list');
-  return v.map((h) => {
+  const hunks = v.map((h) => {
     if (!Array.isArray(h) || h.length !== 4 || !h.every((n) => Number.isInteger(n) && n >= 0)) throw new Error('bad hunk');
     return [h[0], h[1], h[2], h[3]] as Hunk;
   });
+  // In base order, as git writes them (overlaps are found in one sweep).
+  if (hunks.some((h, i) => i > 0 && h[0] < hunks[i - 1]![0])) throw new Error('bad hunk order');
+  return hunks;
+}
+
+/** Per symbol, its hunks (valid indexes, ascending) and base length; absent when not written (older records). */
+function parseSymbolWeights(hv: unknown, lv: unknown, symbols: string[] | null, hunks: Hunk[] | null): { symbolHunks?: number[][]; symbolLines?: number[] } {
+  if (hv === undefined && lv === undefined) return {};
+  if (!symbols || !hunks) throw new Error('symbol weights without symbols or hunks');
+  const index = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) < hunks.length;
+  if (!Array.isArray(hv) || hv.length !== symbols.length || !hv.every((l) => Array.isArray(l) && l.every(index) && l.every((n, i) => i === 0 || n > l[i - 1]))) throw new Error('bad symbolHunks');
+  if (!Array.isArray(lv) || lv.length !== symbols.length || !lv.every((n) => Number.isInteger(n) && n >= 0)) throw new Error('bad symbolLines');
+  return { symbolHunks: hv as number[][], symbolLines: lv as number[] };
 }
 
 /** Parse and check a record written by any version-1 writer (another machine's: trust nothing). */
@@ -107,6 +138,10 @@ export function parseWip(text: string): WipRecord {
   const files: WipFile[] = j.files.map((f: Record<string, unknown>) => {
     const status = str(f.status, 'status');
     if (!STATUS.has(status)) throw new Error(`bad status ${status}`);
+    const hunks = parseHunks(f.hunks);
+    const digests = parseDigests(f.digests, hunks);
+    const symbols = Array.isArray(f.symbols) ? f.symbols.map((s) => str(s, 'symbol')) : null;
+    const weights = parseSymbolWeights(f.symbolHunks, f.symbolLines, symbols, hunks);
     return {
       path: str(f.path, 'path'),
       ...(f.oldPath !== undefined ? { oldPath: str(f.oldPath, 'oldPath') } : {}),
@@ -114,8 +149,10 @@ export function parseWip(text: string): WipRecord {
       oldOid: optOid(f.oldOid, 'oldOid'),
       oid: optOid(f.oid, 'oid'),
       mode: str(f.mode, 'mode'),
-      hunks: parseHunks(f.hunks),
-      symbols: Array.isArray(f.symbols) ? f.symbols.map((s) => str(s, 'symbol')) : null,
+      hunks,
+      ...(digests ? { digests } : {}),
+      symbols,
+      ...weights,
     };
   });
   return {

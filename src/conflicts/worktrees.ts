@@ -4,7 +4,7 @@
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { GitRunner } from '../git/run.js';
+import type { GitRunner, RunOptions } from '../git/run.js';
 import { splitNul } from '../git/run.js';
 
 export interface WorktreeRecord {
@@ -74,8 +74,8 @@ export function worktreeGitDir(path: string): string | null {
  * The repository's worktrees that can be compared: not bare, not missing, HEAD on a commit, and not
  * on `skipBranchRef` (the context branch: it is git-ctx's, not anyone's work).
  */
-export async function listWorktrees(git: GitRunner, skipBranchRef: string): Promise<Worktree[]> {
-  const { stdout } = await git.run(['worktree', 'list', '--porcelain', '-z']);
+export async function listWorktrees(git: GitRunner, skipBranchRef: string, run: () => RunOptions = () => ({})): Promise<Worktree[]> {
+  const { stdout } = await git.run(['worktree', 'list', '--porcelain', '-z'], run());
   const out: Worktree[] = [];
   for (const r of parseWorktreeList(stdout)) {
     if (r.bare || r.prunable || !r.head || r.branchRef === skipBranchRef) continue;

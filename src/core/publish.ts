@@ -20,7 +20,8 @@ import { newId } from '../model/id.js';
 import { canonicalPath } from '../conflicts/worktrees.js';
 import { snapshotWorktree, type Snapshot } from '../conflicts/snapshot.js';
 import { defaultBranch } from '../conflicts/default-branch.js';
-import { diffCommits } from '../conflicts/changes.js';
+import { diffCommits, type FileChange } from '../conflicts/changes.js';
+import { Deadline } from '../conflicts/deadline.js';
 import { ChangeDescriber } from '../conflicts/describe.js';
 import { parseWip, sameWork, serializeWip, sessionKey, wipPath, WIP_FORMAT, WIP_REF_PREFIX, WIP_ROOT, type WipFile, type WipRecord } from '../conflicts/wip.js';
 import { UnsupportedError } from '../errors.js';
@@ -87,7 +88,7 @@ async function publishNow(ctx: Ctx, input: PublishInput): Promise<PublishResult>
   const path = canonicalPath(workTree);
   const key = sessionKey(ctx.deps.hostname, path);
 
-  const [snap, def, previous] = await Promise.all([
+  let [snap, def, previous] = await Promise.all([
     snapshotWorktree({
       git: ctx.repo.git,
       gitDir: ctx.repo.gitDir,
@@ -104,11 +105,16 @@ async function publishNow(ctx: Ctx, input: PublishInput): Promise<PublishResult>
     readOwn(ctx, key),
   ]);
   const base = def ? await mergeBase(ctx, snap, def.oid, run) : head;
+  // One diff-tree for the changes since the base and, for a snapshot whose tree differs from HEAD's,
+  // whether any file does (a tree written with zero-padded modes differs from git's rewrite of it).
+  const wanted = [{ from: base, to: snap.commit }, ...(snap.dirty ? [{ from: head, to: snap.commit }] : [])];
+  const [changes, sinceHead] = await diffCommits(ctx.repo.git, wanted, run);
+  if (sinceHead && !sinceHead.length) snap = { ...snap, commit: head, dirty: false };
   // The same snapshot measured from the same base as the last record, whose files were all described:
-  // the same files (push publishes every time, so skip the diff and the parsers).
+  // the same files (push publishes every time, so skip the diffs and the parsers).
   const last = previous.record;
   const { files, truncated } =
-    last && !last.truncated && last.snapshot === snap.commit && last.base === base ? { files: last.files, truncated: false } : await describeChanges(ctx, base, snap.commit, input.deadline, run);
+    last && !last.truncated && last.snapshot === snap.commit && last.base === base ? { files: last.files, truncated: false } : await describeChanges(ctx, base, snap.commit, changes!, input.deadline);
 
   const now = ctx.deps.now();
   const record: WipRecord = {
@@ -154,18 +160,29 @@ async function publishNow(ctx: Ctx, input: PublishInput): Promise<PublishResult>
   return { record, path: file, commit, unchanged: false, snapshotRef };
 }
 
-/** The changes from `base` to `snapshot`, each with its hunks and symbols (paths only past the limits). */
-async function describeChanges(ctx: Ctx, base: string, snapshot: string, deadline: number | undefined, run: () => RunOptions): Promise<{ files: WipFile[]; truncated: boolean }> {
-  const [changes] = await diffCommits(ctx.repo.git, [{ from: base, to: snapshot }], run);
-  const describe = new ChangeDescriber(ctx.repo.git);
-  await describe.load(changes!.slice(0, DETAIL_LIMIT));
+/**
+ * The changes from `base` to `snapshot`, each with git's hunks (and a digest of each hunk's written
+ * lines) and the symbols it touches; paths and blob ids only past the detail limit, for lockfiles and
+ * generated files, and for what the deadline (a hook's) leaves no time for.
+ */
+async function describeChanges(ctx: Ctx, base: string, snapshot: string, changes: FileChange[], deadline: number | undefined): Promise<{ files: WipFile[]; truncated: boolean }> {
+  // Details stop a little before the caller's deadline: the record still has to be written.
+  const details = new Deadline(() => ctx.deps.now(), deadline === undefined ? undefined : deadline - 250);
+  const detailed = changes.slice(0, DETAIL_LIMIT);
+  const describe = new ChangeDescriber(ctx.repo.git, details.stop);
+  let truncated = changes.length > DETAIL_LIMIT;
+  try {
+    await describe.loadAttributes([...new Set(detailed.flatMap((c) => [c.path, c.oldPath]))], details.run);
+    await Promise.all([describe.loadDiffs([{ from: base, to: snapshot }], detailed, !truncated, details.run), describe.loadTexts(detailed, details.run)]);
+  } catch (e) {
+    if (!details.expired()) throw e;
+    truncated = true;
+  }
   const files: WipFile[] = [];
-  let truncated = changes!.length > DETAIL_LIMIT;
-  for (const [i, c] of changes!.entries()) {
-    // Past the detail limit, or close to the caller's deadline (a hook), paths and blob ids only.
-    const detail = i < DETAIL_LIMIT && (deadline === undefined || ctx.deps.now() < deadline - 250);
-    if (!detail && i < DETAIL_LIMIT) truncated = true;
-    const hunks = detail ? describe.hunks(c) : null;
+  for (const [i, c] of changes.entries()) {
+    const d = i < DETAIL_LIMIT ? describe.diff(c) : null;
+    if (i < DETAIL_LIMIT && !d && !describe.note(c)) truncated = true;
+    const symbols = d && !details.expired() ? await describe.symbols(c, d.hunks) : null;
     files.push({
       path: c.path,
       ...(c.oldPath !== c.path ? { oldPath: c.oldPath } : {}),
@@ -173,8 +190,10 @@ async function describeChanges(ctx: Ctx, base: string, snapshot: string, deadlin
       oldOid: c.oldOid,
       oid: c.oid,
       mode: c.oid ? c.mode : c.oldMode,
-      hunks,
-      symbols: detail ? await describe.symbols(c, hunks) : null,
+      hunks: d?.hunks ?? null,
+      ...(d?.hunks && d.digests ? { digests: d.digests } : {}),
+      symbols: symbols?.names ?? null,
+      ...(symbols?.hunks && symbols.lines && d?.hunks ? { symbolHunks: symbols.hunks, symbolLines: symbols.lines } : {}),
     });
   }
   return { files, truncated };

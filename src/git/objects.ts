@@ -49,7 +49,7 @@ export class ObjectWriter {
         mkdirSync(dir, { recursive: true });
         writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 20) continue;
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 1000) continue; // each try takes microseconds: a busy pruner can win many in a row
         throw e;
       }
       try {

@@ -23,6 +23,7 @@ interface Loaded {
   query: TreeSitter.Query;
   spec: LanguageSpec;
   leading: ReadonlySet<string>;
+  comments: ReadonlySet<string>;
 }
 
 let runtime: Promise<{ ts: TS; dir: string }> | null = null;
@@ -55,7 +56,7 @@ function loadLanguage(id: LanguageId): Promise<Loaded> {
       const parser = new ts.Parser();
       parser.setLanguage(language);
       const query = new ts.Query(language, `[${spec.types.map((t) => `(${t})`).join(' ')}] @def`);
-      return { parser, query, spec, leading: new Set(spec.leading) };
+      return { parser, query, spec, leading: new Set(spec.leading), comments: new Set(spec.comments) };
     })();
     languages.set(id, p);
     // A failed load may be retried by a later call.
@@ -73,35 +74,103 @@ export async function loadLanguages(ids: readonly LanguageId[]): Promise<void> {
   await Promise.all([...new Set(ids)].map(loadLanguage));
 }
 
+/**
+ * Whether error recovery had to do much: more than 3 errors (ERROR or MISSING nodes), more than one
+ * per 20 lines, or errors over a tenth of the text. Walked only for trees that have an error at all.
+ */
+function unparsed(root: TreeSitter.Node, length: number): boolean {
+  const lines = root.endPosition.row + 1;
+  const cursor = root.walk();
+  let errors = 0;
+  let errorBytes = 0;
+  try {
+    for (;;) {
+      const n = cursor.currentNode;
+      const isError = n.type === 'ERROR' || n.isMissing;
+      if (isError) {
+        errors++;
+        errorBytes += n.endIndex - n.startIndex;
+        if (errors > 3 || errors * 20 > lines || errorBytes > length / 10) return true;
+      }
+      // Into a node with an error below it (not into an error's own insides), else on.
+      if (!isError && n.hasError && cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return false;
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/** Statements that wrap a definition without being one: its doc comment sits above them. */
+const WRAPPERS = new Set(['export_statement', 'lexical_declaration', 'variable_declaration', 'expression_statement', 'ambient_declaration']);
+
 function endLine(node: TreeSitter.Node): number {
   const { row, column } = node.endPosition;
   // A node that ends with its newline ends at column 0 of the next row: it ends on the row before.
   return column === 0 && row > node.startPosition.row ? row : row + 1;
 }
 
-/** Parse `source` and return every definition in it, flat (nest.ts nests them). */
-export async function parseDefinitions(id: LanguageId, source: string): Promise<RawDefinition[]> {
-  const { parser, query, spec, leading } = await loadLanguage(id);
-  const tree = parser.parse(source);
-  if (!tree) return [];
+/**
+ * Parse `source` and return every definition in it, flat (nest.ts nests them). `stop` is asked every
+ * few hundred bytes while parsing (and while matching): when it says true, parsing ends and the result
+ * is null. A 1 MiB file takes ~0.4 s to parse, on the thread that may have a deadline to keep.
+ */
+export async function parseDefinitions(id: LanguageId, source: string, stop?: () => boolean, regions = false): Promise<RawDefinition[] | null> {
+  const { parser, query, spec, leading, comments } = await loadLanguage(id);
+  if (stop?.()) return null;
+  const tree = parser.parse(source, null, stop ? { progressCallback: () => stop() } : undefined);
+  if (!tree) {
+    // Cancelled: the parser keeps its state to resume; the next parse starts afresh.
+    parser.reset();
+    return stop?.() ? null : [];
+  }
   try {
     const out: RawDefinition[] = [];
-    for (const { node } of query.captures(tree.rootNode)) {
-      const def = spec.classify(node);
-      if (!def) continue;
-      let first = (def.span as TreeSitter.Node | undefined) ?? node;
-      const last = first;
-      // Decorators and attributes written just above a definition belong to it.
-      for (let prev = first.previousNamedSibling; prev && leading.has(prev.type); prev = prev.previousNamedSibling) first = prev;
+    const add = (def: { kind: RawDefinition['kind']; name: string; receiver?: string }, node: TreeSitter.Node) => {
+      let first = node;
+      // A definition wrapped in a statement (`export function`, `const f = () =>`) starts where it does.
+      for (let p = regions ? first.parent : null; p && WRAPPERS.has(p.type); p = p.parent) {
+        const head = p.namedChildren.find((c) => c && !comments.has(c.type) && !leading.has(c.type));
+        if (!head || head.id !== first.id) break;
+        first = p;
+      }
+      // Decorators and attributes written just above a definition belong to it, and so does a comment
+      // on the lines right above it (its doc comment), not one a blank line away.
+      for (let prev = first.previousNamedSibling; prev; prev = prev.previousNamedSibling) {
+        if (leading.has(prev.type) || (regions && comments.has(prev.type) && prev.endPosition.row >= first.startPosition.row - 1)) first = prev;
+        else break;
+      }
       out.push({
         kind: def.kind,
         name: def.name,
         receiver: def.receiver,
         startIndex: first.startIndex,
-        endIndex: last.endIndex,
+        endIndex: node.endIndex,
         startLine: first.startPosition.row + 1,
-        endLine: endLine(last),
+        endLine: endLine(node),
       });
+    };
+    const captures = query.captures(tree.rootNode, stop ? { progressCallback: () => stop() } : undefined);
+    if (stop?.()) return null;
+    for (const { node } of captures) {
+      const def = spec.classify(node) ?? (regions ? (spec.classifyRegion?.(node) ?? null) : null);
+      if (def) add(def, (def.span as TreeSitter.Node | undefined) ?? node);
+    }
+    if (!regions) return out;
+    if (tree.rootNode.hasError && unparsed(tree.rootNode, source.length)) {
+      // A file that mostly does not parse (another dialect, a template: JSpec's `describe 'x'`) has
+      // no structure to place changes in: say so (null) rather than name what error recovery made of
+      // it. A file with a stray construct the grammar lacks keeps its definitions and regions.
+      return null;
+    }
+    // Module-level code: each top-level statement that no definition spans (a wrapper such as
+    // `export` around one is the definition) gets its name or region.
+    const firstLineEndingAt = new Map<number, number>();
+    for (const d of out) firstLineEndingAt.set(d.endLine, Math.min(d.startLine, firstLineEndingAt.get(d.endLine) ?? Infinity));
+    for (const child of tree.rootNode.namedChildren) {
+      if (!child) continue;
+      if ((firstLineEndingAt.get(endLine(child)) ?? Infinity) <= child.startPosition.row + 1) continue;
+      for (const def of spec.topLevel(child) ?? []) add(def, (def.span as TreeSitter.Node | undefined) ?? child);
     }
     return out;
   } finally {

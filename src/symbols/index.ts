@@ -9,20 +9,29 @@
  *     await listSymbols('src/a.ts', text)                         // every symbol, in source order
  *     await symbolsAt('src/a.ts', text, [{ start: 10, end: 14 }]) // the innermost symbol of each line
  *
- * Both return null when the language is not supported (or the file is over `maxBytes`), so callers can
- * tell "no symbol here" from "cannot say".
+ * Both return null when the language is not supported (or the file is over `maxBytes`, or `stop` ended
+ * the parse), so callers can tell "no symbol here" from "cannot say".
  */
 import { languageOf } from './languages.js';
 import { enclosingSymbols, nestDefinitions, type CodeSymbol, type LineRange } from './nest.js';
 
-export type { CodeSymbol, LineRange } from './nest.js';
+export type { BaseChange, CodeSymbol, LineRange } from './nest.js';
 export type { LanguageId, SymbolKind } from './languages.js';
 export { languageOf } from './languages.js';
-export { enclosingSymbols } from './nest.js';
+export { enclosingEach, enclosingSymbols, gapsEach, gapsTouched, type Gap } from './nest.js';
 
 export interface SymbolOptions {
   /** Files larger than this (bytes of UTF-16 text, roughly bytes) are not parsed: generated or minified. Default 1 MiB. */
   maxBytes?: number;
+  /** Asked while parsing: true ends the parse, and the answer is null (a deadline passed). */
+  stop?: () => boolean;
+  /**
+   * Also name what lies outside definitions, where many merge conflicts are: module-level code (the
+   * imports as `(imports)`, top-level values by name, other statements as regions such as `(main)` or
+   * `(top level)`), named test blocks (`describe("x").it("y")`, Go's `TestX.t.Run("y")`, test hooks),
+   * and count a doc comment right above a definition as part of it. Off by default.
+   */
+  regions?: boolean;
 }
 
 export const DEFAULT_MAX_BYTES = 1 << 20;
@@ -43,7 +52,8 @@ export async function listSymbols(path: string, source: string, opts: SymbolOpti
   const lang = languageOf(path);
   if (!lang || source.length > (opts.maxBytes ?? DEFAULT_MAX_BYTES)) return null;
   const { parseDefinitions } = await import('./engine.js');
-  return nestDefinitions(await parseDefinitions(lang, source));
+  const defs = await parseDefinitions(lang, source, opts.stop, opts.regions);
+  return defs && nestDefinitions(defs);
 }
 
 /**

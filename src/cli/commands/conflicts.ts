@@ -15,6 +15,7 @@ interface ConflictsOpts extends CommonOpts {
   all?: boolean;
   hook?: boolean;
   timeout?: number;
+  limit?: number;
 }
 
 export function register(program: Command, io: CliIO): void {
@@ -25,11 +26,12 @@ export function register(program: Command, io: CliIO): void {
     .option('--staged', 'only files staged in this worktree (implies --mine)')
     .option('--all', 'list acknowledged overlaps too')
     .option('--hook', 'pre-commit hook mode: warnings on stderr, time-bounded, never fails the commit on a git-ctx problem')
-    .option('--timeout <ms>', 'give up after this many milliseconds', intOption)
+    .option('--timeout <ms>', 'stop after this many milliseconds with what is known by then (marked partial)', intOption)
+    .option('--limit <n>', 'work out lines and symbols for at most this many overlaps, counting the rest (default 500, 0: no limit)', intOption)
     .action(async (opts: ConflictsOpts) => {
       if (opts.hook) return runHook(io, opts);
       await withCtx(io, opts, async (ctx, out) => {
-        const r = await findConflicts(ctx, { ...opts, timeoutMs: opts.timeout });
+        const r = await findConflicts(ctx, { ...opts, timeoutMs: opts.timeout, limit: opts.limit });
         for (const w of r.warnings) io.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`);
         out.result(conflictsJson(r));
         if (r.overlaps.length) out.text(conflictsTable(out, r));
