@@ -4,6 +4,7 @@
  *
  *   launch.ts, bin.ts            the executable: wires the real system, runs the command line
  *   cli/  mcp/  hooks/           front ends: the command line, the MCP server, git and agent hooks
+ *   results/                     the JSON shapes both the command line and the MCP server return
  *   core/                        operations: op(ctx, input) -> result; never prints, never exits
  *   store/ conflicts/ regenerate/ testlog/ symbols/
  *                                engines the operations use: the branch, overlaps, derived context,
@@ -31,8 +32,9 @@ module.exports = {
       to: { path: '^src/cli/' },
     },
     { name: 'cli-reaches-mcp-only-to-serve', severity: 'error', from: { path: '^src/cli/', pathNot: '^src/cli/commands/mcp\\.ts$' }, to: { path: '^src/mcp/' } },
-    { name: 'core-below-front-ends', severity: 'error', from: { path: '^src/core/' }, to: { path: FRONT } },
-    { name: 'engines-below-core', severity: 'error', from: { path: ENGINES }, to: { path: `${FRONT}|^src/core/` } },
+    { name: 'results-below-front-ends', severity: 'error', from: { path: '^src/results/' }, to: { path: FRONT } },
+    { name: 'core-below-front-ends', severity: 'error', from: { path: '^src/core/' }, to: { path: `${FRONT}|^src/results/` } },
+    { name: 'engines-below-core', severity: 'error', from: { path: ENGINES }, to: { path: `${FRONT}|^src/(core|results)/` } },
     { name: 'model-is-pure', severity: 'error', comment: 'model/ is formats and rules: no git, no files, no store', from: { path: '^src/model/' }, to: { path: '^src/(?!model/|errors\\.ts$)' } },
     { name: 'git-is-the-bottom', severity: 'error', from: { path: '^src/git/' }, to: { path: '^src/(?!git/|errors\\.ts$|deps\\.ts$|builtins\\.ts$)' } },
     { name: 'ground-stands-alone', severity: 'error', from: { path: '^src/(errors|deps|builtins)\\.ts$' }, to: { path: '^src/(?!errors\\.ts$|deps\\.ts$|builtins\\.ts$)' } },

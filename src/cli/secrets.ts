@@ -7,19 +7,6 @@ import type { Deps } from '../deps.js';
 import type { Redaction } from '../model/secrets.js';
 import { safe } from './output.js';
 
-export interface RedactionJson {
-  kind: string;
-  field: string;
-  line: number;
-  column: number;
-  /** Only in `scan`: the start of a secret cut short. */
-  partial?: true;
-}
-
-export function redactionJson(r: Redaction): RedactionJson {
-  return { kind: r.kind, field: r.field, line: r.line, column: r.column, ...(r.partial ? { partial: true as const } : {}) };
-}
-
 function place(r: Redaction): string {
   return `${safe(r.field, false)} at line ${r.line}, column ${r.column}`;
 }

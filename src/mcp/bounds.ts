@@ -6,7 +6,7 @@
  *
  * Pure: JSON objects in, JSON objects out.
  */
-import type { EntryJson } from '../cli/json.js';
+import type { EntryJson } from '../results/json.js';
 
 /** The most characters of JSON a tool result holds. */
 export const MAX_RESULT_CHARS = 8000;

@@ -31,8 +31,8 @@ import { findConflicts } from '../core/conflicts.js';
 import { ackConflicts } from '../core/conflicts-ack.js';
 import { estimateTokens, MIN_BUDGET } from '../model/brief-layout.js';
 import { KINDS } from '../model/kinds.js';
-import { addJson, entryJson, handoffJson, pickupJson, sendJson, ackJson, regenerateJson, type EntryJson } from '../cli/json.js';
-import { conflictsJson } from '../cli/conflicts-render.js';
+import { addJson, entryJson, handoffJson, pickupJson, sendJson, ackJson, regenerateJson, type EntryJson } from '../results/json.js';
+import { conflictsJson } from '../results/conflicts.js';
 import { UsageError } from '../errors.js';
 import { cut, decodeCursor, encodeCursor, entryPart, fitList, LIST_BODY_CHARS, MAX_RESULT_CHARS, size } from './bounds.js';
 

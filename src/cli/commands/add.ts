@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collect, allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { addEntry } from '../../core/add.js';
-import { addJson } from '../json.js';
+import { addJson } from '../../results/json.js';
 import { reportRedactions } from '../secrets.js';
 import { bodyTooLarge, decodeText } from '../../model/validate.js';
 import { maxBodyBytes } from '../../core/context.js';

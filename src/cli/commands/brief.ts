@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { brief, DEFAULT_BUDGET } from '../../core/brief.js';
-import { briefJson } from '../json.js';
+import { briefJson } from '../../results/json.js';
 
 export function register(program: Command, io: CliIO): void {
   common(program.command('brief'))

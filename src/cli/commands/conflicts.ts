@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { findConflicts, conflictsPreCommit, LEVELS } from '../../core/conflicts.js';
 import { ackConflicts } from '../../core/conflicts-ack.js';
-import { conflictsJson, conflictsSummary, conflictsTable } from '../conflicts-render.js';
+import { conflictsSummary, conflictsTable } from '../conflicts-render.js';
+import { conflictsJson } from '../../results/conflicts.js';
 import { safe } from '../output.js';
-import { ackJson } from '../json.js';
+import { ackJson } from '../../results/json.js';
 import { ExitStatus } from '../../errors.js';
 
 interface ConflictsOpts extends CommonOpts {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { collect, allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { readBody } from './add.js';
 import { writeHandoff } from '../../core/handoff.js';
-import { handoffJson } from '../json.js';
+import { handoffJson } from '../../results/json.js';
 
 interface HandoffOpts extends CommonOpts {
   allowSecrets?: boolean;

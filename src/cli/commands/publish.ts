@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { publishWorkInProgress } from '../../core/publish.js';
-import { publishJson, publishText } from '../conflicts-render.js';
+import { publishText } from '../conflicts-render.js';
+import { publishJson } from '../../results/conflicts.js';
 import { CtxError } from '../../errors.js';
 
 export function register(program: Command, io: CliIO): void {

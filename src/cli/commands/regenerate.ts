@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { collect, allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { regenerateJson } from '../json.js';
+import { regenerateJson } from '../../results/json.js';
 import { safe } from '../output.js';
 
 interface RegenerateOpts extends CommonOpts {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { readBody } from './add.js';
 import { sendMessage } from '../../core/send.js';
-import { sendJson } from '../json.js';
+import { sendJson } from '../../results/json.js';
 
 export function register(program: Command, io: CliIO): void {
   allowSecretsOption(common(program.command('send')))

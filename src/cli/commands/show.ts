@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { showEntry } from '../../core/show.js';
-import { showJson } from '../json.js';
+import { showJson } from '../../results/json.js';
 import { entryFull } from '../format.js';
 
 export function register(program: Command, io: CliIO): void {

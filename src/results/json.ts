@@ -13,7 +13,7 @@ import type { BriefResult } from '../core/brief.js';
 import type { InboxResult } from '../core/inbox.js';
 import type { AckResult } from '../core/conflicts-ack.js';
 import type { RegenerateResult } from '../core/regenerate.js';
-import { redactionJson } from './secrets.js';
+import type { Redaction } from '../model/secrets.js';
 
 export interface EntryJson {
   id: string;
@@ -123,4 +123,17 @@ export function regenerateJson(r: RegenerateResult, dryRun: boolean): Record<str
     warnings: r.warnings,
     entry: r.entry && entryJson(r.entry),
   };
+}
+
+export interface RedactionJson {
+  kind: string;
+  field: string;
+  line: number;
+  column: number;
+  /** Only in `scan`: the start of a secret cut short. */
+  partial?: true;
+}
+
+export function redactionJson(r: Redaction): RedactionJson {
+  return { kind: r.kind, field: r.field, line: r.line, column: r.column, ...(r.partial ? { partial: true as const } : {}) };
 }
