@@ -95,6 +95,8 @@ try {
   const spreads = { day: (r) => ({ start: now - DAY + r * 60_000, end: now - 3 * 60_000 + r * 1000 }), hour: (r) => ({ start: now - 3600_000 + r * 60_000, end: now - 3600_000 + r * 60_000 + 50_000 }) };
   const pullRuns = (local, spread) =>
     runs(ROUNDS, async (r) => {
+      // a writes on top of everything the remote has (b's syncs move its branch too), untimed.
+      ctx(a, ['pull']);
       await seed(a, { count: NEW, ...spreads[spread](r) });
       git(a, ['push', '-q', remote, 'context']);
       if (local) ctx(b, ['add', '-m', `local ${r}`]);

@@ -17,12 +17,13 @@ import { realDeps } from './helpers/real-deps.js';
 
 /**
  * Everything a refused write must leave as it was. `fetched`: a pull had to fetch to know what the
- * remote holds, which updates git-ctx's private copy of the remote's tip (refs/ctx/remotes/) and its objects.
+ * remote holds, which updates git-ctx's private copies of the remote's refs (refs/ctx/remotes/,
+ * refs/ctx/remote-clones/, refs/ctx/remote-claims/) and its objects.
  */
 function snapshot(repo: string, fetched = false): string {
   const refs = git(repo, ['for-each-ref', '--format=%(refname) %(objectname)'])
     .split('\n')
-    .filter((l) => !(fetched && l.startsWith('refs/ctx/remotes/')))
+    .filter((l) => !(fetched && /^refs\/ctx\/remote(s|-clones|-claims)\//.test(l)))
     .join('\n');
   return `${refs}\n${fetched ? '' : git(repo, ['count-objects', '-v'])}\n${git(repo, ['status', '--porcelain=v1'])}`;
 }
@@ -206,9 +207,9 @@ describe('.ctx-format', () => {
   it('a newer format is not written to (exit 3), and still read', async () => {
     const repo = makeRepo();
     await ctxOk(repo, ['add', '-m', 'one']);
-    newerFormat(repo, '2');
+    newerFormat(repo, '3');
     const said = await refused(repo, ['add', '-m', 'x'], 'E_FORMAT_NEWER', 3);
-    expect(said).toContain('has format 2; this git-ctx writes format 1');
+    expect(said).toContain('has format 3; this git-ctx writes format 2');
     const log = await ctxOk(repo, ['log', '--json']);
     expect(log.json.entries).toHaveLength(1);
   });
@@ -218,7 +219,7 @@ describe('.ctx-format', () => {
     const [a, b] = [cloneOf(remote), cloneOf(remote)];
     await ctxOk(a, ['add', '-m', 'a']);
     await ctxOk(a, ['push']);
-    newerFormat(a, '2');
+    newerFormat(a, '3');
     git(a, ['push', '-q', 'origin', 'context']);
     await ctxOk(b, ['add', '-m', 'b']);
     const tip = contextTip(b);

@@ -148,7 +148,8 @@ describe('git ctx init --hooks', () => {
     expect(git(remote, ['rev-parse', 'main'])).toBe(git(repo, ['rev-parse', 'main']));
     expect(contextTip(remote)).toBeNull();
 
-    userHook(join(remote, 'hooks', 'update'), '#!/bin/sh\n[ "$1" = refs/heads/context ] && { echo "context not welcome" >&2; exit 1; }\nexit 0\n');
+    // The remote takes neither the context branch nor git-ctx's own refs.
+    userHook(join(remote, 'hooks', 'update'), '#!/bin/sh\ncase "$1" in refs/heads/context|refs/ctx/*) echo "context not welcome" >&2; exit 1 ;; esac\nexit 0\n');
     git(repo, ['config', 'ctx.hookTimeout', '20']);
     const refused = push(REAL, 4);
     expect(refused.code).toBe(0);

@@ -159,7 +159,7 @@ describe('push publishes the work in progress', () => {
     editLine(a, 'tools/count.py', 2, '    total = 1');
     git(a, ['config', 'ctx.publish.snapshots', 'true']);
     // The remote refuses the snapshot refs (a server hook): the context still goes.
-    writeFileSync(join(bare, 'hooks', 'update'), '#!/bin/sh\ncase "$1" in refs/ctx/*) echo "no snapshots here" >&2; exit 1 ;; esac\nexit 0\n');
+    writeFileSync(join(bare, 'hooks', 'update'), '#!/bin/sh\ncase "$1" in refs/ctx/wip/*) echo "no snapshots here" >&2; exit 1 ;; esac\nexit 0\n');
     chmodSync(join(bare, 'hooks', 'update'), 0o755);
     const r = await ctxOk(a, ['push', '--json']);
     expect(contextTip(bare)).toBe(contextTip(a));

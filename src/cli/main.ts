@@ -24,7 +24,7 @@ const COMMANDS: readonly (readonly [name: string, summary: string, load: Loader]
   ['show', 'print one entry, whole (a unique id prefix is enough)', () => import('./commands/show.js')],
   ['search', 'full-text search over titles and bodies, best match first', () => import('./commands/search.js')],
   ['regenerate', 'write a context entry derived from commits, diffs (committed and uncommitted) and test logs', () => import('./commands/regenerate.js')],
-  ['push', 'merge the remote context branch, then push the result (retried while the remote moves)', () => import('./commands/push.js')],
+  ['push', "merge every clone's context from the remote, then push this clone's own ref: one fetch, one push", () => import('./commands/push.js')],
   ['pull', 'fetch the context branch from a remote and merge it (never loses an entry)', () => import('./commands/pull.js')],
   ['sync', 'pull and push: both sides end up with every entry', () => import('./commands/sync.js')],
   ['hook', 'run by the git hooks that init --hooks installs; fails the git command only to refuse a commit (ctx.conflicts.block)', () => import('./commands/hook.js')],

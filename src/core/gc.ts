@@ -17,7 +17,6 @@ import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { resolveWhen } from './read.js';
 import { doneTasksBefore } from './task-gc.js';
-import { UsageError } from '../errors.js';
 import { readSummarized } from './mailbox.js';
 import { sessionActivity, type SessionActivity } from './activity.js';
 import type { EntrySummary } from '../store/entry-index.js';
@@ -26,6 +25,8 @@ import { idTime } from '../model/id.js';
 import { ALL } from '../model/address.js';
 import type { Receipt } from '../model/state.js';
 import { claimFiles, readClaims, readReceipts, receiptFiles, type ReceiptFile, type StateFile } from '../store/state.js';
+import type { RemoteGcResult } from './remote-gc.js';
+import { CtxError, UsageError } from '../errors.js';
 
 export interface GcInput extends WhoOptions {
   olderThan?: string;
@@ -47,6 +48,10 @@ export interface GcResult {
   stateFiles: string[];
   kept: { unconsumed: number; unread: number; recent: number };
   commit: string | null;
+  /** With ctx.remote: what was folded and removed on the remote (null: no remote, or it failed). */
+  remote: RemoteGcResult | null;
+  /** Why the remote part did not run to the end (it never fails the local gc). */
+  warnings: string[];
 }
 
 function groupById(list: Iterable<EntrySummary>): Map<string, EntrySummary[]> {
@@ -75,9 +80,24 @@ export async function gc(ctx: Ctx, input: GcInput): Promise<GcResult> {
   const cutoff = await resolveWhen(ctx, input.olderThan ?? '7d', '--older-than');
   // A window that ends in the future would remove what was settled a moment ago: surely a mistake.
   if (cutoff > ctx.deps.now()) throw new UsageError(`--older-than: ${input.olderThan} is in the future`, { code: 'E_WHEN', hint: 'the window counts back from now: 7d, 36h, or a past date' });
-  const result: GcResult = { cutoff: new Date(cutoff).toISOString(), dryRun: !!input.dryRun, removed: [], stateFiles: [], kept: { unconsumed: 0, unread: 0, recent: 0 }, commit: null };
+  const result: GcResult = { cutoff: new Date(cutoff).toISOString(), dryRun: !!input.dryRun, removed: [], stateFiles: [], kept: { unconsumed: 0, unread: 0, recent: 0 }, commit: null, remote: null, warnings: [] };
+  await localGc(ctx, input, who, cutoff, result);
+  // The remote's clone and claim refs (core/remote-gc.ts): a failure there is a warning.
+  if (ctx.config.get('ctx.remote')) {
+    try {
+      const { remoteGc } = await import('./remote-gc.js');
+      result.remote = await remoteGc(ctx, { cutoff, dryRun: input.dryRun });
+    } catch (e) {
+      if (!(e instanceof CtxError) || e.exitCode !== 5) throw e;
+      result.warnings.push(`remote not collected: ${e.message}`);
+    }
+  }
+  return result;
+}
+
+async function localGc(ctx: Ctx, input: GcInput, who: Awaited<ReturnType<typeof resolveIdentity>>, cutoff: number, result: GcResult): Promise<void> {
   const tip = await ctx.store.tip();
-  if (!tip) return result;
+  if (!tip) return;
   const [summaries, claims, receipts] = await Promise.all([ctx.index.summaries(tip, ['handoff', 'message']), claimFiles(ctx.store, tip), receiptFiles(ctx.store, tip)]);
   const all = [...summaries.values()];
   const handoffs = groupById(all.filter((s) => s.kind === 'handoff'));
@@ -123,7 +143,7 @@ export async function gc(ctx: Ctx, input: GcInput): Promise<GcResult> {
   const shown = new Map((await readSummarized(ctx, tip, result.removed.map((r) => ({ path: r.paths[0]! })))).map((e) => [e.id, e.title]));
   for (const r of result.removed) r.title = shown.get(r.id) ?? '';
   const paths = [...result.removed.flatMap((r) => r.paths), ...result.stateFiles];
-  if (input.dryRun || !paths.length) return result;
+  if (input.dryRun || !paths.length) return;
   const h = result.removed.filter((r) => r.kind === 'handoff').length;
   const t = result.removed.filter((r) => r.kind === 'task').length;
   const m = result.removed.length - h - t;
@@ -134,5 +154,4 @@ export async function gc(ctx: Ctx, input: GcInput): Promise<GcResult> {
     message: `gc: remove ${h} consumed handoff${h === 1 ? '' : 's'}, ${m} read message${m === 1 ? '' : 's'}${t ? `, ${t} done task${t === 1 ? '' : 's'}` : ''}\n\nRemoved entries older than ${result.cutoff} and ${result.stateFiles.length} state files; history keeps them.\n\nCtx-Agent: ${who.agent}\nCtx-Session: ${who.session}\n`,
   });
   result.commit = r.commit;
-  return result;
 }

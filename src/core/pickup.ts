@@ -65,14 +65,19 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
   let consumed: SlimSummary[] = [];
   const round = await pickupRounds(input.limit, (done) => claimRoundTrip(ctx, {
     author: who.author,
-    async files(tip) {
+    async files(tip, decidedBy) {
       let all: SlimSummary[];
       if (input.ids) ({ waiting: all, consumed } = await chosenHandoffs(ctx, tip, input.ids));
       else all = (await viewHandoffs(ctx, tip, reader)).waiting;
       const waiting = input.limit === undefined ? all : all.slice(0, input.limit - done);
       const claimedAt = new Date(ctx.deps.now()).toISOString();
       for (const h of waiting) waitingAt.set(claimPath(h.id), h);
-      return waiting.map((h) => ({ path: claimPath(h.id), content: serializeClaim({ handoff: h.id, session: who.session, agent: who.agent, claimedAt, token: Buffer.from(ctx.deps.random(6)).toString('hex') }) }));
+      const remote = decidedBy === 'remote';
+      return waiting.map((h) => ({
+        item: h.id,
+        path: claimPath(h.id),
+        content: serializeClaim({ handoff: h.id, session: who.session, agent: who.agent, claimedAt, token: Buffer.from(ctx.deps.random(6)).toString('hex'), remote }),
+      }));
     },
     message(fs) {
       const ids = fs.map((f) => waitingAt.get(f.path)!.id);

@@ -28,6 +28,7 @@ import { UnsupportedError } from '../errors.js';
 import { acquireLock } from '../store/lock.js';
 import { join, resolve } from 'node:path';
 import type { RunOptions } from '../git/run.js';
+import type { Change } from '../store/store.js';
 
 /** Files past this many are published with paths and blob ids only (no hunks, no symbols). */
 export const DETAIL_LIMIT = 300;
@@ -37,6 +38,11 @@ export interface PublishInput extends WhoOptions {
   indexFile?: string;
   /** Stop git work at this time (milliseconds since the epoch). */
   deadline?: number;
+  /**
+   * Hand the change to the caller instead of committing it (sync lands it only once the remote took
+   * it, so that a failed push changes nothing local). Returns the commit to report, or null.
+   */
+  write?: (change: Change) => Promise<string | null>;
 }
 
 export interface PublishResult {
@@ -144,13 +150,14 @@ async function publishNow(ctx: Ctx, input: PublishInput): Promise<PublishResult>
   if (!previous.record && !files.length) return { record, path: wipPath(key, record.id), commit: null, unchanged: true, snapshotRef };
 
   const file = wipPath(key, record.id);
-  const result = await ctx.store.commit({
+  const change: Change = {
     add: [{ path: file, content: serializeWip(record), createOnly: true }],
     remove: previous.paths,
     message: `wip: ${oneLine(who.session)} (${files.length} ${files.length === 1 ? 'file' : 'files'})\n\nCtx-Kind: wip\nCtx-Agent: ${oneLine(who.agent)}\nCtx-Session: ${oneLine(who.session)}\n`,
     author: who.author,
-  });
-  return { record, path: file, commit: result.commit, unchanged: false, snapshotRef };
+  };
+  const commit = input.write ? await input.write(change) : (await ctx.store.commit(change)).commit;
+  return { record, path: file, commit, unchanged: false, snapshotRef };
 }
 
 /**

@@ -9,13 +9,12 @@
  */
 import type { Ctx, Identity, WhoOptions } from './context.js';
 import { readerOf, resolveIdentity } from './context.js';
-import { claimRoundTrip } from './claim-round-trip.js';
+import { claimRoundTrip, type ClaimFile } from './claim-round-trip.js';
 import { prepareEntry, type PreparedEntry } from './add.js';
 import { readTaskState, resolveTask, viewTasks, type TaskInfo, type TaskView } from './task-view.js';
 import { addressedTo } from '../model/address.js';
 import { serializeStep, stepItem, stepPath, type StepOp, type TaskStep } from '../model/task.js';
 import type { FileWrite } from '../store/store.js';
-import type { ClaimWrite } from '../store/state.js';
 import type { Redaction } from '../model/secrets.js';
 import type { StoredEntry } from '../model/entry.js';
 import { UsageError } from '../errors.js';
@@ -55,7 +54,7 @@ async function writeSteps(ctx: Ctx, who: Identity, choose: (view: TaskView) => P
   const planned = new Map<string, Written & { want: Want }>();
   const round = await claimRoundTrip(ctx, {
     author: who.author,
-    async files(tip: string, decidedBy?: 'remote' | 'local'): Promise<ClaimWrite[]> {
+    async files(tip: string, decidedBy: 'remote' | 'local'): Promise<ClaimFile[]> {
       const view = await viewTasks(ctx, tip);
       const at = new Date(ctx.deps.now()).toISOString();
       planned.clear();

@@ -4,6 +4,8 @@ import { configArgs } from './probe.js';
 /** git-ctx's own settings, the user's identity, init.defaultBranch and core.bare, read with one `git config` call. */
 export interface GitConfig {
   get(key: string): string | undefined;
+  /** Every key read (lower-case). */
+  keys(): string[];
 }
 
 /** `pending`: the config run already started (./probe.ts). */
@@ -17,5 +19,5 @@ export async function readConfig(git: GitRunner, pending?: Promise<RunResult>): 
     if (nl < 0) values.set(rec.toLowerCase(), 'true');
     else values.set(rec.slice(0, nl).toLowerCase(), rec.slice(nl + 1));
   }
-  return { get: (key) => values.get(key.toLowerCase()) };
+  return { get: (key) => values.get(key.toLowerCase()), keys: () => [...values.keys()] };
 }

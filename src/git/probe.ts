@@ -11,7 +11,9 @@ import { gitArgv, gitEnv, runGit, spawnGit, type RunResult } from './spawn.js';
 // at --show-toplevel, and with no commits yet it dies at HEAD, each time after printing what came before.
 export const discoveryArgs = ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--show-object-format', '--git-path', 'objects', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD'];
 
-export const configArgs = ['config', '-z', '--get-regexp', '^(ctx\\.|user\\.|init\\.defaultbranch$|core\\.bare$)'];
+// Also core.bare, and the few settings of the user's that bound or route network commands (sync must
+// not override them).
+export const configArgs = ['config', '-z', '--get-regexp', '^(ctx\\.|user\\.|init\\.defaultbranch$|core\\.bare$|http\\..*lowspeed(limit|time)$|core\\.sshcommand$|remote\\..*\\.receivepack$)'];
 
 export interface RepoProbe {
   /** discoveryArgs' result; rejects (with a plain Error) only when git cannot be started. */

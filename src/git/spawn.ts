@@ -9,7 +9,8 @@
  * `core.hooksPath=/dev/null`, so that moving the context ref does not fire the user's
  * `reference-transaction` hook.
  */
-import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface RunResult {
   stdout: Buffer;
@@ -22,7 +23,10 @@ export interface CollectOptions {
   input?: string | Buffer;
   /** Called with each chunk of stderr as it arrives (progress of network commands). */
   onStderr?: (chunk: string) => void;
-  /** Kill git after this many milliseconds (status becomes null). */
+  /**
+   * Stop git after this many milliseconds (status becomes null): git and every process it started
+   * (a transport helper, ssh) get SIGTERM, so that git removes its lock files, then SIGKILL.
+   */
   timeoutMs?: number;
   /**
    * Run git in a session of its own, so that a signal to this process's group (a closed terminal, a
@@ -123,21 +127,23 @@ export function runGit(cwd: string, env: Record<string, string>, argv: readonly 
     const out: Buffer[] = [];
     let err = '';
     let timer: NodeJS.Timeout | undefined;
-    let killed = false;
+    let timedOut = false;
+    let done = false;
+    const finish = (status: number | null) => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out), stderr: err, status: timedOut ? null : status });
+    };
     if (opts.timeoutMs) {
       timer = setTimeout(() => {
-        killed = true;
-        child.kill('SIGKILL');
+        timedOut = true;
+        const tree = child.pid === undefined ? [] : processTree(child.pid);
+        signal(tree, 'SIGTERM');
+        // Whatever did not stop on SIGTERM (a helper stuck in a system call) is killed.
+        setTimeout(() => signal(tree, 'SIGKILL'), TERM_GRACE_MS).unref();
       }, opts.timeoutMs);
     }
-    // Killed at its time limit, git is done once it has exited: a process it started (ssh, a filter,
-    // a hook) may hold its pipes open for long after, and waiting for them to close would undo the limit.
-    child.on('exit', () => {
-      if (!killed) return;
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      resolve({ stdout: Buffer.concat(out), stderr: err, status: null });
-    });
     child.stdout!.on('data', (b: Buffer) => out.push(b));
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => {
@@ -146,12 +152,18 @@ export function runGit(cwd: string, env: Record<string, string>, argv: readonly 
     });
     child.on('error', (e) => {
       if (timer) clearTimeout(timer);
+      done = true;
       reject(new Error(`cannot run git: ${e.message}`));
     });
-    child.on('close', (status) => {
-      if (timer) clearTimeout(timer);
-      resolve({ stdout: Buffer.concat(out), stderr: err, status });
+    // Stopped at its time limit, git is done once it has exited: a process it started (ssh, a filter,
+    // a hook) may hold its pipes open for long after, and waiting for them to close would undo the limit.
+    child.on('exit', (status) => {
+      if (!timedOut) return;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      finish(status);
     });
+    child.on('close', (status) => finish(status));
     if (child.stdin) {
       child.stdin.on('error', () => {
         /* git may exit before reading all of stdin; its exit status tells what happened */
@@ -159,4 +171,58 @@ export function runGit(cwd: string, env: Record<string, string>, argv: readonly 
       child.stdin.end(opts.input);
     }
   });
+}
+
+const TERM_GRACE_MS = 500;
+
+function signal(pids: readonly number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* gone already */
+    }
+  }
+}
+
+/**
+ * `pid` and its descendants, deepest first. git starts transport helpers (git-remote-http, ssh through
+ * a shell) that a signal to git alone leaves running, still waiting on the network. Read from /proc
+ * where there is one (Linux, including containers without `ps`), else from `ps`.
+ */
+export function processTree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  const link = (child: number, parent: number) => {
+    if (!Number.isInteger(child) || !Number.isInteger(parent)) return;
+    parents.set(parent, [...(parents.get(parent) ?? []), child]);
+  };
+  try {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+        const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+        link(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+  } catch {
+    try {
+      for (const line of execFileSync('ps', ['-A', '-o', 'pid=', '-o', 'ppid='], { encoding: 'utf8', timeout: 2000 }).split('\n')) {
+        const [child, parent] = line.trim().split(/\s+/).map(Number);
+        link(child!, parent!);
+      }
+    } catch {
+      /* no way to list processes: git alone is signalled */
+    }
+  }
+  const out: number[] = [];
+  const visit = (p: number, depth: number) => {
+    if (depth > 32) return;
+    for (const c of parents.get(p) ?? []) visit(c, depth + 1);
+    out.push(p);
+  };
+  visit(pid, 0);
+  return out;
 }

@@ -51,6 +51,13 @@ export function variantPath(path: string, oid: string): string {
   return dot > 0 ? `${dir}${name.slice(0, dot)}${tag}${name.slice(dot)}` : `${dir}${name}${tag}`;
 }
 
+/** The path a version kept by a merge (variantPath) stands beside; any other path as it is. */
+export function unvariantPath(path: string): string {
+  const slash = path.lastIndexOf('/');
+  const m = new RegExp(`^(.+)~[0-9a-f]{${VARIANT_HASH_CHARS}}(\\.[^.~/]*)?$`).exec(path.slice(slash + 1));
+  return m ? `${path.slice(0, slash + 1)}${m[1]}${m[2] ?? ''}` : path;
+}
+
 /** The files one path turns into after a merge: none, the path itself, or the path and one variant. */
 export function resolvePath(path: string, s: Sides): Array<[path: string, oid: string]> {
   const { base, ours, theirs } = s;

@@ -77,6 +77,11 @@ export interface Claim {
    * before answering), and two pickups of one session in one millisecond must still not both win.
    */
   token?: string;
+  /**
+   * Decided by the remote (its claim ref, or its shared branch, took this claim first): wins over any
+   * claim made offline (src/model/claims.ts). Absent on offline and local claims.
+   */
+  remote?: boolean;
 }
 
 /** A read receipt (the content of a file under state/read/). */
@@ -88,7 +93,7 @@ export interface Receipt {
 }
 
 export function serializeClaim(c: Claim): string {
-  return `${JSON.stringify({ handoff: c.handoff, session: c.session, agent: c.agent, claimedAt: c.claimedAt, ...(c.token === undefined ? {} : { token: c.token }) })}\n`;
+  return `${JSON.stringify({ handoff: c.handoff, session: c.session, agent: c.agent, claimedAt: c.claimedAt, ...(c.token === undefined ? {} : { token: c.token }), ...(c.remote ? { remote: true } : {}) })}\n`;
 }
 
 export function serializeReceipt(r: Receipt): string {
@@ -118,7 +123,7 @@ export function parseClaim(text: string, nameId: string): Claim | null {
   const handoff = str(o.handoff) ?? nameId;
   if (!isId(handoff)) return null;
   const token = str(o.token);
-  return { handoff, session: str(o.session) ?? '', agent: str(o.agent) ?? '', claimedAt: str(o.claimedAt) ?? '', ...(token === null ? {} : { token }) };
+  return { handoff, session: str(o.session) ?? '', agent: str(o.agent) ?? '', claimedAt: str(o.claimedAt) ?? '', ...(token === null ? {} : { token }), ...(o.remote === true ? { remote: true } : {}) };
 }
 
 export function parseReceipt(text: string, nameId: string, reader: string): Receipt | null {

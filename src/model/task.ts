@@ -24,7 +24,7 @@
  *
  * Pure: no I/O.
  */
-import { compareClaims } from './claims.js';
+import { compareClaimsBy } from './claims.js';
 import { isId } from './id.js';
 import { baseName, monthShard } from './state.js';
 
@@ -126,15 +126,10 @@ export function parseStep(text: string, taskId: string): TaskStep | null {
   };
 }
 
-/** The winner rule of claims, applied to the versions of one step file (a minimum: order-free). */
+/** The winner rule of claims (src/model/claims.ts), applied to the versions of one step file (a minimum: order-free). */
 export function compareSteps(a: TaskStep, b: TaskStep): number {
-  // A step the remote decided wins over one written offline, even an earlier one.
-  if (!!a.remote !== !!b.remote) return a.remote ? -1 : 1;
-  const c = compareClaims({ handoff: a.task, session: a.session, agent: a.agent, claimedAt: a.at, token: a.token }, { handoff: b.task, session: b.session, agent: b.agent, claimedAt: b.at, token: b.token });
-  if (c !== 0) return c;
-  const x = serializeStep(a);
-  const y = serializeStep(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  const like = (s: TaskStep) => ({ session: s.session, claimedAt: s.at, remote: s.remote, token: s.token, step: s });
+  return compareClaimsBy(like(a), like(b), (c) => serializeStep(c.step));
 }
 
 export type TaskStateName = 'open' | 'claimed' | 'done';

@@ -49,7 +49,7 @@ export class BranchGuard {
   private readonly proven = new Map<string, number>();
   private fileRead = false;
   private packedClean: string | null = null;
-  private formatBlob: string | null = null;
+  private formatBlobs: Set<string> | null = null;
 
   constructor(
     private readonly store: Store,
@@ -150,8 +150,9 @@ export class BranchGuard {
     const { store } = this;
     const item = (await store.readTree(tree)).find((i) => i.name === '.ctx-format');
     if (!item) return;
-    this.formatBlob ??= hashObject(store.repo.objectFormat, 'blob', Buffer.from(`${store.formatVersion}\n`));
-    if (item.oid === this.formatBlob) return;
+    // Every version this one writes, by its blob: the root commit keeps format 1 whatever the version.
+    this.formatBlobs ??= new Set(Array.from({ length: store.formatVersion }, (_, i) => hashObject(store.repo.objectFormat, 'blob', Buffer.from(`${i + 1}\n`))));
+    if (this.formatBlobs.has(item.oid)) return;
     const text = (await store.readBlob(item.oid))?.toString('utf8').trim() ?? '';
     const version = /^\d+$/.test(text) ? Number(text) : Number.NaN;
     if (version <= store.formatVersion) return;

@@ -19,6 +19,7 @@ import { compareAndSwapRef, RefLockWatch } from '../git/refs.js';
 import { splitNul } from '../git/run.js';
 import { mergeFileSet, variantPath, type Sides } from '../model/merge.js';
 import { CtxError } from '../errors.js';
+import { commonAncestorsOf, independentOf, mergeBasesOf } from './history.js';
 
 export interface TreeMerge {
   /** The merged tree, or null when it is empty. */
@@ -27,15 +28,43 @@ export interface TreeMerge {
   keptBoth: string[];
 }
 
-/** Criss-cross histories: how deep to merge merge bases into a virtual one before taking the union. */
-const MAX_VIRTUAL_DEPTH = 4;
 const MAX_ATTEMPTS = 200;
+
+/**
+ * Results already worked out in this process, by their inputs (trees, commits: named by content, so
+ * an answer never goes stale). A merge of many clones' criss-crossing histories asks the same
+ * questions again and again: the virtual base of one fold step is, in part, that of the next.
+ */
+interface Memo {
+  trees: Map<string, TreeMerge>;
+  bases: Map<string, string[]>;
+  virtual: Map<string, string | null>;
+  /** Tips checkMergeable found to be context histories of a format this version writes. */
+  mergeable: Set<string>;
+}
+const memos = new WeakMap<Store, Memo>();
+const MEMO_LIMIT = 20_000;
+
+function memo(store: Store): Memo {
+  let m = memos.get(store);
+  if (!m || m.trees.size + m.bases.size + m.virtual.size + m.mergeable.size > MEMO_LIMIT) memos.set(store, (m = { trees: new Map(), bases: new Map(), virtual: new Map(), mergeable: new Set() }));
+  return m;
+}
 
 /** Three-way merge of trees (null: absent), rewriting only the trees on paths that differ. */
 export async function mergeTrees(store: Store, base: string | null, ours: string | null, theirs: string | null, prefix = ''): Promise<TreeMerge> {
+  const r = await mergeTreesAt(store, base, ours, theirs);
+  return prefix ? { tree: r.tree, keptBoth: r.keptBoth.map((p) => prefix + p) } : r;
+}
+
+/** mergeTrees with paths in `keptBoth` relative to the trees merged, remembered by the three trees. */
+async function mergeTreesAt(store: Store, base: string | null, ours: string | null, theirs: string | null): Promise<TreeMerge> {
   if (ours === theirs) return { tree: ours, keptBoth: [] };
   if (base === ours) return { tree: theirs, keptBoth: [] };
   if (base === theirs) return { tree: ours, keptBoth: [] };
+  const key = `${base}|${ours}|${theirs}`;
+  const known = memo(store).trees.get(key);
+  if (known) return known;
   const [b, o, t] = await Promise.all([base, ours, theirs].map((x) => (x ? store.readTree(x) : Promise.resolve([]))));
   const names = new Map<string, (TreeItem | undefined)[]>();
   [b!, o!, t!].forEach((items, side) => {
@@ -52,17 +81,17 @@ export async function mergeTrees(store: Store, base: string | null, ours: string
   const subdirs: Promise<[string, TreeMerge]>[] = [];
   for (const [name, [bi, oi, ti]] of names) {
     if (dirOf(bi) || dirOf(oi) || dirOf(ti)) {
-      subdirs.push(mergeTrees(store, dirOf(bi), dirOf(oi), dirOf(ti), `${prefix}${name}/`).then((r) => [name, r]));
+      subdirs.push(mergeTreesAt(store, dirOf(bi), dirOf(oi), dirOf(ti)).then((r) => [name, r]));
     }
     if (fileOf(bi) || fileOf(oi) || fileOf(ti)) files.push([name, { base: fileOf(bi), ours: fileOf(oi), theirs: fileOf(ti) }]);
     for (const i of [ti, oi]) if (i && i.mode !== '40000') modes.set(i.oid, i.mode);
   }
   const merged = mergeFileSet(files);
-  const keptBoth = merged.keptBoth.map((n) => prefix + n);
+  const keptBoth = [...merged.keptBoth];
   const items: TreeItem[] = [];
   const dirs = new Set<string>();
   for (const [name, sub] of await Promise.all(subdirs)) {
-    keptBoth.push(...sub.keptBoth);
+    keptBoth.push(...sub.keptBoth.map((p) => `${name}/${p}`));
     if (!sub.tree) continue;
     items.push({ mode: '40000', name, oid: sub.tree });
     dirs.add(name);
@@ -70,33 +99,50 @@ export async function mergeTrees(store: Store, base: string | null, ours: string
   for (const [name, oid] of merged.files) {
     // A file where the other side has a directory of the same name: keep both, the file renamed.
     const n = dirs.has(name) ? variantPath(name, oid) : name;
-    if (n !== name) keptBoth.push(prefix + n);
+    if (n !== name) keptBoth.push(n);
     items.push({ mode: modes.get(oid) ?? '100644', name: n, oid });
   }
-  if (!items.length) return { tree: null, keptBoth };
-  return { tree: store.writeTree(items), keptBoth: keptBoth.sort() };
-}
-
-/** `git merge-base --all` of the first commit against (a merge of) the others; [] when unrelated. */
-export async function mergeBases(store: Store, commits: readonly string[]): Promise<string[]> {
-  const { stdout, status } = await store.repo.git.run(['merge-base', '--all', ...commits], { okStatus: [0, 1] });
-  return status === 0 ? stdout.toString('utf8').split('\n').filter(Boolean).sort() : [];
+  const result = items.length ? { tree: store.writeTree(items), keptBoth: keptBoth.sort() } : { tree: null, keptBoth };
+  memo(store).trees.set(key, result);
+  return result;
 }
 
 /**
- * The tree to merge against: the merge base's, or, when there are several (criss-cross merges are
- * common when clones push at once), their own merge, folded the same way git's recursive strategy
- * does. No merge base at all (only in a shallow clone: mergeIntoBranch refuses unrelated histories
- * elsewhere): the empty tree, so the merge is the union.
+ * `git merge-base --all` of the first commit against (a merge of) the others; [] when unrelated.
+ * Computed in process (./history.ts): merges of many clones' histories ask for many of these.
  */
-export async function baseTree(store: Store, bases: readonly string[], depth = 0): Promise<string | null> {
+export async function mergeBases(store: Store, commits: readonly string[]): Promise<string[]> {
+  const key = `${commits[0]}|${[...new Set(commits.slice(1))].sort().join(',')}`;
+  const known = memo(store).bases.get(key);
+  if (known) return known;
+  const bases = await mergeBasesOf(store, commits[0]!, commits.slice(1));
+  memo(store).bases.set(key, bases);
+  return bases;
+}
+
+/**
+ * The tree to merge against: the merge base's, or, when there are several (criss-cross merges: every
+ * sync merges every clone's history, so two clones' tips often have many), the union of their trees,
+ * folded as a merge with no base (mergeTrees(null, ...)), in sorted order. No merge base at all (only
+ * in a shallow clone: unrelated histories are refused before, see relatedTips): the empty tree, so the
+ * merge is the union.
+ *
+ * Why a union and not git's recursive virtual base: every file in any merge base is in the history of
+ * both sides, so a side that lacks it removed it, and a removal wins over the unchanged other side
+ * (invariant 6) — which is exactly what retention needs. git's recursive merge of the bases would
+ * instead lose a removal made in one base's line and bring the file back, and costs a merge-base walk
+ * per base per level. A base that is an ancestor of another adds nothing the walk needs to remove.
+ */
+export async function baseTree(store: Store, bases: readonly string[]): Promise<string | null> {
   if (!bases.length) return null;
-  let tree: string | null = await store.treeOf(bases[0]!);
-  for (let i = 1; i < bases.length; i++) {
-    const inner = depth < MAX_VIRTUAL_DEPTH ? await mergeBases(store, [bases[i]!, ...bases.slice(0, i)]) : [];
-    const innerTree = await baseTree(store, inner, depth + 1);
-    tree = (await mergeTrees(store, innerTree, tree, await store.treeOf(bases[i]!))).tree;
-  }
+  if (bases.length === 1) return store.treeOf(bases[0]!);
+  const sorted = [...bases].sort();
+  const key = sorted.join(',');
+  const known = memo(store).virtual.get(key);
+  if (known !== undefined) return known;
+  let tree: string | null = await store.treeOf(sorted[0]!);
+  for (let i = 1; i < sorted.length; i++) tree = (await mergeTrees(store, null, tree, await store.treeOf(sorted[i]!))).tree;
+  memo(store).virtual.set(key, tree);
   return tree;
 }
 
@@ -180,4 +226,134 @@ export async function countNewEntries(store: Store, from: string | null, to: str
     ? await git.run(['diff-tree', '-r', '-z', '--no-renames', '--diff-filter=A', '--name-only', '--no-commit-id', from, to, '--', 'entries'])
     : await git.run(['ls-tree', '-r', '-z', '--name-only', to, '--', 'entries']);
   return splitNul(stdout).length;
+}
+
+/** The identity of merge commits that any clone may write identically (see mergeCommits). */
+const MERGE_IDENTITY = { name: 'git-ctx', email: 'git-ctx@localhost' };
+
+export interface MultiMerge {
+  /** One of the tips when it holds all the others, else a new merge commit of the independent ones. */
+  commit: string;
+  kind: 'same' | 'merge';
+  keptBoth: string[];
+}
+
+/** The tips none of the others contains (`git merge-base --independent`), sorted. */
+export async function independentTips(store: Store, tips: readonly string[]): Promise<string[]> {
+  return independentOf(store, tips);
+}
+
+/** A commit's committer time (seconds), from its header. */
+async function committerTime(store: Store, commit: string): Promise<number> {
+  const obj = await store.cat.read(commit);
+  const m = obj && /\ncommitter [^\n]*> (\d+) [+-]\d{4}\n/.exec(obj.content.toString('utf8', 0, Math.min(obj.content.length, 4096)));
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Merge several histories into one commit that is a function of the set of tips alone: parents the
+ * independent tips in sorted order, the tree folded in that order by the rules of model/merge.ts
+ * (each tip against the merge base of it and the tips before it, as `git merge-base` computes it for
+ * a hypothetical merge of those), the fixed identity `git-ctx`, the latest committer time of the
+ * parents, a fixed message. Two clones that merge the same histories therefore write the same
+ * commit, so clones that exchange refs converge on one tip instead of merging each other's merges
+ * for ever. Nothing is landed: the caller moves a ref to it, or pushes it.
+ */
+export async function mergeCommits(store: Store, tips: readonly string[]): Promise<MultiMerge | null> {
+  const heads = await independentTips(store, tips);
+  if (!heads.length) return null;
+  if (heads.length === 1) return { commit: heads[0]!, kind: 'same', keptBoth: [] };
+  const [trees, bases, times] = await Promise.all([
+    Promise.all(heads.map((h) => store.treeOf(h))),
+    Promise.all(heads.slice(1).map((h, i) => commonAncestorsOf(store, h, heads.slice(0, i + 1)))),
+    Promise.all(heads.map((h) => committerTime(store, h))),
+  ]);
+  let tree: string | null = trees[0]!;
+  const keptBoth = new Set<string>();
+  for (let i = 1; i < heads.length; i++) {
+    const merged = await mergeTrees(store, await baseTree(store, bases[i - 1]!), tree, trees[i]!);
+    tree = merged.tree;
+    for (const p of merged.keptBoth) keptBoth.add(p);
+  }
+  const sig = { ...MERGE_IDENTITY, time: Math.max(...times) };
+  const commit = store.writeCommit({ tree: tree ?? store.writeTree([]), parents: heads, author: sig, committer: sig, message: `merge: ${heads.length} context histories\n` });
+  return { commit, kind: 'merge', keptBoth: [...keptBoth].sort() };
+}
+
+/**
+ * Move the branch to `next`, a commit that contains `from` (the tip it was built on). When the branch
+ * moved meanwhile (a local write), `next` is merged into the new tip instead, so nothing written
+ * meanwhile is lost.
+ */
+export async function landOnBranch(store: Store, from: string | null, next: string, opts: MergeOptions): Promise<{ tip: string; merged: boolean }> {
+  if (from === next) return { tip: next, merged: false };
+  const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: next, oldOid: from, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
+  if (cas.ok) {
+    store.guard.landed(next, from);
+    return { tip: next, merged: false };
+  }
+  const m = await mergeIntoBranch(store, next, opts);
+  return { tip: m.tip, merged: true };
+}
+
+/**
+ * Refuses to merge what is not a context history of a format this version writes (see
+ * branch-guard.ts): a tip whose `.ctx-format` is newer, or one that shares no history with the local
+ * tip `local` (which the caller has checked). Without a local tip, the first new tip must be rooted at
+ * git-ctx's root commit (the guard asks git once) and the others must share history with it. In a
+ * shallow clone a missing merge base proves nothing. A tip is checked once per process.
+ */
+export async function checkMergeable(store: Store, local: string | null, tips: readonly string[], where: string): Promise<void> {
+  const checked = memo(store).mergeable;
+  const todo = [...new Set(tips)].filter((t) => t !== local && !checked.has(t));
+  if (!todo.length) return;
+  await Promise.all(todo.map(async (t) => store.guard.checkFormat(await store.treeOf(t))));
+  let anchor = local;
+  if (!anchor) {
+    anchor = todo[0]!;
+    await store.guard.checkTip({ oid: anchor, tree: await store.treeOf(anchor) });
+    checked.add(anchor);
+  }
+  const shallow = shallowMerge(store);
+  await Promise.all(
+    todo.map(async (t) => {
+      if (t === anchor) return;
+      if (!(await mergeBases(store, [anchor!, t])).length && !shallow) throw store.guard.unrelated(t, where);
+      checked.add(t);
+    }),
+  );
+}
+
+/**
+ * Merge every tip into the branch (pull): one deterministic merge of the branch tip and the tips
+ * (mergeCommits), landed with a compare-and-swap and redone when a local write moved the branch.
+ * Only into a branch of git-ctx's own, and only histories that are context branches (checkMergeable).
+ */
+export async function mergeTipsIntoBranch(store: Store, tips: readonly string[], opts: MergeOptions): Promise<MergeOutcome> {
+  store.guard.checkPlace();
+  const where = opts.message.split('\n')[0]!.replace(/^merge: /, '');
+  const lock = await store.writerLock();
+  const watch = new RefLockWatch(store.ref, store.deps.now);
+  try {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const localTip = await store.tipCommit();
+      const local = localTip?.oid ?? null;
+      if (localTip) await store.guard.checkTip(localTip);
+      await checkMergeable(store, local, tips, where);
+      const merged = await mergeCommits(store, local ? [local, ...tips] : tips);
+      if (!merged || merged.commit === local) return { kind: 'up-to-date', before: local, tip: local ?? '', keptBoth: [], attempts: attempt };
+      const kind: MergeOutcome['kind'] = !local ? 'created' : merged.kind === 'merge' ? 'merge' : 'fast-forward';
+      const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: merged.commit, oldOid: local, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
+      if (cas.ok) {
+        store.guard.landed(merged.commit, local);
+        return { kind, before: local, tip: merged.commit, keptBoth: merged.keptBoth, attempts: attempt };
+      }
+      if (cas.reason === 'locked') watch.locked(cas.lockFile);
+      else watch.free();
+      await store.deps.sleep(1 + (store.deps.random(1)[0]! % 8));
+    }
+  } finally {
+    lock?.release();
+  }
+  throw new CtxError('E_CONTENTION', 1, `could not update ${store.ref} after ${MAX_ATTEMPTS} attempts`);
 }

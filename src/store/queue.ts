@@ -22,7 +22,7 @@ import type { Deps } from '../deps.js';
 export interface PreparedChange {
   message: string;
   author: { name: string; email: string };
-  files: { path: string; oid: string; createOnly?: boolean }[];
+  files: { path: string; oid: string; createOnly?: boolean; expect?: string }[];
   remove: string[];
 }
 
@@ -174,7 +174,7 @@ function isPreparedChange(v: unknown): v is PreparedChange {
     isText(c.author.name) &&
     isText(c.author.email) &&
     Array.isArray(c.files) &&
-    c.files.every((f) => !!f && isText(f.path) && f.path !== '' && isText(f.oid) && OID.test(f.oid) && (f.createOnly === undefined || typeof f.createOnly === 'boolean')) &&
+    c.files.every((f) => !!f && isText(f.path) && f.path !== '' && isText(f.oid) && OID.test(f.oid) && (f.createOnly === undefined || typeof f.createOnly === 'boolean') && (f.expect === undefined || (isText(f.expect) && OID.test(f.expect)))) &&
     Array.isArray(c.remove) &&
     c.remove.every((p) => isText(p) && p !== '')
   );

@@ -6,6 +6,7 @@
  */
 import type { Store, FileWrite } from './store.js';
 import type { TreeItem } from '../git/objects.js';
+import { unvariantPath } from '../model/merge.js';
 import { InternalError } from '../errors.js';
 import { CONSUMED_DIR, READ_DIR, baseName, decodeName, parseClaim, parseReceipt, receiptDir, type Claim, type Receipt } from '../model/state.js';
 
@@ -95,6 +96,18 @@ export async function claimFiles(store: Store, tip: string): Promise<ClaimFiles>
   return new ClaimFiles(await listDirs(store, tip, CONSUMED_DIR));
 }
 
+/**
+ * The versions of one claim file at `tip`: the file at `path` and those a merge kept beside it
+ * (`<name>~<hash>`), with their blobs. Empty when nobody claimed.
+ */
+export async function claimVersions(store: Store, tip: string, path: string): Promise<StateFile[]> {
+  const slash = path.lastIndexOf('/');
+  if (slash <= 0) return [];
+  const dir = await store.treeAt(tip, path.slice(0, slash));
+  const prefix = path.slice(0, slash + 1);
+  return (dir?.items ?? []).filter((i) => i.mode !== '40000' && unvariantPath(prefix + i.name) === path).map((i) => ({ path: prefix + i.name, oid: i.oid }));
+}
+
 export async function readClaims(store: Store, files: readonly StateFile[]): Promise<Claim[]> {
   const blobs = await Promise.all(files.map((f) => store.readBlob(f.oid)));
   const out: Claim[] = [];
@@ -137,14 +150,12 @@ export async function readReceipts(store: Store, files: readonly ReceiptFile[]):
   return out;
 }
 
-/** A create-only file, and files that land with it in the same commit or not at all (a result entry with its task's done step). */
-export interface ClaimWrite extends FileWrite {
-  with?: readonly FileWrite[];
-}
+/** A claim's write, and files that land with it in the same commit or not at all (a task's result with its done step). */
+export type ClaimWrite = FileWrite & { with?: readonly FileWrite[] };
 
-/** The files of claims as one change: each claim create-only, followed by its companions. */
+/** Claims' writes as one change: each claim followed by its companions. */
 export function claimChange(files: readonly ClaimWrite[]): FileWrite[] {
-  return files.flatMap((f) => [{ path: f.path, content: f.content, createOnly: true }, ...(f.with ?? [])]);
+  return files.flatMap(({ with: companions, ...f }) => [f, ...(companions ?? [])]);
 }
 
 export interface CreateOnlyResult {
@@ -156,16 +167,18 @@ export interface CreateOnlyResult {
 }
 
 /**
- * Write files that must not exist yet, in one commit: a path that already exists at the tip is dropped
- * and the rest retried. Each path is decided by the compare-and-swap of the commit that adds it, so
- * among concurrent writers of one path exactly one lands it.
+ * Write files that must not exist yet (or, with `expect`, must still hold the blob they replace), in
+ * one commit: a path whose condition fails at the tip is dropped and the rest retried. Each path is
+ * decided by the compare-and-swap of the commit that writes it, so among concurrent writers of one
+ * path exactly one lands it.
  */
 export async function commitCreateOnly(
   store: Store,
   files: readonly ClaimWrite[],
   opts: { message: (files: readonly FileWrite[]) => string; author: { name: string; email: string } },
 ): Promise<CreateOnlyResult> {
-  let pending = files.map((f) => ({ ...f, createOnly: true }));
+  // A file that replaces another in place (`expect`) is a compare-and-swap of its own; every other is create-only.
+  let pending = files.map((f) => (f.expect === undefined ? { ...f, createOnly: true } : f));
   const existing: string[] = [];
   while (pending.length) {
     const r = await store.commit({ add: claimChange(pending), message: opts.message(pending), author: opts.author });

@@ -29,6 +29,12 @@ export interface FileWrite {
   content: string | Buffer;
   /** Fail the change (and write nothing) if the path already exists at the tip it is built on. */
   createOnly?: boolean;
+  /**
+   * Fail the change (and write nothing) unless the path holds this blob at the tip it is built on: a
+   * compare-and-swap of one file (a claim taken over in place). Like createOnly, the failure is
+   * reported in `existing`.
+   */
+  expect?: string;
 }
 
 export interface Change {
@@ -61,7 +67,13 @@ export interface Identity {
 
 /** The fixed identity and date of the root commit, so that independently created branches share it. */
 const ROOT_IDENTITY = { name: 'git-ctx', email: 'git-ctx@localhost', time: 1704067200 };
-export const FORMAT_VERSION = 1;
+/**
+ * The format this version writes (docs/data-model.md): 2 since claims can be decided by the remote's
+ * claim refs and remotes hold per-clone refs. Sync writes it into `.ctx-format`; the root commit keeps
+ * the `1` it always had, so that branches created by any version still share their root.
+ */
+export const FORMAT_VERSION = 2;
+const ROOT_FORMAT = 1;
 export const BRANCH_README = `# git-ctx context branch
 
 This orphan branch is written by git-ctx. It holds notes, decisions, postmortems, handoffs and messages
@@ -244,7 +256,7 @@ export class Store {
 
   private rootObjects(put: (type: 'blob' | 'tree' | 'commit', content: Buffer) => string): string {
     const readme = put('blob', Buffer.from(BRANCH_README, 'utf8'));
-    const format = put('blob', Buffer.from(`${FORMAT_VERSION}\n`, 'utf8'));
+    const format = put('blob', Buffer.from(`${ROOT_FORMAT}\n`, 'utf8'));
     const tree = put(
       'tree',
       formatTree([
@@ -419,15 +431,15 @@ export class Store {
     return {
       message: change.message,
       author: change.author,
-      files: change.add.map((f) => ({ path: f.path, oid: this.writer.blob(f.content), ...(f.createOnly ? { createOnly: true } : {}) })),
+      files: change.add.map((f) => ({ path: f.path, oid: this.writer.blob(f.content), ...(f.createOnly ? { createOnly: true } : {}), ...(f.expect !== undefined ? { expect: f.expect } : {}) })),
       remove: [...(change.remove ?? [])],
     };
   }
 
   /**
    * The commit of one change on top of `current` (the root commit when null). `next` is the new tip,
-   * or null when nothing was committed: a createOnly path exists already with other content
-   * (`existing` lists them; the change is refused whole), or the change is on the branch already, byte
+   * or null when nothing was committed: a createOnly path exists already with other content, or an
+   * `expect` path holds another blob (`existing` lists them; the change is refused whole), or the change is on the branch already, byte
    * for byte (a holder of the lock was killed before answering its writer), in which case `commit` is
    * `current`. A createOnly file already there with the same bytes is taken for the writer's own:
    * writers of createOnly files make their bytes unique (an entry holds its id, a claim a random token).
@@ -441,6 +453,7 @@ export class Store {
       const at = await this.lookup(baseTree, f.path);
       if (at?.oid !== f.oid) present = false;
       if (f.createOnly && at && at.oid !== f.oid) existing.push(f.path);
+      else if (f.expect !== undefined && at?.oid !== f.expect && at?.oid !== f.oid) existing.push(f.path);
     }
     if (existing.length) return { parent, commit: parent, next: null, existing };
     for (const path of change.remove) if (present && (await this.lookup(baseTree, path))) present = false;

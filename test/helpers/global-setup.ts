@@ -12,7 +12,7 @@ export default function setup({ provide }: { provide: (key: string, value: strin
   execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'git-ctx-test-bin-'));
   buildSync({
-    entryPoints: { 'add-worker': 'test/helpers/add-worker.ts', 'sync-worker': 'test/helpers/sync-worker.ts' },
+    entryPoints: { 'add-worker': 'test/helpers/add-worker.ts', 'sync-worker': 'test/helpers/sync-worker.ts', 'claim-worker': 'test/helpers/claim-worker.ts' },
     outdir: dir,
     outExtension: { '.js': '.cjs' },
     bundle: true,

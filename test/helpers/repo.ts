@@ -16,7 +16,7 @@ const created: string[] = [];
 afterAll(() => {
   if (process.env.GIT_CTX_KEEP_TEST_REPOS) return;
   for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+}, 300_000); // dozens of clones, on a busy machine
 
 /** A temporary directory, removed when the test file ends (unless GIT_CTX_KEEP_TEST_REPOS is set). */
 export function tempDir(prefix = 'git-ctx-test-'): string {
