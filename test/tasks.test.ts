@@ -334,19 +334,49 @@ describe('tasks', () => {
     expect(runs.flatMap((r) => r.errors)).toEqual([]);
     expect(runs.flatMap((r) => r.claimed).sort()).toEqual([...ids].sort());
     const owner = new Map(runs.flatMap((r, i) => r.claimed.map((id) => [id, sessions[i]!.session] as const)));
+    // The remote decided every step: one claim ref per step, created by the first push that named it.
+    const refs = git(remote, ['for-each-ref', '--format=%(refname)', 'refs/ctx/claims/']).split('\n').filter(Boolean);
+    expect(refs).toHaveLength(48);
     for (const c of clones) await ctxOk(c, ['sync']);
     await ctxOk(clones[0]!, ['sync']);
     for (const c of clones) {
       const files = steps(c);
       for (const id of ids) {
         const s = settleTask(files.get(id)!);
-        expect(s.chain.map((x) => [x.op, x.session])).toEqual([['claim', owner.get(id)], ['done', owner.get(id)]]);
+        expect(s.chain.map((x) => [x.op, x.session, !!x.remote])).toEqual([['claim', owner.get(id), true], ['done', owner.get(id), true]]);
         expect(s.lost).toEqual([]);
       }
       expect((await ctxOk(c, ['task', 'list', '--json'])).json.counts).toMatchObject({ open: 0, claimed: 0, done: 24 });
     }
     fsck(remote);
   }, 300_000);
+
+  it('offline: a claim made while the remote was out of reach loses to the one the remote decided, on every clone, and its session is told', async () => {
+    const remote = makeRemote();
+    const [a, b] = [cloneOf(remote, [], 'a'), cloneOf(remote, [], 'b')];
+    for (const c of [a, b]) await ctxOk(c, ['init', '--remote', 'origin']);
+    const [id] = await addTasks(a, 1);
+    await ctxOk(a, ['sync']);
+    await ctxOk(b, ['pull']);
+    const url = git(a, ['remote', 'get-url', 'origin']);
+    git(a, ['remote', 'set-url', 'origin', '/nonexistent/remote.git']);
+    const offline = await ctxOk(a, ['task', 'claim', id!, '--json'], as('laptop'));
+    expect(offline.json).toMatchObject({ decidedBy: 'local', offline: expect.any(String), claimed: [{ id }] });
+    expect(offline.stderr).toContain('claimed on this machine only');
+    await new Promise((r) => setTimeout(r, 20));
+    const online = await ctxOk(b, ['task', 'claim', id!, '--json'], as('desk'));
+    expect(online.json).toMatchObject({ decidedBy: 'remote', claimed: [{ id }] });
+    git(a, ['remote', 'set-url', 'origin', url]);
+    for (const c of [a, b, a]) await ctxOk(c, ['sync']);
+    for (const c of [a, b]) {
+      const t = (await ctxOk(c, ['task', 'show', id!, '--json'])).json.task;
+      expect(t).toMatchObject({ state: 'claimed', holder: { session: 'desk' } });
+    }
+    expect((await ctxOk(a, ['brief'], as('laptop'))).stdout).toContain(`task ${id} you claimed was claimed first by session desk`);
+    const late = await ctx(a, ['task', 'done', id!, '--json'], as('laptop'));
+    expect([late.code, late.json.error.code]).toEqual([2, 'E_TASK_NOT_YOURS']);
+    fsck(remote);
+  }, 120_000);
 
   it('across clones, a result travels with its done step: a wave-2 claim on another clone sees it without a sync', async () => {
     const remote = makeRemote();
