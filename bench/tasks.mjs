@@ -8,7 +8,10 @@
  * alone before. Every task must be claimed by exactly one claimer, and its chain on the branch must be
  * one claim and one done by that claimer: anything else is counted as a double claim.
  *
- *     node bench/tasks.mjs [--claimers 16] [--tasks 160]
+ * A third case runs the CLI claimers on 4 clones of a bare remote (file://), where the remote decides
+ * every step (claim refs); `--no-remote` leaves it out.
+ *
+ *     node bench/tasks.mjs [--claimers 16] [--tasks 160] [--no-remote]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ const arg = (name, dflt) => {
 };
 const claimers = Number(arg('--claimers', '16'));
 const taskCount = Number(arg('--tasks', String(claimers * 10)));
+const withRemote = !process.argv.includes('--no-remote');
 
 const BIN = resolve('dist/bin.cjs');
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
@@ -84,14 +88,14 @@ async function floorWhile(done) {
 }
 
 /** Tasks claimed by more than one claimer, or whose chain is not one claim and one done by its claimer. */
-function doubles(git, results) {
+function doubles(git, results, prefix = 'c') {
   const owner = new Map();
   let bad = 0;
   results.forEach((rows, i) =>
     rows.forEach((r) => {
       for (const id of r.ids ?? []) {
         if (owner.has(id)) bad++;
-        owner.set(id, `c${i}`);
+        owner.set(id, `${prefix}${i}`);
       }
     }),
   );
@@ -136,6 +140,33 @@ row('node -e 0, alone', idle);
   const d = doubles(git, results);
   row(`node -e 0, beside the CLI claimers`, floor);
   row(`task claim --next, CLI, ${claimers} claimers`, results.flat().filter((r) => r.ms).map((r) => r.ms), `${d.bad} double claims; ${d.claimed}/${taskCount} claimed; ${(wall / 1000).toFixed(1)} s for all${errors.length ? `; ${errors.length} errors: ${JSON.stringify(errors[0]).slice(0, 200)}` : ''}`);
+}
+
+// CLI claimers on 4 clones of a bare remote: the remote decides every step (claim refs).
+if (withRemote) {
+  const remote = join(dir, 'remote.git');
+  const seed = join(dir, 'seed');
+  execFileSync('git', ['init', '-q', '-b', 'main', seed], { env });
+  execFileSync('git', ['commit', '-q', '--allow-empty', '-m', 'initial'], { cwd: seed, env });
+  execFileSync('git', ['clone', '-q', '--bare', seed, remote], { env });
+  const clones = Array.from({ length: 4 }, (_, i) => {
+    const c = join(dir, `clone${i}`);
+    execFileSync('git', ['clone', '-q', remote, c], { env });
+    execFileSync(process.execPath, [BIN, 'init', '--remote', 'origin'], { cwd: c, env, stdio: 'ignore' });
+    return c;
+  });
+  const todo = join(dir, 'remote-todo.md');
+  writeFileSync(todo, Array.from({ length: taskCount }, (_, i) => `- [ ] https://example.com/remote/${i}`).join('\n'));
+  execFileSync(process.execPath, [BIN, 'task', 'add', '--from-file', todo], { cwd: clones[0], env, stdio: 'ignore' });
+  execFileSync(process.execPath, [BIN, 'sync'], { cwd: clones[0], env, stdio: 'ignore' });
+  const t0 = performance.now();
+  const results = await runAll(Array.from({ length: claimers }, (_, i) => ({ cwd: process.cwd(), argv: ['bench/lib/task-claimer.mjs', BIN, clones[i % 4], `r${i}`] })));
+  const wall = performance.now() - t0;
+  for (const c of [...clones, clones[0]]) execFileSync(process.execPath, [BIN, 'sync'], { cwd: c, env, stdio: 'ignore' });
+  const git = (...args) => execFileSync('git', args, { cwd: clones[0], env, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const d = doubles(git, results, 'r');
+  const offline = results.flat().filter((r) => r.offline).length;
+  row(`task claim --next, CLI, ${claimers} claimers on 4 clones of a bare remote`, results.flat().filter((r) => r.ms).map((r) => r.ms), `${d.bad} double claims; ${d.claimed}/${taskCount} claimed; ${offline} decided offline; ${(wall / 1000).toFixed(1)} s for all`);
 }
 
 // MCP claimers.
