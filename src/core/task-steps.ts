@@ -17,7 +17,7 @@ import { serializeStep, stepItem, stepPath, type StepOp, type TaskStep } from '.
 import type { FileWrite } from '../store/store.js';
 import type { Redaction } from '../model/secrets.js';
 import type { StoredEntry } from '../model/entry.js';
-import { UsageError } from '../errors.js';
+import { CtxError, UsageError } from '../errors.js';
 
 /** Rounds of working a step out again after losing it, at most. */
 const ROUNDS = 25;
@@ -368,7 +368,8 @@ async function oneStep(ctx: Ctx, input: WhoOptions, id: string, decide: (t: Task
     const result = done ? { ...done.entry, path: done.path, commit: r.commit } : null;
     return { session: me.session, agent: me.agent, task: now, result, redactions: done?.redactions ?? [], commit: r.commit, decidedBy: r.decidedBy, offline: r.offline };
   }
-  throw new UsageError(`task ${id}: other sessions kept changing it; nothing was written`, { code: 'E_TASK_BUSY', hint: 'try again' });
+  // Like the store's E_CONTENTION: not bad input, a race this call kept losing.
+  throw new CtxError('E_TASK_BUSY', 1, `task ${id}: other sessions kept changing it; nothing was written`, { hint: 'try again' });
 }
 
 const EMPTY: TaskView = { tip: '', tasks: [], byId: new Map(), staleAfterMs: 0 };
