@@ -314,12 +314,9 @@ describe('tasks', () => {
     expect(contextTip(repo)).toBe(tip);
     const list = await ctxOk(repo, ['task', 'list', '--json']);
     expect(list.json.tasks.find((t: any) => t.id === c1)).toMatchObject({ ready: false, cycle: [c1, c2, c1] });
-    // Tasks and results are written by the task commands only.
-    for (const kind of ['task', 'result']) {
-      const r = await ctx(repo, ['add', '-k', kind, '-m', 'x', '--json']);
-      expect([r.code, r.json.error.code]).toEqual([2, 'E_KIND']);
-    }
-    expect(contextTip(repo)).toBe(tip);
+    // `add -k task` makes a task like `task add` (without wave or --after).
+    const plain = (await ctxOk(repo, ['add', '-k', 'task', '-m', 'written with add'])).stdout.trim();
+    expect((await ctxOk(repo, ['task', 'show', plain, '--json'])).json.task).toMatchObject({ title: 'written with add', state: 'open', ready: true });
   }, 120_000);
 
   it('claims through a bare remote from 3 clones: each task claimed exactly once and done once', async () => {

@@ -9,6 +9,7 @@ import { redactEntry, screenWhole, MARKER_PREFIX, type Redaction } from '../mode
 import { isKind, KINDS, type Kind } from '../model/kinds.js';
 import { checkBody, checkLabel, checkRef, checkTitle, checkWho, keepMarker, titleFromBody, uniq, LIMITS } from '../model/validate.js';
 import { showEntry } from './show.js';
+import { markerPath, serializeMarker } from '../model/task.js';
 import { InvalidInputError, UsageError } from '../errors.js';
 
 export interface AddInput extends WhoOptions {
@@ -163,14 +164,11 @@ export async function prepareEntry(ctx: Ctx, input: AddInput, who?: Identity): P
 }
 
 export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
-  // A task needs its state files, a result its task: they are written by `task add` and `task done`.
-  if (input.kind === 'task' || input.kind === 'result') {
-    throw new UsageError(`entries of kind ${input.kind} are written by git ctx task ${input.kind === 'task' ? 'add' : 'done'}`, { code: 'E_KIND', hint: input.kind === 'task' ? 'git ctx task add TITLE [-m TEXT]' : 'git ctx task done ID -m RESULT' });
-  }
   const who = await resolveIdentity(ctx, input);
   const { entry, path, content, redactions, secretsKept } = await prepareEntry(ctx, input, who);
   const result = await ctx.store.commit({
-    add: [{ path, content, createOnly: true }],
+    // A task is found through its marker (src/model/task.ts): `add -k task` makes one as `task add` does.
+    add: [{ path, content, createOnly: true }, ...(entry.kind === 'task' ? [{ path: markerPath(entry.id), content: serializeMarker(entry.id, path), createOnly: true }] : [])],
     message: commitMessage(entry),
     author: who.author,
     allowSecrets: input.allowSecrets,

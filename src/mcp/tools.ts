@@ -206,7 +206,7 @@ export const TOOLS: readonly Tool[] = [
   tool(
     'ctx_add',
     'Record a note, decision, postmortem... in the shared context of this repository (git ctx add).',
-    { text: str(), kind: { type: 'string', enum: KINDS.filter((k) => k !== 'task' && k !== 'result') }, title: str(), topic: str(), tags: list(), refs: list('repo paths it is about'), to: str('session, agent or all'), supersedes: list('decision ids this replaces') },
+    { text: str(), kind: { type: 'string', enum: [...KINDS] }, title: str(), topic: str(), tags: list(), refs: list('repo paths it is about'), to: str('session, agent or all'), supersedes: list('decision ids this replaces') },
     ['text'],
     { '--ref': 'refs', '--supersedes': 'supersedes', '-t': 'title', '-k': 'kind', '--to': 'to' },
     async (ctx, a, who) => {
