@@ -175,7 +175,8 @@ if (withRemote) {
   const d = doubles(git, results, 'r');
   const off = results.flat().filter((r) => r.offline);
   const offline = `${off.length}${off.length ? ` (${[...new Set(off.map((r) => r.offline))].join(', ')})` : ''}`;
-  row(`task claim --next, CLI, ${claimers} claimers on 4 clones of a bare remote${pickupTimeout ? ` (ctx.pickupTimeout ${pickupTimeout} s)` : ''}`, results.flat().filter((r) => r.ms).map((r) => r.ms), `${d.bad} double claims; ${d.claimed}/${taskCount} claimed; ${offline} decided offline; ${(wall / 1000).toFixed(1)} s for all`);
+  const errors = results.flat().filter((r) => r.error);
+  row(`task claim --next, CLI, ${claimers} claimers on 4 clones of a bare remote${pickupTimeout ? ` (ctx.pickupTimeout ${pickupTimeout} s)` : ''}`, results.flat().filter((r) => r.ms).map((r) => r.ms), `${d.bad} double claims; ${d.claimed}/${taskCount} claimed; ${offline} decided offline; ${(wall / 1000).toFixed(1)} s for all${errors.length ? `; ${errors.length} failed: ${JSON.stringify(errors[0].error).slice(0, 300)}` : ''}`);
 }
 
 // MCP claimers.

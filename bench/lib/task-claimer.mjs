@@ -18,5 +18,11 @@ for (let i = 0; i < 10_000; i++) {
   const ids = out.claimed.map((t) => t.id);
   process.stdout.write(`${JSON.stringify({ ms, ids, decidedBy: out.decidedBy, offline: out.offline })}\n`);
   if (!ids.length) break;
-  for (const id of ids) execFileSync(process.execPath, [bin, 'task', 'done', id, '-m', `done by ${session}`], { cwd, env, stdio: 'ignore' });
+  for (const id of ids) {
+    try {
+      execFileSync(process.execPath, [bin, 'task', 'done', id, '-m', `done by ${session}`], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      process.stdout.write(`${JSON.stringify({ error: `done ${id}: ${String(e.stderr || e.message).slice(0, 300)}` })}\n`);
+    }
+  }
 }
