@@ -62,6 +62,7 @@ void (async () => {
     pid: process.pid,
     hostname: hostname(),
     processAlive,
+    uid: process.getuid?.(),
   };
 
   let finished = false;

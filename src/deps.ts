@@ -19,6 +19,8 @@ export interface Deps {
   /** Whether a process with this pid is running on this host. */
   processAlive(pid: number): boolean;
   hostname: string;
+  /** This process's user id: git's ownership check of a repository (undefined: unknown, git decides). */
+  uid?: number;
 }
 
 /** The real Deps.processAlive, as src/bin.ts wires it (and the tests' real deps). */
