@@ -176,7 +176,9 @@ const HARMLESS_EXTENSIONS = new Set(['objectformat', 'worktreeconfig', 'precious
 export function repoSettingsProblem(config: GitConfig): string | null {
   if (config.get('core.bare') !== undefined && config.get('core.bare') !== 'false') return 'core.bare';
   if (config.get('core.worktree') !== undefined) return 'core.worktree';
-  const version = config.local('core.repositoryformatversion') ?? '0';
+  // git writes it into every repository it creates; when `git config` shows none, it read no repository
+  // config at all: git ignored the repository (an extension it does not know, as reftable for git 2.39).
+  const version = config.local('core.repositoryformatversion');
   if (version !== '0' && version !== '1') return 'core.repositoryformatversion';
   for (const key of config.keys('extensions.')) {
     if (!HARMLESS_EXTENSIONS.has(key.slice('extensions.'.length))) return key;
