@@ -15,6 +15,7 @@ import { discoverRepo } from '../src/git/repo.js';
 import { readConfig } from '../src/git/config.js';
 import { GitRunner } from '../src/git/run.js';
 import { RefFileWriter } from '../src/git/ref-files.js';
+import { RefUpdater } from '../src/git/refs.js';
 import { closeCtx, openCtx } from '../src/core/context.js';
 
 const uid = process.getuid!();
@@ -211,6 +212,14 @@ describe("moving the branch with git's lock-file protocol", () => {
     for (let i = 0; i < 500 && !out.includes('prepare: ok'); i++) await new Promise((r) => setTimeout(r, 10));
     expect(out).toContain('prepare: ok');
     expect(writer.cas({ ...update, newOid: parent, oldOid: tip })).toEqual({ ok: false, reason: 'locked', lockFile: lock });
+    expect(existsSync(lock)).toBe(true);
+    // The long-lived update-ref, kept for repositories the protocol here leaves to git, likewise.
+    const updater = new RefUpdater(new GitRunner(repo, ENV), 'test');
+    try {
+      expect(await updater.cas({ ...update, newOid: parent, oldOid: tip })).toMatchObject({ ok: false, reason: 'locked' });
+    } finally {
+      updater.close();
+    }
     expect(existsSync(lock)).toBe(true);
     holder.stdin.end('commit\n');
     await closed;

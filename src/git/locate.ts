@@ -81,8 +81,14 @@ export function locateRepo(cwd: string, env: Record<string, string | undefined>,
 
 function fromDotGit(top: string, dotGit: string, st: Stats, uid: number): LocatedRepo | null {
   let gitDir: string;
-  if (st.isDirectory()) gitDir = dotGit;
-  else if (st.isFile()) {
+  if (st.isDirectory()) {
+    // git answers with real paths: a .git that is a symbolic link is followed.
+    try {
+      gitDir = realpathSync(dotGit);
+    } catch {
+      return null;
+    }
+  } else if (st.isFile()) {
     const text = read(dotGit);
     const m = text === null ? null : /^gitdir: (.+?)\r?\n?$/.exec(text);
     if (!m) return null;
