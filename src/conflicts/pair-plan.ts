@@ -125,28 +125,64 @@ export function diffOfSide(pair: Pair, side: 'a' | 'b'): number | null {
 export async function planPairs(env: PlanEnv, sides: readonly PlanSide[], pairs: readonly (readonly [number, number])[]): Promise<PairPlan> {
   const here = (i: number) => sides[i]!.snap !== null;
   const live = pairs.filter(([a, b]) => here(a) && here(b));
-  const mixed = pairs.filter(([a, b]) => here(a) !== here(b));
+  const mixed = await Promise.all(pairs.filter(([a, b]) => here(a) !== here(b)).map(([a, b]) => mixedInput(env, sides, a, b)));
   const published = pairs.filter(([a, b]) => !here(a) && !here(b));
+  const bases = await pairBases(env, sides, live, mixed);
 
-  const mixedInputs = await Promise.all(mixed.map(([a, b]) => mixedInput(env, sides, a, b)));
-  const bases = await pairBases(env, sides, live, mixedInputs);
-
-  // The order of the diffs (live pairs, mixed pairs, dirty checks) is the order git is asked in.
+  // Each kind asks for its diffs now and gets its files once they are loaded. The order of the diffs
+  // (live pairs, mixed pairs, dirty checks) is the order git is asked in.
   const diffs = new DiffBook();
-  const liveWants = live.flatMap(([a, b], i) => {
-    const base = bases.live[i];
-    if (!base) return []; // unrelated histories: nothing in common to compare
-    return [{ a, b, base, diffA: diffs.want(base, sides[a]!.snap!.commit), diffB: diffs.want(base, sides[b]!.snap!.commit) }];
-  });
-  const mixedWants = mixedInputs.map((m) => ({ ...m, diff: diffs.want(m.from(bases.withDefault.get(m.live)), sides[m.live]!.snap!.commit) }));
+  const pending: ((() => Pair) | null)[] = [
+    ...live.map(([a, b], i) => planLive(a, b, bases.live[i], sides, diffs)),
+    ...mixed.map((m) => planMixed(m, bases.withDefault.get(m.live), sides, diffs)),
+    ...published.map(([a, b]) => planPublished(a, b, sides)),
+  ];
   const dirtyChecks = sides.flatMap((s, i) => (s.snap?.dirty && s.info.origin === 'local' ? [{ side: i, diff: diffs.want(s.snap.head, s.snap.commit) }] : []));
 
   await diffs.load(env);
   return {
-    pairs: [...liveWants.map((w) => livePair(w, diffs)), ...mixedWants.map((w) => mixedPair(w, diffs)), ...published.map(([a, b]) => publishedPair(a, b, sides))],
+    pairs: pending.filter((p) => p !== null).map((p) => p()),
     diffs: diffs.specs,
     clean: dirtyChecks.filter((d) => diffs.changes(d.diff).length === 0).map((d) => d.side),
   };
+}
+
+/** Two live sides, each measured from their merge base; none (unrelated histories): nothing to compare. */
+function planLive(a: number, b: number, base: string | undefined, sides: readonly PlanSide[], diffs: DiffBook): (() => LivePair) | null {
+  if (!base) return null;
+  const diffA = diffs.want(base, sides[a]!.snap!.commit);
+  const diffB = diffs.want(base, sides[b]!.snap!.commit);
+  return () => ({ kind: 'live', a, b, base, diffA, diffB, filesA: diffs.files(diffA), filesB: diffs.files(diffB), merge: null });
+}
+
+/**
+ * A live side and a published record. The live side is measured from the record's base when that
+ * commit is here, else from its merge base with the default branch (its HEAD when there is none).
+ */
+function planMixed(m: MixedInput, withDefault: string | undefined, sides: readonly PlanSide[], diffs: DiffBook): () => MixedPair {
+  const snap = sides[m.live]!.snap!;
+  const diff = diffs.want(m.baseHere ? m.record.base : (withDefault ?? snap.head), snap.commit);
+  const liveIsA = m.live === m.a;
+  return () => {
+    const liveFiles = diffs.files(diff);
+    const recordFiles = filesFromRecord(m.record);
+    return {
+      kind: 'mixed',
+      a: m.a,
+      b: m.b,
+      base: m.baseHere ? m.record.base : null,
+      live: liveIsA ? 'a' : 'b',
+      diff,
+      filesA: liveIsA ? liveFiles : recordFiles,
+      filesB: liveIsA ? recordFiles : liveFiles,
+      merge: null,
+    };
+  };
+}
+
+/** Two published records: their files, no git. */
+function planPublished(a: number, b: number, sides: readonly PlanSide[]): () => PublishedPair {
+  return () => ({ kind: 'published', a, b, base: null, filesA: filesFromRecord(sides[a]!.record!), filesB: filesFromRecord(sides[b]!.record!), merge: null });
 }
 
 interface MixedInput {
@@ -156,16 +192,13 @@ interface MixedInput {
   record: WipRecord;
   /** Whether the record's base commit is here. */
   baseHere: boolean;
-  /** Where the live side is measured from, given its merge base with the default branch (if asked). */
-  from: (withDefault: string | undefined) => string;
 }
 
 async function mixedInput(env: PlanEnv, sides: readonly PlanSide[], a: number, b: number): Promise<MixedInput> {
   const live = sides[a]!.snap ? a : b;
   const record = sides[live === a ? b : a]!.record!;
   const baseHere = (await env.cat.read(record.base))?.type === 'commit';
-  const head = sides[live]!.snap!.head;
-  return { a, b, live, record, baseHere, from: (withDefault) => (baseHere ? record.base : (withDefault ?? head)) };
+  return { a, b, live, record, baseHere };
 }
 
 /**
@@ -185,31 +218,6 @@ async function pairBases(env: PlanEnv, sides: readonly PlanSide[], live: readonl
   const withDefault = new Map<number, string | undefined>();
   if (def) needDefault.forEach((side, i) => withDefault.set(side, bases[live.length + i]![0]));
   return { live: live.map((_, i) => bases[i]![0]), withDefault };
-}
-
-function livePair(w: { a: number; b: number; base: string; diffA: number; diffB: number }, diffs: DiffBook): LivePair {
-  return { kind: 'live', ...w, filesA: diffs.files(w.diffA), filesB: diffs.files(w.diffB), merge: null };
-}
-
-function mixedPair(w: MixedInput & { diff: number }, diffs: DiffBook): MixedPair {
-  const liveFiles = diffs.files(w.diff);
-  const recordFiles = filesFromRecord(w.record);
-  const liveIsA = w.live === w.a;
-  return {
-    kind: 'mixed',
-    a: w.a,
-    b: w.b,
-    base: w.baseHere ? w.record.base : null,
-    live: liveIsA ? 'a' : 'b',
-    diff: w.diff,
-    filesA: liveIsA ? liveFiles : recordFiles,
-    filesB: liveIsA ? recordFiles : liveFiles,
-    merge: null,
-  };
-}
-
-function publishedPair(a: number, b: number, sides: readonly PlanSide[]): PublishedPair {
-  return { kind: 'published', a, b, base: null, filesA: filesFromRecord(sides[a]!.record!), filesB: filesFromRecord(sides[b]!.record!), merge: null };
 }
 
 /** One diff per distinct (from, to), asked of git in one batch; one map of files per diff, built once. */
