@@ -18,10 +18,10 @@ import type { CatFile } from '../git/cat-file.js';
 import type { GitConfig } from '../git/config.js';
 import { diffCommits, type FileChange } from './changes.js';
 import type { Hunk } from './hunks.js';
-import type { MergeVerdict } from './merge.js';
+import type { MergeVerdict } from './merge-verdicts.js';
 import { mergeBases } from './merge-base.js';
 import type { Snapshot } from './snapshot.js';
-import type { SymbolHits } from './symbols.js';
+import type { SymbolHits } from './symbol-overlaps.js';
 import type { WipRecord } from './wip.js';
 import { defaultBranch } from './default-branch.js';
 

@@ -21,24 +21,24 @@
  */
 import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { Ctx } from '../core/context.js';
+import type { Ctx } from './context.js';
 import { splitNul } from '../git/run.js';
 import { CtxError, GitError } from '../errors.js';
-import { canonicalPath, listWorktrees, type Worktree } from './worktrees.js';
-import { snapshotWorktree, sweepTemporaryIndexes, type Snapshot } from './snapshot.js';
-import type { ChangeStatus, FileChange } from './changes.js';
-import { mergeVerdicts, type ConflictKind } from './merge.js';
-import { sameEdit, touchingRanges, type Hunk } from './hunks.js';
-import { ChangeDescriber, type DetailNote } from './describe.js';
-import { commonSymbols, SymbolCache, type SymbolHits } from './symbols.js';
-import { Deadline } from './deadline.js';
-import { attributeFilesOf, attributesKey, mergeAttributes, removeAttributeDir, withChanges, writeAttributeDir, type AttributeFiles } from './attributes.js';
-import { sessionKey, type WipRecord } from './wip.js';
+import { canonicalPath, listWorktrees, type Worktree } from '../conflicts/worktrees.js';
+import { snapshotWorktree, sweepTemporaryIndexes, type Snapshot } from '../conflicts/snapshot.js';
+import type { ChangeStatus, FileChange } from '../conflicts/changes.js';
+import { mergeVerdicts, type ConflictKind } from '../conflicts/merge-verdicts.js';
+import { sameEdit, touchingRanges, type Hunk } from '../conflicts/hunks.js';
+import { ChangeDescriber, type DetailNote } from '../conflicts/describe.js';
+import { commonSymbols, SymbolCache, type SymbolHits } from '../conflicts/symbol-overlaps.js';
+import { Deadline } from '../conflicts/deadline.js';
+import { attributeFilesOf, attributesKey, mergeAttributes, removeAttributeDir, withChanges, writeAttributeDir, type AttributeFiles } from '../conflicts/attributes.js';
+import { sessionKey, type WipRecord } from '../conflicts/wip.js';
 import { placeSessionId } from '../model/session-id.js';
-import { materialize, readPublished } from './published.js';
-import { ACK_ROOT, ackNameMatches, contentFingerprint, overlapId } from './acks.js';
-import { mapLimit } from './limit.js';
-import { diffOfSide, planPairs, type DiffSpec, type Files, type LivePair, type Pair, type PairPlan, type SideFile } from './pair-plan.js';
+import { materialize, readPublished } from '../conflicts/published.js';
+import { ACK_ROOT, ackNameMatches, contentFingerprint, overlapId } from '../conflicts/acks.js';
+import { mapLimit } from '../conflicts/limit.js';
+import { diffOfSide, planPairs, type DiffSpec, type Files, type LivePair, type Pair, type PairPlan, type SideFile } from '../conflicts/pair-plan.js';
 
 /** From least to most severe. `--level L` keeps overlaps at L or above. */
 export const LEVELS = ['file', 'symbol', 'hunk', 'merge'] as const;
