@@ -348,7 +348,7 @@ describe('agent hooks on a store whose index is cold', () => {
     const r = await hook('claude', 'SessionStart', claudeInput('SessionStart', repo, 'cold'), { GIT_CTX_HOOK_CONTENT_MS: '300' });
     expect(contextOf(r, 'SessionStart')).toMatch(/still being indexed \(first use\)/);
     expect(r.stderr).toMatch(/^git-ctx: SessionStart hook: the context index is still being built/);
-    await waitFor('the index', () => existsSync(join(repo, '.git/ctx/cache/context/v9/head.json')));
+    await waitFor('the index', () => existsSync(join(repo, '.git/ctx/cache/context/v10/head.json')));
     await waitFor('the index builder to finish', () => !existsSync(join(repo, '.git/ctx/tmp/index-warm')));
     // Warm now: the next SessionStart answers with the brief in time.
     const next = await hook('claude', 'SessionStart', claudeInput('SessionStart', repo, 'warm'));

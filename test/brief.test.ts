@@ -221,7 +221,7 @@ describe('the index by kind', () => {
   it('rewrites a kind file as one chunk once appends have piled up, and reads the same entries', async () => {
     const repo = makeRepo();
     const c = await openCtx(realDeps(repo, ENV));
-    const cache = join(repo, '.git/ctx/cache/context/v9');
+    const cache = join(repo, '.git/ctx/cache/context/v10');
     const head = () => JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8')).head;
     try {
       const ids: string[] = [];
@@ -255,7 +255,7 @@ describe('the index by kind', () => {
   it('folds appends in order behind the first chunk as it is, and writes a kind anew when an entry comes out of order', async () => {
     const repo = makeRepo();
     const c = await openCtx(realDeps(repo, ENV));
-    const cache = join(repo, '.git/ctx/cache/context/v9');
+    const cache = join(repo, '.git/ctx/cache/context/v10');
     const head = () => JSON.parse(readFileSync(join(cache, 'head.json'), 'utf8')).head;
     const firstLine = () => readFileSync(join(cache, head().kinds.decision.name), 'utf8').split('\n')[0];
     const ids = async () => (await c.index.slimSummaries((await c.store.tip())!, ['decision'])).get('decision')!.all().map((p) => p.id);
@@ -298,7 +298,7 @@ describe('the index by kind', () => {
     for (const f of v8) writeFileSync(join(old, f), '{"version":8,"tip":"0000000000000000000000000000000000000000"}\n');
     const first = await ctxOk(repo, ['log', '-k', 'decision', '--json']);
     expect(first.json.entries).toHaveLength(1);
-    expect(readdirSync(old)).toEqual(['v9']);
+    expect(readdirSync(old)).toEqual(['v10']);
     expect((await ctxOk(repo, ['brief', '--json'])).stderr).toBe('');
   });
 

@@ -63,9 +63,9 @@ describe('git ctx mcp', () => {
     await server?.close();
   });
 
-  it('lists eight tools whose definitions together stay under 2,000 tokens', async () => {
+  it('lists nine tools whose definitions together stay under 2,000 tokens', async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['ctx_add', 'ctx_read', 'ctx_brief', 'ctx_handoff', 'ctx_pickup', 'ctx_messages', 'ctx_conflicts', 'ctx_regenerate']);
+    expect(tools.map((t) => t.name)).toEqual(['ctx_add', 'ctx_read', 'ctx_brief', 'ctx_handoff', 'ctx_pickup', 'ctx_messages', 'ctx_conflicts', 'ctx_regenerate', 'ctx_task']);
     for (const t of tools) expect(t.inputSchema).toMatchObject({ type: 'object', additionalProperties: false });
     // What the agent's context pays: the serialized tools/list answer. Two estimates: ~4 characters per
     // token (the brief's own rule), and a stricter 3.5 for JSON, which tokenizes worse than prose.

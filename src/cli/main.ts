@@ -36,8 +36,10 @@ const COMMANDS: readonly (readonly [name: string, summary: string, load: Loader]
   ['brief', 'what a starting session must read, within a token budget (tokens = ceil(UTF-8 bytes / 4))', () => import('./commands/brief.js')],
   ['send', 'send a message to a session, an agent, or all (the default)', () => import('./commands/send.js')],
   ['inbox', 'messages for this session (addressed to it, its agent, or all) that it has not read', () => import('./commands/inbox.js')],
-  ['gc', 'retention: remove consumed handoffs and read messages older than the window (history keeps them)', () => import('./commands/gc.js')],
+  ['gc', 'retention: remove consumed handoffs, read messages and done tasks older than the window (history keeps them)', () => import('./commands/gc.js')],
   ['sessions', 'linked worktrees, and the sessions seen in the context recently', () => import('./commands/sessions.js')],
+  ['task', 'a shared work queue: task add|list|claim|done|release|show; each claim goes to exactly one session', () => import('./commands/task.js')],
+  ['wave', "a wave's tasks, their state and their results (what the next wave reads)", () => import('./commands/wave.js')],
   ['mcp', 'serve git-ctx to agents over the Model Context Protocol (stdio)', () => import('./commands/mcp.js')],
   ['agent-hook', 'run by the agent hooks that init --agent installs: reads the hook JSON on stdin; never fails the agent', () => import('./commands/agent-hook.js')],
 ];

@@ -1,7 +1,7 @@
 /**
  * add: validate, build one entry file, and commit it to the context branch.
  */
-import type { Ctx, WhoOptions } from './context.js';
+import type { Ctx, Identity, WhoOptions } from './context.js';
 import { maxBodyBytes, resolveIdentity } from './context.js';
 import { newId } from '../model/id.js';
 import { entryPath, serializeEntry, HEADER_ORDER, type EntryData, type StoredEntry } from '../model/entry.js';
@@ -9,6 +9,7 @@ import { redactEntry, screenWhole, MARKER_PREFIX, type Redaction } from '../mode
 import { isKind, KINDS, type Kind } from '../model/kinds.js';
 import { checkBody, checkLabel, checkRef, checkTitle, checkWho, keepMarker, titleFromBody, uniq, LIMITS } from '../model/validate.js';
 import { showEntry } from './show.js';
+import { markerPath, serializeMarker } from '../model/task.js';
 import { InvalidInputError, UsageError } from '../errors.js';
 
 export interface AddInput extends WhoOptions {
@@ -33,6 +34,8 @@ export interface AddInput extends WhoOptions {
   extra?: Record<string, unknown>;
   /** Store the text as given even where it looks like a secret. */
   allowSecrets?: boolean;
+  /** An empty body is allowed (a task needs only its title). */
+  emptyBody?: boolean;
 }
 
 export interface AddResult {
@@ -54,7 +57,7 @@ type CheckedInput = Omit<EntryData, 'id' | 'agent' | 'session' | 'worktree' | 'b
 export function checkAddInput(input: AddInput, maxBytes: number): CheckedInput {
   const kind = input.kind ?? 'note';
   if (!isKind(kind)) throw new UsageError(`unknown kind: ${kind}`, { code: 'E_KIND', hint: `kinds: ${KINDS.join(', ')}` });
-  const body = checkBody(input.body, maxBytes);
+  const body = input.emptyBody && !input.body.trim() ? '' : checkBody(input.body, maxBytes);
   const title = input.title?.trim() ? checkTitle(input.title) : '';
   if (!title && !titleFromBody(input.titleFrom ?? body)) throw new InvalidInputError('E_TITLE', 'the entry needs a title (-t) or a body whose first line can serve as one');
   const tags = uniq((input.tags ?? []).map((t) => checkLabel(t, 'tag')));
@@ -116,10 +119,21 @@ async function resolveSuperseded(ctx: Ctx, kind: Kind, ids: readonly string[]): 
   return uniq(out);
 }
 
-export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
+/** An entry checked, screened and serialised, ready to be committed (alone by addEntry, or with other files). */
+export interface PreparedEntry {
+  entry: EntryData;
+  path: string;
+  content: string;
+  /** Secrets replaced field by field (the store's screen may add more). */
+  redactions: Redaction[];
+  secretsKept: Redaction[];
+}
+
+/** Check and build one entry without writing anything (`who`: the identity, when the caller has it). */
+export async function prepareEntry(ctx: Ctx, input: AddInput, who?: Identity): Promise<PreparedEntry> {
   const checked = checkAddInput(input, maxBodyBytes(ctx));
   checked.supersedes = await resolveSuperseded(ctx, checked.kind, checked.supersedes);
-  const who = await resolveIdentity(ctx, input);
+  who ??= await resolveIdentity(ctx, input);
   const now = ctx.deps.now();
   const given: EntryData = {
     ...checked,
@@ -146,8 +160,15 @@ export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
   }
   const entry = input.allowSecrets ? given : screened.entry;
   const path = entryPath(entry.id);
+  return { entry, path, content: serializeEntry(entry), redactions: input.allowSecrets ? [] : screened.redactions, secretsKept: input.allowSecrets ? screened.redactions : [] };
+}
+
+export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
+  const who = await resolveIdentity(ctx, input);
+  const { entry, path, content, redactions, secretsKept } = await prepareEntry(ctx, input, who);
   const result = await ctx.store.commit({
-    add: [{ path, content: serializeEntry(entry), createOnly: true }],
+    // A task is found through its marker (src/model/task.ts): `add -k task` makes one as `task add` does.
+    add: [{ path, content, createOnly: true }, ...(entry.kind === 'task' ? [{ path: markerPath(entry.id), content: serializeMarker(entry.id, path), createOnly: true }] : [])],
     message: commitMessage(entry),
     author: who.author,
     allowSecrets: input.allowSecrets,
@@ -156,7 +177,7 @@ export async function addEntry(ctx: Ctx, input: AddInput): Promise<AddResult> {
   return {
     entry: { ...entry, path, commit: result.commit },
     attempts: result.attempts,
-    redactions: input.allowSecrets ? [] : [...screened.redactions, ...result.redactions],
-    secretsKept: input.allowSecrets ? screened.redactions : [],
+    redactions: [...redactions, ...(input.allowSecrets ? [] : result.redactions)],
+    secretsKept,
   };
 }

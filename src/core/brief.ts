@@ -9,6 +9,10 @@
  *   6. postmortems whose refs touch files this worktree changes;
  *   7. recent notes.
  *
+ * Tasks (core/task-brief.ts) come right after the handoffs (claims another session took over, the
+ * tasks this session holds, the results of the wave before theirs) and after the messages (the tasks
+ * it could claim now).
+ *
  * Read-only. It never parses the bulk of the store: handoffs, messages, decisions and postmortems come
  * from their kinds' summaries in the index, claims and receipts from the state trees, notes from the
  * newest shards of the branch; only the entries offered in the brief are read whole.
@@ -20,6 +24,7 @@ import { refsOverlap } from './log.js';
 import { changedFiles } from './work.js';
 import { messagesFor, readIdsOf, readSummarized, summariesOf, viewHandoffs } from './mailbox.js';
 import { conflictItems } from './brief-conflicts.js';
+import { taskBrief } from './task-brief.js';
 import type { SlimSummary } from '../store/entry-index.js';
 import { idFromPath, type StoredEntry } from '../model/entry.js';
 import { layoutBrief, MIN_BUDGET, type BriefItem, type BriefSection, type Shown } from '../model/brief-layout.js';
@@ -176,8 +181,9 @@ export async function brief(ctx: Ctx, input: BriefInput): Promise<BriefResult> {
     conflictSection(),
     claimFiles(ctx.store, tip),
     readIdsOf(ctx, tip, reader),
-    summariesOf(ctx, tip, ['handoff', 'message', 'decision', 'postmortem']),
+    summariesOf(ctx, tip, ['handoff', 'message', 'decision', 'postmortem', 'task']),
   ]);
+  const tasks = kinds.get('task')!.length ? await taskBrief(ctx, tip, who) : { first: [], ready: [] };
   const handoffs = await viewHandoffs(ctx, tip, reader, { handoffs: kinds.get('handoff'), claims });
 
   // Messages, decisions and postmortems are chosen by position in their pick lists (see PickList):
@@ -221,7 +227,9 @@ export async function brief(ctx: Ctx, input: BriefInput): Promise<BriefResult> {
       })),
     },
     { key: 'handoffs', title: `Handoffs waiting for you (${handoffs.waiting.length}): \`git ctx pickup\` claims them`, mandatory: true, items: waiting.items, more: waiting.more, moreHint: 'git ctx pickup --peek' },
+    ...tasks.first,
     { key: 'messages', title: `Unread messages (${unread.length}): \`git ctx inbox --mark-read\``, items: inbox.items, more: inbox.more, moreHint: 'git ctx inbox' },
+    ...tasks.ready,
     conflicts,
     { key: 'decisions', title: 'Active decisions', items: decided.items, more: decided.more, moreHint: 'git ctx log -k decision' },
     { key: 'postmortems', title: 'Postmortems about files you are changing', items: postmortems.items, more: postmortems.more, moreHint: 'git ctx log -k postmortem' },

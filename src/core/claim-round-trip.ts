@@ -6,7 +6,8 @@
  *     claimRoundTrip(ctx, plan) -> { written, existing, commit, decidedBy, offline? }
  *
  * `plan.files(tip, decidedBy)` returns, for the items still unclaimed on `tip`, one claim file each
- * (a FileWrite with the item's id); to take over or release a claim instead, the file names in
+ * (a FileWrite with the item's id, and in `with` any files that must land with the claim and only
+ * with it, such as a task's result); to take over or release a claim instead, the file names in
  * `replaces` the blob of the claim it replaces at the same path, as read on `tip`. `decidedBy` says
  * what will decide, so the content can record it. `written` are the claim paths this call won,
  * `existing` those another session had or got first. Who holds an item after merges: the versions of
@@ -37,12 +38,12 @@
  */
 import type { Ctx } from './context.js';
 import type { FileWrite } from '../store/store.js';
-import { commitCreateOnly } from '../store/state.js';
+import { claimChange, commitCreateOnly, type ClaimWrite } from '../store/state.js';
 import { InternalError, RemoteError } from '../errors.js';
 import { ITEM_RE } from '../model/remote-refs.js';
 import { unvariantPath } from '../model/merge.js';
 
-export interface ClaimFile extends FileWrite {
+export interface ClaimFile extends ClaimWrite {
   /** The item claimed (an entry id): names its claim ref on the remote. */
   item: string;
   /**
@@ -91,8 +92,9 @@ export async function claimRoundTrip(ctx: Ctx, plan: ClaimPlan): Promise<ClaimRo
 }
 
 /** The write of a claim file: create-only, or a compare-and-swap of the claim it replaces. */
-function claimWrite(f: ClaimFile): FileWrite {
-  return f.replaces === undefined ? { path: f.path, content: f.content, createOnly: true } : { path: f.path, content: f.content, expect: f.replaces };
+function claimWrite(f: ClaimFile): ClaimWrite {
+  const write: FileWrite = f.replaces === undefined ? { path: f.path, content: f.content, createOnly: true } : { path: f.path, content: f.content, expect: f.replaces };
+  return f.with ? { ...write, with: f.with } : write;
 }
 
 async function claimLocally(ctx: Ctx, plan: ClaimPlan): Promise<ClaimRound> {
@@ -143,7 +145,7 @@ async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Prom
       continue;
     }
     const write: FileWrite = held ? { path, content: f.content, expect: f.replaces } : { path, content: f.content, createOnly: true };
-    const built = await store.build({ add: [write], message: plan.message([f]), author: plan.author }, held ?? root);
+    const built = await store.build({ add: [write, ...(f.with ?? [])], message: plan.message([f]), author: plan.author }, held ?? root);
     if (built.commit) {
       commits.set(f.item, built.commit);
       leases.set(f.item, held);
@@ -197,7 +199,7 @@ async function claimThroughBranch(ctx: Ctx, remote: import('../git/remote.js').R
     const existing = [...wanted].filter((p) => !files.some((f) => f.path === p));
     if (!files.length) return { written: [], existing, commit: null, decidedBy: 'remote' };
     for (const f of files) checkClaimFile(f);
-    const built = await store.build({ add: files.map(claimWrite), message: plan.message(files), author: plan.author }, tip);
+    const built = await store.build({ add: claimChange(files.map(claimWrite)), message: plan.message(files), author: plan.author }, tip);
     if (built.commit) {
       const o = (await pushRefs(repo.git, remote, [{ oid: built.commit, ref: state.refs.view }], net)).get(state.refs.view)!;
       if (o.ok) {

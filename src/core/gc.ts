@@ -16,6 +16,7 @@
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { resolveWhen } from './read.js';
+import { doneTasksBefore } from './task-gc.js';
 import { readSummarized } from './mailbox.js';
 import { sessionActivity, type SessionActivity } from './activity.js';
 import type { EntrySummary } from '../store/entry-index.js';
@@ -34,7 +35,7 @@ export interface GcInput extends WhoOptions {
 
 export interface GcRemoved {
   id: string;
-  kind: 'handoff' | 'message';
+  kind: 'handoff' | 'message' | 'task';
   title: string;
   paths: string[];
 }
@@ -133,17 +134,24 @@ async function localGc(ctx: Ctx, input: GcInput, who: Awaited<ReturnType<typeof 
   for (const [id, files] of claims) if (!handoffs.has(id) && idTime(id) < cutoff) result.stateFiles.push(...files.map((f) => f.path));
   for (const [id, files] of receiptsOf) if (!messages.has(id) && idTime(id) < cutoff) result.stateFiles.push(...files.map((f) => f.path));
 
+  // Done tasks (their result entries stay: they are what was learnt).
+  const tasks = await doneTasksBefore(ctx, tip, cutoff);
+  result.removed.push(...tasks.removed);
+  result.stateFiles.push(...tasks.stateFiles);
+  result.kept.recent += tasks.recent;
+
   const shown = new Map((await readSummarized(ctx, tip, result.removed.map((r) => ({ path: r.paths[0]! })))).map((e) => [e.id, e.title]));
   for (const r of result.removed) r.title = shown.get(r.id) ?? '';
   const paths = [...result.removed.flatMap((r) => r.paths), ...result.stateFiles];
   if (input.dryRun || !paths.length) return;
   const h = result.removed.filter((r) => r.kind === 'handoff').length;
-  const m = result.removed.length - h;
+  const t = result.removed.filter((r) => r.kind === 'task').length;
+  const m = result.removed.length - h - t;
   const r = await ctx.store.commit({
     add: [],
     remove: paths,
     author: who.author,
-    message: `gc: remove ${h} consumed handoff${h === 1 ? '' : 's'}, ${m} read message${m === 1 ? '' : 's'}\n\nRemoved entries older than ${result.cutoff} and ${result.stateFiles.length} state files; history keeps them.\n\nCtx-Agent: ${who.agent}\nCtx-Session: ${who.session}\n`,
+    message: `gc: remove ${h} consumed handoff${h === 1 ? '' : 's'}, ${m} read message${m === 1 ? '' : 's'}${t ? `, ${t} done task${t === 1 ? '' : 's'}` : ''}\n\nRemoved entries older than ${result.cutoff} and ${result.stateFiles.length} state files; history keeps them.\n\nCtx-Agent: ${who.agent}\nCtx-Session: ${who.session}\n`,
   });
   result.commit = r.commit;
 }

@@ -9,14 +9,17 @@
  */
 import type { Ctx, WhoOptions } from './context.js';
 import { readerOf, resolveIdentity } from './context.js';
-import { readSummarized, viewHandoffs } from './mailbox.js';
-import { claimRoundTrip } from './claim-round-trip.js';
+import { readSummarized, summariesOf, viewHandoffs } from './mailbox.js';
+import { showEntry } from './show.js';
+import { claimRoundTrip, type ClaimRound } from './claim-round-trip.js';
 import type { SlimSummary } from '../store/entry-index.js';
 import type { StoredEntry } from '../model/entry.js';
 import { claimPath, serializeClaim, type Claim } from '../model/state.js';
 import { claimWinner } from '../model/claims.js';
 import { checkWho } from '../model/validate.js';
 import { claimFiles, readClaims } from '../store/state.js';
+import { normalizeIdPrefix } from '../model/id.js';
+import { NotFoundError, UsageError } from '../errors.js';
 
 export interface PickupInput extends WhoOptions {
   peek?: boolean;
@@ -24,6 +27,8 @@ export interface PickupInput extends WhoOptions {
   forWho?: string;
   /** Claim at most this many (the oldest waiting first); the others keep waiting. */
   limit?: number;
+  /** Only these handoffs (ids or unique prefixes), whoever they are addressed to. */
+  ids?: readonly string[];
 }
 
 export interface PickupResult {
@@ -50,17 +55,21 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
 
   if (input.peek) {
     const tip = await ctx.store.tip();
-    const waiting = tip ? (await viewHandoffs(ctx, tip, reader)).waiting : [];
+    const waiting = !tip ? [] : input.ids ? (await chosenHandoffs(ctx, tip, input.ids)).waiting : (await viewHandoffs(ctx, tip, reader)).waiting.slice(0, input.limit);
     return { ...base, handoffs: tip ? await readSummarized(ctx, tip, waiting) : [], claimedElsewhere: [], commit: null, decidedBy: null, offline: null };
   }
 
+  if (input.limit !== undefined && (!Number.isInteger(input.limit) || input.limit < 1)) throw new UsageError('--limit takes a whole number from 1', { code: 'E_USAGE' });
   // What is waiting is worked out on the tip the claims are built on (after a merge, when a remote decides).
   const waitingAt = new Map<string, SlimSummary>();
-  const round = await claimRoundTrip(ctx, {
+  let consumed: SlimSummary[] = [];
+  const round = await pickupRounds(input.limit, (done) => claimRoundTrip(ctx, {
     author: who.author,
     async files(tip, decidedBy) {
-      const { waiting: all } = await viewHandoffs(ctx, tip, reader);
-      const waiting = input.limit === undefined ? all : all.slice(0, input.limit);
+      let all: SlimSummary[];
+      if (input.ids) ({ waiting: all, consumed } = await chosenHandoffs(ctx, tip, input.ids));
+      else all = (await viewHandoffs(ctx, tip, reader)).waiting;
+      const waiting = input.limit === undefined ? all : all.slice(0, input.limit - done);
       const claimedAt = new Date(ctx.deps.now()).toISOString();
       for (const h of waiting) waitingAt.set(claimPath(h.id), h);
       const remote = decidedBy === 'remote';
@@ -74,9 +83,11 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
       const ids = fs.map((f) => waitingAt.get(f.path)!.id);
       return `pickup: ${ids.length} handoff${ids.length === 1 ? '' : 's'}\n\n${ids.map((id) => `Ctx-Handoff: ${id}`).join('\n')}\nCtx-Agent: ${who.agent}\nCtx-Session: ${who.session}\n`;
     },
-  });
+  }));
   const claimed = round.written.map((p) => waitingAt.get(p)!);
   const taken = round.existing.map((p) => waitingAt.get(p)!);
+  // Asked for by id, consumed before this call saw it: say by whom, like one lost in the race.
+  for (const h of consumed) if (!taken.some((t) => t.id === h.id) && !claimed.some((c) => c.id === h.id)) taken.push(h);
 
   // Settle with the winner rule: after a merge, a handoff may hold an earlier claim than ours.
   const tip = await ctx.store.tip();
@@ -92,4 +103,41 @@ export async function pickup(ctx: Ctx, input: PickupInput): Promise<PickupResult
   const takenClaims = await Promise.all(taken.map(async (h) => claimWinner(await readClaims(ctx.store, files?.get(h.id) ?? []))));
   taken.forEach((h, i) => claimedElsewhere.push({ id: h.id, by: takenClaims[i] ?? null }));
   return { ...base, handoffs: tip ? await readSummarized(ctx, tip, delivered) : [], claimedElsewhere, commit: round.commit, decidedBy: round.decidedBy, offline: round.offline ?? null };
+}
+
+/**
+ * With a limit, a handoff lost to another session is replaced by the next one waiting: rounds go on
+ * until the limit is reached or nothing was lost (each lost round means other sessions consumed some,
+ * so this ends; bounded all the same).
+ */
+async function pickupRounds(limit: number | undefined, round: (done: number) => Promise<ClaimRound>): Promise<ClaimRound> {
+  let out = await round(0);
+  for (let i = 0; limit !== undefined && i < 100 && out.written.length < limit && out.existing.length; i++) {
+    const next = await round(out.written.length);
+    out = { ...next, written: [...out.written, ...next.written], existing: [...out.existing, ...next.existing], commit: next.commit ?? out.commit };
+  }
+  return out;
+}
+
+/**
+ * The handoffs `ids` name (full ids or unique prefixes): those still waiting, and those consumed
+ * already (reported as claimed elsewhere). Unknown: not found (exit 3); not a handoff: exit 3.
+ */
+async function chosenHandoffs(ctx: Ctx, tip: string, ids: readonly string[]): Promise<{ waiting: SlimSummary[]; consumed: SlimSummary[] }> {
+  const [list, claims] = await Promise.all([summariesOf(ctx, tip, ['handoff']).then((m) => m.get('handoff')!), claimFiles(ctx.store, tip)]);
+  const out: SlimSummary[] = [];
+  const consumed: SlimSummary[] = [];
+  for (const id of ids) {
+    const prefix = normalizeIdPrefix(id);
+    const found = prefix ? list.all().filter((h) => h.id.startsWith(prefix)) : [];
+    if (found.length > 1) throw new UsageError(`id prefix ${prefix} is ambiguous: ${found.slice(0, 10).map((h) => h.id).join(', ')}`, { code: 'E_AMBIGUOUS', hint: 'give more characters of the id' });
+    if (!found.length) {
+      const { entry } = await showEntry(ctx, { id });
+      throw new NotFoundError(`${entry.id} is a ${entry.kind}, not a handoff`, { code: 'E_NOT_A_HANDOFF', data: { id: entry.id, kind: entry.kind } });
+    }
+    const h = found[0]!;
+    if (claims.has(h.id)) consumed.push(h);
+    else if (!out.some((o) => o.id === h.id)) out.push(h);
+  }
+  return { waiting: out, consumed };
 }

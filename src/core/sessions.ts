@@ -6,6 +6,7 @@
 import type { Ctx } from './context.js';
 import { resolveWhen } from './read.js';
 import { sessionActivity } from './activity.js';
+import { viewTasks, type TaskInfo } from './task-view.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree.js';
 import { entryPath, parseEntry } from '../model/entry.js';
 import { isId } from '../model/id.js';
@@ -23,6 +24,8 @@ export interface SessionInfo {
   /** Subject of its newest commit on the context branch. */
   lastWrite: string;
   lastEntry: { id: string; kind: string; title: string } | null;
+  /** Tasks it holds now (claimed, not done), oldest claim first. */
+  claimed: { id: string; title: string; since: string | null; stale: boolean }[];
 }
 
 export interface SessionsResult {
@@ -56,11 +59,27 @@ export async function listSessions(ctx: Ctx, input: SessionsInput): Promise<Sess
       lastActivity: new Date(a.last).toISOString(),
       lastWrite: a.lastSubject,
       lastEntry: e ? { id: e.id, kind: e.kind, title: e.title } : null,
+      claimed: [],
     };
   });
+  if (tip) addClaims(sessions, (await viewTasks(ctx, tip)).tasks);
   return {
     since: new Date(since).toISOString(),
     worktrees: worktrees.map((w) => ({ ...w, sessions: sessions.filter((s) => s.worktree === w.path).map((s) => s.session) })),
     sessions,
   };
+}
+
+/** What each session holds; a holder silent since before the window is listed too, with its claim's time. */
+function addClaims(sessions: SessionInfo[], tasks: readonly TaskInfo[]): void {
+  for (const t of tasks) {
+    const h = t.state.holder;
+    if (!h) continue;
+    let s = sessions.find((x) => x.session === h.session);
+    if (!s) {
+      s = { session: h.session, agent: h.agent, worktree: null, branch: null, lastActivity: t.lastSeen ?? h.at, lastWrite: `task claim: ${t.entry.title}`, lastEntry: null, claimed: [] };
+      sessions.push(s);
+    }
+    s.claimed.push({ id: t.id, title: t.entry.title, since: t.state.heldSince, stale: t.stale });
+  }
 }

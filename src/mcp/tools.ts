@@ -1,11 +1,11 @@
 /**
- * The tools the MCP server offers: eight, over the same core operations as the CLI, each returning the
+ * The tools the MCP server offers: nine, over the same core operations as the CLI, each returning the
  * JSON object its command prints with `--json` (src/cli/json.ts), kept within MAX_RESULT_CHARS
  * (./bounds.ts): lists are paged with `limit` and `cursor`, long bodies come in parts. An agent's
  * context pays for every tool definition on every turn, so they are kept small: the whole `tools/list`
  * answer stays under 2,000 tokens (test/mcp.test.ts measures it). Commands that belong together share
  * a tool (log, search and show are `ctx_read`; send and inbox are `ctx_messages`; conflicts and
- * `conflicts ack` are `ctx_conflicts`).
+ * `conflicts ack` are `ctx_conflicts`; the task commands are `ctx_task`).
  *
  * Arguments are checked against the same schemas the client is shown, by `checkArgs`: a wrong type, an
  * unknown argument or arguments that are not an object are a usage error (E_USAGE), returned as a tool
@@ -33,6 +33,11 @@ import { estimateTokens, MIN_BUDGET } from '../model/brief-layout.js';
 import { KINDS } from '../model/kinds.js';
 import { addJson, entryJson, handoffJson, pickupJson, sendJson, ackJson, regenerateJson, type EntryJson } from '../results/json.js';
 import { conflictsJson } from '../results/conflicts.js';
+import { addTasks } from '../core/task-add.js';
+import { claimTasks, finishTask, releaseTask } from '../core/task-steps.js';
+import { listTasks, showTask, waveView } from '../core/task-list.js';
+import type { TaskInfo } from '../core/task-view.js';
+import { claimJson, stepJson, taskAddJson, taskJson, taskShowJson, type TaskJson } from '../results/tasks.js';
 import { UsageError } from '../errors.js';
 import { cut, decodeCursor, encodeCursor, entryPart, fitList, LIST_BODY_CHARS, MAX_RESULT_CHARS, size } from './bounds.js';
 
@@ -111,6 +116,92 @@ function shown(e: EntryJson, from: number, base: Record<string, unknown> = {}): 
 
 const LOG_FILTERS = ['kind', 'agent', 'session', 'topic', 'tag', 'ref', 'since', 'until'];
 
+/** Task bodies in lists and claims are cut to this (ctx_read with the id gives one whole). */
+const TASK_BODY_CHARS = 600;
+
+const TASK_ARGS: Record<string, readonly string[]> = {
+  add: ['title', 'text', 'wave', 'after', 'to', 'refs'],
+  list: ['ready', 'wave', 'mine', 'limit', 'cursor'],
+  claim: ['id', 'limit'],
+  done: ['id', 'text', 'title', 'refs'],
+  release: ['id'],
+  show: ['id'],
+};
+
+function needId(a: Args, action: string): string {
+  const id = s(a, 'id');
+  if (id === undefined) throw new UsageError(`ctx_task ${action} needs id`);
+  return id;
+}
+
+const slimTask = (t: TaskJson, max = TASK_BODY_CHARS) => {
+  const cutBody = cut(t.body, max);
+  return { ...t, body: cutBody, ...(cutBody.length < t.body.length ? { bodyChars: t.body.length, bodyTruncated: true } : {}) };
+};
+
+/**
+ * ctx_task: the task commands as one tool (add, list, claim, done, release, show). A claim names the
+ * results of the wave before (ids and titles: ctx_read gives them whole).
+ */
+const taskTool: Tool = tool(
+  'ctx_task',
+  'Shared work queue. add; list (ready, mine, wave); claim (id, or the next ready: each goes to one session); done (text: the result); release; show.',
+  { action: { type: 'string', enum: Object.keys(TASK_ARGS) }, id: str(), title: str(), text: str(), wave: int(), after: list('task ids'), to: str(), refs: list(), ready: bool(), mine: bool(), limit: int(), cursor: CURSOR },
+  ['action'],
+  { '--wave': 'wave', '--after': 'after', '--to': 'to', '--ref': 'refs', '--limit': 'limit', '-m': 'text', '-t': 'title' },
+  async (ctx, a, who) => {
+    const action = s(a, 'action')!;
+    only(a, `ctx_task ${action}`, ['action', ...(TASK_ARGS[action] ?? [])]);
+    if (action === 'add') {
+      const title = s(a, 'title');
+      if (title === undefined) throw new UsageError('ctx_task add needs title');
+      const r = taskAddJson(await addTasks(ctx, { ...who, title, body: s(a, 'text'), wave: n(a, 'wave'), after: l(a, 'after'), to: s(a, 'to'), refs: l(a, 'refs') }));
+      return { ...r, tasks: (r.tasks as EntryJson[]).map((e) => entryPart(e, TASK_BODY_CHARS)) };
+    }
+    if (action === 'list') {
+      const from = cursorOf(a, 'i');
+      const limit = limitOf(a, 20, 100);
+      const r = await listTasks(ctx, { ...who, ready: b(a, 'ready'), wave: n(a, 'wave'), mine: b(a, 'mine') });
+      const tasks = r.tasks.slice(from, from + limit).map((t) => slimTask(taskJson(t), 300));
+      return page({ session: r.session, agent: r.agent, counts: r.counts, total: r.tasks.length }, 'tasks', tasks, from, r.tasks.length > from + tasks.length, 'i');
+    }
+    if (action === 'claim') {
+      const id = s(a, 'id');
+      if (id !== undefined && a.limit !== undefined) throw new UsageError('ctx_task claim takes id or limit, not both');
+      const r = await claimTasks(ctx, { ...who, id, limit: id === undefined ? limitOf(a, 1, 10) : undefined });
+      const json = claimJson(r);
+      const room = Math.max(300, Math.floor(4000 / Math.max(1, r.claimed.length)));
+      return { ...json, claimed: (json.claimed as TaskJson[]).map((t) => slimTask(t, room)), previousWave: await previousWave(ctx, r.claimed) };
+    }
+    if (action === 'done') {
+      const r = stepJson(await finishTask(ctx, { ...who, id: needId(a, 'done'), result: s(a, 'text'), title: s(a, 'title'), refs: l(a, 'refs') }));
+      return { ...r, task: slimTask(r.task as TaskJson, 300), result: r.result ? entryPart(r.result as EntryJson, 1200) : null };
+    }
+    if (action === 'release') {
+      const r = stepJson(await releaseTask(ctx, { ...who, id: needId(a, 'release') }));
+      return { ...r, task: slimTask(r.task as TaskJson, 300) };
+    }
+    const r = taskShowJson(await showTask(ctx, { id: needId(a, 'show') }));
+    return { task: slimTask(r.task as TaskJson, 2500), result: r.result ? entryPart(r.result as EntryJson, 3000) : null };
+  },
+);
+
+/** For claimed tasks of wave N > 0: the results of wave N-1 (ids and titles, newest first, at most 20). */
+async function previousWave(ctx: Ctx, claimed: readonly TaskInfo[]): Promise<{ wave: number; done: number; tasks: number; results: { id: string; title: string; task: string }[] }[]> {
+  const waves = [...new Set(claimed.flatMap((t) => (t.wave !== null && t.wave > 0 ? [t.wave - 1] : [])))];
+  const out = [];
+  for (const w of waves) {
+    const r = await waveView(ctx, { wave: w });
+    if (!r.tasks.length) continue;
+    const results = r.tasks.flatMap((t) => {
+      const e = r.results.get(t.id);
+      return e ? [{ id: e.id, title: e.title, task: t.id }] : [];
+    });
+    out.push({ wave: w, done: r.counts.done, tasks: r.tasks.length, results: results.reverse().slice(0, 20) });
+  }
+  return out;
+}
+
 export const TOOLS: readonly Tool[] = [
   tool(
     'ctx_add',
@@ -173,12 +264,13 @@ export const TOOLS: readonly Tool[] = [
   tool(
     'ctx_pickup',
     'Take over the handoffs waiting for this session (each goes to exactly one session; at most limit, default 3); peek marks nothing.',
-    { peek: bool(), for: str('another session or agent'), limit: int() },
+    { peek: bool(), for: str('another session or agent'), limit: int(), id: str('only this handoff') },
     [],
     { '--for': 'for', '--limit': 'limit' },
     async (ctx, a, who) => {
       const limit = limitOf(a, 3, 20);
-      const r = await pickup(ctx, { ...who, peek: b(a, 'peek'), forWho: s(a, 'for'), limit });
+      const id = s(a, 'id');
+      const r = await pickup(ctx, { ...who, peek: b(a, 'peek'), forWho: s(a, 'for'), limit, ...(id === undefined ? {} : { ids: [id] }) });
       const json = pickupJson({ ...r, handoffs: r.peek ? r.handoffs.slice(0, limit) : r.handoffs });
       // Claimed handoffs are all listed; bodies share what room there is (ctx_read id + cursor pages the rest).
       const handoffs = (json.handoffs as EntryJson[]).map((h) => h);
@@ -254,6 +346,7 @@ export const TOOLS: readonly Tool[] = [
       return { ...slim, body: part, bodyChars: body.length, ...(from ? { bodyFrom: from } : {}), next: end < body.length ? encodeCursor('b', end) : null };
     },
   ),
+  taskTool,
 ];
 
 /**

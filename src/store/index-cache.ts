@@ -1,6 +1,6 @@
 /**
  * The derived entry index (entry-index.ts says what it answers; docs/index.md why it exists, what
- * its files hold, and how they are checked and rebuilt), in `.git/ctx/cache/<branch>/v9/`.
+ * its files hold, and how they are checked and rebuilt), in `.git/ctx/cache/<branch>/v10/`.
  *
  * Every file is an append-only log named with a serial number never reused; head.json names each
  * with its byte length and CRC-32, and is closed by its own. Readers read exactly those bytes and
@@ -21,7 +21,8 @@ import { nodeZlib } from '../builtins.js';
 import { chunkLine, encodeChunk, extendsInOrder, keyOf, KindList, lastIdOf, mergeChunks, parseChunks, type Chunk, type Row } from './columns.js';
 import type { EntryIndex, EntrySummary, IndexOptions, PickList, SearchText } from './entry-index.js';
 
-const VERSION = 9;
+// 10: the kinds task and result (an index of 9 left their entries out as unreadable).
+const VERSION = 10;
 
 /** Up to this many objects are read through the running object reader (see readObjects). */
 const FEW_OBJECTS = 256;
@@ -85,7 +86,7 @@ interface Query<T> {
 
 /** Files of the index of the version before (a generation of logs in the branch's folder). */
 const OLD_FILE = /^(?:head\.json(?:\..*\.tmp)?|(?:meta|text|kind|pick|search|removed)\.\d+\.(?:\w+\.)?(?:\d+\.)?(?:jsonl|txt))$/;
-const OUR_FILE = /^(?:(?:entries|search|note|decision|postmortem|handoff|message|context)\.\d+\.(?:jsonl|txt)|head\.json\..*\.tmp)$/;
+const OUR_FILE = /^(?:(?:entries|search|note|decision|postmortem|handoff|message|context|task|result)\.\d+\.(?:jsonl|txt)|head\.json\..*\.tmp)$/;
 
 export class IndexCache implements EntryIndex {
   /** The branch's folder (the lock), and this version's files in it. */

@@ -7,6 +7,7 @@
 import type { Store, FileWrite } from './store.js';
 import type { TreeItem } from '../git/objects.js';
 import { unvariantPath } from '../model/merge.js';
+import { InternalError } from '../errors.js';
 import { CONSUMED_DIR, READ_DIR, baseName, decodeName, parseClaim, parseReceipt, receiptDir, type Claim, type Receipt } from '../model/state.js';
 
 export interface StateFile {
@@ -149,6 +150,14 @@ export async function readReceipts(store: Store, files: readonly ReceiptFile[]):
   return out;
 }
 
+/** A claim's write, and files that land with it in the same commit or not at all (a task's result with its done step). */
+export type ClaimWrite = FileWrite & { with?: readonly FileWrite[] };
+
+/** Claims' writes as one change: each claim followed by its companions. */
+export function claimChange(files: readonly ClaimWrite[]): FileWrite[] {
+  return files.flatMap(({ with: companions, ...f }) => [f, ...(companions ?? [])]);
+}
+
 export interface CreateOnlyResult {
   /** The commit that landed, or null when every path already existed. */
   commit: string | null;
@@ -165,17 +174,20 @@ export interface CreateOnlyResult {
  */
 export async function commitCreateOnly(
   store: Store,
-  files: readonly FileWrite[],
+  files: readonly ClaimWrite[],
   opts: { message: (files: readonly FileWrite[]) => string; author: { name: string; email: string } },
 ): Promise<CreateOnlyResult> {
   // A file that replaces another in place (`expect`) is a compare-and-swap of its own; every other is create-only.
   let pending = files.map((f) => (f.expect === undefined ? { ...f, createOnly: true } : f));
   const existing: string[] = [];
   while (pending.length) {
-    const r = await store.commit({ add: pending, message: opts.message(pending), author: opts.author });
+    const r = await store.commit({ add: claimChange(pending), message: opts.message(pending), author: opts.author });
     if (!r.existing.length) return { commit: r.commit, written: pending.map((f) => f.path), existing };
     const taken = new Set(r.existing);
-    existing.push(...r.existing);
+    const lost = pending.filter((f) => taken.has(f.path));
+    // Only claim paths decide; a companion is a new entry, whose path exists only if its id was taken.
+    if (!lost.length) throw new InternalError(`cannot claim: ${r.existing[0]} exists already`);
+    existing.push(...lost.map((f) => f.path));
     pending = pending.filter((f) => !taken.has(f.path));
   }
   return { commit: null, written: [], existing };

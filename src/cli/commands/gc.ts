@@ -13,7 +13,9 @@ export function register(program: Command, io: CliIO): void {
         for (const w of r.warnings) io.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`);
         out.result({ cutoff: r.cutoff, dryRun: r.dryRun, removed: r.removed, stateFiles: r.stateFiles, kept: r.kept, commit: r.commit, remote: r.remote, warnings: r.warnings });
         const h = r.removed.filter((x) => x.kind === 'handoff').length;
-        out.text(`${r.dryRun ? 'Would remove' : 'Removed'} ${h} consumed handoff${h === 1 ? '' : 's'}, ${r.removed.length - h} read message${r.removed.length - h === 1 ? '' : 's'} and ${r.stateFiles.length} state file${r.stateFiles.length === 1 ? '' : 's'} from before ${r.cutoff}.`);
+        const t = r.removed.filter((x) => x.kind === 'task').length;
+        const m = r.removed.length - h - t;
+        out.text(`${r.dryRun ? 'Would remove' : 'Removed'} ${h} consumed handoff${h === 1 ? '' : 's'}, ${m} read message${m === 1 ? '' : 's'}, ${t} done task${t === 1 ? '' : 's'} and ${r.stateFiles.length} state file${r.stateFiles.length === 1 ? '' : 's'} from before ${r.cutoff}.`);
         for (const x of r.removed) out.text(`  ${x.id} ${x.kind} ${safe(x.title, false)}`);
         out.text(`Kept ${r.kept.unconsumed} unconsumed handoffs, ${r.kept.unread} unread messages, ${r.kept.recent} within the window.`);
         if (r.remote && (r.remote.clones.length || r.remote.claims.length)) {

@@ -18,6 +18,7 @@ export function register(program: Command, io: CliIO): void {
         if (!r.sessions.length) out.text('  (none)');
         for (const s of r.sessions) {
           out.text(`  ${safe(s.session, false)}  ${safe(s.agent, false)}  ${s.lastActivity.replace('T', ' ').slice(0, 16)}  ${s.branch ? safe(s.branch, false) : '-'}  ${safe(s.lastWrite, false)}`);
+          for (const c of s.claimed) out.text(`      holds task ${c.id}${c.stale ? ' (silent: can be taken over)' : ''}  ${safe(c.title, false)}`);
         }
       }),
     );
