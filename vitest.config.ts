@@ -8,7 +8,8 @@ import { defineConfig } from 'vitest/config';
 const QUICK = [
   'model', 'session-model', 'properties', 'symbols', 'testlog', 'testlog-console', 'conflicts-parts', 'columns',
   'objects', 'brief-handoff', 'handoff', 'handoff-content', 'regenerate-symbols', 'not-initialised', 'launch',
-  'secret-rules', 'secrets-paths', 'agent-codex', 'agent-config', 'plugin', 'bad-input', 'manpage', 'docs', 'task-model',
+  'secret-rules', 'secrets-paths', 'agent-codex', 'agent-config', 'plugin', 'bad-input', 'manpage', 'docs', 'error-codes',
+  'task-model',
 ].map((f) => `test/${f}.test.ts`);
 const quick = process.env.GIT_CTX_QUICK === '1';
 

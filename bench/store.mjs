@@ -3,7 +3,10 @@
 // (lib/add-floor.cjs) at 0 / 10k / 100k entries, `log` and `search` at 100k,
 // and 16 concurrent writers x 100 adds, as CLI processes and as long-lived MCP servers, beside the same
 // number of `node -e 0` processes (lost entries, latency, branch moves). Prints Markdown tables.
-// Usage: node bench/store.mjs [--quick]   (needs a build: npm run build)
+// Usage: node bench/store.mjs [--quick] [--base DIR]   (needs a build: npm run build)
+// --base DIR: another build (a checkout with its dist/ built, e.g. main's) measured beside this one,
+// interleaved run by run for `add`, one after the other for the concurrent writers (the reading
+// tables are left out then: they measure this build only).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +15,9 @@ import { bundleTs, loadTs } from './lib/ts.mjs';
 
 const quick = process.argv.includes('--quick');
 const BIN = resolve('dist/bin.cjs');
+const baseAt = process.argv.indexOf('--base');
+const BASE = baseAt > 0 ? resolve(process.argv[baseAt + 1]) : null;
+const BASE_BIN = BASE && join(BASE, 'dist/bin.cjs');
 const RUNS = quick ? 10 : 30;
 const { seed } = loadTs('bench/lib/seed.ts');
 const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
@@ -66,25 +72,37 @@ for (const n of sizes) {
 
 console.log(`\n### add (wall time of a whole \`git ctx add\` process, ${RUNS} runs each)\n`);
 console.log('The floor: bench/lib/add-floor.cjs, the git processes and built-ins an append cannot do without, and no git-ctx code.\n');
-console.log('| entries | node -e 0 p50 | floor p50 | add p50 | add p90 | floor - node | add - node |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|');
+if (BASE) {
+  console.log('Base: the build in --base, run interleaved with this one (order alternating), same repositories.\n');
+  console.log('| entries | node -e 0 p50 | floor p50 | base add p50 | add p50 | add p90 | base - node | add - node |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+} else {
+  console.log('| entries | node -e 0 p50 | floor p50 | add p50 | add p90 | floor - node | add - node |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+}
 const FLOOR = resolve('bench/lib/add-floor.cjs');
+const ctxWith = (bin, cwd, args) => () => execFileSync(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'ignore'] });
 for (const n of sizes) {
   // Interleave the baselines with the measured command so all see the same machine load.
   const base = [];
   const floor = [];
   const add = [];
+  const baseAdd = [];
   for (let i = 0; i < RUNS; i++) {
     base.push(time(() => execFileSync(process.execPath, ['-e', '0'])));
     floor.push(time(() => execFileSync(process.execPath, [FLOOR], { cwd: repos[n], env })));
+    if (BASE && i % 2) baseAdd.push(time(ctxWith(BASE_BIN, repos[n], ['add', '-m', `base entry ${i}`])));
     add.push(time(ctx(repos[n], ['add', '-m', `bench entry ${i}`])));
+    if (BASE && !(i % 2)) baseAdd.push(time(ctxWith(BASE_BIN, repos[n], ['add', '-m', `base entry ${i}`])));
   }
   const node = pct(base, 50);
-  console.log(`| ${n.toLocaleString('en')} | ${ms(node)} | ${ms(pct(floor, 50))} | ${ms(pct(add, 50))} | ${ms(pct(add, 90))} | ${ms(pct(floor, 50) - node)} | ${ms(pct(add, 50) - node)} |`);
+  if (BASE) console.log(`| ${n.toLocaleString('en')} | ${ms(node)} | ${ms(pct(floor, 50))} | ${ms(pct(baseAdd, 50))} | ${ms(pct(add, 50))} | ${ms(pct(add, 90))} | ${ms(pct(baseAdd, 50) - node)} | ${ms(pct(add, 50) - node)} |`);
+  else console.log(`| ${n.toLocaleString('en')} | ${ms(node)} | ${ms(pct(floor, 50))} | ${ms(pct(add, 50))} | ${ms(pct(add, 90))} | ${ms(pct(floor, 50) - node)} | ${ms(pct(add, 50) - node)} |`);
 }
 
 const big = repos[sizes[sizes.length - 1]];
 const n = sizes[sizes.length - 1];
+if (!BASE) {
 console.log(`\n### reading at ${n.toLocaleString('en')} entries\n`);
 console.log('| command | p50 | p90 |');
 console.log('|---|---:|---:|');
@@ -108,6 +126,7 @@ for (const [label, args, k] of [
   }
   const r = runs(k, fn);
   console.log(`| ${label} | ${ms(pct(r, 50))} | ${ms(pct(r, 90))} |`);
+}
 }
 
 const WRITERS = 16;
@@ -148,13 +167,15 @@ const appender = await concurrently(() => ['-e', `for (let i = 0; i < ${PER}; i+
 const al = appender.lines.map((r) => r.ms);
 console.log(`| \`add-floor.cjs\` processes (the floor of an appending Node CLI) | ${al.length} | | | ${ms(pct(al, 50))} | ${ms(pct(al, 99))} | ${ms(Math.max(...al))} | | ${(appender.wall / 1000).toFixed(1)} s |`);
 
-const mcpBundle = bundleTs('bench/lib/mcp-in-process.ts');
-for (const [label, args] of [
-  ['`git ctx add` processes (one process per add, as hooks and shell tools run it)', (w) => ['bench/lib/writer.mjs', BIN, '%REPO%', String(PER), `w${w}`]],
-  ['MCP servers (one long-lived process per agent, as agents run it)', (w) => ['bench/lib/mcp-writer.mjs', mcpBundle, '%REPO%', String(PER), `m${w}`]],
+const builds = BASE ? [['base', BASE_BIN, bundleTs(join(BASE, 'bench/lib/mcp-in-process.ts'))], ['this build', BIN, bundleTs('bench/lib/mcp-in-process.ts')]] : [['', BIN, bundleTs('bench/lib/mcp-in-process.ts')]];
+for (const [kind, makeArgs] of [
+  ['`git ctx add` processes (one process per add, as hooks and shell tools run it)', (bin, _mcp, w) => ['bench/lib/writer.mjs', bin, '%REPO%', String(PER), `w${w}`]],
+  ['MCP servers (one long-lived process per agent, as agents run it)', (_bin, mcp, w) => ['bench/lib/mcp-writer.mjs', mcp, '%REPO%', String(PER), `m${w}`]],
 ]) {
+  for (const [build, bin, mcp] of builds) {
+  const label = build ? `${kind}, ${build}` : kind;
   const d = repo();
-  const { lines, wall } = await concurrently((w) => args(w).map((a) => (a === '%REPO%' ? d : a)));
+  const { lines, wall } = await concurrently((w) => makeArgs(bin, mcp, w).map((a) => (a === '%REPO%' ? d : a)));
   // writer.mjs prints one line per add; mcp-writer.mjs one line with every call's time.
   const lat = lines.flatMap((r) => r.ms === undefined ? [] : Array.isArray(r.ms) ? r.ms : r.id ? [r.ms] : []);
   const failed = lines.filter((r) => r.error).length;
@@ -162,6 +183,7 @@ for (const [label, args] of [
   const withIds = lines.some((r) => r.id);
   const lost = withIds ? lines.filter((r) => r.id && !stored.has(r.id)).length : Math.max(0, lat.length - stored.size);
   console.log(`| ${label} | ${lat.length} | ${failed} | ${lost} | ${ms(pct(lat, 50))} | ${ms(pct(lat, 99))} | ${ms(Math.max(...lat))} | ${casCount(d)} | ${(wall / 1000).toFixed(1)} s |`);
+  }
 }
 
 for (const d of dirs) rmSync(d, { recursive: true, force: true });

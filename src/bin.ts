@@ -68,6 +68,7 @@ void (async () => {
         .on('error', () => {})
         .unref();
     },
+    uid: process.getuid?.(),
   };
 
   let finished = false;

@@ -21,6 +21,8 @@ export interface Deps {
   hostname: string;
   /** Start `git-ctx ARGS...` in `cwd`, detached, outliving this process (work a deadline cut short). Absent: not possible here. */
   spawnDetached?(args: readonly string[], cwd: string): void;
+  /** This process's user id: git's ownership check of a repository (undefined: unknown, git decides). */
+  uid?: number;
 }
 
 /** The real Deps.processAlive, as src/bin.ts wires it (and the tests' real deps). */

@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { ENV, addWorktree, git, makeRepo, tempDir } from './helpers/repo.js';
 import { GitRunner } from '../src/git/run.js';
 import { hunksTouch, sameEdit, touchingRanges, type Hunk } from '../src/conflicts/hunks.js';
-import { commonSymbols, LONG_SYMBOL_LINES, NEAR_LINES } from '../src/conflicts/symbols.js';
+import { commonSymbols, LONG_SYMBOL_LINES, NEAR_LINES } from '../src/conflicts/symbol-overlaps.js';
 import { blobPairKey, diffPatches, parsePatches } from '../src/conflicts/patch.js';
 import { mergeBases } from '../src/conflicts/merge-base.js';
 import { diffCommits } from '../src/conflicts/changes.js';
-import { mergeVerdicts, parseMergeTreeBatch } from '../src/conflicts/merge.js';
+import { mergeVerdicts, parseMergeTreeBatch } from '../src/conflicts/merge-verdicts.js';
 import { listWorktrees, parseWorktreeList } from '../src/conflicts/worktrees.js';
 import { parseWip, sameWork, serializeWip, sessionKey, type WipRecord } from '../src/conflicts/wip.js';
 import { contentFingerprint, overlapId } from '../src/conflicts/acks.js';
-import { mayConflict } from '../src/conflicts/scan.js';
+import { mayConflict } from '../src/core/conflicts-scan.js';
 import type { FileChange } from '../src/conflicts/changes.js';
 
 const runner = (cwd: string) => new GitRunner(cwd, ENV);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { git, makeRepo } from './helpers/repo.js';
 import { withCtx } from './helpers/remote.js';
 import { independentOf, mergeBasesOf } from '../src/store/history.js';
-import { mergeCommits } from '../src/store/merge.js';
+import { mergeCommits } from '../src/store/merge-tips.js';
 
 /** Commits made with `commit-tree`: parents by index into those made before, a time each. */
 function buildDag(repo: string, spec: { parents: number[]; time: number }[]): string[] {

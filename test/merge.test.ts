@@ -4,7 +4,7 @@ import { mergeFiles, resolvePath, variantPath } from '../src/model/merge.js';
 import { entryPath, idFromPath } from '../src/model/entry.js';
 import { newId } from '../src/model/id.js';
 import { openCtx, closeCtx, type Ctx } from '../src/core/context.js';
-import { mergeIntoBranch, mergeTrees } from '../src/store/merge.js';
+import { mergeIntoBranch, mergeTrees } from '../src/store/merge-tips.js';
 import { realDeps } from './helpers/real-deps.js';
 import { git, makeRepo } from './helpers/repo.js';
 import { ObjectWriter } from '../src/git/objects.js';

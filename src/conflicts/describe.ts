@@ -12,7 +12,7 @@ import { splitNul } from '../git/run.js';
 import type { FileChange } from './changes.js';
 import type { Hunk } from './hunks.js';
 import { blobPairKey, diffPatches, type BlobDiff } from './patch.js';
-import { SymbolCache, type SymbolHits } from './symbols.js';
+import { SymbolCache, type SymbolHits } from './symbol-overlaps.js';
 
 /** Files read as text for symbols at most this big (src/symbols parses at most 1 MiB anyway). */
 const MAX_TEXT_BYTES = 1 << 20;

@@ -114,7 +114,7 @@ async function claimThroughRemote(ctx: Ctx, name: string, plan: ClaimPlan): Prom
   const { store, repo } = ctx;
   const { fetchRemoteState, knownLayout, netOptions, openRemote, recordLayout, remoteTips } = await import('./remote-state.js');
   const { pushRefs, recordRemoteTip } = await import('../git/remote.js');
-  const { mergeTipsIntoBranch } = await import('../store/merge.js');
+  const { mergeTipsIntoBranch } = await import('../store/merge-tips.js');
   const { claimRef } = await import('../model/remote-refs.js');
   const remote = await openRemote(ctx, name);
   const net = await netOptions(ctx, { timeoutKey: 'ctx.pickupTimeout' });
@@ -185,7 +185,7 @@ async function claimThroughBranch(ctx: Ctx, remote: import('../git/remote.js').R
   const { store, repo, deps } = ctx;
   const { fetchRemoteState, remoteTips } = await import('./remote-state.js');
   const { pushRefs, recordRemoteTip, refusedError } = await import('../git/remote.js');
-  const { mergeTipsIntoBranch } = await import('../store/merge.js');
+  const { mergeTipsIntoBranch } = await import('../store/merge-tips.js');
   const mergeOpts = { message: `merge: ${remote.display}/${store.branch}\n`, author: plan.author };
   const backoff = (round: number) => deps.sleep(Math.round((deps.random(1)[0]! / 255) * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** round)));
   let wanted: Set<string> | null = null;

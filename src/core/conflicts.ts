@@ -8,14 +8,14 @@ import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
-import { isLevel, LEVELS, Scanner, DEFAULT_STALE_MS, type Level, type Overlap, type ScanResult, type SessionInfo } from '../conflicts/scan.js';
+import { isLevel, LEVELS, Scanner, DEFAULT_STALE_MS, type Level, type Overlap, type ScanResult, type SessionInfo } from './conflicts-scan.js';
 import { sessionKey } from '../conflicts/wip.js';
 import { canonicalPath } from '../conflicts/worktrees.js';
 import { parseDuration } from '../model/when.js';
 import { UsageError } from '../errors.js';
 
-export type { Level, Overlap, SessionInfo } from '../conflicts/scan.js';
-export { LEVELS } from '../conflicts/scan.js';
+export type { Level, Overlap, SessionInfo } from './conflicts-scan.js';
+export { LEVELS } from './conflicts-scan.js';
 
 export interface ConflictsInput extends WhoOptions {
   /** Keep overlaps at this level or above (file < symbol < hunk < merge). */

@@ -6,7 +6,9 @@
 import { basename } from 'node:path';
 import { realpathSync } from 'node:fs';
 import type { Deps } from '../deps.js';
-import { discoverRepo, type Repo } from '../git/repo.js';
+import { discoverRepo, locatedRepo, type Repo } from '../git/repo.js';
+import { locateRepo, objectFormatOf, repoSettingsProblem } from '../git/locate.js';
+import { RefFileWriter } from '../git/ref-files.js';
 import { readConfig, type GitConfig } from '../git/config.js';
 import { GitRunner } from '../git/run.js';
 import { CatFile } from '../git/cat-file.js';
@@ -62,9 +64,10 @@ export interface Identity {
 
 
 /**
- * Open the store. Three git processes start at once: discovery, config, and the object reader every
- * command uses (it finds the repository from the same directory and environment as discovery does).
- * The launcher starts them before the CLI is loaded; the CLI hands them over as `early`.
+ * Open the store. Two git processes start at once: config, and the object reader every command but
+ * `add` uses; the repository is found from git's files meanwhile (git/locate.ts), by `git rev-parse`
+ * when they are unusual (started at once too when the environment moves discovery). The launcher
+ * starts them before the CLI is loaded; the CLI hands them over as `early`.
  */
 export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
   const probe = early && !early.taken ? early : startProbe(deps.cwd, deps.env);
@@ -74,7 +77,11 @@ export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
   let repo: Repo;
   let config: GitConfig;
   try {
-    [repo, config] = await Promise.all([discoverRepo(deps.cwd, deps.env, probe.discovery), readConfig(git, probe.config)]);
+    // From git's files while git reads the settings; git finds the repository when they are unusual.
+    const located = probe.discovery ? null : locateRepo(deps.cwd, deps.env, deps.uid);
+    config = await readConfig(git, probe.config);
+    const format = located && !repoSettingsProblem(config) ? objectFormatOf(config) : null;
+    repo = located && format ? locatedRepo(located, format, deps.cwd, deps.env) : await discoverRepo(deps.cwd, deps.env, probe.discovery);
   } catch (e) {
     cat.close();
     throw e;
@@ -88,7 +95,7 @@ export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
     cat.close();
     throw new UsageError(`ctx.branch is not a name git-ctx can use: ${branch} (${problem})`, { code: 'E_CONFIG', hint: 'unset git config ctx.branch (the default is context) or choose another name' });
   }
-  const store = new Store(repo, deps, branch, cat, { bare: config.get('core.bare') === 'true' });
+  const store = new Store(repo, deps, branch, cat, { bare: config.get('core.bare') === 'true', refFiles: RefFileWriter.open(repo.commonDir, config, deps.now) });
   return { deps, repo, config, store, index: new IndexCache(store) };
 }
 

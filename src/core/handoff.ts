@@ -21,7 +21,7 @@ import { readStatus, ro, subjectOf, type StatusFile, type WorktreeStatus } from 
 import { diffTrees, isAncestor, listCommits } from '../regenerate/git.js';
 import { hashObject } from '../git/objects.js';
 import { failureLines, logLines } from '../regenerate/tests-render.js';
-import type { FileSymbols } from '../regenerate/symbols.js';
+import type { FileSymbols } from '../regenerate/changed-symbols.js';
 import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
@@ -87,7 +87,7 @@ function statusWords(f: StatusFile): string {
  */
 async function changedSymbols(ctx: Ctx, since: string | null, untracked: readonly string[]): Promise<FileSymbols[]> {
   const { languageOf, prepareSymbols, DEFAULT_MAX_BYTES } = await import('../symbols/index.js');
-  const { fileSymbols, parseDiffSides } = await import('../regenerate/symbols.js');
+  const { fileSymbols, parseDiffSides } = await import('../regenerate/changed-symbols.js');
   const git = ctx.repo.git;
   const workTree = ctx.repo.workTree;
   if (!workTree) return [];

@@ -23,7 +23,7 @@ import type { StoredEntry } from '../model/entry.js';
 import { CtxError, UsageError } from '../errors.js';
 import { baseRef, committedHunks, diffTrees, isAncestor, listCommits, mergeBase, PrivateIndex, resolveCommit, type Commit, type FileChange, type FileHunks, type Uncommitted } from '../regenerate/git.js';
 import { compressRefs, renderBody, renderTitle, type RegenerateFacts, type TestSummary } from '../regenerate/render.js';
-import { fileSymbols, parseDiffSides, type FileDiff, type FileSymbols } from '../regenerate/symbols.js';
+import { fileSymbols, parseDiffSides, type FileDiff, type FileSymbols } from '../regenerate/changed-symbols.js';
 import { repoPath } from '../regenerate/paths.js';
 import { mergeSameRun } from '../testlog/merge.js';
 import { checkFormat, notUnderstood, parseTestLogs, type TestReport } from '../testlog/index.js';

@@ -15,7 +15,7 @@
  */
 import type { Ctx } from './context.js';
 import { pushRefs, recordRemoteTip, refusedError } from '../git/remote.js';
-import { checkMergeable, mergeCommits } from '../store/merge.js';
+import { checkMergeable, mergeCommits } from '../store/merge-tips.js';
 import { cloneRef, claimRef } from '../model/remote-refs.js';
 import { cloneId, fetchRemoteState, netOptions, openRemote } from './remote-state.js';
 import { RemoteError } from '../errors.js';

@@ -20,7 +20,7 @@ import { DEEPEN_ALL, fetchRefs, reachesShallowBoundary, remoteCopyPrefix, resolv
 import { fetchRefspecs, remoteRefs, CLONE_ID_RE, type RemoteRefs } from '../model/remote-refs.js';
 import { newId } from '../model/id.js';
 import { WIP_REF_PREFIX } from '../conflicts/wip.js';
-import { mergeCommits } from '../store/merge.js';
+import { mergeCommits } from '../store/merge-tips.js';
 import { splitNul } from '../git/run.js';
 import { readRefsUnder } from '../git/refs.js';
 import { RemoteError } from '../errors.js';

@@ -8,7 +8,7 @@
  *
  * 1. fetch the view branch (`refs/heads/<branch>`), every clone ref and every claim ref (remote-state.ts);
  * 2. merge them all and the local tip into one commit that depends only on the set of tips
- *    (store/merge.ts mergeCommits), without landing it;
+ *    (store/merge-tips.ts mergeCommits), without landing it;
  * 3. build on it what push publishes (the work in progress, the format version), still not landed;
  * 4. push that commit to this clone's ref, and, best effort, to the view branch (a fast-forward only:
  *    when another clone moved the view first, the view waits for a later sync; nobody needs it);
@@ -26,7 +26,7 @@
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { pushRefs, recordRemoteTip, refusedError, remoteCopyPrefix, type NetOptions, type PushUpdate, type Remote } from '../git/remote.js';
-import { checkMergeable, mergeCommits, mergeIntoBranch, mergeTipsIntoBranch, mergeTrees, type MergeOutcome } from '../store/merge.js';
+import { checkMergeable, mergeCommits, mergeIntoBranch, mergeTipsIntoBranch, mergeTrees, type MergeOutcome } from '../store/merge-tips.js';
 import { FORMAT_VERSION, type Change } from '../store/store.js';
 import { cloneRef } from '../model/remote-refs.js';
 import { WIP_REF_PREFIX } from '../conflicts/wip.js';

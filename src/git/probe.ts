@@ -2,22 +2,31 @@
  * The first git processes every command needs: repository discovery, settings, and the object reader.
  * The launcher (src/launch.ts) starts them before git-ctx itself is even read from disk, so that git
  * works while Node compiles and loads the CLI; `openCtx` picks them up. This file depends on
- * ./spawn.ts only (see there): what it hands over is plain data and child processes.
+ * ./spawn.ts and ./locate.ts only (see there): what it hands over is plain data and child processes.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { gitArgv, gitEnv, runGit, spawnGit, type RunResult } from './spawn.js';
+import { discoveryEnvSet } from './locate.js';
 
 // One call answers everything a command needs to start. Order matters: in a bare repository git dies
 // at --show-toplevel, and with no commits yet it dies at HEAD, each time after printing what came before.
 export const discoveryArgs = ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--show-object-format', '--git-path', 'objects', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD'];
 
-// Also core.bare, and the few settings of the user's that bound or route network commands (sync must
-// not override them).
-export const configArgs = ['config', '-z', '--get-regexp', '^(ctx\\.|user\\.|init\\.defaultbranch$|core\\.bare$|http\\..*lowspeed(limit|time)$|core\\.sshcommand$|remote\\..*\\.receivepack$)'];
+/**
+ * git-ctx's settings, the identity, the user's settings that bound or route network commands (sync
+ * must not override them), and git's settings that decide whether the repository may be found
+ * and the branch moved from git's files (./locate.ts, ./ref-files.ts); with the scope of each, since
+ * git reads the repository format from the repository's own config only.
+ */
+export const configArgs = ['config', '-z', '--show-scope', '--get-regexp', '^(ctx\\.|user\\.|committer\\.|init\\.defaultbranch$|core\\.(bare|worktree|repositoryformatversion|logallrefupdates|fsync|sharedrepository|sshcommand)$|extensions\\.|http\\..*lowspeed(limit|time)$|remote\\..*\\.receivepack$)'];
 
 export interface RepoProbe {
-  /** discoveryArgs' result; rejects (with a plain Error) only when git cannot be started. */
-  discovery: Promise<RunResult>;
+  /**
+   * discoveryArgs' result; rejects (with a plain Error) only when git cannot be started. Started only
+   * when the environment moves discovery (./locate.ts DISCOVERY_ENV): otherwise the repository is found
+   * from git's files, and git asked only when they hold something unusual.
+   */
+  discovery?: Promise<RunResult>;
   /** configArgs' result, likewise. */
   config: Promise<RunResult>;
   /** A started `git cat-file --batch`, unless the command seldom reads objects. */
@@ -53,7 +62,7 @@ export function startProbe(cwd: string, env: Record<string, string | undefined>,
     return p;
   };
   // In the order they are needed: each start costs the main thread a few milliseconds.
-  const discovery = run(discoveryArgs);
+  const discovery = discoveryEnvSet(env) ? run(discoveryArgs) : undefined;
   const config = run(configArgs);
   if (!reader) return { discovery, config, taken: false };
   const cat = spawnGit(cwd, clean, gitArgv(['cat-file', '--batch']));

@@ -5,6 +5,7 @@
 import { GitRunner, settle, type RunResult } from './run.js';
 import { discoveryArgs } from './probe.js';
 import { GitError, NotARepositoryError, UnsupportedError } from '../errors.js';
+import type { LocatedRepo } from './locate.js';
 
 export type ObjectFormat = 'sha1' | 'sha256';
 
@@ -59,4 +60,9 @@ export async function discoverRepo(cwd: string, env: Record<string, string | und
     branch: complete ? (symbolic!.startsWith('refs/heads/') ? symbolic!.slice(11) : null) : undefined,
     git: probe.pinned(gitDir!, workTree),
   };
+}
+
+/** A repository found from git's files (./locate.ts), with its object format from the settings. */
+export function locatedRepo(found: LocatedRepo, objectFormat: ObjectFormat, cwd: string, env: Record<string, string | undefined>): Repo {
+  return { ...found, objectFormat, git: new GitRunner(cwd, env).pinned(found.gitDir, found.workTree) };
 }

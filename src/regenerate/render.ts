@@ -4,10 +4,10 @@
  * more", and the caps shrink until the whole fits the entry size limit.
  */
 import type { Commit, FileChange, Uncommitted } from './git.js';
-import type { ChangedSymbol, FileSymbols } from './symbols.js';
+import type { ChangedSymbol, FileSymbols } from './changed-symbols.js';
 import { code, failureLines, logLines, sumTotals, type TestCaps, type TestSummary } from './tests-render.js';
 
-export type { FileSymbols } from './symbols.js';
+export type { FileSymbols } from './changed-symbols.js';
 export type { TestSummary } from './tests-render.js';
 export { code, sumTotals } from './tests-render.js';
 

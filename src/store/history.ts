@@ -3,7 +3,7 @@
  * long-lived `cat-file`, with git's own algorithm (commit-reach.c: paint_down_to_common, then
  * remove_redundant), so the answers are `git merge-base --all` and `git merge-base --independent`.
  *
- * Why not spawn git: merging every clone's history (store/merge.ts mergeCommits) asks for the merge
+ * Why not spawn git: merging every clone's history (store/merge-tips.ts mergeCommits) asks for the merge
  * base of each tip against the tips before it, and, where histories criss-cross (they do when every
  * clone merges every other), for the merge bases of those bases, recursively: tens of questions per
  * sync with four clones, hundreds with thirty, each a git process. Here each question is a walk over

@@ -4,7 +4,8 @@
  * Writes (storage invariant 3): blobs are written first, outside any lock; then, holding the advisory
  * writer lock, the writer reads the branch tip, rebuilds only the trees on the paths it touches (an
  * append rewrites six small trees, whatever the size of the store), writes a commit whose parent is
- * that tip, and moves the branch with `git update-ref <ref> <new> <old>`. If the CAS loses, the commit
+ * that tip, and moves the branch by compare-and-swap under git's lock on the ref (in process with git's
+ * lock-file protocol, ../git/ref-files.ts, else `git update-ref <ref> <new> <old>`). If the CAS loses, the commit
  * is rebuilt on the new tip and tried again, so no write is ever lost. Nothing here touches the user's
  * index, HEAD, working tree or any other ref.
  *
@@ -17,6 +18,8 @@ import type { Repo } from '../git/repo.js';
 import { CatFile, type GitObject } from '../git/cat-file.js';
 import { ObjectWriter, formatCommit, formatTree, hashObject, parseCommitHeader, parseTree, readLooseObject, readLooseRef, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef, RefLockWatch, RefUpdater } from '../git/refs.js';
+import type { RefFileWriter } from '../git/ref-files.js';
+import { readPackedRef } from '../git/locate.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { BranchGuard } from './branch-guard.js';
 import { CommitQueue, type PreparedChange, type QueuedFailure, type QueuedRequest, type QueuedResult } from './queue.js';
@@ -99,18 +102,24 @@ export class Store {
   /** Parsed trees by id, oldest first (see readTree). */
   private readonly trees = new Map<string, TreeItem[]>();
   private updater: RefUpdater | null = null;
+  /** Moves the branch from git's files, without starting git (null: git moves it). */
+  private readonly refFiles: RefFileWriter | null;
 
   /** What every write checks first: that the branch is git-ctx's own, unused by any worktree, of a format it writes. */
   readonly guard: BranchGuard;
 
-  /** `opts.bare`: the repository is bare (core.bare): its HEAD is no worktree's. */
+  /**
+   * `opts.bare`: the repository is bare (core.bare): its HEAD is no worktree's. `opts.refFiles`: moves
+   * the branch in process when the repository allows it (git/ref-files.ts).
+   */
   constructor(
     readonly repo: Repo,
     readonly deps: Deps,
     readonly branch: string,
     cat?: CatFile,
-    opts: { bare?: boolean } = {},
+    opts: { bare?: boolean; refFiles?: RefFileWriter | null } = {},
   ) {
+    this.refFiles = opts.refFiles ?? null;
     this.ref = `refs/heads/${branch}`;
     this.cat = cat ?? new CatFile(repo.git);
     this.writer = new ObjectWriter(repo.objectsDir, repo.objectFormat);
@@ -138,11 +147,18 @@ export class Store {
    * (see readLooseRef), else through the long-lived cat-file, which resolves refs anew on every read.
    */
   async tipCommit(): Promise<{ oid: string; tree: string } | null> {
-    const loose = readLooseRef(this.repo.commonDir, this.ref, this.repo.objectFormat);
-    const obj = loose ? await this.object(loose) : await this.cat.read(this.ref);
+    const known = readLooseRef(this.repo.commonDir, this.ref, this.repo.objectFormat) ?? this.packedTip();
+    const obj = known ? await this.object(known) : await this.cat.read(this.ref);
     if (!obj) return null;
     if (obj.type !== 'commit') throw new InternalError(`${this.ref} does not point to a commit`);
     return { oid: obj.oid, tree: parseCommitHeader(obj.content).tree };
+  }
+
+  /** The branch's value in packed-refs when git's files are read in process (else null: ask git). */
+  private packedTip(): string | null {
+    if (!this.refFiles) return null;
+    const oid = readPackedRef(this.repo.commonDir, this.ref);
+    return oid && oid.length === this.zeroOid.length ? oid : null;
   }
 
   /**
@@ -397,7 +413,10 @@ export class Store {
       }
       const subject = requests.length === 1 ? requests[0]!.change.message.split('\n')[0] : `${requests.length} queued changes`;
       const update = { ref: this.ref, newOid: current!.oid, oldOid: tip?.oid ?? null, zeroOid: this.zeroOid };
-      const cas = this.updater ? await this.updater.cas(update) : await compareAndSwapRef(this.repo.git, { ...update, message: `git-ctx: ${subject}` });
+      const message = `git-ctx: ${subject}`;
+      // In process where git's files allow it (no process at all); else the long-lived update-ref of
+      // a process that writes often, else one update-ref.
+      const cas = this.refFiles?.cas({ ...update, message }) ?? (this.updater ? await this.updater.cas(update) : await compareAndSwapRef(this.repo.git, { ...update, message }));
       if (cas.ok) {
         this.guard.landed(current!.oid, tip?.oid ?? null);
         queue.finish(results, own);

@@ -15,6 +15,7 @@ export function realDeps(cwd: string, env: Record<string, string | undefined> = 
     pid: process.pid,
     hostname: hostname(),
     processAlive,
+    uid: process.getuid?.(),
     ...over,
   };
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { scanHistory, type ScanFinding } from '../../core/scan.js';
+import { scanHistory, type ScanFinding } from '../../core/secret-scan.js';
 import { redactionJson } from '../../results/json.js';
 import { SHORT_ID } from '../format.js';
 import { safe } from '../output.js';

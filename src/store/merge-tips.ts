@@ -168,49 +168,35 @@ export interface MergeOptions {
 export async function mergeIntoBranch(store: Store, theirs: string, opts: MergeOptions): Promise<MergeOutcome> {
   // Only into a branch of git-ctx's own, unused by any worktree (see branch-guard.ts).
   store.guard.checkPlace();
-  const lock = await store.writerLock();
-  const watch = new RefLockWatch(store.ref, store.deps.now);
-  try {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const localTip = await store.tipCommit();
-      const local = localTip?.oid ?? null;
-      let next = theirs;
-      let kind: MergeOutcome['kind'] = 'created';
-      let keptBoth: string[] = [];
-      if (localTip) await store.guard.checkTip(localTip);
-      // Nothing of a newer format is merged or taken in: this version does not know its rules.
-      await store.guard.checkFormat(await store.treeOf(theirs));
-      if (!local) {
-        // Taken as it is: it must be a context branch itself (not, say, the remote's main).
-        await store.guard.checkTip({ oid: theirs, tree: await store.treeOf(theirs) });
-      } else {
-        if (local === theirs) return { kind: 'up-to-date', before: local, tip: local, keptBoth, attempts: attempt };
-        const bases = await mergeBases(store, [local, theirs]);
-        if (!bases.length && !shallowMerge(store)) throw store.guard.unrelated(theirs, opts.message.split('\n')[0]!.replace(/^merge: /, ''));
-        if (bases.length === 1 && bases[0] === theirs) return { kind: 'up-to-date', before: local, tip: local, keptBoth, attempts: attempt };
-        kind = 'fast-forward';
-        if (bases.length !== 1 || bases[0] !== local) {
-          const [base, ours, other] = await Promise.all([baseTree(store, bases), store.treeOf(local), store.treeOf(theirs)]);
-          const merged = await mergeTrees(store, base, ours, other);
-          keptBoth = merged.keptBoth;
-          const sig = { ...opts.author, time: Math.floor(store.deps.now() / 1000) };
-          next = store.writeCommit({ tree: merged.tree ?? store.writeTree([]), parents: [local, theirs], author: sig, committer: sig, message: opts.message });
-          kind = 'merge';
-        }
+  return landMerge(store, opts.message, async (attempt) => {
+    const localTip = await store.tipCommit();
+    const local = localTip?.oid ?? null;
+    let next = theirs;
+    let kind: MergeOutcome['kind'] = 'created';
+    let keptBoth: string[] = [];
+    if (localTip) await store.guard.checkTip(localTip);
+    // Nothing of a newer format is merged or taken in: this version does not know its rules.
+    await store.guard.checkFormat(await store.treeOf(theirs));
+    if (!local) {
+      // Taken as it is: it must be a context branch itself (not, say, the remote's main).
+      await store.guard.checkTip({ oid: theirs, tree: await store.treeOf(theirs) });
+    } else {
+      if (local === theirs) return { done: { kind: 'up-to-date', before: local, tip: local, keptBoth, attempts: attempt } };
+      const bases = await mergeBases(store, [local, theirs]);
+      if (!bases.length && !shallowMerge(store)) throw store.guard.unrelated(theirs, opts.message.split('\n')[0]!.replace(/^merge: /, ''));
+      if (bases.length === 1 && bases[0] === theirs) return { done: { kind: 'up-to-date', before: local, tip: local, keptBoth, attempts: attempt } };
+      kind = 'fast-forward';
+      if (bases.length !== 1 || bases[0] !== local) {
+        const [base, ours, other] = await Promise.all([baseTree(store, bases), store.treeOf(local), store.treeOf(theirs)]);
+        const merged = await mergeTrees(store, base, ours, other);
+        keptBoth = merged.keptBoth;
+        const sig = { ...opts.author, time: Math.floor(store.deps.now() / 1000) };
+        next = store.writeCommit({ tree: merged.tree ?? store.writeTree([]), parents: [local, theirs], author: sig, committer: sig, message: opts.message });
+        kind = 'merge';
       }
-      const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: next, oldOid: local, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
-      if (cas.ok) {
-        store.guard.landed(next, local);
-        return { kind, before: local, tip: next, keptBoth, attempts: attempt };
-      }
-      if (cas.reason === 'locked') watch.locked(cas.lockFile);
-      else watch.free();
-      await store.deps.sleep(1 + (store.deps.random(1)[0]! % 8));
     }
-  } finally {
-    lock?.release();
-  }
-  throw new CtxError('E_CONTENTION', 1, `could not update ${store.ref} after ${MAX_ATTEMPTS} attempts`);
+    return { local, next, kind, keptBoth };
+  });
 }
 
 /** A shallow clone may not hold the merge base it shares with a remote: no base proves nothing there. */
@@ -332,21 +318,35 @@ export async function checkMergeable(store: Store, local: string | null, tips: r
 export async function mergeTipsIntoBranch(store: Store, tips: readonly string[], opts: MergeOptions): Promise<MergeOutcome> {
   store.guard.checkPlace();
   const where = opts.message.split('\n')[0]!.replace(/^merge: /, '');
+  return landMerge(store, opts.message, async (attempt) => {
+    const localTip = await store.tipCommit();
+    const local = localTip?.oid ?? null;
+    if (localTip) await store.guard.checkTip(localTip);
+    await checkMergeable(store, local, tips, where);
+    const merged = await mergeCommits(store, local ? [local, ...tips] : tips);
+    if (!merged || merged.commit === local) return { done: { kind: 'up-to-date', before: local, tip: local ?? '', keptBoth: [], attempts: attempt } };
+    const kind: MergeOutcome['kind'] = !local ? 'created' : merged.kind === 'merge' ? 'merge' : 'fast-forward';
+    return { local, next: merged.commit, kind, keptBoth: merged.keptBoth };
+  });
+}
+
+type MergePlan = { done: MergeOutcome } | { local: string | null; next: string; kind: MergeOutcome['kind']; keptBoth: string[] };
+
+/**
+ * Under the writer lock, land what `plan` computes from the tip it read with a compare-and-swap,
+ * and plan again on the new tip when the branch moved meanwhile (a local write racing the merge).
+ */
+async function landMerge(store: Store, message: string, plan: (attempt: number) => Promise<MergePlan>): Promise<MergeOutcome> {
   const lock = await store.writerLock();
   const watch = new RefLockWatch(store.ref, store.deps.now);
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const localTip = await store.tipCommit();
-      const local = localTip?.oid ?? null;
-      if (localTip) await store.guard.checkTip(localTip);
-      await checkMergeable(store, local, tips, where);
-      const merged = await mergeCommits(store, local ? [local, ...tips] : tips);
-      if (!merged || merged.commit === local) return { kind: 'up-to-date', before: local, tip: local ?? '', keptBoth: [], attempts: attempt };
-      const kind: MergeOutcome['kind'] = !local ? 'created' : merged.kind === 'merge' ? 'merge' : 'fast-forward';
-      const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: merged.commit, oldOid: local, zeroOid: store.zeroOid, message: `git-ctx: ${opts.message.split('\n')[0]}` });
+      const p = await plan(attempt);
+      if ('done' in p) return p.done;
+      const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: p.next, oldOid: p.local, zeroOid: store.zeroOid, message: `git-ctx: ${message.split('\n')[0]}` });
       if (cas.ok) {
-        store.guard.landed(merged.commit, local);
-        return { kind, before: local, tip: merged.commit, keptBoth: merged.keptBoth, attempts: attempt };
+        store.guard.landed(p.next, p.local);
+        return { kind: p.kind, before: p.local, tip: p.next, keptBoth: p.keptBoth, attempts: attempt };
       }
       if (cas.reason === 'locked') watch.locked(cas.lockFile);
       else watch.free();

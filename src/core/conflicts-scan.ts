@@ -21,25 +21,24 @@
  */
 import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { Ctx } from '../core/context.js';
+import type { Ctx } from './context.js';
 import { splitNul } from '../git/run.js';
 import { CtxError, GitError } from '../errors.js';
-import { canonicalPath, listWorktrees, type Worktree } from './worktrees.js';
-import { snapshotWorktree, sweepTemporaryIndexes, type Snapshot } from './snapshot.js';
-import { mergeBases } from './merge-base.js';
-import { diffCommits, type ChangeStatus, type FileChange } from './changes.js';
-import { mergeVerdicts, type ConflictKind, type MergeVerdict } from './merge.js';
-import { sameEdit, touchingRanges, type Hunk } from './hunks.js';
-import { ChangeDescriber, type DetailNote } from './describe.js';
-import { commonSymbols, SymbolCache, type SymbolHits } from './symbols.js';
-import { Deadline } from './deadline.js';
-import { attributeFilesOf, attributesKey, mergeAttributes, removeAttributeDir, withChanges, writeAttributeDir, type AttributeFiles } from './attributes.js';
-import { sessionKey, type WipRecord } from './wip.js';
+import { canonicalPath, listWorktrees, type Worktree } from '../conflicts/worktrees.js';
+import { snapshotWorktree, sweepTemporaryIndexes, type Snapshot } from '../conflicts/snapshot.js';
+import type { ChangeStatus, FileChange } from '../conflicts/changes.js';
+import { mergeVerdicts, type ConflictKind } from '../conflicts/merge-verdicts.js';
+import { sameEdit, touchingRanges, type Hunk } from '../conflicts/hunks.js';
+import { ChangeDescriber, type DetailNote } from '../conflicts/describe.js';
+import { commonSymbols, SymbolCache, type SymbolHits } from '../conflicts/symbol-overlaps.js';
+import { Deadline } from '../conflicts/deadline.js';
+import { attributeFilesOf, attributesKey, mergeAttributes, removeAttributeDir, withChanges, writeAttributeDir, type AttributeFiles } from '../conflicts/attributes.js';
+import { sessionKey, type WipRecord } from '../conflicts/wip.js';
 import { placeSessionId } from '../model/session-id.js';
-import { materialize, readPublished } from './published.js';
-import { ACK_ROOT, ackNameMatches, contentFingerprint, overlapId } from './acks.js';
-import { mapLimit } from './limit.js';
-import { defaultBranch } from './default-branch.js';
+import { materialize, readPublished } from '../conflicts/published.js';
+import { ACK_ROOT, ackNameMatches, contentFingerprint, overlapId } from '../conflicts/acks.js';
+import { mapLimit } from '../conflicts/limit.js';
+import { diffOfSide, planPairs, type DiffSpec, type Files, type LivePair, type Pair, type PairPlan, type SideFile } from '../conflicts/pair-plan.js';
 
 /** From least to most severe. `--level L` keeps overlaps at L or above. */
 export const LEVELS = ['file', 'symbol', 'hunk', 'merge'] as const;
@@ -160,27 +159,6 @@ interface Side {
   record: WipRecord | null;
 }
 
-interface SideFile {
-  change: FileChange;
-  /** Known from a published record (else from git). */
-  hunks?: Hunk[] | null;
-  digests?: string[] | null;
-  symbols?: SymbolHits | null;
-  published: boolean;
-}
-
-interface Pair {
-  a: number;
-  b: number;
-  base: string | null;
-  filesA: Map<string, SideFile>;
-  filesB: Map<string, SideFile>;
-  merge: MergeVerdict | null;
-  /** The diffs (base to each side's snapshot) the sides' files come from, for their hunks. */
-  diffA: number | null;
-  diffB: number | null;
-}
-
 interface Shared {
   pair: Pair;
   path: string;
@@ -193,27 +171,6 @@ class Stop extends Error {}
 
 function samePath(a: string, b: string): boolean {
   return a === b || canonicalPath(a) === canonicalPath(b);
-}
-
-/** Base path of a change: where the file was before (renames), else where it is. */
-function baseKey(c: FileChange): string {
-  return c.status === 'R' ? c.oldPath : c.path;
-}
-
-function filesByBase(changes: readonly FileChange[]): Map<string, SideFile> {
-  const m = new Map<string, SideFile>();
-  for (const c of changes) m.set(baseKey(c), { change: c, published: false });
-  return m;
-}
-
-function filesFromRecord(r: WipRecord): Map<string, SideFile> {
-  const m = new Map<string, SideFile>();
-  for (const f of r.files) {
-    const change: FileChange = { status: f.status, path: f.path, oldPath: f.oldPath ?? f.path, oldOid: f.oldOid, oid: f.oid, oldMode: f.mode, mode: f.mode };
-    const symbols = f.symbols ? { names: f.symbols, hunks: f.symbolHunks ?? null, lines: f.symbolLines ?? null } : null;
-    m.set(baseKey(change), { change, hunks: f.hunks, digests: f.digests ?? null, symbols, published: true });
-  }
-  return m;
 }
 
 /** Whether an error is git killed at the deadline (or any failure once the deadline has passed). */
@@ -272,7 +229,7 @@ export class Scanner {
       }
 
       const tPlan = ctx.deps.now();
-      const planned = await this.planPairs(sides, pairIdx);
+      const planned = await this.plan(sides, pairIdx);
       pairs = planned.pairs;
       const staged = this.input.staged && selfIndex >= 0 ? await this.stagedPaths(sides[selfIndex]!) : null;
       ms.plan = ctx.deps.now() - tPlan;
@@ -289,7 +246,7 @@ export class Scanner {
       SymbolCache.prepare(shared.slice(0, limit).flatMap((s) => [s.fa.change.path, s.fb.change.path]));
       const tMerge = ctx.deps.now();
       // The attribute files of every merge base: for the merges, and for knowing generated files.
-      const attributes = this.attributesOf(sides, pairs);
+      const attributes = this.attributesOf(pairs);
       attributes.catch(() => {});
       const merging = this.mergeAll(sides, pairs, attributes);
       let dropped: Shared[] = [];
@@ -415,98 +372,23 @@ export class Scanner {
     });
   }
 
-  /**
-   * Merge bases and each side's changed files, for every pair: one git call for all the bases, one
-   * for all the file lists. The same call tells whether a dirty-looking snapshot holds anything HEAD
-   * does not (a tree written with zero-padded modes differs from git's rewrite of it, byte for byte).
-   */
-  private async planPairs(sides: Side[], pairIdx: [number, number][]): Promise<{ pairs: Pair[]; diffs: { from: string; to: string }[] }> {
+  /** Each pair's base and files (pair-plan.ts); a snapshot found to hold nothing HEAD does not becomes HEAD. */
+  private async plan(sides: Side[], pairIdx: [number, number][]): Promise<PairPlan> {
     const { ctx } = this;
-    const run = this.deadline.run;
-    const full = (i: number) => sides[i]!.snap !== null;
-    const heads = sides.map((s) => s.snap?.commit ?? '');
-    const basePairs = pairIdx.filter(([a, b]) => full(a) && full(b));
-
-    // A live side compared with a session known from metadata only is measured from that session's
-    // base when the commit is here (line numbers then line up file by file). When it is not, from the
-    // live side's merge base with the default branch; hunks are then compared only on files whose
-    // base content is the same on both sides.
-    const mixed = pairIdx.filter(([a, b]) => full(a) !== full(b)).map(([a, b]) => ({ a, b, live: full(a) ? a : b, meta: full(a) ? b : a }));
-    const commits = await Promise.all(mixed.map(async (m) => (await ctx.store.cat.read(sides[m.meta]!.record!.base))?.type === 'commit'));
-    let defaultIndex = -1;
-    if (commits.some((here) => !here)) {
-      const def = await defaultBranch(ctx.repo.git, ctx.config, run);
-      if (def) {
-        defaultIndex = heads.length;
-        heads.push(def.oid);
-      }
-    }
-    const ownBase = new Map<number, number>();
-    mixed.forEach((m, i) => {
-      if (commits[i] || defaultIndex < 0 || ownBase.has(m.live)) return;
-      ownBase.set(m.live, basePairs.length);
-      basePairs.push([m.live, defaultIndex]);
-    });
-    const bases = await mergeBases(ctx.repo.git, heads, basePairs, run);
-
-    const diffs: { from: string; to: string }[] = [];
-    const diffIndex = new Map<string, number>();
-    const want = (from: string, to: string): number => {
-      const k = `${from} ${to}`;
-      if (!diffIndex.has(k)) {
-        diffIndex.set(k, diffs.length);
-        diffs.push({ from, to });
-      }
-      return diffIndex.get(k)!;
-    };
-    const plans: Pair[] = [];
-    const fill: { plan: Pair; side: 'A' | 'B'; diff: number }[] = [];
-    basePairs.forEach(([a, b], i) => {
-      if (b === defaultIndex) return;
-      const base = bases[i]![0];
-      if (!base) return; // unrelated histories: nothing in common to compare
-      const plan: Pair = { a, b, base, filesA: new Map(), filesB: new Map(), merge: null, diffA: null, diffB: null };
-      plans.push(plan);
-      fill.push({ plan, side: 'A', diff: want(base, heads[a]!) }, { plan, side: 'B', diff: want(base, heads[b]!) });
-    });
-    mixed.forEach((m, i) => {
-      const record = sides[m.meta]!.record!;
-      const own = ownBase.get(m.live);
-      const from = commits[i] ? record.base : ((own !== undefined ? bases[own]![0] : undefined) ?? sides[m.live]!.snap!.head);
-      const plan: Pair = { a: m.a, b: m.b, base: commits[i] ? record.base : null, filesA: new Map(), filesB: new Map(), merge: null, diffA: null, diffB: null };
-      plans.push(plan);
-      const metaSide = m.meta === m.a ? 'A' : 'B';
-      plan[`files${metaSide}`] = filesFromRecord(record);
-      fill.push({ plan, side: metaSide === 'A' ? 'B' : 'A', diff: want(from, heads[m.live]!) });
-    });
-    for (const [a, b] of pairIdx.filter(([x, y]) => !full(x) && !full(y))) {
-      plans.push({ a, b, base: null, filesA: filesFromRecord(sides[a]!.record!), filesB: filesFromRecord(sides[b]!.record!), merge: null, diffA: null, diffB: null });
-    }
-    // Snapshots that differ from HEAD by their tree id: does any file differ?
-    const dirtyCheck = sides.map((s) => (s.snap?.dirty && s.info.origin === 'local' ? want(s.snap.head, s.snap.commit) : -1));
-
-    let lists: FileChange[][];
+    let planned: PairPlan;
     try {
-      lists = await diffCommits(ctx.repo.git, diffs, run);
+      planned = await planPairs({ git: ctx.repo.git, cat: ctx.store.cat, config: ctx.config, run: this.deadline.run }, sides, pairIdx);
     } catch (e) {
       if (outOfTime(e, this.deadline)) this.gaveUp('comparing the sessions');
       throw e;
     }
-    // One map per diff, shared by every pair it serves (read only from here on).
-    const maps = new Map<number, Map<string, SideFile>>();
-    for (const f of fill) {
-      if (!maps.has(f.diff)) maps.set(f.diff, filesByBase(lists[f.diff]!));
-      f.plan[`files${f.side}`] = maps.get(f.diff)!;
-      f.plan[`diff${f.side}`] = f.diff;
-    }
-    dirtyCheck.forEach((d, i) => {
-      if (d < 0 || lists[d]!.length) return;
+    for (const i of planned.clean) {
       const s = sides[i]!;
       s.snap = { ...s.snap!, commit: s.snap!.head, dirty: false };
       s.info.snapshot = s.snap.commit;
       s.info.dirty = false;
-    });
-    return { pairs: plans, diffs };
+    }
+    return planned;
   }
 
   /** What the current worktree's next commit holds (its index, or the hook's). */
@@ -535,33 +417,33 @@ export class Scanner {
     return shared;
   }
 
+  /** Pairs that get a real merge: live ones whose changes can meet. */
+  private toMerge(pairs: Pair[]): LivePair[] {
+    // Pairs whose changes cannot meet (no path, directory or renamed directory in common) merge cleanly:
+    // on git 2.39 each merge is a process of its own, and most pairs of sessions are of that kind.
+    return pairs.filter((p): p is LivePair => p.kind === 'live' && mayConflict(p.filesA, p.filesB));
+  }
+
+  /** The `.gitattributes` files of the merge bases of the pairs to merge (one `ls-tree` per distinct base). */
+  private attributesOf(pairs: Pair[]): Promise<Map<string, AttributeFiles>> {
+    const todo = this.toMerge(pairs);
+    return todo.length ? attributeFilesOf(this.ctx.repo.git, todo.map((p) => p.base), this.deadline.run) : Promise.resolve(new Map());
+  }
+
   /**
    * One `git merge-tree` batch for every pair whose two states are here and both changed something,
    * decided under the sessions' own attributes (attributes.ts). Past the deadline, verdicts stay null.
    */
-  /** Pairs that get a real merge. */
-  private toMerge(sides: Side[], pairs: Pair[]): Pair[] {
-    // Pairs whose changes cannot meet (no path, directory or renamed directory in common) merge cleanly:
-    // on git 2.39 each merge is a process of its own, and most pairs of sessions are of that kind.
-    return pairs.filter((p) => sides[p.a]!.snap && sides[p.b]!.snap && p.base && mayConflict(p.filesA, p.filesB));
-  }
-
-  /** The `.gitattributes` files of the merge bases of the pairs to merge (one `ls-tree` per distinct base). */
-  private attributesOf(sides: Side[], pairs: Pair[]): Promise<Map<string, AttributeFiles>> {
-    const todo = this.toMerge(sides, pairs);
-    return todo.length ? attributeFilesOf(this.ctx.repo.git, todo.map((p) => p.base!), this.deadline.run) : Promise.resolve(new Map());
-  }
-
   private async mergeAll(sides: Side[], pairs: Pair[], attributes: Promise<Map<string, AttributeFiles>>): Promise<void> {
     const { ctx } = this;
-    const todo = this.toMerge(sides, pairs);
+    const todo = this.toMerge(pairs);
     const dirs: string[] = [];
     try {
       if (todo.length) {
         const listed = await attributes;
-        const groups = new Map<string, { files: AttributeFiles; pairs: Pair[] }>();
+        const groups = new Map<string, { files: AttributeFiles; pairs: LivePair[] }>();
         for (const p of todo) {
-          const base = listed.get(p.base!)!;
+          const base = listed.get(p.base)!;
           const files = mergeAttributes(base, withChanges(base, attributeChanges(p.filesA)), withChanges(base, attributeChanges(p.filesB)));
           const key = attributesKey(files);
           if (!groups.has(key)) groups.set(key, { files, pairs: [] });
@@ -585,7 +467,7 @@ export class Scanner {
         );
       }
       // Pairs with both states here and nothing to merge on one side merge cleanly.
-      for (const p of pairs) if (!p.merge && sides[p.a]!.snap && sides[p.b]!.snap && p.base) p.merge = { clean: true, conflicts: [] };
+      for (const p of pairs) if (p.kind === 'live' && !p.merge) p.merge = { clean: true, conflicts: [] };
     } catch (e) {
       if (!outOfTime(e, this.deadline)) throw e;
       this.gaveUp('real merges');
@@ -595,14 +477,15 @@ export class Scanner {
   }
 
   /** Git's hunks for the shared files, the blobs their symbols need, and which are generated. Past the deadline, they stay unknown. */
-  private async loadDetails(describe: ChangeDescriber, diffs: { from: string; to: string }[], shared: Shared[], attributes: Promise<Map<string, AttributeFiles>>): Promise<void> {
+  private async loadDetails(describe: ChangeDescriber, diffs: DiffSpec[], shared: Shared[], attributes: Promise<Map<string, AttributeFiles>>): Promise<void> {
     const local = (f: SideFile) => !f.published;
     const changes = shared.flatMap((s) => [s.fa, s.fb].filter(local).map((f) => f.change));
     if (!changes.length) return;
     const used = new Set<number>();
     for (const s of shared) {
-      if (local(s.fa) && s.pair.diffA !== null) used.add(s.pair.diffA);
-      if (local(s.fb) && s.pair.diffB !== null) used.add(s.pair.diffB);
+      const [da, db] = [diffOfSide(s.pair, 'a'), diffOfSide(s.pair, 'b')];
+      if (local(s.fa) && da !== null) used.add(da);
+      if (local(s.fb) && db !== null) used.add(db);
     }
     const run = this.deadline.run;
     try {
@@ -651,7 +534,7 @@ export class Scanner {
     // Merge conflicts on paths the two sides did not both change (directory/file, rename/delete...).
     for (const [pair, rest] of conflictsOf) {
       if (!rest.size) continue;
-      const byPath = (files: Map<string, SideFile>) => {
+      const byPath = (files: Files) => {
         const m = new Map<string, SideFile>();
         for (const f of files.values()) for (const p of [f.change.oldPath, f.change.path]) m.set(p, f);
         return m;

@@ -1,0 +1,269 @@
+/**
+ * The lean write path: an `add` finds the repository from git's files and moves the branch with git's
+ * lock-file protocol in process, and starts one git (the settings). Checked against real git: git finds
+ * the same repository, reads what was written (rev-parse, reflog, fsck), with refs loose, packed or
+ * both, while git packs refs and collects garbage under eight writers; what is unusual goes to git.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENV, addWorktree, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
+import { realDeps } from './helpers/real-deps.js';
+import { locateRepo, objectFormatOf, repoSettingsProblem } from '../src/git/locate.js';
+import { discoverRepo } from '../src/git/repo.js';
+import { readConfig } from '../src/git/config.js';
+import { GitRunner } from '../src/git/run.js';
+import { RefFileWriter } from '../src/git/ref-files.js';
+import { RefUpdater } from '../src/git/refs.js';
+import { closeCtx, openCtx } from '../src/core/context.js';
+
+const uid = process.getuid!();
+
+/** What `git rev-parse` finds from `cwd`, and what locateRepo finds from the files. */
+async function bothWays(cwd: string, env: Record<string, string | undefined> = ENV) {
+  const viaGit = await discoverRepo(cwd, env);
+  const config = await readConfig(new GitRunner(cwd, env));
+  const found = locateRepo(cwd, env, uid);
+  return { viaGit: { gitDir: viaGit.gitDir, commonDir: viaGit.commonDir, objectsDir: viaGit.objectsDir, workTree: viaGit.workTree, head: viaGit.head, branch: viaGit.branch, objectFormat: viaGit.objectFormat }, found, config };
+}
+
+async function expectSameAsGit(cwd: string): Promise<void> {
+  const { viaGit, found, config } = await bothWays(cwd);
+  expect(found, cwd).not.toBeNull();
+  expect(repoSettingsProblem(config)).toBeNull();
+  // git leaves an unborn branch's name unknown (undefined); the files name it.
+  const branch = viaGit.branch === undefined ? found!.branch : viaGit.branch;
+  expect({ ...found!, objectFormat: objectFormatOf(config) }).toEqual({ ...viaGit, branch });
+}
+
+/** A `git` first on PATH that records each run (its arguments) and runs the real one. */
+function countingGit(): { env: Record<string, string>; runs: () => string[] } {
+  const dir = tempDir('git-ctx-count-');
+  const log = join(dir, 'runs.log');
+  const realGit = execFileSync('sh', ['-c', 'command -v git'], { env: ENV, encoding: 'utf8' }).trim();
+  writeFileSync(join(dir, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
+  chmodSync(join(dir, 'git'), 0o755);
+  return { env: { PATH: `${dir}:${ENV.PATH}` }, runs: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []) };
+}
+
+describe('finding the repository from git\'s files', () => {
+  it('finds what git rev-parse finds: top, subdirectory, linked worktree, a .git file, a symbolic link, sha256, detached, unborn, packed', async () => {
+    const repo = makeRepo({ files: { 'src/a/b.txt': 'x\n' } });
+    await expectSameAsGit(repo);
+    await expectSameAsGit(join(repo, 'src', 'a'));
+    const wt = addWorktree(repo, 'w1');
+    await expectSameAsGit(wt);
+    mkdirSync(join(wt, 'deep', 'er'), { recursive: true });
+    await expectSameAsGit(join(wt, 'deep', 'er'));
+    // A .git file, as a submodule has (its git dir elsewhere).
+    const sep = tempDir();
+    git(sep, ['init', '-q', '-b', 'main', '--separate-git-dir', join(tempDir(), 'sub.git'), 'work']);
+    git(join(sep, 'work'), ['commit', '-q', '--allow-empty', '-m', 'x']);
+    await expectSameAsGit(join(sep, 'work'));
+    // Reached through a symbolic link: git answers with real paths.
+    const link = join(tempDir(), 'link');
+    symlinkSync(join(repo, 'src'), link);
+    await expectSameAsGit(link);
+    await expectSameAsGit(makeRepo({ objectFormat: 'sha256' }));
+    git(wt, ['checkout', '-q', '--detach']);
+    await expectSameAsGit(wt);
+    await expectSameAsGit(makeRepo({ empty: true }));
+    git(repo, ['pack-refs', '--all', '--prune']);
+    expect(existsSync(join(repo, '.git', 'refs', 'heads', 'main'))).toBe(false);
+    await expectSameAsGit(repo);
+  });
+
+  it('leaves to git what moves or bounds discovery, bare repositories, other owners, unknown formats', async () => {
+    const repo = makeRepo();
+    for (const v of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_CEILING_DIRECTORIES', 'GIT_DISCOVERY_ACROSS_FILESYSTEM', 'GIT_OBJECT_DIRECTORY']) {
+      expect(locateRepo(repo, { ...ENV, [v]: join(repo, '.git') }, uid), v).toBeNull();
+    }
+    const bare = makeRepo({ bare: true });
+    expect(locateRepo(bare, ENV, uid)).toBeNull();
+    expect(locateRepo(join(repo, '.git', 'refs'), ENV, uid)).toBeNull();
+    expect(locateRepo(tempDir(), ENV, uid)).toBeNull(); // no repository: git says so
+    // Another user's repository: git's safe.directory check decides.
+    const other = makeRepo();
+    chownSync(other, uid + 4242, uid + 4242);
+    expect(locateRepo(other, ENV, uid)).toBeNull();
+    const settings = async (keys: [string, string][]) => {
+      const r = makeRepo();
+      for (const [k, v] of keys) git(r, ['config', k, v]);
+      return repoSettingsProblem(await readConfig(new GitRunner(r, ENV)));
+    };
+    expect(await settings([['core.worktree', '/elsewhere']])).toBe('core.worktree');
+    expect(await settings([['core.bare', 'true']])).toBe('core.bare');
+    // git 2.39 does not know reftable: it ignores such a repository, and its config with it.
+    expect(await settings([['core.repositoryformatversion', '1'], ['extensions.refStorage', 'reftable']])).not.toBeNull();
+    expect(await settings([['core.repositoryformatversion', '1'], ['extensions.someday', 'true']])).not.toBeNull();
+    expect(await settings([['core.repositoryformatversion', '1'], ['extensions.worktreeConfig', 'true']])).toBeNull();
+  });
+
+  it('git-ctx works where git decides: GIT_DIR set, a bare repository, a subdirectory', async () => {
+    const repo = makeRepo();
+    mkdirSync(join(repo, 'sub'));
+    await ctxOk(join(repo, 'sub'), ['add', '-m', 'from a subdirectory']);
+    await ctxOk(tempDir(), ['add', '-m', 'through GIT_DIR'], { env: { GIT_DIR: join(repo, '.git'), GIT_WORK_TREE: repo } });
+    expect(entryPaths(repo)).toHaveLength(2);
+    const bare = makeRepo({ bare: true });
+    git(bare, ['config', 'user.name', 'Test User']);
+    git(bare, ['config', 'user.email', 'test@example.com']);
+    await ctxOk(bare, ['add', '-m', 'in a bare repository']);
+    expect(entryPaths(bare)).toHaveLength(1);
+    fsck(repo);
+    fsck(bare);
+  });
+});
+
+describe('an add', () => {
+  it('starts one git process: the settings', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'first']);
+    const counting = countingGit();
+    mkdirSync(join(repo, 'sub'));
+    await ctxOk(join(repo, 'sub'), ['add', '-m', 'second'], { env: counting.env });
+    const runs = counting.runs();
+    expect(runs, runs.join('\n')).toHaveLength(1);
+    expect(runs[0]).toContain('config -z');
+    // In a linked worktree, and with the branch only in packed-refs, likewise.
+    const wt = addWorktree(repo, 'w2');
+    git(repo, ['pack-refs', '--all', '--prune']);
+    await ctxOk(wt, ['add', '-m', 'third'], { env: counting.env });
+    expect(counting.runs()).toHaveLength(2);
+    expect(entryPaths(repo)).toHaveLength(3);
+  });
+});
+
+describe("moving the branch with git's lock-file protocol", () => {
+  const author = { name: 't', email: 't@example.com' };
+
+  it('git reads what was written, with the branch loose, packed, or both; the reflog as git writes it', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'loose']);
+    const ref = join(repo, '.git', 'refs', 'heads', 'context');
+    // Packed only.
+    git(repo, ['pack-refs', '--all', '--prune']);
+    expect(existsSync(ref)).toBe(false);
+    const c = await openCtx(realDeps(repo));
+    try {
+      const r1 = await c.store.commit({ add: [{ path: 'state/x', content: '1\n' }], message: 'packed only', author });
+      expect(contextTip(repo)).toBe(r1.commit);
+      expect(readFileSync(ref, 'utf8')).toBe(`${r1.commit}\n`);
+      // Both: packed-refs holds an older value, the loose file wins (as for git).
+      git(repo, ['pack-refs', '--all', '--no-prune']);
+      const r2 = await c.store.commit({ add: [{ path: 'state/x', content: '2\n' }], message: ' packed  and \t loose ', author });
+      expect(contextTip(repo)).toBe(r2.commit);
+      git(repo, ['update-ref', 'refs/heads/other', r1.commit]);
+      git(repo, ['pack-refs', '--all']); // packs context at r2 and prunes the loose file
+      const r3 = await c.store.commit({ add: [{ path: 'state/x', content: '3\n' }], message: 'after repacking', author });
+      expect(git(repo, ['rev-parse', 'context'])).toBe(r3.commit);
+      expect(git(repo, ['rev-parse', 'context~1'])).toBe(r2.commit);
+      expect(git(repo, ['rev-parse', 'context~2'])).toBe(r1.commit);
+      const log = git(repo, ['reflog', 'show', '--format=%H %gs', 'refs/heads/context']).split('\n');
+      expect(log.slice(0, 3)).toEqual([`${r3.commit} git-ctx: after repacking`, `${r2.commit} git-ctx: packed and loose`, `${r1.commit} git-ctx: packed only`]);
+      const line = readFileSync(join(repo, '.git', 'logs', 'refs', 'heads', 'context'), 'utf8').trim().split('\n').pop()!;
+      expect(line).toMatch(new RegExp(`^${r2.commit} ${r3.commit} Test User <test@example.com> \\d+ [+-]\\d{4}\\tgit-ctx: after repacking$`));
+      expect(existsSync(`${ref}.lock`)).toBe(false);
+      // git normalises a message the same way.
+      git(repo, ['update-ref', '-m', ' packed  and \t loose ', 'refs/heads/other', r2.commit]);
+      expect(git(repo, ['reflog', 'show', '-1', '--format=%gs', 'refs/heads/other'])).toBe('packed and loose');
+    } finally {
+      closeCtx(c);
+    }
+    fsck(repo);
+  });
+
+  it('appends the reflog only when git would: core.logAllRefUpdates=false and no reflog yet writes none', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'first']);
+    const logFile = join(repo, '.git', 'logs', 'refs', 'heads', 'context');
+    git(repo, ['config', 'core.logAllRefUpdates', 'false']);
+    await ctxOk(repo, ['add', '-m', 'kept: the reflog exists']);
+    expect(git(repo, ['reflog', 'show', '--format=%gs', 'context']).split('\n')[0]).toBe('git-ctx: note: kept: the reflog exists');
+    git(repo, ['reflog', 'delete', '--rewrite', 'context@{0}']);
+    const { rmSync } = await import('node:fs');
+    rmSync(logFile);
+    await ctxOk(repo, ['add', '-m', 'not logged']);
+    expect(existsSync(logFile)).toBe(false);
+    expect(entryPaths(repo)).toHaveLength(3);
+  });
+
+  it('a compare-and-swap that finds the branch moved changes nothing and leaves no lock; a lock held by git is never removed', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'a']);
+    await ctxOk(repo, ['add', '-m', 'b']);
+    const tip = contextTip(repo)!;
+    const parent = git(repo, ['rev-parse', 'context~1']);
+    const config = await readConfig(new GitRunner(repo, ENV));
+    const writer = RefFileWriter.open(join(repo, '.git'), config, () => Date.now())!;
+    expect(writer).not.toBeNull();
+    const update = { ref: 'refs/heads/context', zeroOid: '0'.repeat(40), message: 'x' };
+    expect(writer.cas({ ...update, newOid: parent, oldOid: parent })).toEqual({ ok: false, reason: 'moved' });
+    expect(contextTip(repo)).toBe(tip);
+    const lock = join(repo, '.git', 'refs', 'heads', 'context.lock');
+    expect(existsSync(lock)).toBe(false);
+    // git holds the lock (an update-ref transaction kept open after prepare).
+    const holder = spawn('git', ['update-ref', '--stdin'], { cwd: repo, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
+    let out = '';
+    holder.stdout.on('data', (b) => (out += b));
+    const closed = new Promise((r) => holder.on('close', r));
+    holder.stdin.write(`start\nupdate refs/heads/context ${parent} ${tip}\nprepare\n`);
+    for (let i = 0; i < 500 && !out.includes('prepare: ok'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(out).toContain('prepare: ok');
+    expect(writer.cas({ ...update, newOid: parent, oldOid: tip })).toEqual({ ok: false, reason: 'locked', lockFile: lock });
+    expect(existsSync(lock)).toBe(true);
+    // The long-lived update-ref, kept for repositories the protocol here leaves to git, likewise.
+    const updater = new RefUpdater(new GitRunner(repo, ENV), 'test');
+    try {
+      expect(await updater.cas({ ...update, newOid: parent, oldOid: tip })).toMatchObject({ ok: false, reason: 'locked' });
+    } finally {
+      updater.close();
+    }
+    expect(existsSync(lock)).toBe(true);
+    holder.stdin.end('commit\n');
+    await closed;
+    expect(out).toContain('commit: ok');
+    expect(contextTip(repo)).toBe(parent);
+    // Creating a ref is left to git (it checks names that conflict with other refs).
+    expect(writer.cas({ ...update, ref: 'refs/heads/new', newOid: tip, oldOid: null })).toBeNull();
+  });
+
+  it('eight writers while git packs refs and collects garbage in a loop: nothing lost, fsck clean', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'first']);
+    let stop = false;
+    const chores = (cmd: string) =>
+      (async () => {
+        let rounds = 0;
+        while (!stop || rounds < 1) {
+          await new Promise<void>((resolve) => spawn('sh', ['-c', cmd], { cwd: repo, env: ENV, stdio: 'ignore' }).on('close', () => resolve()));
+          rounds++;
+        }
+        return rounds;
+      })();
+    const packing = chores('git pack-refs --all --prune');
+    const gc = chores('git gc -q');
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const out: { code: number; stderr: string; id: string }[] = [];
+        for (let j = 0; j < 6; j++) {
+          const r = await ctx(repo, ['add', '-m', `writer ${i}.${j}`]);
+          out.push({ code: r.code, stderr: r.stderr, id: r.stdout.trim() });
+        }
+        return out;
+      }),
+    );
+    stop = true;
+    expect(await packing).toBeGreaterThan(1);
+    expect(await gc).toBeGreaterThan(0);
+    const all = runs.flat();
+    expect(all.filter((r) => r.code !== 0).map((r) => r.stderr)).toEqual([]);
+    const stored = new Set(entryPaths(repo).map((p) => p.replace(/^.*\//, '').replace(/\.md$/, '')));
+    for (const r of all) expect(stored.has(r.id), r.id).toBe(true);
+    expect(stored.size).toBe(49);
+    expect(existsSync(join(repo, '.git', 'refs', 'heads', 'context.lock'))).toBe(false);
+    fsck(repo);
+    expect(Number(git(repo, ['rev-list', '--count', 'context']))).toBeGreaterThanOrEqual(50);
+  }, 180_000);
+});
