@@ -117,20 +117,21 @@ describe('finding the repository from git\'s files', () => {
 });
 
 describe('an add', () => {
-  it('starts one git process: the settings', async () => {
+  it('starts two git processes: the settings, and the update of the branch (no rev-parse)', async () => {
     const repo = makeRepo();
     await ctxOk(repo, ['add', '-m', 'first']);
     const counting = countingGit();
     mkdirSync(join(repo, 'sub'));
     await ctxOk(join(repo, 'sub'), ['add', '-m', 'second'], { env: counting.env });
     const runs = counting.runs();
-    expect(runs, runs.join('\n')).toHaveLength(1);
+    expect(runs, runs.join('\n')).toHaveLength(2);
     expect(runs[0]).toContain('config -z');
+    expect(runs[1]).toContain('update-ref');
     // In a linked worktree, and with the branch only in packed-refs, likewise.
     const wt = addWorktree(repo, 'w2');
     git(repo, ['pack-refs', '--all', '--prune']);
     await ctxOk(wt, ['add', '-m', 'third'], { env: counting.env });
-    expect(counting.runs()).toHaveLength(2);
+    expect(counting.runs()).toHaveLength(4);
     expect(entryPaths(repo)).toHaveLength(3);
   });
 });

@@ -414,9 +414,12 @@ export class Store {
       const subject = requests.length === 1 ? requests[0]!.change.message.split('\n')[0] : `${requests.length} queued changes`;
       const update = { ref: this.ref, newOid: current!.oid, oldOid: tip?.oid ?? null, zeroOid: this.zeroOid };
       const message = `git-ctx: ${subject}`;
-      // In process where git's files allow it (no process at all); else the long-lived update-ref of
-      // a process that writes often, else one update-ref.
-      const cas = this.refFiles?.cas({ ...update, message }) ?? (this.updater ? await this.updater.cas(update) : await compareAndSwapRef(this.repo.git, { ...update, message }));
+      // Through git: the long-lived update-ref of a process that writes often, else one update-ref.
+      // Not in process (git/ref-files.ts can): git's lock would then live in this process, and one
+      // killed while holding it (SIGKILL of an agent) leaves a lock that no later writer can tell
+      // from a live git's, so every write waits and fails until someone removes it. A separate git
+      // finishes its update, and removes its lock, whatever happens to this process.
+      const cas = this.updater ? await this.updater.cas(update) : await compareAndSwapRef(this.repo.git, { ...update, message });
       if (cas.ok) {
         this.guard.landed(current!.oid, tip?.oid ?? null);
         queue.finish(results, own);

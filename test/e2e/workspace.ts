@@ -81,7 +81,13 @@ export function makeWorkspace(opts: { proxy: string; keep?: boolean }): Workspac
     git,
     ctx: (cwd, args) => git(cwd, ['ctx', ...args]),
     remove: () => {
-      if (!opts.keep) rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      if (opts.keep) return;
+      try {
+        // A detached run a hook started (a handoff) may still be writing under .git: retry, then leave it.
+        rmSync(root, { recursive: true, force: true, maxRetries: 50, retryDelay: 200 });
+      } catch {
+        /* a temporary directory left behind, nothing else */
+      }
     },
   };
 }
