@@ -84,7 +84,7 @@ export function makeWorkspace(opts: { proxy: string; keep?: boolean }): Workspac
       if (opts.keep) return;
       try {
         // A detached run a hook started (a handoff) may still be writing under .git: retry, then leave it.
-        rmSync(root, { recursive: true, force: true, maxRetries: 50, retryDelay: 200 });
+        rmSync(root, { recursive: true, force: true, maxRetries: 8, retryDelay: 250 }); // node waits 250 ms more each retry: 9 s in all
       } catch {
         /* a temporary directory left behind, nothing else */
       }
