@@ -8,7 +8,6 @@ import { realpathSync } from 'node:fs';
 import type { Deps } from '../deps.js';
 import { discoverRepo, locatedRepo, type Repo } from '../git/repo.js';
 import { locateRepo, objectFormatOf, repoSettingsProblem } from '../git/locate.js';
-import { RefFileWriter } from '../git/ref-files.js';
 import { readConfig, type GitConfig } from '../git/config.js';
 import { GitRunner } from '../git/run.js';
 import { CatFile } from '../git/cat-file.js';
@@ -95,7 +94,7 @@ export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
     cat.close();
     throw new UsageError(`ctx.branch is not a name git-ctx can use: ${branch} (${problem})`, { code: 'E_CONFIG', hint: 'unset git config ctx.branch (the default is context) or choose another name' });
   }
-  const store = new Store(repo, deps, branch, cat, { bare: config.get('core.bare') === 'true', refFiles: RefFileWriter.open(repo.commonDir, config, deps.now) });
+  const store = new Store(repo, deps, branch, cat, { bare: config.get('core.bare') === 'true', packedRefs: !repoSettingsProblem(config) });
   return { deps, repo, config, store, index: new IndexCache(store) };
 }
 

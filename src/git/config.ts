@@ -3,7 +3,7 @@ import { configArgs } from './probe.js';
 
 /**
  * git-ctx's own settings, the user's identity, and the few settings of git's that decide whether
- * git-ctx may find the repository and move its branch from git's files (./locate.ts, ./ref-files.ts),
+ * git-ctx may find the repository and read its branch from git's files (./locate.ts),
  * read with one `git config` call: includes, conditional includes and GIT_CONFIG_* make reading the
  * files ourselves wrong.
  */

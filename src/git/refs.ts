@@ -1,7 +1,7 @@
 /**
- * Reading and moving refs. Moving is always a compare-and-swap under git's lock on the ref: in process
- * where git's files allow it (./ref-files.ts), else through `git update-ref <ref> <new> <old>` (git
- * takes the ref's lock, checks the old value, renames the lock into place). isomorphic-git's writeRef
+ * Reading and moving refs. Moving is always a compare-and-swap through `git update-ref <ref> <new> <old>`
+ * (git takes the ref's lock, checks the old value, renames the lock into place, in a process of its own
+ * that finishes whatever happens to this one). isomorphic-git's writeRef
  * has no old-value check and lost 1587 of 1600 concurrent appends in a measurement.
  */
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, type Dirent } from 'node:fs';

@@ -4,8 +4,7 @@
  * Writes (storage invariant 3): blobs are written first, outside any lock; then, holding the advisory
  * writer lock, the writer reads the branch tip, rebuilds only the trees on the paths it touches (an
  * append rewrites six small trees, whatever the size of the store), writes a commit whose parent is
- * that tip, and moves the branch by compare-and-swap under git's lock on the ref (in process with git's
- * lock-file protocol, ../git/ref-files.ts, else `git update-ref <ref> <new> <old>`). If the CAS loses, the commit
+ * that tip, and moves the branch by compare-and-swap under git's lock on the ref (`git update-ref <ref> <new> <old>`). If the CAS loses, the commit
  * is rebuilt on the new tip and tried again, so no write is ever lost. Nothing here touches the user's
  * index, HEAD, working tree or any other ref.
  *
@@ -18,7 +17,6 @@ import type { Repo } from '../git/repo.js';
 import { CatFile, type GitObject } from '../git/cat-file.js';
 import { ObjectWriter, formatCommit, formatTree, hashObject, parseCommitHeader, parseTree, readLooseObject, readLooseRef, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef, RefLockWatch, RefUpdater } from '../git/refs.js';
-import type { RefFileWriter } from '../git/ref-files.js';
 import { readPackedRef } from '../git/locate.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { BranchGuard } from './branch-guard.js';
@@ -103,23 +101,23 @@ export class Store {
   private readonly trees = new Map<string, TreeItem[]>();
   private updater: RefUpdater | null = null;
   /** Moves the branch from git's files, without starting git (null: git moves it). */
-  private readonly refFiles: RefFileWriter | null;
+  private readonly packedRefs: boolean;
 
   /** What every write checks first: that the branch is git-ctx's own, unused by any worktree, of a format it writes. */
   readonly guard: BranchGuard;
 
   /**
-   * `opts.bare`: the repository is bare (core.bare): its HEAD is no worktree's. `opts.refFiles`: moves
-   * the branch in process when the repository allows it (git/ref-files.ts).
+   * `opts.bare`: the repository is bare (core.bare): its HEAD is no worktree's. `opts.packedRefs`: the
+   * branch may be read from git's files, packed-refs included (a files backend, git/locate.ts).
    */
   constructor(
     readonly repo: Repo,
     readonly deps: Deps,
     readonly branch: string,
     cat?: CatFile,
-    opts: { bare?: boolean; refFiles?: RefFileWriter | null } = {},
+    opts: { bare?: boolean; packedRefs?: boolean } = {},
   ) {
-    this.refFiles = opts.refFiles ?? null;
+    this.packedRefs = opts.packedRefs ?? false;
     this.ref = `refs/heads/${branch}`;
     this.cat = cat ?? new CatFile(repo.git);
     this.writer = new ObjectWriter(repo.objectsDir, repo.objectFormat);
@@ -156,7 +154,7 @@ export class Store {
 
   /** The branch's value in packed-refs when git's files are read in process (else null: ask git). */
   private packedTip(): string | null {
-    if (!this.refFiles) return null;
+    if (!this.packedRefs) return null;
     const oid = readPackedRef(this.repo.commonDir, this.ref);
     return oid && oid.length === this.zeroOid.length ? oid : null;
   }
@@ -415,7 +413,7 @@ export class Store {
       const update = { ref: this.ref, newOid: current!.oid, oldOid: tip?.oid ?? null, zeroOid: this.zeroOid };
       const message = `git-ctx: ${subject}`;
       // Through git: the long-lived update-ref of a process that writes often, else one update-ref.
-      // Not in process (git/ref-files.ts can): git's lock would then live in this process, and one
+      // Not in process with git's lock-file protocol: git's lock would then live in this process, and one
       // killed while holding it (SIGKILL of an agent) leaves a lock that no later writer can tell
       // from a live git's, so every write waits and fails until someone removes it. A separate git
       // finishes its update, and removes its lock, whatever happens to this process.
