@@ -96,6 +96,21 @@ function withoutCodeFrames(text: string): string {
     .join('\n');
 }
 
+/** vitest's and jest's failure blocks: code frames dropped, located in the suite's file, counted past MAX_KEPT. */
+function addJsFailures(tally: Tally, blocks: readonly Block[], kind: (b: Block, text: string) => Block['kind']): void {
+  for (const b of blocks.slice(0, MAX_KEPT)) {
+    tally.add('failed', () =>
+      draft(
+        b,
+        (t) => withoutCodeFrames(t),
+        (t) => findLocation(t, b.suite),
+        (t) => kind(b, t),
+      ),
+    );
+  }
+  for (let i = MAX_KEPT; i < blocks.length; i++) tally.add('failed');
+}
+
 function draft(b: Block, message: (text: string) => string, locate: (text: string) => { file: string; line: number } | null, kind?: (text: string) => Block['kind']): FailureDraft {
   return {
     name: b.name,
@@ -255,17 +270,7 @@ function vitestReader(): Reader {
       } else addLine(current, l);
     },
     end(tally, warn) {
-      for (const b of blocks.slice(0, MAX_KEPT)) {
-        tally.add('failed', () =>
-          draft(
-            b,
-            (t) => withoutCodeFrames(t),
-            (t) => findLocation(t, b.suite),
-            (t) => (/^\s*(\w*Assertion\w*|Error: expect\()/.test(t) ? 'failure' : 'error'),
-          ),
-        );
-      }
-      for (let i = MAX_KEPT; i < blocks.length; i++) tally.add('failed');
+      addJsFailures(tally, blocks, (b, t) => (/^\s*(\w*Assertion\w*|Error: expect\()/.test(t) ? 'failure' : 'error'));
       if (!totals) {
         warn('no vitest summary line ("Tests  N failed | N passed"): the log may be cut; only the failures it names are counted');
         return null;
@@ -313,17 +318,7 @@ function jestReader(): Reader {
       else addLine(current, l);
     },
     end(tally, warn) {
-      for (const b of blocks.slice(0, MAX_KEPT)) {
-        tally.add('failed', () =>
-          draft(
-            b,
-            (t) => withoutCodeFrames(t),
-            (t) => findLocation(t, b.suite),
-            (t) => (b.kind === 'error' ? 'error' : /^\s*(\w*Assertion\w*|expect\(|Error: expect\()/.test(t) ? 'failure' : 'error'),
-          ),
-        );
-      }
-      for (let i = MAX_KEPT; i < blocks.length; i++) tally.add('failed');
+      addJsFailures(tally, blocks, (b, t) => (b.kind === 'error' ? 'error' : /^\s*(\w*Assertion\w*|expect\(|Error: expect\()/.test(t) ? 'failure' : 'error'));
       if (!totals) {
         warn('no jest summary line ("Tests: N failed, N passed, N total"): the log may be cut; only the failures it names are counted');
         return null;
