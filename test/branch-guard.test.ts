@@ -228,20 +228,25 @@ describe('.ctx-format', () => {
   });
 });
 
+/** A `git` first on PATH that logs each run; `verbs()` returns the git commands run since the last call, sorted. */
+function countingGit(): { env: Record<string, string>; verbs: () => string[] } {
+  const log = join(tempDir(), 'git.log');
+  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const bin = tempDir('git-ctx-wrap-');
+  writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> "${log}"\nexec "${real}" "$@"\n`);
+  chmodSync(join(bin, 'git'), 0o755);
+  const verbs = () => {
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    rmSync(log);
+    return lines.map((l) => l.replace(/^-c core\.hooksPath=\/dev\/null /, '').replace(/^(-c \S+ )+/, '').split(' ')[0]!).sort();
+  };
+  return { env: { PATH: `${bin}:${process.env.PATH}` }, verbs };
+}
+
 describe('what the checks cost', () => {
   it('no git process beyond those an add ran before: the branch is proven once, then known by its tip', async () => {
     const repo = makeRepo();
-    const log = join(tempDir(), 'git.log');
-    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    const bin = tempDir('git-ctx-wrap-');
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> "${log}"\nexec "${real}" "$@"\n`);
-    chmodSync(join(bin, 'git'), 0o755);
-    const env = { PATH: `${bin}:${process.env.PATH}` };
-    const verbs = () => {
-      const lines = readFileSync(log, 'utf8').trim().split('\n');
-      rmSync(log);
-      return lines.map((l) => l.replace(/^-c core\.hooksPath=\/dev\/null /, '').split(' ')[0]).sort();
-    };
+    const { env, verbs } = countingGit();
     await ctxOk(repo, ['add', '-m', 'one'], { env });
     verbs();
     for (const n of ['two', 'three']) {
@@ -254,5 +259,31 @@ describe('what the checks cost', () => {
     expect(verbs()).toEqual(['config', 'rev-list', 'update-ref']);
     await ctxOk(repo, ['add', '-m', 'five'], { env });
     expect(verbs()).toEqual(['config', 'update-ref']);
+  });
+
+  it('a sync that merged other clones\' histories leaves its tip proven: the next add walks nothing, and the sync asks git no rev-list', async () => {
+    const remote = makeRemote();
+    const clones = ['a', 'b', 'c'].map((n) => cloneOf(remote, [], n));
+    for (const c of clones) {
+      await ctxOk(c, ['add', '-m', `from ${c}`]);
+      await ctxOk(c, ['sync']);
+    }
+    // Every clone's history moved since a last saw it; its merge of them has sorted parents.
+    for (const c of clones.slice(1)) {
+      await ctxOk(c, ['add', '-m', `again from ${c}`]);
+      await ctxOk(c, ['sync']);
+    }
+    const [a] = clones as [string];
+    await ctxOk(a, ['add', '-m', 'a again']);
+    const { env, verbs } = countingGit();
+    await ctxOk(a, ['sync'], { env });
+    const synced = verbs();
+    expect(synced).toContain('fetch');
+    expect(synced).not.toContain('rev-list');
+    expect(synced).not.toContain('merge-base');
+    expect(git(a, ['rev-list', '--parents', '-n1', 'context']).split(' ').length).toBeGreaterThan(1);
+    await ctxOk(a, ['add', '-m', 'after the sync'], { env });
+    expect(verbs()).toEqual(['config', 'update-ref']);
+    expect(entryPaths(a)).toHaveLength(7);
   });
 });

@@ -124,7 +124,7 @@ describe('push publishes the work in progress', () => {
     git(a, ['commit', '-q', '-m', 'new file']);
     expect(userPush(['feature'])).toMatch(/git-ctx: pushed 1 context entry to origin|the context push goes on in the background/);
     const published = wipFiles(bare);
-    expect(published).toHaveLength(1);
+    expect(published, published.map((p) => git(bare, ['show', `context:${p}`])).join('\n') + git(bare, ['log', '--format=%h %s', 'context'])).toHaveLength(1);
     const record = JSON.parse(git(bare, ['show', `context:${published[0]}`]));
     expect(record).toMatchObject({ session: expect.stringMatching(/^a:feature@[0-9a-f]{6}$/), branch: 'feature' });
     expect(record.files.map((f: any) => f.path).filter((p: string) => !p.startsWith('.githooks/')).sort()).toEqual(['new.txt', 'tools/count.py']);
@@ -151,6 +151,23 @@ describe('push publishes the work in progress', () => {
     expect(merged['tools/count.py']).toMatchObject({ level: 'merge', merge: 'conflict' });
     expect(contextTip(a)).not.toBe(tip); // HEAD moved, so the record did too
     for (const r of [a, b, bare]) expect(fsck(r)).toBe('');
+  });
+
+  it('a push whose run was stopped after the remote took it, before it landed here: the next push leaves one record of the session', async () => {
+    const { bare, a } = world();
+    await ctxOk(a, ['add', '-m', 'entry']);
+    const before = contextTip(a);
+    editLine(a, 'tools/count.py', 2, '    total = 1');
+    const first = await ctxOk(a, ['push', '--json']);
+    expect(wipFiles(bare)).toEqual([first.json.published.path]);
+    // As a hook's foreground stopped between its push and its landing leaves it: the remote holds the
+    // record, this clone's branch and its copies of the remote's refs do not.
+    git(a, ['update-ref', 'refs/heads/context', before]);
+    for (const ref of git(a, ['for-each-ref', '--format=%(refname)', 'refs/ctx/remotes/', 'refs/ctx/remote-clones/']).split('\n').filter(Boolean)) git(a, ['update-ref', '-d', ref]);
+    const second = await ctxOk(a, ['push', '--json']);
+    expect(second.json.published.path).not.toBe(first.json.published.path);
+    expect(wipFiles(bare)).toEqual([second.json.published.path]);
+    expect(wipFiles(a)).toEqual([second.json.published.path]);
   });
 
   it('a publish that fails is a warning: the push still happens', async () => {

@@ -29,6 +29,7 @@ import { acquireLock } from '../store/lock.js';
 import { join, resolve } from 'node:path';
 import type { RunOptions } from '../git/run.js';
 import type { Change } from '../store/store.js';
+import type { TreeItem } from '../git/objects.js';
 
 /** Files past this many are published with paths and blob ids only (no hunks, no symbols). */
 export const DETAIL_LIMIT = 300;
@@ -199,11 +200,32 @@ async function describeChanges(ctx: Ctx, base: string, snapshot: string, changes
   return { files, truncated };
 }
 
+/** The files of the session `key` at `tree`, oldest first (null: none). */
+async function ownFiles(ctx: Ctx, tree: string, key: string): Promise<TreeItem[] | null> {
+  const dir = await ctx.store.lookup(tree, `${WIP_ROOT}/${key}`);
+  if (!dir || dir.mode !== '40000') return null;
+  return (await ctx.store.readTree(dir.oid)).filter((i) => i.mode !== '40000').sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * `change`, a publish computed on the local tip, made to replace every other record of its session
+ * at `tree` (what it will be built on): a record the local tip never held, pushed by a run of this
+ * worktree that was stopped before it landed here (a hook's foreground handing over), goes too.
+ */
+export async function replacingAt(ctx: Ctx, change: Change, tree: string): Promise<Change> {
+  const record = change.add[0]!.path;
+  const key = record.slice(WIP_ROOT.length + 1, record.lastIndexOf('/'));
+  const items = (await ownFiles(ctx, tree, key)) ?? [];
+  return { ...change, remove: items.map((i) => `${WIP_ROOT}/${key}/${i.name}`).filter((p) => p !== record) };
+}
+
 function oneLine(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
 }
 
 async function mergeBase(ctx: Ctx, snap: Snapshot, other: string, run: () => RunOptions): Promise<string> {
+  // The snapshot is HEAD or a commit on top of it: on the default branch's tip, that tip is the base.
+  if (other === snap.head) return other;
   const r = await ctx.repo.git.run(['merge-base', snap.commit, other], { ...run(), okStatus: [0, 1] });
   return r.stdout.toString('utf8').trim() || snap.head;
 }
@@ -212,9 +234,8 @@ async function mergeBase(ctx: Ctx, snap: Snapshot, other: string, run: () => Run
 async function readOwn(ctx: Ctx, key: string): Promise<{ record: WipRecord | null; paths: string[] }> {
   const tip = await ctx.store.tipCommit();
   if (!tip) return { record: null, paths: [] };
-  const dir = await ctx.store.lookup(tip.tree, `${WIP_ROOT}/${key}`);
-  if (!dir || dir.mode !== '40000') return { record: null, paths: [] };
-  const items = (await ctx.store.readTree(dir.oid)).filter((i) => i.mode !== '40000').sort((a, b) => (a.name < b.name ? -1 : 1));
+  const items = await ownFiles(ctx, tip.tree, key);
+  if (!items) return { record: null, paths: [] };
   const paths = items.map((i) => `${WIP_ROOT}/${key}/${i.name}`);
   const newest = items[items.length - 1];
   if (!newest) return { record: null, paths };

@@ -21,6 +21,7 @@ import { fetchRefspecs, remoteRefs, CLONE_ID_RE, type RemoteRefs } from '../mode
 import { newId } from '../model/id.js';
 import { WIP_REF_PREFIX } from '../conflicts/wip.js';
 import { mergeCommits } from '../store/merge-tips.js';
+import { reachedWithin } from '../store/history.js';
 import { splitNul } from '../git/run.js';
 import { readRefsUnder } from '../git/refs.js';
 import { RemoteError } from '../errors.js';
@@ -251,6 +252,9 @@ export async function fetchRemoteState(ctx: Ctx, remote: Remote, net: NetOptions
   );
 }
 
+/** Commits read in process, newest first, looking for the old values of refs that moved (then git is asked). */
+const REACH_BUDGET = 256;
+
 /**
  * Whether some value the local copies held before the fetch is contained in none of the values they
  * hold now (see the module comment). Returns what the rewrite removed and changed, or null.
@@ -260,8 +264,12 @@ async function findRewrite(ctx: Ctx, before: Map<string, string>, after: Map<str
   const gone = [...new Set(before.values())].filter((oid) => !now.has(oid));
   if (!gone.length) return null;
   const git = ctx.repo.git;
+  // A ref that moved forward holds its old value a few commits down: found in process, no process.
+  const near = await reachedWithin(ctx.store, gone, [...now], REACH_BUDGET).catch(() => new Set<string>());
+  const far = gone.filter((oid) => !near.has(oid));
+  if (!far.length) return null;
   // Objects of a ref that was rewritten stay in this repository: the old values can still be walked.
-  const lost = (await git.run(['rev-list', '-n1', ...gone, '--not', ...now, '--'], { okStatus: [0, 128] })).stdout.toString('utf8').trim();
+  const lost = (await git.run(['rev-list', '-n1', ...far, '--not', ...now, '--'], { okStatus: [0, 128] })).stdout.toString('utf8').trim();
   if (!lost) return null;
   const old = await mergeCommits(ctx.store, [...new Set(before.values())]);
   const fresh = await mergeCommits(ctx.store, [...now]);

@@ -446,10 +446,11 @@ async function buildPush(
   }
   // Built only of histories checked above: known to be git-ctx's, so that building on it and landing
   // it need no walk of its first parents.
-  if (commit !== local) store.guard.landed(commit, local);
+  if (commit !== local) store.guard.merged(commit);
   let publishCommit: string | null = null;
   if (publish) {
-    const b = await store.build(publish, commit);
+    const { replacingAt } = await import('./publish.js');
+    const b = await store.build(await replacingAt(ctx, publish, await store.treeOf(commit)), commit);
     if (b.commit && b.commit !== commit) commit = publishCommit = b.commit;
   }
   const format = await formatChange(ctx, commit, author);

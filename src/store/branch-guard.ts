@@ -136,6 +136,15 @@ export class BranchGuard {
     this.prove(tip, on === null ? 0 : (this.proven.get(on) ?? WRITE_EVERY) + 1);
   }
 
+  /**
+   * A merge of proven histories whose first parent need not be the tip it replaces (mergeCommits
+   * orders parents by name, so that every clone writes the same commit): recorded at once, since the
+   * next process could not reach a proven tip by its first parents, and would ask git.
+   */
+  merged(tip: string): void {
+    this.prove(tip, 0);
+  }
+
   /** The error for a history to merge that shares nothing with the (proven) local branch. */
   unrelated(theirs: string, where: string): UsageError {
     return new UsageError(`${where} shares no history with the local context branch ${this.store.branch}: it is not git-ctx's`, {

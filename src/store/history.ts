@@ -239,3 +239,28 @@ export async function independentOf(store: Store, tips: readonly string[]): Prom
   const unique = [...new Set(tips)];
   return (unique.length > 1 ? await removeRedundant(store, unique) : unique).sort();
 }
+
+/**
+ * Which of `commits` the walk from `tips` reaches within `budget` commits read, newest first: a cheap
+ * answer for the common case (a ref that moved forward by a few commits), where asking git would cost
+ * a process. A commit not in the answer may still be an ancestor: ask git then.
+ */
+export async function reachedWithin(store: Store, commits: readonly string[], tips: readonly string[], budget: number): Promise<Set<string>> {
+  const wanted = new Set(commits);
+  const reached = new Set<string>();
+  const seen = new Set<string>();
+  const queue = new DateQueue();
+  for (const t of new Set(tips)) {
+    seen.add(t);
+    queue.push(await node(store, t));
+  }
+  for (let n = queue.pop(); n && reached.size < wanted.size && seen.size <= budget; n = queue.pop()) {
+    if (wanted.has(n.oid)) reached.add(n.oid);
+    for (const p of await parentsOf(store, n)) {
+      if (seen.has(p.oid)) continue;
+      seen.add(p.oid);
+      queue.push(p);
+    }
+  }
+  return reached;
+}

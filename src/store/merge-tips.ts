@@ -345,7 +345,8 @@ async function landMerge(store: Store, message: string, plan: (attempt: number) 
       if ('done' in p) return p.done;
       const cas = await compareAndSwapRef(store.repo.git, { ref: store.ref, newOid: p.next, oldOid: p.local, zeroOid: store.zeroOid, message: `git-ctx: ${message.split('\n')[0]}` });
       if (cas.ok) {
-        store.guard.landed(p.next, p.local);
+        // A fast-forward or a merge of sorted tips: its first parents need not lead to the local tip.
+        store.guard.merged(p.next);
         return { kind: p.kind, before: p.local, tip: p.next, keptBoth: p.keptBoth, attempts: attempt };
       }
       if (cas.reason === 'locked') watch.locked(cas.lockFile);
