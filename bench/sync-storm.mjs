@@ -7,7 +7,7 @@
 // any design where writes do not contend. `node -e 0` is sampled all along, to show how busy the
 // machine was. Every timed run is a cold `git-ctx` process (dist/bin.cjs), as a hook would start it.
 //
-// Usage: npm run build && node bench/sync-storm.mjs [clones,...=8,16,32] [rounds=3] [--bin other/dist/bin.cjs]
+// Usage: npm run build && node bench/sync-storm.mjs [clones,...=8,16,32] [rounds=3] [--bin other/dist/bin.cjs] [--base before/dist/bin.cjs]
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,6 +18,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const binAt = args.indexOf('--bin');
 const BIN = binAt >= 0 ? args.splice(binAt, 2)[1] : join(ROOT, 'dist', 'bin.cjs');
+const baseAt = args.indexOf('--base');
+// Another build (say, of the commit before a change), stormed in the same run, right after this one.
+const BASE = baseAt >= 0 ? args.splice(baseAt, 2)[1] : null;
 const COUNTS = (args[0] ?? '8,16,32').split(',').map(Number);
 const ROUNDS = Number(args[1] ?? 3);
 
@@ -89,7 +92,7 @@ async function setup(n) {
   return { remote, clones };
 }
 
-async function storm(clones) {
+async function storm(clones, bin) {
   const syncs = [];
   const cpu = [];
   let failed = 0;
@@ -98,9 +101,9 @@ async function storm(clones) {
   await Promise.all(
     clones.map(async (c, i) => {
       for (let r = 0; r < ROUNDS; r++) {
-        const a = await run(process.execPath, [BIN, 'add', '-m', `clone ${i} round ${r}`, '--json'], c);
+        const a = await run(process.execPath, [bin, 'add', '-m', `clone ${i} round ${r}`, '--json'], c);
         if (a.code === 0) ids.push(JSON.parse(a.out).id);
-        const s = await run(process.execPath, [BIN, 'sync', '--json'], c);
+        const s = await run(process.execPath, [bin, 'sync', '--json'], c);
         syncs.push(s.ms);
         cpu.push(s.cpu);
         if (s.code !== 0) {
@@ -119,9 +122,9 @@ async function storm(clones) {
   return { syncs, cpu, failed, reasons, ids };
 }
 
-async function quiet(clones, ids) {
+async function quiet(clones, ids, bin) {
   const t0 = performance.now();
-  const runs = await Promise.all(clones.map((c) => run(process.execPath, [BIN, 'sync', '--json'], c)));
+  const runs = await Promise.all(clones.map((c) => run(process.execPath, [bin, 'sync', '--json'], c)));
   const ms = performance.now() - t0;
   const failed = runs.filter((r) => r.code !== 0).length;
   for (const r of runs.filter((x) => x.code !== 0).slice(0, 3)) console.error(`quiet sync failed: ${r.err.trim().split('\n')[0]}`);
@@ -134,8 +137,10 @@ async function quiet(clones, ids) {
 }
 
 /**
- * The same loop with plain git: a commit on a ref of one's own, fetch every clone's ref, push one's
- * own. With `node`, each round also starts `node -e 0` first: the floor of any tool written for Node.
+ * The same loop with plain git: a commit on a ref of one's own (untimed, as the storm's add), fetch
+ * every clone's ref, push one's own (timed, as the storm's sync). With `node`, the add and the sync
+ * each also start `node -e 0` first, as many Node starts as the storm makes: the floor of any tool
+ * written for Node, on a machine whose cores every clone shares.
  */
 async function floor(clones, node = false) {
   const times = [];
@@ -145,8 +150,9 @@ async function floor(clones, node = false) {
     clones.map(async (c, i) => {
       let parent = null;
       for (let r = 0; r < ROUNDS; r++) {
-        const tree = git(c, ['mktree']);
-        const commit = git(c, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', `floor ${i} ${r}`]);
+        if (node) await run(process.execPath, ['-e', '0'], c);
+        const tree = (await run('git', ['mktree'], c)).out.trim();
+        const commit = (await run('git', ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', `floor ${i} ${r}`], c)).out.trim();
         parent = commit;
         const t0 = performance.now();
         const nd = node ? await run(process.execPath, ['-e', '0'], c) : { cpu: 0 };
@@ -162,19 +168,25 @@ async function floor(clones, node = false) {
 }
 
 console.log(`# sync storm: ${ROUNDS} rounds of add + sync per clone, all clones at once (file:// remote)`);
-console.log(`binary: ${BIN}; load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
-console.log('| clones | syncs | failed | sync p50 | sync p99 | floor p50 | floor p99 | p99 / floor p99 | node + floor p50 | node + floor p99 | CPU ms per sync / floor / node + floor (p50) | every entry everywhere after one quiet round | `node -e 0` p50 (p99) meanwhile |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+console.log(`binary: ${BIN}${BASE ? ` (and, stormed right after it on fresh clones, ${BASE})` : ''}; load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
+console.log('| clones | binary | syncs | failed | sync p50 | sync p99 | floor p50 | floor p99 | p99 / floor p99 | node + floor p50 | node + floor p99 | node + floor p99 / floor p99 | p99 / node + floor p99 | CPU ms per sync / floor / node + floor (p50) | every entry everywhere after one quiet round | `node -e 0` p50 (p99) meanwhile |');
+console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
 for (const n of COUNTS) {
-  const { clones } = await setup(n);
   const s = sampler();
-  const st = await storm(clones);
-  const q = await quiet(clones, st.ids);
-  const fl = await floor(clones);
-  const nf = await floor(clones, true);
+  const runs = [];
+  for (const [label, bin] of [['this', BIN], ...(BASE ? [['base', BASE]] : [])]) {
+    const { clones } = await setup(n);
+    const st = await storm(clones, bin);
+    const q = await quiet(clones, st.ids, bin);
+    runs.push({ label, clones, st, q });
+  }
+  const fl = await floor(runs[0].clones);
+  const nf = await floor(runs[0].clones, true);
   await s.stop();
-  const why = st.failed ? ` (${[...st.reasons].map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
-  const everywhere = q.complete === clones.length && !q.failed ? `yes, ${st.ids.length} entries in all ${n} clones (round: ${f(q.ms)})` : `no: ${q.complete} of ${n} complete, ${q.failed} quiet syncs failed`;
-  console.log(`| ${n} | ${st.syncs.length} | ${st.failed}${why} | ${f(pct(st.syncs, 50))} | ${f(pct(st.syncs, 99))} | ${f(pct(fl.times, 50))} | ${f(pct(fl.times, 99))} | ${(pct(st.syncs, 99) / pct(fl.times, 99)).toFixed(2)} | ${f(pct(nf.times, 50))} | ${f(pct(nf.times, 99))} | ${Math.round(pct(st.cpu, 50))} / ${Math.round(pct(fl.cpu, 50))} / ${Math.round(pct(nf.cpu, 50))} | ${everywhere} | ${f(pct(s.times, 50))} (${f(pct(s.times, 99))}) |`);
+  for (const { label, clones, st, q } of runs) {
+    const why = st.failed ? ` (${[...st.reasons].map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
+    const everywhere = q.complete === clones.length && !q.failed ? `yes, ${st.ids.length} entries in all ${n} clones (round: ${f(q.ms)})` : `no: ${q.complete} of ${n} complete, ${q.failed} quiet syncs failed`;
+    console.log(`| ${n} | ${label} | ${st.syncs.length} | ${st.failed}${why} | ${f(pct(st.syncs, 50))} | ${f(pct(st.syncs, 99))} | ${f(pct(fl.times, 50))} | ${f(pct(fl.times, 99))} | ${(pct(st.syncs, 99) / pct(fl.times, 99)).toFixed(2)} | ${f(pct(nf.times, 50))} | ${f(pct(nf.times, 99))} | ${(pct(nf.times, 99) / pct(fl.times, 99)).toFixed(2)} | ${(pct(st.syncs, 99) / pct(nf.times, 99)).toFixed(2)} | ${Math.round(pct(st.cpu, 50))} / ${Math.round(pct(fl.cpu, 50))} / ${Math.round(pct(nf.cpu, 50))} | ${everywhere} | ${f(pct(s.times, 50))} (${f(pct(s.times, 99))}) |`);
+  }
 }
 console.log(`\nload average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
