@@ -156,7 +156,7 @@ describe('push publishes the work in progress', () => {
   it('a push whose run was stopped after the remote took it, before it landed here: the next push leaves one record of the session', async () => {
     const { bare, a } = world();
     await ctxOk(a, ['add', '-m', 'entry']);
-    const before = contextTip(a);
+    const before = contextTip(a)!;
     editLine(a, 'tools/count.py', 2, '    total = 1');
     const first = await ctxOk(a, ['push', '--json']);
     expect(wipFiles(bare)).toEqual([first.json.published.path]);
