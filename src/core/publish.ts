@@ -108,14 +108,19 @@ async function publishNow(ctx: Ctx, input: PublishInput): Promise<PublishResult>
   const base = def ? await mergeBase(ctx, snap, def.oid, run) : head;
   // One diff-tree for the changes since the base and, for a snapshot whose tree differs from HEAD's,
   // whether any file does (a tree written with zero-padded modes differs from git's rewrite of it).
-  const wanted = [{ from: base, to: snap.commit }, ...(snap.dirty ? [{ from: head, to: snap.commit }] : [])];
-  const [changes, sinceHead] = await diffCommits(ctx.repo.git, wanted, run);
-  if (sinceHead && !sinceHead.length) snap = { ...snap, commit: head, dirty: false };
   // The same snapshot measured from the same base as the last record, whose files were all described:
-  // the same files (push publishes every time, so skip the diffs and the parsers).
+  // the same files (push publishes every time, so skip the diffs and the parsers). A snapshot commit
+  // recorded last time is one already found to differ from HEAD (else HEAD was recorded).
   const last = previous.record;
-  const { files, truncated } =
-    last && !last.truncated && last.snapshot === snap.commit && last.base === base ? { files: last.files, truncated: false } : await describeChanges(ctx, base, snap.commit, changes!, input.deadline);
+  const same = () => !!last && !last.truncated && last.snapshot === snap.commit && last.base === base;
+  let changes: FileChange[] | undefined;
+  if (!same()) {
+    const wanted = [{ from: base, to: snap.commit }, ...(snap.dirty ? [{ from: head, to: snap.commit }] : [])];
+    const [since, sinceHead] = await diffCommits(ctx.repo.git, wanted, run);
+    changes = since;
+    if (sinceHead && !sinceHead.length) snap = { ...snap, commit: head, dirty: false };
+  }
+  const { files, truncated } = same() ? { files: last!.files, truncated: false } : await describeChanges(ctx, base, snap.commit, changes!, input.deadline);
 
   const now = ctx.deps.now();
   const record: WipRecord = {
