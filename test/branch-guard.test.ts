@@ -281,6 +281,7 @@ describe('what the checks cost', () => {
     expect(synced).toContain('fetch');
     expect(synced).not.toContain('rev-list');
     expect(synced).not.toContain('merge-base');
+    expect(synced).not.toContain('diff-tree');
     expect(git(a, ['rev-list', '--parents', '-n1', 'context']).split(' ').length).toBeGreaterThan(1);
     await ctxOk(a, ['add', '-m', 'after the sync'], { env });
     expect(verbs()).toEqual(['config', 'update-ref']);

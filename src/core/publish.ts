@@ -113,8 +113,9 @@ async function publishNow(ctx: Ctx, input: PublishInput): Promise<PublishResult>
   // recorded last time is one already found to differ from HEAD (else HEAD was recorded).
   const last = previous.record;
   const same = () => !!last && !last.truncated && last.snapshot === snap.commit && last.base === base;
-  let changes: FileChange[] | undefined;
-  if (!same()) {
+  // A clean worktree on the base changes nothing (the common case of a sync between tasks).
+  let changes: FileChange[] | undefined = base === snap.commit ? [] : undefined;
+  if (!same() && !changes) {
     const wanted = [{ from: base, to: snap.commit }, ...(snap.dirty ? [{ from: head, to: snap.commit }] : [])];
     const [since, sinceHead] = await diffCommits(ctx.repo.git, wanted, run);
     changes = since;
