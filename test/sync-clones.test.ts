@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
 import { add, cloneOf, startDaemon, withCtx, type Daemon } from './helpers/remote.js';
@@ -78,6 +78,35 @@ describe('16 clones syncing at once', () => {
     expect(ids(remote.path).sort()).toEqual(expected);
     fsck(remote.path);
   }, 300_000);
+});
+
+describe('a merge of many histories', () => {
+  it('writes only the trees it keeps: the fold of eight clones\' tips leaves no tree per step behind', async () => {
+    const remote = bare('fold');
+    const clones = Array.from({ length: 8 }, (_, i) => cloneOf(remote.path, [], `f${i}`));
+    await ctxOk(clones[0]!, ['add', '-m', 'first']);
+    await ctxOk(clones[0]!, ['sync']);
+    for (const c of clones.slice(1)) await ctxOk(c, ['sync']);
+    // Seven histories that know nothing of each other, each on its clone's ref.
+    for (const c of clones.slice(1)) {
+      await ctxOk(c, ['add', '-m', `from ${c}`]);
+      git(c, ['push', '-q', 'origin', `context:refs/ctx/clones/context/${readFileSync(join(c, '.git', 'ctx', 'clone-id'), 'utf8').trim()}`]);
+    }
+    const [a] = clones as [string];
+    await ctxOk(a, ['add', '-m', 'a again']);
+    git(a, ['fetch', '-q', 'origin', '+refs/ctx/clones/context/*:refs/objects-only/*']);
+    const loose = () => Number(/^count: (\d+)$/m.exec(git(a, ['count-objects', '-v']))![1]);
+    const before = loose();
+    const r = await ctxOk(a, ['sync', '--json']);
+    expect(r.json.received).toBe(7);
+    expect(git(a, ['rev-list', '--parents', '-n1', 'context']).split(' ')).toHaveLength(9);
+    // The merge commit and the trees on its entry's path (5 deep); a tree per path per step of the
+    // fold (7 steps) was 55 objects.
+    expect(loose() - before).toBeLessThanOrEqual(16);
+    expect(ids(a)).toHaveLength(9);
+    fsck(a);
+    fsck(remote.path);
+  });
 });
 
 describe('a failed sync changes nothing local', () => {

@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from './store.js';
-import type { TreeItem } from '../git/objects.js';
+import { formatTree, hashObject, parseTree, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef, RefLockWatch } from '../git/refs.js';
 import { splitNul } from '../git/run.js';
 import { mergeFileSet, variantPath, type Sides } from '../model/merge.js';
@@ -37,6 +37,12 @@ const MAX_ATTEMPTS = 200;
  */
 interface Memo {
   trees: Map<string, TreeMerge>;
+  /**
+   * Trees a merge made, by id, not written yet: a fold of many tips makes a tree per step on every
+   * path it touches, and only the last step's are kept; they are written (deflated, one file each)
+   * when a merge result leaves this module (flush), the others never.
+   */
+  pending: Map<string, Buffer>;
   bases: Map<string, string[]>;
   virtual: Map<string, string | null>;
   /** Tips checkMergeable found to be context histories of a format this version writes. */
@@ -47,13 +53,43 @@ const MEMO_LIMIT = 20_000;
 
 function memo(store: Store): Memo {
   let m = memos.get(store);
-  if (!m || m.trees.size + m.bases.size + m.virtual.size + m.mergeable.size > MEMO_LIMIT) memos.set(store, (m = { trees: new Map(), bases: new Map(), virtual: new Map(), mergeable: new Set() }));
+  if (!m || m.trees.size + m.bases.size + m.virtual.size + m.mergeable.size + m.pending.size > MEMO_LIMIT) {
+    // A merge under way may hold ids of trees not written yet: they are written before they are forgotten.
+    for (const content of m?.pending.values() ?? []) store.writeTree(parseTree(content, store.repo.objectFormat));
+    memos.set(store, (m = { trees: new Map(), pending: new Map(), bases: new Map(), virtual: new Map(), mergeable: new Set() }));
+  }
   return m;
+}
+
+/** A tree made by a merge, its id now and its file only once flushed. */
+function deferTree(store: Store, items: readonly TreeItem[]): string {
+  const content = formatTree(items);
+  const oid = hashObject(store.repo.objectFormat, 'tree', content);
+  memo(store).pending.set(oid, content);
+  return oid;
+}
+
+/** A tree's items, whether written or only made by a merge. */
+async function treeItems(store: Store, oid: string): Promise<TreeItem[]> {
+  const pending = memo(store).pending.get(oid);
+  return pending ? parseTree(pending, store.repo.objectFormat) : store.readTree(oid);
+}
+
+/** Write `tree` and the trees below it that a merge made and nothing wrote yet. */
+function flush(store: Store, tree: string | null): string | null {
+  const { pending } = memo(store);
+  const content = tree ? pending.get(tree) : undefined;
+  if (!content) return tree;
+  for (const item of parseTree(content, store.repo.objectFormat)) if (item.mode === '40000') flush(store, item.oid);
+  store.writeTree(parseTree(content, store.repo.objectFormat));
+  pending.delete(tree!);
+  return tree;
 }
 
 /** Three-way merge of trees (null: absent), rewriting only the trees on paths that differ. */
 export async function mergeTrees(store: Store, base: string | null, ours: string | null, theirs: string | null, prefix = ''): Promise<TreeMerge> {
   const r = await mergeTreesAt(store, base, ours, theirs);
+  flush(store, r.tree);
   return prefix ? { tree: r.tree, keptBoth: r.keptBoth.map((p) => prefix + p) } : r;
 }
 
@@ -65,7 +101,7 @@ async function mergeTreesAt(store: Store, base: string | null, ours: string | nu
   const key = `${base}|${ours}|${theirs}`;
   const known = memo(store).trees.get(key);
   if (known) return known;
-  const [b, o, t] = await Promise.all([base, ours, theirs].map((x) => (x ? store.readTree(x) : Promise.resolve([]))));
+  const [b, o, t] = await Promise.all([base, ours, theirs].map((x) => (x ? treeItems(store, x) : Promise.resolve([]))));
   const names = new Map<string, (TreeItem | undefined)[]>();
   [b!, o!, t!].forEach((items, side) => {
     for (const item of items) {
@@ -102,7 +138,7 @@ async function mergeTreesAt(store: Store, base: string | null, ours: string | nu
     if (n !== name) keptBoth.push(n);
     items.push({ mode: modes.get(oid) ?? '100644', name: n, oid });
   }
-  const result = items.length ? { tree: store.writeTree(items), keptBoth: keptBoth.sort() } : { tree: null, keptBoth };
+  const result = items.length ? { tree: deferTree(store, items), keptBoth: keptBoth.sort() } : { tree: null, keptBoth };
   memo(store).trees.set(key, result);
   return result;
 }
@@ -134,6 +170,11 @@ export async function mergeBases(store: Store, commits: readonly string[]): Prom
  * per base per level. A base that is an ancestor of another adds nothing the walk needs to remove.
  */
 export async function baseTree(store: Store, bases: readonly string[]): Promise<string | null> {
+  return flush(store, await baseTreeAt(store, bases));
+}
+
+/** baseTree, its trees perhaps not written yet (see flush). */
+async function baseTreeAt(store: Store, bases: readonly string[]): Promise<string | null> {
   if (!bases.length) return null;
   if (bases.length === 1) return store.treeOf(bases[0]!);
   const sorted = [...bases].sort();
@@ -141,7 +182,7 @@ export async function baseTree(store: Store, bases: readonly string[]): Promise<
   const known = memo(store).virtual.get(key);
   if (known !== undefined) return known;
   let tree: string | null = await store.treeOf(sorted[0]!);
-  for (let i = 1; i < sorted.length; i++) tree = (await mergeTrees(store, null, tree, await store.treeOf(sorted[i]!))).tree;
+  for (let i = 1; i < sorted.length; i++) tree = (await mergeTreesAt(store, null, tree, await store.treeOf(sorted[i]!))).tree;
   memo(store).virtual.set(key, tree);
   return tree;
 }
@@ -187,7 +228,7 @@ export async function mergeIntoBranch(store: Store, theirs: string, opts: MergeO
       if (bases.length === 1 && bases[0] === theirs) return { done: { kind: 'up-to-date', before: local, tip: local, keptBoth, attempts: attempt } };
       kind = 'fast-forward';
       if (bases.length !== 1 || bases[0] !== local) {
-        const [base, ours, other] = await Promise.all([baseTree(store, bases), store.treeOf(local), store.treeOf(theirs)]);
+        const [base, ours, other] = await Promise.all([baseTreeAt(store, bases), store.treeOf(local), store.treeOf(theirs)]);
         const merged = await mergeTrees(store, base, ours, other);
         keptBoth = merged.keptBoth;
         const sig = { ...opts.author, time: Math.floor(store.deps.now() / 1000) };
@@ -257,12 +298,12 @@ export async function mergeCommits(store: Store, tips: readonly string[]): Promi
   let tree: string | null = trees[0]!;
   const keptBoth = new Set<string>();
   for (let i = 1; i < heads.length; i++) {
-    const merged = await mergeTrees(store, await baseTree(store, bases[i - 1]!), tree, trees[i]!);
+    const merged = await mergeTreesAt(store, await baseTreeAt(store, bases[i - 1]!), tree, trees[i]!);
     tree = merged.tree;
     for (const p of merged.keptBoth) keptBoth.add(p);
   }
   const sig = { ...MERGE_IDENTITY, time: Math.max(...times) };
-  const commit = store.writeCommit({ tree: tree ?? store.writeTree([]), parents: heads, author: sig, committer: sig, message: `merge: ${heads.length} context histories\n` });
+  const commit = store.writeCommit({ tree: flush(store, tree) ?? store.writeTree([]), parents: heads, author: sig, committer: sig, message: `merge: ${heads.length} context histories\n` });
   return { commit, kind: 'merge', keptBoth: [...keptBoth].sort() };
 }
 
