@@ -253,7 +253,9 @@ export async function fetchRefs(git: GitRunner, remote: Remote, refspecs: { opti
   for (;;) {
     const specs = [...optional, ...always];
     if (!specs.length) return { missing };
-    const args = [...netConfig(opts), 'fetch', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--refmap=', opts.progress ? '--progress' : '--quiet'];
+    // git's check of each updated ref for a forced update is a history walk per ref: git-ctx's copies
+    // are checked for a rewritten remote by remote-state.ts, in one go.
+    const args = [...netConfig(opts), '-c', 'advice.fetchShowForcedUpdates=false', 'fetch', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--no-show-forced-updates', '--refmap=', opts.progress ? '--progress' : '--quiet'];
     if (opts.prune) args.push('--prune');
     if (opts.depth) args.push(`--depth=${opts.depth}`);
     args.push('--end-of-options', remote.fetchTarget, ...specs);
