@@ -6,12 +6,12 @@
  * the caller asks `git rev-parse` (./repo.ts): the variables that move or bound discovery, a bare
  * repository or a directory inside a git dir, a directory of another owner (safe.directory), a mount
  * point crossed, a HEAD that is not a plain branch or commit. What depends on settings (core.bare,
- * core.worktree, the object format, the ref storage) is decided with the one `git config` read, by
- * `repoSettingsProblem`.
+ * core.worktree, the object format, the ref storage) is decided with the settings (./config-files.ts,
+ * else `git config`), by `repoSettingsProblem`.
  */
 import { readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { GitConfig } from './config.js';
+import type { GitConfig } from './config-files.js';
 
 /** Variables that change where git looks, or how far: with any of them set, git itself decides. */
 export const DISCOVERY_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_CEILING_DIRECTORIES', 'GIT_DISCOVERY_ACROSS_FILESYSTEM', 'GIT_OBJECT_DIRECTORY', 'GIT_NAMESPACE'];
