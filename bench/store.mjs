@@ -8,7 +8,7 @@
 //   (needs a build: npm run build)
 // --base DIR (or --bin DIR/dist/bin.cjs): another build (a checkout with its dist/ built, e.g. main's)
 // measured beside this one, interleaved run by run for `add`, one after the other for the concurrent
-// writers (the reading tables are left out then: they measure this build only).
+// writers (base, this, this, base; the reading tables are left out then: they measure this build only).
 // --sqlite DIR: a directory where better-sqlite3 is installed (`npm i --prefix DIR better-sqlite3@12`:
 // it builds a native addon, so it is no dependency of git-ctx), for the scratchpad; without it, and
 // without better-sqlite3 in node_modules, the scratchpad is left out.
@@ -218,7 +218,8 @@ for (const [kind, makeArgs] of [
   ['`git ctx add` processes (one process per add, as hooks and shell tools run it)', (bin, _mcp, w) => ['bench/lib/writer.mjs', bin, '%REPO%', String(PER), `w${w}`]],
   ['MCP servers (one long-lived process per agent, as agents run it)', (_bin, mcp, w) => ['bench/lib/mcp-writer.mjs', mcp, '%REPO%', String(PER), `m${w}`]],
 ]) {
-  for (const [build, bin, mcp] of builds) {
+  // With a base, each kind runs base, this, this, base: the machine's drift falls on both alike.
+  for (const [build, bin, mcp] of BASE ? [...builds, ...[...builds].reverse()] : builds) {
   const label = build ? `${kind}, ${build}` : kind;
   const d = repo();
   const { lines, wall } = await concurrently((w) => makeArgs(bin, mcp, w).map((a) => (a === '%REPO%' ? d : a)));

@@ -217,6 +217,9 @@ describe('which files, in which order, with which scope', () => {
       same({ local: `[core]\n\trepositoryformatversion = 1\n[extensions]\n\tworktreeConfig = ${on}\n[ctx]\n\tbranch = local\n`, worktree: wt });
     }
     same({ local: '[core]\n\trepositoryformatversion = 1\n[extensions]\n\tworktreeConfig\n', worktree: wt });
+    // Repository format 0 knows the extension too; the user's global file does not turn it on.
+    same({ local: '[core]\n\trepositoryformatversion = 0\n[extensions]\n\tworktreeConfig = true\n', worktree: wt });
+    same({ global: '[extensions]\n\tworktreeConfig = true\n', local: LOCAL, worktree: wt });
     // In a linked worktree, its own config.worktree (under .git/worktrees/<name>).
     const w = world({});
     const env = usual(w);

@@ -22,7 +22,7 @@
  * Plain functions over node:fs only: the launcher (src/launch.ts, through ./probe.ts) runs this before
  * the rest of git-ctx is loaded.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
 export type ConfigScope = 'system' | 'global' | 'local' | 'worktree' | 'command';
@@ -153,6 +153,8 @@ function plainAbsolute(path: string): boolean {
 function readConfigText(path: string): string | null | undefined {
   let buf: Buffer;
   try {
+    // Most of the files git looks for do not exist: found missing without an exception (~0.1 ms each).
+    if (!statSync(path, { throwIfNoEntry: false })) return undefined;
     buf = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
