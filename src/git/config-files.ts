@@ -17,7 +17,8 @@
  * `git config` read that file only), relative paths (git resolves them from the top of the worktree),
  * a file that cannot be read (other than missing), holds a NUL byte, or that git would refuse (a syntax
  * error: git stops there), an environment setting git would refuse, an unknown system path.
- * test/config-files.test.ts runs many files and environments through this and through git.
+ * test/config-files.test.ts runs many files and environments through this and through git. What it
+ * cannot see: a `git` on PATH that is a wrapper adding settings of its own (`exec git -c k=v "$@"`).
  *
  * Plain functions over node:fs only: the launcher (src/launch.ts, through ./probe.ts) runs this before
  * the rest of git-ctx is loaded.
