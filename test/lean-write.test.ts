@@ -192,6 +192,25 @@ describe('an add', () => {
     await ctxOk(repo, ['add', '-m', 'learned'], { env: { ...env, ...counting.env } });
     expect(counting.runs().slice(before).map((r) => r.split(' ')[2])).toEqual(['update-ref']);
   });
+
+  it('a git whose system file names nothing is asked once, then left to read the settings itself', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'first']);
+    // A git built with an empty system file (here: a git on PATH that always reads an empty one).
+    const dir = tempDir('git-ctx-emptysys-');
+    writeFileSync(join(dir, 'empty'), '');
+    const log = join(dir, 'runs.log');
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { env: ENV, encoding: 'utf8' }).trim();
+    writeFileSync(join(dir, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nGIT_CONFIG_SYSTEM='${join(dir, 'empty')}' exec '${realGit}' "$@"\n`);
+    chmodSync(join(dir, 'git'), 0o755);
+    const env = { HOME: tempDir('git-ctx-home-'), GIT_CONFIG_NOSYSTEM: '', PATH: `${dir}:${ENV.PATH}` };
+    const verbs = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((r) => r.split(' ')[2]);
+    await ctxOk(repo, ['add', '-m', 'asks'], { env });
+    expect(verbs().sort()).toEqual(['config', 'config', 'update-ref']);
+    writeFileSync(log, '');
+    await ctxOk(repo, ['add', '-m', 'does not ask again'], { env });
+    expect(verbs()).toEqual(['config', 'update-ref']);
+  });
 });
 
 describe('moving the branch', () => {

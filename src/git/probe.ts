@@ -106,7 +106,7 @@ function settingsFromFiles(located: LocatedRepo, env: Record<string, string | un
   // git's system file, when git reads one and the environment does not name it: as learned from git.
   const needsSystem = !configSources(located, env, undefined) && !!configSources(located, env, '/');
   const system = needsSystem ? learnedSystemConfig(env, opts.uid) : undefined;
-  const entries = readConfigFiles(located, env, system, CONFIG_KEYS);
+  const entries = readConfigFiles(located, env, system ?? undefined, CONFIG_KEYS);
   // Not learned yet: learn it for the next command (a git process, once per git executable).
   if (needsSystem && system === undefined) void learnSystemConfig(env, opts.uid, opts.tag ?? 'probe');
   if (!entries) return undefined;

@@ -5,8 +5,8 @@
  * it, so it is learned from git, once per git executable, and kept in the user's cache directory
  * ($XDG_CACHE_HOME/git-ctx or ~/.cache/git-ctx, private to the user as the code cache is):
  * `git config --system --show-origin --list` names the file (`file:<path>`) when it holds a setting,
- * and names it in its error when it does not exist. An empty file names nothing, and nothing is learned:
- * the settings are then always read by `git config`.
+ * and names it in its error when it does not exist. An empty file names nothing: that is remembered,
+ * and the settings are then read by `git config`, as are those of a git that cannot say.
  *
  * The git executable is the one a spawn of `git` runs: the first on PATH. A different one (an update, a
  * PATH that changed) is learned anew.
@@ -62,7 +62,8 @@ function ours(path: string, uid: number): boolean {
   }
 }
 
-type Learned = Record<string, { id: string; system: string }>;
+/** By git executable: its system file, or null when git named none (the settings are then left to `git config`). */
+type Learned = Record<string, { id: string; system: string | null }>;
 
 function readLearned(file: string): Learned {
   try {
@@ -74,10 +75,12 @@ function readLearned(file: string): Learned {
 }
 
 /**
- * The system file of the git on PATH, as learned earlier (undefined: not learned, or not to be
- * trusted). `uid`: this process's user (undefined: the cache cannot be checked, so it is not used).
+ * The system file of the git on PATH, as learned earlier: null when git named none (an empty file:
+ * its settings are left to `git config`, and it is not asked again until git changes), undefined when
+ * not learned yet, or not to be trusted. `uid`: this process's user (undefined: the cache cannot be
+ * checked, so it is not used).
  */
-export function learnedSystemConfig(env: Record<string, string | undefined>, uid: number | undefined): string | undefined {
+export function learnedSystemConfig(env: Record<string, string | undefined>, uid: number | undefined): string | null | undefined {
   if (uid === undefined) return undefined;
   const dir = cacheDir(env);
   const git = dir ? gitOnPath(env) : null;
@@ -85,7 +88,8 @@ export function learnedSystemConfig(env: Record<string, string | undefined>, uid
   const file = join(dir, CACHE_FILE);
   if (!ours(dir, uid) || !ours(file, uid)) return undefined;
   const entry = readLearned(file)[git.path];
-  return entry && entry.id === git.id && typeof entry.system === 'string' && entry.system.startsWith('/') ? entry.system : undefined;
+  if (!entry || entry.id !== git.id) return undefined;
+  return entry.system === null ? null : typeof entry.system === 'string' && entry.system.startsWith('/') ? entry.system : undefined;
 }
 
 /** The arguments that make git name its system file. */
@@ -103,9 +107,10 @@ export function systemConfigFromGit(result: RunResult): string | null {
 }
 
 /**
- * Ask the git on PATH where its system file is, and remember the answer for the next command. Never
- * rejects: a git that cannot say leaves the settings to `git config`. `tag`: unique to this process
- * (its temporary file's name).
+ * Ask the git on PATH where its system file is, and remember the answer for the next command: the
+ * file, or that git named none (remembered too, so that no command asks again). Never rejects: a git
+ * that cannot say leaves the settings to `git config`. `tag`: unique to this process (its temporary
+ * file's name).
  */
 export async function learnSystemConfig(env: Record<string, string | undefined>, uid: number | undefined, tag: string): Promise<string | null> {
   const dir = uid === undefined ? null : cacheDir(env);
@@ -114,13 +119,15 @@ export async function learnSystemConfig(env: Record<string, string | undefined>,
   const clean = gitEnv(env);
   // git's own default: not the variables that point it elsewhere, nor a repository around it.
   for (const k of ['GIT_CONFIG', 'GIT_CONFIG_SYSTEM', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR']) delete clean[k];
-  let system: string | null;
+  let result: RunResult;
   try {
-    system = systemConfigFromGit(await runGit('/', clean, gitArgv(systemConfigArgs), { timeoutMs: 10_000 }));
+    result = await runGit('/', clean, gitArgv(systemConfigArgs), { timeoutMs: 10_000 });
   } catch {
-    return null;
+    return null; // git could not be started: nothing learned
   }
-  if (!system) return null;
+  // Stopped at its time limit (a machine too busy): ask again next time.
+  if (result.status === null) return null;
+  const system = systemConfigFromGit(result);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!ours(dir, uid!)) return system;
