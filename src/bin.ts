@@ -35,7 +35,7 @@ if (cwd === null && opensRepository(argv)) {
   process.exit(3);
 }
 // Started by the launcher (src/launch.ts) before this file was read; here only without the launcher.
-const probe = takeHandedOverProbe() ?? (cwd === null ? undefined : probeFor(argv, cwd, process.env));
+const probe = takeHandedOverProbe() ?? (cwd === null ? undefined : probeFor(argv, cwd, process.env, process.getuid?.(), String(process.pid)));
 
 void (async () => {
   const [{ hostname }, { spawn }, { main }, { progress }, { nodeCrypto }, { processAlive }] = await Promise.all([import('node:os'), import('node:child_process'), import('./cli/main.js'), import('./cli/progress.js'), import('./builtins.js'), import('./deps.js')]);

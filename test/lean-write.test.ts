@@ -1,11 +1,11 @@
 /**
- * The lean write path: an `add` finds the repository from git's files and moves the branch with git's
- * lock-file protocol in process, and starts one git (the settings). Checked against real git: git finds
- * the same repository, reads what was written (rev-parse, reflog, fsck), with refs loose, packed or
+ * The lean write path: an `add` finds the repository and reads its settings from git's files, and
+ * starts one git, the `update-ref` that moves the branch. Checked against real git: git finds the same
+ * repository and settings, reads what was written (rev-parse, reflog, fsck), with refs loose, packed or
  * both, while git packs refs and collects garbage under eight writers; what is unusual goes to git.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, addWorktree, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
@@ -116,22 +116,100 @@ describe('finding the repository from git\'s files', () => {
 });
 
 describe('an add', () => {
-  it('starts two git processes: the settings, and the update of the branch (no rev-parse)', async () => {
+  it('starts one git process: the update of the branch (no rev-parse, no config)', async () => {
     const repo = makeRepo();
     await ctxOk(repo, ['add', '-m', 'first']);
     const counting = countingGit();
     mkdirSync(join(repo, 'sub'));
     await ctxOk(join(repo, 'sub'), ['add', '-m', 'second'], { env: counting.env });
     const runs = counting.runs();
-    expect(runs, runs.join('\n')).toHaveLength(2);
-    expect(runs[0]).toContain('config -z');
-    expect(runs[1]).toContain('update-ref');
+    expect(runs, runs.join('\n')).toHaveLength(1);
+    expect(runs[0]).toContain('update-ref');
     // In a linked worktree, and with the branch only in packed-refs, likewise.
     const wt = addWorktree(repo, 'w2');
     git(repo, ['pack-refs', '--all', '--prune']);
     await ctxOk(wt, ['add', '-m', 'third'], { env: counting.env });
-    expect(counting.runs()).toHaveLength(4);
+    expect(counting.runs()).toHaveLength(2);
     expect(entryPaths(repo)).toHaveLength(3);
+  });
+
+  it('reads the settings git reads: quoting, case, the worktree\'s own config, global files, the command line\'s', async () => {
+    const repo = makeRepo();
+    const home = tempDir('git-ctx-home-');
+    writeFileSync(join(home, '.gitconfig'), '[User]\n\tEmail = "global@example.com" ; the user\'s\n');
+    writeFileSync(join(repo, '.git', 'config'), `${readFileSync(join(repo, '.git', 'config'), 'utf8').replace(/\[user\][^[]*/, '')}[user]\n\tname = "Quoted \\"Name\\"" \\\n  continued # comment\n`);
+    git(repo, ['commit', '-q', '--allow-empty', '-m', 'two']);
+    git(repo, ['config', 'extensions.worktreeConfig', 'true']);
+    const wt = addWorktree(repo, 'w3');
+    git(wt, ['config', '--worktree', 'ctx.branch', 'ctx-of-w3']);
+    const env = { HOME: home, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'ctx.maxBodyBytes', GIT_CONFIG_VALUE_0: '1k' };
+    await ctxOk(wt, ['add', '-m', 'first']);
+    const counting = countingGit();
+    const added = await ctxOk(wt, ['add', '--json', '-m', 'second'], { env: { ...env, ...counting.env } });
+    expect(counting.runs(), counting.runs().join('\n')).toHaveLength(1);
+    // What git itself says, for the same worktree and environment.
+    const asGit = (key: string) => git(wt, ['config', key], { env });
+    expect(asGit('user.name')).toBe('Quoted "Name"   continued');
+    const author = git(repo, ['log', '-1', '--format=%an <%ae>', 'ctx-of-w3']);
+    expect(author).toBe(`${asGit('user.name')} <${asGit('user.email')}>`);
+    expect(added.json.id).toBeTruthy();
+    expect(entryPaths(repo, 'ctx-of-w3')).toHaveLength(2);
+    expect(contextTip(repo)).toBeNull();
+    // The command line's limit (1k) holds: a 2 KiB body is refused.
+    const big = await ctx(wt, ['add', '-m', 'x'.repeat(2048)], { env });
+    expect(big.code).not.toBe(0);
+  });
+
+  it("leaves what git's files do not settle to git: an include", async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'first']);
+    const included = join(tempDir(), 'included');
+    writeFileSync(included, '[user]\n\tname = Included Name\n');
+    git(repo, ['config', 'include.path', included]);
+    git(repo, ['config', '--unset', 'user.name']);
+    const counting = countingGit();
+    await ctxOk(repo, ['add', '-m', 'through an include'], { env: counting.env });
+    const runs = counting.runs();
+    expect(runs.map((r) => r.split(' ')[2])).toEqual(['config', 'update-ref']);
+    expect(git(repo, ['log', '-1', '--format=%an', 'context'])).toBe('Included Name');
+  });
+
+  it("learns where git's system file is, once, and then reads it in process too", async () => {
+    const repo = makeRepo();
+    const home = tempDir('git-ctx-home-');
+    // The machine's own system file is read here (GIT_CONFIG_NOSYSTEM unset): nothing of it is asked for.
+    const env = { HOME: home, GIT_CONFIG_NOSYSTEM: '' };
+    await ctxOk(repo, ['add', '-m', 'first'], { env });
+    const counting = countingGit();
+    await ctxOk(repo, ['add', '-m', 'learns'], { env: { ...env, ...counting.env } });
+    expect(counting.runs().map((r) => r.split(' ')[2])).toEqual(expect.arrayContaining(['config', 'update-ref']));
+    const learned = JSON.parse(readFileSync(join(home, '.cache', 'git-ctx', 'git-system-config.json'), 'utf8'));
+    const system = Object.values(learned as Record<string, { system: string }>)[0]!.system;
+    // git's own answer: the file it names, or the one it cannot find.
+    const shown = spawnSync('git', ['config', '--system', '--show-origin', '--list'], { env: { ...ENV, ...env, GIT_CONFIG_SYSTEM: undefined }, encoding: 'utf8' });
+    expect(`${shown.stdout}${shown.stderr}`).toContain(system);
+    const before = counting.runs().length;
+    await ctxOk(repo, ['add', '-m', 'learned'], { env: { ...env, ...counting.env } });
+    expect(counting.runs().slice(before).map((r) => r.split(' ')[2])).toEqual(['update-ref']);
+  });
+
+  it('a git whose system file names nothing is asked once, then left to read the settings itself', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'first']);
+    // A git built with an empty system file (here: a git on PATH that always reads an empty one).
+    const dir = tempDir('git-ctx-emptysys-');
+    writeFileSync(join(dir, 'empty'), '');
+    const log = join(dir, 'runs.log');
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { env: ENV, encoding: 'utf8' }).trim();
+    writeFileSync(join(dir, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nGIT_CONFIG_SYSTEM='${join(dir, 'empty')}' exec '${realGit}' "$@"\n`);
+    chmodSync(join(dir, 'git'), 0o755);
+    const env = { HOME: tempDir('git-ctx-home-'), GIT_CONFIG_NOSYSTEM: '', PATH: `${dir}:${ENV.PATH}` };
+    const verbs = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((r) => r.split(' ')[2]);
+    await ctxOk(repo, ['add', '-m', 'asks'], { env });
+    expect(verbs().sort()).toEqual(['config', 'config', 'update-ref']);
+    writeFileSync(log, '');
+    await ctxOk(repo, ['add', '-m', 'does not ask again'], { env });
+    expect(verbs()).toEqual(['config', 'update-ref']);
   });
 });
 

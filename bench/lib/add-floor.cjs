@@ -1,12 +1,15 @@
 // The least any Node CLI that appends through git can do, for bench/store.mjs to print beside `add`:
-// load the built-ins an append needs (child_process, crypto, zlib), run the two git processes every
-// command starts (rev-parse and config) at once, hash and deflate one small object, then run the
-// one git process a write must run after them (update-ref, here of a scratch ref of its own under
-// refs/bench/, so that concurrent runs never wait on each other).
-// No git-ctx code at all: what is left between this and `add` is git-ctx's own.
+// load the built-ins an append needs (child_process, crypto, zlib), find the repository and read its
+// settings from git's files (HEAD, the branch, the repository's config), hash and deflate one small
+// object, then run the one git process a write must run: update-ref, the compare-and-swap that moves
+// the branch (here of a scratch ref of its own under refs/bench/, so that concurrent runs never wait
+// on each other). No git-ctx code at all: what is left between this and `add` is git-ctx's own.
+// Run it at the top of a worktree of a plain repository.
 const { spawn } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { deflateSync } = require('node:zlib');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
 
 const run = (args) =>
   new Promise((resolve, reject) => {
@@ -17,9 +20,21 @@ const run = (args) =>
     child.on('close', (status) => (status === 0 ? resolve(Buffer.concat(out).toString()) : reject(new Error(`git ${args[0]} exited ${status}`))));
   });
 
+/** A ref's value: its loose file, else packed-refs. */
+function refValue(gitDir, ref) {
+  try {
+    return readFileSync(join(gitDir, ref), 'latin1').trim();
+  } catch {
+    const line = readFileSync(join(gitDir, 'packed-refs'), 'latin1').split('\n').find((l) => l.endsWith(` ${ref}`));
+    return line.slice(0, line.indexOf(' '));
+  }
+}
+
 (async () => {
-  const [discovery] = await Promise.all([run(['rev-parse', '--git-dir', '--git-common-dir', '--show-toplevel', 'HEAD']), run(['config', '-z', '--get-regexp', '^user\\.'])]);
-  const head = discovery.trim().split('\n').pop();
+  const gitDir = join(process.cwd(), '.git');
+  const ref = readFileSync(join(gitDir, 'HEAD'), 'latin1').trim().replace(/^ref: /, '');
+  const head = refValue(gitDir, ref);
+  readFileSync(join(gitDir, 'config'), 'latin1');
   const body = Buffer.from(`floor ${Date.now()}\n`);
   createHash('sha1').update(`blob ${body.length}\0`).update(body).digest('hex');
   deflateSync(body, { level: 1 });

@@ -9,6 +9,7 @@ import type { Deps } from '../deps.js';
 import { discoverRepo, locatedRepo, type Repo } from '../git/repo.js';
 import { locateRepo, objectFormatOf, repoSettingsProblem } from '../git/locate.js';
 import { readConfig, type GitConfig } from '../git/config.js';
+import { configFromEntries } from '../git/config-files.js';
 import { GitRunner } from '../git/run.js';
 import { CatFile } from '../git/cat-file.js';
 import { Store } from '../store/store.js';
@@ -63,13 +64,14 @@ export interface Identity {
 
 
 /**
- * Open the store. Two git processes start at once: config, and the object reader every command but
- * `add` uses; the repository is found from git's files meanwhile (git/locate.ts), by `git rev-parse`
- * when they are unusual (started at once too when the environment moves discovery). The launcher
- * starts them before the CLI is loaded; the CLI hands them over as `early`.
+ * Open the store. The repository is found and its settings read from git's files where they allow it
+ * (git/locate.ts, git/config-files.ts); git is started for what they do not settle (`git config`, and
+ * `git rev-parse` when the environment moves discovery or the files are unusual), and for the object
+ * reader every command but `add` uses. The launcher does this before the CLI is loaded; the CLI hands
+ * it over as `early`.
  */
 export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
-  const probe = early && !early.taken ? early : startProbe(deps.cwd, deps.env);
+  const probe = early && !early.taken ? early : startProbe(deps.cwd, deps.env, { uid: deps.uid, tag: String(deps.pid) });
   probe.taken = true;
   const git = new GitRunner(deps.cwd, deps.env);
   const cat = new CatFile(git, probe.cat);
@@ -77,8 +79,8 @@ export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
   let config: GitConfig;
   try {
     // From git's files while git reads the settings; git finds the repository when they are unusual.
-    const located = probe.discovery ? null : locateRepo(deps.cwd, deps.env, deps.uid);
-    config = await readConfig(git, probe.config);
+    const located = probe.discovery ? null : probe.located !== undefined ? probe.located : locateRepo(deps.cwd, deps.env, deps.uid);
+    config = probe.settings ? configFromEntries(probe.settings) : await readConfig(git, probe.config);
     const format = located && !repoSettingsProblem(config) ? objectFormatOf(config) : null;
     repo = located && format ? locatedRepo(located, format, deps.cwd, deps.env) : await discoverRepo(deps.cwd, deps.env, probe.discovery);
   } catch (e) {

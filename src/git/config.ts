@@ -1,20 +1,13 @@
 import { settle, splitNul, type GitRunner, type RunResult } from './run.js';
 import { configArgs } from './probe.js';
+import { configFromEntries, type ConfigEntry, type GitConfig } from './config-files.js';
 
 /**
  * git-ctx's own settings, the user's identity, and the few settings of git's that decide whether
- * git-ctx may find the repository and read its branch from git's files (./locate.ts),
- * read with one `git config` call: includes, conditional includes and GIT_CONFIG_* make reading the
- * files ourselves wrong.
+ * git-ctx may find the repository and read its branch from git's files (./locate.ts): read from git's
+ * files where they settle it (./config-files.ts), else with one `git config` call.
  */
-export interface GitConfig {
-  /** The value git resolves (the last one read), any scope. */
-  get(key: string): string | undefined;
-  /** The value from the repository's own config (scope `local` or `worktree`): what git's repository format reads. */
-  local(key: string): string | undefined;
-  /** Every key read (lower case), or those starting with `prefix`. */
-  keys(prefix?: string): string[];
-}
+export type { GitConfig } from './config-files.js';
 
 /** `pending`: the config run already started (./probe.ts). */
 export async function readConfig(git: GitRunner, pending?: Promise<RunResult>): Promise<GitConfig> {
@@ -23,24 +16,19 @@ export async function readConfig(git: GitRunner, pending?: Promise<RunResult>): 
   return parseConfig(stdout);
 }
 
-/** `git config -z --show-scope --get-regexp` output: `<scope>\0<key>\n<value>\0`, or `<key>\0` for a bare boolean. */
+/** `git config -z --show-scope --get-regexp` output: `<scope>\0<key>\n<value>\0`, or `<scope>\0<key>\0` for a bare boolean. */
 export function parseConfig(stdout: Buffer | string): GitConfig {
-  const values = new Map<string, string>();
-  const local = new Map<string, string>();
+  return configFromEntries(configEntries(stdout));
+}
+
+/** The entries of `git config -z --show-scope --get-regexp` output, in its order. */
+export function configEntries(stdout: Buffer | string): ConfigEntry[] {
+  const out: ConfigEntry[] = [];
   const recs = splitNul(stdout);
   for (let i = 0; i + 1 < recs.length; i += 2) {
-    const scope = recs[i]!;
     const rec = recs[i + 1]!;
     const nl = rec.indexOf('\n');
-    const key = (nl < 0 ? rec : rec.slice(0, nl)).toLowerCase();
-    const value = nl < 0 ? 'true' : rec.slice(nl + 1);
-    // Later values override earlier ones (local over global), as git resolves them.
-    values.set(key, value);
-    if (scope === 'local' || scope === 'worktree') local.set(key, value);
+    out.push({ scope: recs[i] as ConfigEntry['scope'], key: nl < 0 ? rec : rec.slice(0, nl), value: nl < 0 ? null : rec.slice(nl + 1) });
   }
-  return {
-    get: (key) => values.get(key.toLowerCase()),
-    local: (key) => local.get(key.toLowerCase()),
-    keys: (prefix = '') => [...values.keys()].filter((k) => k.startsWith(prefix)),
-  };
+  return out;
 }

@@ -6,12 +6,12 @@
  * the caller asks `git rev-parse` (./repo.ts): the variables that move or bound discovery, a bare
  * repository or a directory inside a git dir, a directory of another owner (safe.directory), a mount
  * point crossed, a HEAD that is not a plain branch or commit. What depends on settings (core.bare,
- * core.worktree, the object format, the ref storage) is decided with the one `git config` read, by
- * `repoSettingsProblem`.
+ * core.worktree, the object format, the ref storage) is decided with the settings (./config-files.ts,
+ * else `git config`), by `repoSettingsProblem`.
  */
 import { readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { GitConfig } from './config.js';
+import type { GitConfig } from './config-files.js';
 
 /** Variables that change where git looks, or how far: with any of them set, git itself decides. */
 export const DISCOVERY_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_CEILING_DIRECTORIES', 'GIT_DISCOVERY_ACROSS_FILESYSTEM', 'GIT_OBJECT_DIRECTORY', 'GIT_NAMESPACE'];
@@ -32,9 +32,10 @@ export interface LocatedRepo {
 
 const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
+// Missing files are the common answer while walking up: found without an exception (~0.1 ms each).
 function stat(path: string): Stats | null {
   try {
-    return statSync(path);
+    return statSync(path, { throwIfNoEntry: false }) ?? null;
   } catch {
     return null;
   }
@@ -42,7 +43,7 @@ function stat(path: string): Stats | null {
 
 function read(path: string): string | null {
   try {
-    return readFileSync(path, 'utf8');
+    return stat(path) ? readFileSync(path, 'utf8') : null;
   } catch {
     return null;
   }

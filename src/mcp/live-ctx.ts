@@ -1,8 +1,10 @@
 /**
  * The store of a long-lived front end (the MCP server): opened once, never stale.
  *
- * Opening the store costs three git processes (discovery, config, the object reader), ~10 ms that a
- * warm server need not pay on every call. What can change while it runs is re-read on every call:
+ * Opening the store reads git's files and starts the object reader (`git cat-file --batch`; also
+ * `git config` where the files do not settle the settings, and `git rev-parse` where the environment
+ * moves discovery), a few milliseconds that a warm server need not pay on every call. What can change
+ * while it runs is re-read on every call:
  *
  * - the context branch tip, the index and everything on the branch: every read already goes through
  *   the long-lived `git cat-file --batch`, which resolves names afresh on each request, and the index
@@ -21,6 +23,8 @@ import { join } from 'node:path';
 import type { Deps } from '../deps.js';
 import { openCtx, closeCtx, type Ctx } from '../core/context.js';
 import { CtxError } from '../errors.js';
+import { configBool } from '../git/config-files.js';
+import { learnedSystemConfig } from '../git/system-config.js';
 
 export interface Lease {
   ctx: Ctx;
@@ -142,7 +146,8 @@ export class LiveCtx {
     const files = [join(ctx.repo.commonDir, 'config'), join(ctx.repo.gitDir, 'config.worktree'), join(ctx.repo.commonDir, 'config.worktree')];
     if (env.GIT_CONFIG_GLOBAL) files.push(env.GIT_CONFIG_GLOBAL);
     else files.push(join(home, '.gitconfig'), join(env.XDG_CONFIG_HOME || join(home, '.config'), 'git', 'config'));
-    if (!env.GIT_CONFIG_NOSYSTEM) files.push(env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig');
+    // The system file git was built with, as learned from git (git/system-config.ts).
+    if (configBool(env.GIT_CONFIG_NOSYSTEM ?? 'false') !== true) files.push(env.GIT_CONFIG_SYSTEM ?? learnedSystemConfig(env, this.deps.uid) ?? '/etc/gitconfig');
     return files
       .map((f) => {
         try {

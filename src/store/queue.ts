@@ -11,7 +11,7 @@
  *
  * A holder killed after the compare-and-swap but before writing results leaves the requests queued:
  * the next holder finds their files already on the branch, byte for byte, and answers them without a
- * second commit (see Store.commit). A writer killed while queued leaves a request that the next
+ * second commit (see ./group-commit.ts and Store.buildOn). A writer killed while queued leaves a request that the next
  * holder still lands (like a write sent just before a crash); its result is swept after RESULT_TTL_MS.
  */
 import { readFileSync, writeFileSync, renameSync, unlinkSync, readdirSync, mkdirSync, statSync } from 'node:fs';

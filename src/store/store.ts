@@ -5,8 +5,9 @@
  * writer lock, the writer reads the branch tip, rebuilds only the trees on the paths it touches (an
  * append rewrites six small trees, whatever the size of the store), writes a commit whose parent is
  * that tip, and moves the branch by compare-and-swap under git's lock on the ref (`git update-ref <ref> <new> <old>`). If the CAS loses, the commit
- * is rebuilt on the new tip and tried again, so no write is ever lost. Nothing here touches the user's
- * index, HEAD, working tree or any other ref.
+ * is rebuilt on the new tip and tried again, so no write is ever lost. Concurrent writers land together
+ * (./group-commit.ts decides who lands what; this file builds the commits and moves the branch).
+ * Nothing here touches the user's index, HEAD, working tree or any other ref.
  *
  * Before any of it is hashed, a change passes the secret screen (storage invariant 7,
  * ./secret-net.ts): commit() is the only way new content reaches the object store.
@@ -20,7 +21,8 @@ import { compareAndSwapRef, RefLockWatch, RefUpdater } from '../git/refs.js';
 import { readPackedRef } from '../git/locate.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { BranchGuard } from './branch-guard.js';
-import { CommitQueue, type PreparedChange, type QueuedFailure, type QueuedRequest, type QueuedResult } from './queue.js';
+import { CommitQueue, type PreparedChange } from './queue.js';
+import { groupCommit, type Branch, type Built, type Tip } from './group-commit.js';
 import { screenChange } from './secret-net.js';
 import type { Redaction } from '../model/secrets.js';
 import { CtxError, InternalError } from '../errors.js';
@@ -85,7 +87,6 @@ Read it with \`git ctx log\`, \`git ctx show ID\` or \`git show context:<path>\`
 edit it by hand: git-ctx merges concurrent writers by itself.
 `;
 
-const MAX_ATTEMPTS = 1000;
 /** How long a writer waits for its turn before going ahead on the compare-and-swap alone. */
 const LOCK_WAIT_MS = 10_000;
 /** Parsed trees kept (small ones: a shard level of the entries tree holds at most a few hundred names). */
@@ -144,7 +145,7 @@ export class Store {
    * The branch tip and its tree, read afresh: from the loose ref file and object when they are there
    * (see readLooseRef), else through the long-lived cat-file, which resolves refs anew on every read.
    */
-  async tipCommit(): Promise<{ oid: string; tree: string } | null> {
+  async tipCommit(): Promise<Tip | null> {
     const known = readLooseRef(this.repo.commonDir, this.ref, this.repo.objectFormat) ?? this.packedTip();
     const obj = known ? await this.object(known) : await this.cat.read(this.ref);
     if (!obj) return null;
@@ -318,10 +319,10 @@ export class Store {
 
   /**
    * Commit one change on top of the current tip; it lands (is on the branch) before this returns.
-   * Concurrent writers group-commit (./queue.ts): the change is queued, and whichever writer holds the
-   * lock lands every queued change, one commit each, with one compare-and-swap; a lost CAS rebuilds
-   * them all on the new tip. createOnly writes are checked against the exact parent each commit is
-   * built on, so exactly one of several concurrent createOnly writes of one path wins.
+   * Concurrent writers group-commit (./group-commit.ts): the change is queued, and whichever writer
+   * holds the lock lands every queued change, one commit each, with one compare-and-swap; a lost CAS
+   * rebuilds them all on the new tip. createOnly writes are checked against the exact parent each
+   * commit is built on, so exactly one of several concurrent createOnly writes of one path wins.
    */
   async commit(input: Change): Promise<CommitResult> {
     // Refused before anything is written, blobs included. No await when nothing is to be waited for
@@ -332,103 +333,34 @@ export class Store {
     // Blobs do not depend on the tip: write them before queueing for the lock.
     const prepared = this.prepare(change);
     const queue = new CommitQueue(join(this.privateDir, 'queue', this.safeBranch), this.deps);
-    const enqueue = (): string | null => {
-      try {
-        return queue.enqueue(prepared);
-      } catch {
-        return null; // a queue that cannot be written: land this change alone
-      }
-    };
-    let name = enqueue();
-    const answer = (r: QueuedResult | QueuedFailure): CommitResult => {
-      if ('error' in r) throw new CtxError('E_COMMIT', 1, `could not commit: ${r.error}`);
-      return { ...r, redactions };
-    };
-    for (;;) {
-      if (name) {
-        const landed = queue.take(name) ?? (queue.queued(name) ? null : queue.take(name));
-        if (landed) return answer(landed);
-        if (!queue.queued(name)) name = enqueue(); // its answer was swept (a writer stopped for a minute): queue it again
-      }
-      const own = name;
-      const lock = await this.writerLock(own ? () => !queue.queued(own) : undefined);
-      if (!lock && own && !queue.queued(own)) continue; // answered by the holder: take the result
-      try {
-        return answer(await this.land(queue, own, prepared));
-      } catch (e) {
-        // Reported as failed, so it must not land later through another writer.
-        if (own) queue.withdraw(own);
-        throw e;
-      } finally {
-        lock?.release();
-      }
-    }
+    const r = await groupCommit(queue, this.branchForGroupCommit(), prepared, this.deps);
+    if ('error' in r) throw new CtxError('E_COMMIT', 1, `could not commit: ${r.error}`);
+    return { ...r, redactions };
   }
 
-  /**
-   * Land every queued change (and this writer's own) on the tip, retrying on a lost CAS, then answer
-   * the other writers. Returns this writer's result.
-   */
-  private async land(queue: CommitQueue, own: string | null, prepared: PreparedChange): Promise<QueuedResult | QueuedFailure> {
-    const watch = new RefLockWatch(this.ref, this.deps.now);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const tip = await this.tipCommit();
-      // Another process may have moved the branch since (a reset, a fetch into it): check what is there now.
-      if (tip) await this.guard.checkTip(tip);
-      let requests: QueuedRequest[] = [];
-      if (own) {
-        requests = queue.pending();
-        if (!requests.some((r) => r.name === own)) {
-          // Landed meanwhile by a writer that went ahead without the lock.
-          const landed = queue.take(own);
-          if (landed) return landed;
-          requests.push({ name: own, change: prepared });
-        }
-      } else {
-        requests = [{ name: '', change: prepared }];
-      }
-      const results = new Map<string, QueuedResult | QueuedFailure>();
-      let current = tip;
-      for (const request of requests) {
-        let built;
-        try {
-          built = await this.buildOn(request.change, current);
-        } catch (e) {
-          // Another writer's change that cannot be built fails alone; this writer's own fails the call.
-          if (request.name === (own ?? '')) throw e;
-          results.set(request.name, { error: (e as Error).message });
-          continue;
-        }
-        results.set(request.name, { commit: built.commit, parent: built.next ? built.parent : (current?.oid ?? null), attempts: attempt, existing: built.existing });
-        if (built.next) current = built.next;
-      }
-      const mine = results.get(own ?? '')!;
-      results.delete(own ?? '');
-      if (current === tip) {
-        // Nothing to move (every change was refused, or is on the branch already).
-        queue.finish(results, own);
-        return mine;
-      }
-      const subject = requests.length === 1 ? requests[0]!.change.message.split('\n')[0] : `${requests.length} queued changes`;
-      const update = { ref: this.ref, newOid: current!.oid, oldOid: tip?.oid ?? null, zeroOid: this.zeroOid };
-      const message = `git-ctx: ${subject}`;
-      // Through git: the long-lived update-ref of a process that writes often, else one update-ref.
-      // Not in process with git's lock-file protocol: git's lock would then live in this process, and one
-      // killed while holding it (SIGKILL of an agent) leaves a lock that no later writer can tell
-      // from a live git's, so every write waits and fails until someone removes it. A separate git
-      // finishes its update, and removes its lock, whatever happens to this process.
-      const cas = this.updater ? await this.updater.cas(update) : await compareAndSwapRef(this.repo.git, { ...update, message });
-      if (cas.ok) {
-        this.guard.landed(current!.oid, tip?.oid ?? null);
-        queue.finish(results, own);
-        return mine;
-      }
-      if (cas.reason === 'locked') watch.locked(cas.lockFile);
-      else watch.free();
-      // Lost the race (a writer without the lock, or another clone's pull): jitter, rebuild, retry.
-      await this.deps.sleep(1 + (this.deps.random(1)[0]! % (cas.reason === 'locked' ? 20 : 8)));
-    }
-    throw new CtxError('E_CONTENTION', 1, `could not update ${this.ref} after ${MAX_ATTEMPTS} attempts`);
+  /** The branch as group commit lands on it: read and checked, built on, moved by compare-and-swap. */
+  private branchForGroupCommit(): Branch {
+    return {
+      ref: this.ref,
+      tip: async () => {
+        const tip = await this.tipCommit();
+        // Another process may have moved the branch since (a reset, a fetch into it): check what is there now.
+        if (tip) await this.guard.checkTip(tip);
+        return tip;
+      },
+      build: (change, current) => this.buildOn(change, current),
+      move: ({ newOid, oldOid, subject }) => {
+        const update = { ref: this.ref, newOid, oldOid, zeroOid: this.zeroOid };
+        // Through git: the long-lived update-ref of a process that writes often, else one update-ref.
+        // Not in process with git's lock-file protocol: git's lock would then live in this process, and one
+        // killed while holding it (SIGKILL of an agent) leaves a lock that no later writer can tell
+        // from a live git's, so every write waits and fails until someone removes it. A separate git
+        // finishes its update, and removes its lock, whatever happens to this process.
+        return this.updater ? this.updater.cas(update) : compareAndSwapRef(this.repo.git, { ...update, message: `git-ctx: ${subject}` });
+      },
+      moved: (newOid, oldOid) => this.guard.landed(newOid, oldOid),
+      lock: (stop) => this.writerLock(stop),
+    };
   }
 
   /**
@@ -464,7 +396,7 @@ export class Store {
    * `current`. A createOnly file already there with the same bytes is taken for the writer's own:
    * writers of createOnly files make their bytes unique (an entry holds its id, a claim a random token).
    */
-  private async buildOn(change: PreparedChange, current: { oid: string; tree: string } | null): Promise<{ parent: string; commit: string; next: { oid: string; tree: string } | null; existing: string[] }> {
+  private async buildOn(change: PreparedChange, current: Tip | null): Promise<Built> {
     const parent = current?.oid ?? this.rootCommit();
     const baseTree = current ? current.tree : await this.treeOf(parent);
     const existing: string[] = [];
