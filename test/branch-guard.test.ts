@@ -284,7 +284,7 @@ describe('what the checks cost', () => {
     expect(synced).not.toContain('diff-tree');
     expect(git(a, ['rev-list', '--parents', '-n1', 'context']).split(' ').length).toBeGreaterThan(1);
     await ctxOk(a, ['add', '-m', 'after the sync'], { env });
-    expect(verbs()).toEqual(['config', 'update-ref']);
+    expect(verbs()).toEqual(['update-ref']);
     expect(entryPaths(a)).toHaveLength(7);
   });
 });
