@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { editBlock, editHooks, editMcpJson, editTomlTable } from '../src/hooks/agent-config.js';
 import { AGENTS_MD, hookSpecs } from '../src/hooks/agent-install.js';
-import { HOOK_TIMEOUT_S } from '../src/core/agent-events.js';
+import { HOOK_TIMEOUT_S } from '../src/core/agents/agent-events.js';
 import { ctx, ctxOk, git, makeRepo, userState } from './helpers/repo.js';
 
 const CLAUDE_SETTINGS = `{

@@ -5,11 +5,11 @@ import { addWorktree, contextTip, ctx, ctxOk, ENV, git, makeRepo } from './helpe
 import { realDeps } from './helpers/real-deps.js';
 import { openCtx, closeCtx, type Ctx } from '../src/core/context.js';
 import { readEntries } from '../src/core/read.js';
-import { addEntry } from '../src/core/add.js';
+import { addEntry } from '../src/core/entries/add.js';
 import { KINDS } from '../src/model/kinds.js';
 import { entryPath as entryPathOf, serializeEntry } from '../src/model/entry.js';
 import { idTime, newId } from '../src/model/id.js';
-import { brief } from '../src/core/brief.js';
+import { brief } from '../src/core/brief/brief.js';
 import { layoutBrief, type BriefSection } from '../src/model/brief-layout.js';
 
 const as = (session: string, agent = 'claude') => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });

@@ -1,5 +1,5 @@
 /**
- * The claim API (core/claim-round-trip.ts, model/claims.ts claimHolder, store/state.ts claimVersions)
+ * The claim API (core/sync/claim-round-trip.ts, model/claims.ts claimHolder, store/state.ts claimVersions)
  * as a feature whose items change hands would use it: claim an item for a session, find who holds it,
  * take over a stale claim, release one. Here the item is an id and its claim file a JSON record under
  * `state/test-claims/`; without a remote the branch's compare-and-swap decides, with one the item's
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ENV, addWorktree, ctxOk, git, makeRepo } from './helpers/repo.js';
 import { cloneOf, makeRemote, withCtx } from './helpers/remote.js';
 import { ITEM, PATH, act, author, bytes, holderAt, type Action, type Held, type TestClaim } from './helpers/test-claims.js';
-import { claimRoundTrip, type ClaimRound } from '../src/core/claim-round-trip.js';
+import { claimRoundTrip, type ClaimRound } from '../src/core/sync/claim-round-trip.js';
 import { claimHolder } from '../src/model/claims.js';
 import { unvariantPath, variantPath } from '../src/model/merge.js';
 
@@ -158,7 +158,7 @@ describe('claims through the remote: the item\'s claim ref decides', () => {
     expect(stale.claim.session).toBe('gone-home');
     const [tb, tc] = await Promise.all([actApart(b, 'tb', 'take over', stale), actApart(c, 'tc', 'take over', stale)]);
     expect([tb, tc].filter((r) => r.written.length)).toHaveLength(1);
-    for (const x of [a, b, c]) await withCtx(x, async (y) => (await import('../src/core/sync.js')).syncContext(y, { action: 'sync' }));
+    for (const x of [a, b, c]) await withCtx(x, async (y) => (await import('../src/core/sync/sync.js')).syncContext(y, { action: 'sync' }));
     // The takeover was built on the root (no claim ref to build on): the branch keeps both versions.
     expect(git(a, ['ls-tree', '-r', '--name-only', 'context', '--', 'state/test-claims']).split('\n')).toEqual([PATH, expect.stringMatching(new RegExp(`^${PATH}~[0-9a-f]{12}$`))]);
     const names = await Promise.all([a, b, c].map(async (x) => (await holder(x))!.session));

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ctx, ctxOk, fsck, git } from './helpers/repo.js';
 import { cloneOf, makeRemote, withCtx } from './helpers/remote.js';
-import { addEntry } from '../src/core/add.js';
+import { addEntry } from '../src/core/entries/add.js';
 import { claimPath } from '../src/model/state.js';
 import { agentSessionId } from '../src/model/session-id.js';
 

@@ -12,7 +12,7 @@ import { mergeVerdicts, parseMergeTreeBatch } from '../src/conflicts/merge-verdi
 import { listWorktrees, parseWorktreeList } from '../src/conflicts/worktrees.js';
 import { parseWip, sameWork, serializeWip, sessionKey, type WipRecord } from '../src/conflicts/wip.js';
 import { contentFingerprint, overlapId } from '../src/conflicts/acks.js';
-import { mayConflict } from '../src/core/conflicts-scan.js';
+import { mayConflict } from '../src/core/conflicts/conflicts-scan.js';
 import type { FileChange } from '../src/conflicts/changes.js';
 
 const runner = (cwd: string) => new GitRunner(cwd, ENV);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { addWorktree, BIN, ctx, ctxOk, ENV, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
 import { frozenState, realMerge, stateCommit } from './helpers/worktree-state.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
-import { currentConflicts, describeOverlap } from '../src/core/conflicts.js';
+import { currentConflicts, describeOverlap } from '../src/core/conflicts/conflicts.js';
 import { realDeps } from './helpers/real-deps.js';
 
 const PARSER = `export class Parser {

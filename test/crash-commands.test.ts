@@ -20,9 +20,9 @@ import { cloneOf, makeRemote, startDaemon, type Daemon } from './helpers/remote.
 import { realDeps } from './helpers/real-deps.js';
 import { runCrashTrials, type CrashScenario } from './helpers/crash.js';
 import { openCtx, closeCtx, type Ctx } from '../src/core/context.js';
-import { addEntry } from '../src/core/add.js';
-import { pickup } from '../src/core/pickup.js';
-import { inbox } from '../src/core/inbox.js';
+import { addEntry } from '../src/core/entries/add.js';
+import { pickup } from '../src/core/mailbox/pickup.js';
+import { inbox } from '../src/core/mailbox/inbox.js';
 import { parseEntry } from '../src/model/entry.js';
 import { baseName, claimPath, receiptPath } from '../src/model/state.js';
 

@@ -13,7 +13,7 @@ import { BIN, ENV, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir, writeFi
 import { GitRunner } from '../src/git/run.js';
 import { RefUpdater } from '../src/git/refs.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
-import { addEntry } from '../src/core/add.js';
+import { addEntry } from '../src/core/entries/add.js';
 import { realDeps } from './helpers/real-deps.js';
 
 interface Server {

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { addWorktree, contextTip, ctx, ctxOk, ENV, fsck, git, makeRepo } from './helpers/repo.js';
 import { realDeps } from './helpers/real-deps.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
-import { addEntry } from '../src/core/add.js';
-import { pickup } from '../src/core/pickup.js';
-import { inbox } from '../src/core/inbox.js';
+import { addEntry } from '../src/core/entries/add.js';
+import { pickup } from '../src/core/mailbox/pickup.js';
+import { inbox } from '../src/core/mailbox/inbox.js';
 import { claimPath, receiptPath } from '../src/model/state.js';
 import { cloneOf, makeRemote } from './helpers/remote.js';
 

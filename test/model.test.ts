@@ -3,8 +3,8 @@ import { newId, idTime, isId, normalizeIdPrefix } from '../src/model/id.js';
 import { entryPath, idFromPath, parseEntry, serializeEntry, EntryParseError, type EntryData } from '../src/model/entry.js';
 import { checkBody, checkLabel, checkRef, checkTitle, decodeText, titleFromBody } from '../src/model/validate.js';
 import { parseDuration, parseWhen } from '../src/model/when.js';
-import { queryTerms } from '../src/core/search.js';
-import { refsOverlap } from '../src/core/log.js';
+import { queryTerms } from '../src/core/entries/search.js';
+import { refsOverlap } from '../src/core/entries/log.js';
 import { CtxError } from '../src/errors.js';
 
 const rnd = (b: number) => new Uint8Array(10).fill(b);

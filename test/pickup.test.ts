@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addWorktree, ctx, ctxOk, ENV, fsck, git, makeRepo } from './helpers/repo.js';
 import { realDeps } from './helpers/real-deps.js';
 import { openCtx, closeCtx, type Ctx } from '../src/core/context.js';
-import { addEntry } from '../src/core/add.js';
+import { addEntry } from '../src/core/entries/add.js';
 import { claimPath, serializeClaim } from '../src/model/state.js';
 import { addressedTo } from '../src/model/address.js';
 import { commitCreateOnly } from '../src/store/state.js';

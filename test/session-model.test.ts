@@ -7,7 +7,7 @@ import { parseHandoffText, renderHandoff } from '../src/model/handoff-doc.js';
 import { estimateTokens, fenceFor, layoutBrief, type BriefSection } from '../src/model/brief-layout.js';
 import { newId } from '../src/model/id.js';
 import { parseStatus } from '../src/git/worktree.js';
-import { parseAddedLines } from '../src/core/work.js';
+import { parseAddedLines } from '../src/core/brief/work.js';
 
 const H = newId(Date.UTC(2026, 10, 21, 9, 30), new Uint8Array(10).fill(3));
 const claim = (session: string, claimedAt: string, agent = 'a'): Claim => ({ handoff: H, session, agent, claimedAt });

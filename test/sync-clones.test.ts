@@ -12,8 +12,8 @@ import { ENV, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir }
 import { add, cloneOf, startDaemon, withCtx, type Daemon } from './helpers/remote.js';
 import { realDeps } from './helpers/real-deps.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
-import { addEntry } from '../src/core/add.js';
-import { pickup } from '../src/core/pickup.js';
+import { addEntry } from '../src/core/entries/add.js';
+import { pickup } from '../src/core/mailbox/pickup.js';
 
 function runWorker(args: string[]): Promise<{ lines: any[]; code: number; stderr: string }> {
   return new Promise((resolve) => {
@@ -279,9 +279,9 @@ describe('gc on the remote', () => {
       }
     };
     const fromC = (await inThePast(c, (x) => addEntry(x, { body: 'from the clone that went quiet' }))).entry;
-    await inThePast(c, async (x) => (await import('../src/core/sync.js')).syncContext(x, { action: 'sync' }));
+    await inThePast(c, async (x) => (await import('../src/core/sync/sync.js')).syncContext(x, { action: 'sync' }));
     const h = (await inThePast(a, (x) => addEntry(x, { kind: 'handoff', body: '## Summary\n\nwork to take\n' }))).entry;
-    await inThePast(a, async (x) => (await import('../src/core/sync.js')).syncContext(x, { action: 'sync' }));
+    await inThePast(a, async (x) => (await import('../src/core/sync/sync.js')).syncContext(x, { action: 'sync' }));
     const picked = await inThePast(b, (x) => pickup(x, { session: 'b-session' }));
     expect(picked).toMatchObject({ decidedBy: 'remote', handoffs: [expect.objectContaining({ id: h.id })] });
     await ctxOk(a, ['sync']);

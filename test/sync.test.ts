@@ -4,8 +4,8 @@ import { readFileSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, userState } from './helpers/repo.js';
 import { add, cloneOf, init, makeRemote, run, startDaemon, withCtx } from './helpers/remote.js';
-import { addEntry } from '../src/core/add.js';
-import { syncContext } from '../src/core/sync.js';
+import { addEntry } from '../src/core/entries/add.js';
+import { syncContext } from '../src/core/sync/sync.js';
 import { variantPath } from '../src/model/merge.js';
 
 function runWorker(name: string, args: string[]): Promise<{ lines: any[]; code: number; stderr: string }> {

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { addWorktree, BIN, ctx, ctxOk, ENV, fsck, git, makeRepo } from './helpers/repo.js';
 import { withCtx } from './helpers/remote.js';
-import { addEntry } from '../src/core/add.js';
+import { addEntry } from '../src/core/entries/add.js';
 import { claimPath } from '../src/model/state.js';
 
 const as = (session: string, agent = 'claude') => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });

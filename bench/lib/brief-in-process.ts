@@ -3,7 +3,7 @@
  * the work itself, without starting Node and loading the CLI. The first call warms the JIT and is left out.
  */
 import { openCtx, closeCtx } from '../../src/core/context.js';
-import { brief } from '../../src/core/brief.js';
+import { brief } from '../../src/core/brief/brief.js';
 import { realDeps } from '../../test/helpers/real-deps.js';
 
 export async function briefInProcess(cwd: string, env: Record<string, string>, runs: number): Promise<number[]> {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { newId } from '../../src/model/id.js';
 import { entryPath, serializeEntry, type EntryData } from '../../src/model/entry.js';
-import { commitMessage } from '../../src/core/add.js';
+import { commitMessage } from '../../src/core/entries/add.js';
 import type { Kind } from '../../src/model/kinds.js';
 
 const WORDS = 'alpha beta gamma delta parser store merge conflict worktree handoff session agent regression timeout cache index branch refactor test failure flaky database migration schema api endpoint token budget brief decision postmortem'.split(' ');

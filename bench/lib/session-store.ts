@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { newId } from '../../src/model/id.js';
 import { entryPath, serializeEntry, type EntryData } from '../../src/model/entry.js';
 import { claimPath, receiptPath, serializeClaim, serializeReceipt } from '../../src/model/state.js';
-import { commitMessage } from '../../src/core/add.js';
+import { commitMessage } from '../../src/core/entries/add.js';
 import type { Kind } from '../../src/model/kinds.js';
 import { rng } from '../../test/helpers/secret-samples.js';
 

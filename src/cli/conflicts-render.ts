@@ -2,8 +2,8 @@
  * How `conflicts` and `publish` look on a terminal: the table and the summary lines. Their JSON
  * shapes are in results/conflicts.ts, shared with the MCP server.
  */
-import type { Overlap, ConflictsResult } from '../core/conflicts.js';
-import type { PublishResult } from '../core/publish.js';
+import type { Overlap, ConflictsResult } from '../core/conflicts/conflicts.js';
+import type { PublishResult } from '../core/conflicts/publish.js';
 import { formatHunk, formatRange, type Hunk } from '../conflicts/hunks.js';
 import { safe, type Output } from './output.js';
 

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from './io.js';
-import type { SyncAction, SyncPublished, SyncResult } from '../core/sync.js';
+import type { SyncAction, SyncPublished, SyncResult } from '../core/sync/sync.js';
 import type { Output } from './output.js';
 import { safe } from './output.js';
 import { UsageError } from '../errors.js';
@@ -83,7 +83,7 @@ export function registerSyncVerb(program: Command, io: CliIO, action: SyncAction
     .action((remote: string | undefined, opts: CommonOpts & { adoptRewrite?: boolean; restoreRewrite?: boolean }) =>
       withCtx(io, opts, async (ctx, out) => {
         if (opts.adoptRewrite && opts.restoreRewrite) throw new UsageError('--adopt-rewrite and --restore-rewrite exclude each other');
-        const { syncContext } = await import('../core/sync.js');
+        const { syncContext } = await import('../core/sync/sync.js');
         const rewrite = opts.adoptRewrite ? 'adopt' : opts.restoreRewrite ? 'restore' : undefined;
         const r = await syncContext(ctx, { action, remote, agent: opts.agent, session: opts.session, rewrite });
         for (const w of r.warnings) io.deps.stderr(`git-ctx: warning: ${safe(w, false)}\n`);

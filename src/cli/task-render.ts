@@ -1,7 +1,7 @@
 /**
  * The task commands' plain text: a task's state in a phrase, a task in a line.
  */
-import type { TaskInfo } from '../core/task-view.js';
+import type { TaskInfo } from '../core/tasks/task-view.js';
 import { safe } from './output.js';
 
 function ago(iso: string | null, now: number): string {

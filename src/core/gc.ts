@@ -16,8 +16,8 @@
 import type { Ctx, WhoOptions } from './context.js';
 import { resolveIdentity } from './context.js';
 import { resolveWhen } from './read.js';
-import { doneTasksBefore } from './task-gc.js';
-import { readSummarized } from './mailbox.js';
+import { doneTasksBefore } from './tasks/task-gc.js';
+import { readSummarized } from './mailbox/mailbox.js';
 import { sessionActivity, type SessionActivity } from './activity.js';
 import type { EntrySummary } from '../store/entry-index.js';
 import { claimWinner } from '../model/claims.js';
@@ -25,7 +25,7 @@ import { idTime } from '../model/id.js';
 import { ALL } from '../model/address.js';
 import type { Receipt } from '../model/state.js';
 import { claimFiles, readClaims, readReceipts, receiptFiles, type ReceiptFile, type StateFile } from '../store/state.js';
-import type { RemoteGcResult } from './remote-gc.js';
+import type { RemoteGcResult } from './sync/remote-gc.js';
 import { CtxError, UsageError } from '../errors.js';
 
 export interface GcInput extends WhoOptions {
@@ -82,10 +82,10 @@ export async function gc(ctx: Ctx, input: GcInput): Promise<GcResult> {
   if (cutoff > ctx.deps.now()) throw new UsageError(`--older-than: ${input.olderThan} is in the future`, { code: 'E_WHEN', hint: 'the window counts back from now: 7d, 36h, or a past date' });
   const result: GcResult = { cutoff: new Date(cutoff).toISOString(), dryRun: !!input.dryRun, removed: [], stateFiles: [], kept: { unconsumed: 0, unread: 0, recent: 0 }, commit: null, remote: null, warnings: [] };
   await localGc(ctx, input, who, cutoff, result);
-  // The remote's clone and claim refs (core/remote-gc.ts): a failure there is a warning.
+  // The remote's clone and claim refs (core/sync/remote-gc.ts): a failure there is a warning.
   if (ctx.config.get('ctx.remote')) {
     try {
-      const { remoteGc } = await import('./remote-gc.js');
+      const { remoteGc } = await import('./sync/remote-gc.js');
       result.remote = await remoteGc(ctx, { cutoff, dryRun: input.dryRun });
     } catch (e) {
       if (!(e instanceof CtxError) || e.exitCode !== 5) throw e;

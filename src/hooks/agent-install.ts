@@ -21,7 +21,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Ctx } from '../core/context.js';
-import { CLIENT_EVENTS, hookTimeoutS } from '../core/agent-events.js';
+import { CLIENT_EVENTS, hookTimeoutS } from '../core/agents/agent-events.js';
 import { editBlock, editHooks, editMcpJson, editTomlTable, HOOK_COMMAND, MCP_NAME, type Edit, type HookSpec } from './agent-config.js';
 import { UsageError } from '../errors.js';
 

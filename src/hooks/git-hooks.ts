@@ -53,7 +53,7 @@ function fromPull(env: HookInput['env']): boolean {
 }
 
 async function pullQuietly(ctx: Ctx, input: HookInput): Promise<string[]> {
-  const { syncContext } = await import('../core/sync.js');
+  const { syncContext } = await import('../core/sync/sync.js');
   await syncContext(ctx, { action: 'pull', unattended: true, deadline: input.deadline });
   return [];
 }
@@ -68,7 +68,7 @@ export const GIT_HOOKS: readonly GitHook[] = [
       // The user is pushing the context branch themselves (`git push --all`, say): leave it to them.
       if (input.stdin.split('\n').some((l) => l.split(' ')[2] === ctx.store.ref)) return [];
       const [name, url] = input.args;
-      const { syncContext } = await import('../core/sync.js');
+      const { syncContext } = await import('../core/sync/sync.js');
       // It publishes this worktree's work in progress first (the record rides along with this push).
       const r = await syncContext(ctx, { action: 'push', remote: name || url, unattended: true, deadline: input.deadline, maxAttempts: 3 });
       const lines = r.warnings.map((w) => `git-ctx: warning: ${w}`);
@@ -80,7 +80,7 @@ export const GIT_HOOKS: readonly GitHook[] = [
     name: 'pre-commit',
     summary: "warn when the files being committed overlap another session's edits (refuse them with ctx.conflicts.block)",
     async run(ctx, input) {
-      const { conflictsPreCommit } = await import('../core/conflicts.js');
+      const { conflictsPreCommit } = await import('../core/conflicts/conflicts.js');
       const r = await conflictsPreCommit(ctx, {
         indexFile: input.env.GIT_INDEX_FILE, // `git commit -a` stages into a temporary index
         timeoutMs: Math.max(500, Math.min(PRE_COMMIT_MS - (ctx.deps.now() - (input.startedAt ?? ctx.deps.now())), input.deadline - ctx.deps.now())),

@@ -14,7 +14,7 @@ export interface Reader {
   /**
    * The place's name in earlier versions (`<folder>:<branch>`), which other clones may share: messages
    * to it reach this reader; receipts under it count only for messages older than this clone's first
-   * use of place ids (see core/mailbox.ts).
+   * use of place ids (see core/mailbox/mailbox.ts).
    */
   label?: string;
 }

@@ -3,7 +3,7 @@
  *
  * On one repository the compare-and-swap lets exactly one claim per handoff land (`state/consumed/...`
  * is written create-only); across clones the remote decides (a claim ref it created for the first
- * push that named it: see core/claim-round-trip.ts). A clone that could not reach the remote claims
+ * push that named it: see core/sync/claim-round-trip.ts). A clone that could not reach the remote claims
  * on its own, provisionally, and a later merge keeps every claim (versions of one path). Every reader
  * must then name the same winner, whatever the order in which histories were merged, so the rule is a
  * total order on claims:

@@ -12,7 +12,7 @@
  * A step is a claim (by one session), a release (back to open) or done (final, with the id of its
  * result entry). Its file is named after the step it follows, so "at most one step follows this one"
  * is "this path is created once": locally the compare-and-swap of the branch decides (create-only),
- * across clones the remote does (one claim ref per path, see core/claim-round-trip.ts). Claiming,
+ * across clones the remote does (one claim ref per path, see core/sync/claim-round-trip.ts). Claiming,
  * releasing, finishing and taking over a stale claim therefore all exclude each other, and a task
  * goes to exactly one session however many ask at once.
  *

@@ -2,8 +2,8 @@
  * The JSON shapes of `conflicts` and `publish`, shared by the command line and the MCP server (their
  * own types: fields may be added, none renamed or removed).
  */
-import type { Overlap, SessionInfo, ConflictsResult } from '../core/conflicts.js';
-import type { PublishResult } from '../core/publish.js';
+import type { Overlap, SessionInfo, ConflictsResult } from '../core/conflicts/conflicts.js';
+import type { PublishResult } from '../core/conflicts/publish.js';
 import type { Hunk } from '../conflicts/hunks.js';
 
 export interface OverlapSideJson {

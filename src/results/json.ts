@@ -3,15 +3,15 @@
  * objects: fields may be added, but none is renamed or removed once released.
  */
 import type { StoredEntry } from '../model/entry.js';
-import type { AddResult } from '../core/add.js';
-import type { LogResult } from '../core/log.js';
-import type { ShowResult } from '../core/show.js';
-import type { SearchResult } from '../core/search.js';
-import type { HandoffResult } from '../core/handoff.js';
-import type { PickupResult } from '../core/pickup.js';
-import type { BriefResult } from '../core/brief.js';
-import type { InboxResult } from '../core/inbox.js';
-import type { AckResult } from '../core/conflicts-ack.js';
+import type { AddResult } from '../core/entries/add.js';
+import type { LogResult } from '../core/entries/log.js';
+import type { ShowResult } from '../core/entries/show.js';
+import type { SearchResult } from '../core/entries/search.js';
+import type { HandoffResult } from '../core/mailbox/handoff.js';
+import type { PickupResult } from '../core/mailbox/pickup.js';
+import type { BriefResult } from '../core/brief/brief.js';
+import type { InboxResult } from '../core/mailbox/inbox.js';
+import type { AckResult } from '../core/conflicts/conflicts-ack.js';
 import type { RegenerateResult } from '../core/regenerate.js';
 import type { Redaction } from '../model/secrets.js';
 

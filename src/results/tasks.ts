@@ -2,10 +2,10 @@
  * The JSON shapes of the task commands and of the MCP tool ctx_task (their own types: fields may be
  * added, none renamed or removed once released).
  */
-import type { TaskInfo } from '../core/task-view.js';
-import type { TaskAddResult } from '../core/task-add.js';
-import type { TaskListResult, TaskShowResult, WaveResult } from '../core/task-list.js';
-import type { ClaimResult, StepResult } from '../core/task-steps.js';
+import type { TaskInfo } from '../core/tasks/task-view.js';
+import type { TaskAddResult } from '../core/tasks/task-add.js';
+import type { TaskListResult, TaskShowResult, WaveResult } from '../core/tasks/task-list.js';
+import type { ClaimResult, StepResult } from '../core/tasks/task-steps.js';
 import type { StoredEntry } from '../model/entry.js';
 import { entryJson, redactionJson, type EntryJson } from './json.js';
 

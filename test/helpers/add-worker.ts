@@ -4,7 +4,7 @@
  * Usage: node add-worker.cjs <cwd> <count> <label>
  */
 import { openCtx, closeCtx } from '../../src/core/context.js';
-import { addEntry } from '../../src/core/add.js';
+import { addEntry } from '../../src/core/entries/add.js';
 import { realDeps } from './real-deps.js';
 
 async function run(): Promise<void> {

@@ -8,8 +8,8 @@ import { basename, dirname, join } from 'node:path';
 import { ENV, git, makeRepo, tempDir } from './repo.js';
 import { realDeps } from './real-deps.js';
 import { openCtx, closeCtx, type Ctx } from '../../src/core/context.js';
-import { addEntry } from '../../src/core/add.js';
-import { syncContext } from '../../src/core/sync.js';
+import { addEntry } from '../../src/core/entries/add.js';
+import { syncContext } from '../../src/core/sync/sync.js';
 
 /** A bare remote whose `main` has one commit (of `files`, default a README). */
 export function makeRemote(files?: Record<string, string>): string {

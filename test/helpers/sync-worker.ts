@@ -5,8 +5,8 @@
  * Usage: node sync-worker.cjs <cwd> <count> <label> [remote]
  */
 import { openCtx, closeCtx } from '../../src/core/context.js';
-import { addEntry } from '../../src/core/add.js';
-import { syncContext } from '../../src/core/sync.js';
+import { addEntry } from '../../src/core/entries/add.js';
+import { syncContext } from '../../src/core/sync/sync.js';
 import { CtxError } from '../../src/errors.js';
 import { realDeps } from './real-deps.js';
 

@@ -5,7 +5,7 @@
  */
 import { realDeps } from './real-deps.js';
 import { openCtx, closeCtx, type Ctx } from '../../src/core/context.js';
-import { claimRoundTrip, type ClaimRound } from '../../src/core/claim-round-trip.js';
+import { claimRoundTrip, type ClaimRound } from '../../src/core/sync/claim-round-trip.js';
 import { claimHolder, type ClaimLike } from '../../src/model/claims.js';
 import { claimVersions } from '../../src/store/state.js';
 

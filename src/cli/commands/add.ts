@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collect, allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { addEntry } from '../../core/add.js';
+import { addEntry } from '../../core/entries/add.js';
 import { addJson } from '../../results/json.js';
 import { reportRedactions } from '../secrets.js';
 import { bodyTooLarge, decodeText } from '../../model/validate.js';

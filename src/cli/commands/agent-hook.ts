@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { intOption } from '../io.js';
 import type { Ctx } from '../../core/context.js';
-import { findCommonDir, markEnding, nothingNew, readState, statePath, writeState } from '../../core/agent-state.js';
+import { findCommonDir, markEnding, nothingNew, readState, statePath, writeState } from '../../core/agents/agent-state.js';
 import { clientAgent } from './mcp.js';
 import { safe } from '../output.js';
 
@@ -126,7 +126,7 @@ export function register(program: Command, io: CliIO): void {
         // Loaded only past the fast path: a prompt with nothing new never initialises the store's code.
         const { openCtx } = await import('../../core/context.js');
         ctx = await openCtx({ ...io.deps, cwd });
-        const hook = await import('../../core/agent-hook.js');
+        const hook = await import('../../core/agents/agent-hook.js');
         if (opts.background) {
           await background(io, ctx, hook, event, input, opts.token);
           return;
@@ -182,7 +182,7 @@ async function readInput(io: CliIO): Promise<string> {
  * A background run: the handoff or regenerate a hook handed over, a conflict scan, or building the
  * index. Bounded: past BACKGROUND_MAX_MS it records a failure (reported in the next brief) and exits.
  */
-async function background(io: CliIO, ctx: Ctx, hook: typeof import('../../core/agent-hook.js'), event: string, input: Parameters<typeof hook.prepareHook>[1], token: string | undefined): Promise<void> {
+async function background(io: CliIO, ctx: Ctx, hook: typeof import('../../core/agents/agent-hook.js'), event: string, input: Parameters<typeof hook.prepareHook>[1], token: string | undefined): Promise<void> {
   const timer = setTimeout(() => {
     void (async () => {
       try {

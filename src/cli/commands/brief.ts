@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { brief, DEFAULT_BUDGET } from '../../core/brief.js';
+import { brief, DEFAULT_BUDGET } from '../../core/brief/brief.js';
 import { briefJson } from '../../results/json.js';
 
 export function register(program: Command, io: CliIO): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { findConflicts, conflictsPreCommit, LEVELS } from '../../core/conflicts.js';
-import { ackConflicts } from '../../core/conflicts-ack.js';
+import { findConflicts, conflictsPreCommit, LEVELS } from '../../core/conflicts/conflicts.js';
+import { ackConflicts } from '../../core/conflicts/conflicts-ack.js';
 import { conflictsSummary, conflictsTable } from '../conflicts-render.js';
 import { conflictsJson } from '../../results/conflicts.js';
 import { safe } from '../output.js';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collect, allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { readBody } from './add.js';
-import { writeHandoff } from '../../core/handoff.js';
+import { writeHandoff } from '../../core/mailbox/handoff.js';
 import { handoffJson } from '../../results/json.js';
 
 interface HandoffOpts extends CommonOpts {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { inbox } from '../../core/inbox.js';
+import { inbox } from '../../core/mailbox/inbox.js';
 import { inboxJson } from '../../results/json.js';
 import { fullItem } from '../../model/brief-layout.js';
 import { safe } from '../output.js';

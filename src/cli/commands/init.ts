@@ -40,7 +40,7 @@ export function register(program: Command, io: CliIO): void {
           if (agent) renderAgent(out, agent);
           return;
         }
-        const remote = opts.remote ? await (await import('../../core/sync.js')).initRemote(ctx, opts.remote) : null;
+        const remote = opts.remote ? await (await import('../../core/sync/sync.js')).initRemote(ctx, opts.remote) : null;
         const r = await initContext(ctx);
         const hooks = hooksOp ? await hooksOp.installGitHooks(ctx) : null;
         const agent = agentOp ? await installAgent(false) : null;

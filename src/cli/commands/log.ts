@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { logEntries } from '../../core/log.js';
+import { logEntries } from '../../core/entries/log.js';
 import { entryJson } from '../../results/json.js';
 import { entryLine } from '../format.js';
 import { KINDS } from '../../model/kinds.js';

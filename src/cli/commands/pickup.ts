@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { UsageError } from '../../errors.js';
-import { pickup } from '../../core/pickup.js';
+import { pickup } from '../../core/mailbox/pickup.js';
 import { pickupJson } from '../../results/json.js';
 import { fullItem } from '../../model/brief-layout.js';
 import { safe } from '../output.js';

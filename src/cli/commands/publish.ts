@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { publishWorkInProgress } from '../../core/publish.js';
+import { publishWorkInProgress } from '../../core/conflicts/publish.js';
 import { publishText } from '../conflicts-render.js';
 import { publishJson } from '../../results/conflicts.js';
 import { CtxError } from '../../errors.js';

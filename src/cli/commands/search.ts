@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { common, intOption, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { searchEntries } from '../../core/search.js';
+import { searchEntries } from '../../core/entries/search.js';
 import { searchJson } from '../../results/json.js';
 import { entryLine } from '../format.js';
 import { safe } from '../output.js';

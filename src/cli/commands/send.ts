@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { allowSecretsOption, common, withCtx, type CliIO, type CommonOpts } from '../io.js';
 import { readBody } from './add.js';
-import { sendMessage } from '../../core/send.js';
+import { sendMessage } from '../../core/mailbox/send.js';
 import { sendJson } from '../../results/json.js';
 
 export function register(program: Command, io: CliIO): void {

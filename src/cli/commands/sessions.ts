@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { listSessions } from '../../core/sessions.js';
+import { listSessions } from '../../core/brief/sessions.js';
 import { safe } from '../output.js';
 
 export function register(program: Command, io: CliIO): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { showEntry } from '../../core/show.js';
+import { showEntry } from '../../core/entries/show.js';
 import { showJson } from '../../results/json.js';
 import { entryFull } from '../format.js';
 

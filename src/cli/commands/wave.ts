@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { common, withCtx, type CliIO, type CommonOpts } from '../io.js';
-import { waveView } from '../../core/task-list.js';
+import { waveView } from '../../core/tasks/task-list.js';
 import { waveJson } from '../../results/tasks.js';
 import { stateText } from '../task-render.js';
 import { fullItem } from '../../model/brief-layout.js';
