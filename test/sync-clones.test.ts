@@ -5,7 +5,7 @@
  * was rewritten is not merged back silently; gc keeps what the remote holds small.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
@@ -106,6 +106,37 @@ describe('a merge of many histories', () => {
     expect(ids(a)).toHaveLength(9);
     fsck(a);
     fsck(remote.path);
+  });
+});
+
+describe('the branch moves in a session of its own', () => {
+  it('every git that updates the context branch in a sync runs detached: a signal to git-ctx\'s group cannot leave its lock', async () => {
+    const remote = bare('detached');
+    const [a, b] = [cloneOf(remote.path, [], 'da'), cloneOf(remote.path, [], 'db')];
+    await ctxOk(b, ['add', '-m', 'from b']);
+    await ctxOk(b, ['sync']);
+    await ctxOk(a, ['add', '-m', 'from a']);
+    // A git first on PATH that notes, for each update-ref touching the branch, its pid and session.
+    const dir = tempDir('git-ctx-sid-');
+    const log = join(dir, 'runs.log');
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(
+      join(dir, 'git'),
+      `#!/bin/sh
+case "$*" in *update-ref*) ;; *) exec "${real}" "$@" ;; esac
+in="${dir}/in.$$"
+case "$*" in *--stdin*) cat > "$in" ;; *) : > "$in" ;; esac
+if printf '%s\\n' "$*" | cat - "$in" | grep -q 'refs/heads/context'; then echo "$$ $(cut -d' ' -f6 /proc/$$/stat)" >> "${log}"; fi
+exec "${real}" "$@" < "$in"
+`,
+    );
+    chmodSync(join(dir, 'git'), 0o755);
+    const r = await ctxOk(a, ['sync', '--json'], { env: { PATH: `${dir}:${ENV.PATH}` } });
+    expect(r.json.merge).toBe('merge');
+    const runs = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    expect(runs.length).toBeGreaterThan(0);
+    for (const [pid, sid] of runs) expect(sid, 'a session of its own').toBe(pid);
+    expect(ids(a)).toHaveLength(2);
   });
 });
 

@@ -179,8 +179,10 @@ async function land(ctx: Ctx, from: string | null, next: string, copies: readonl
   const git = ctx.repo.git;
   const lines = copies.map(([ref, oid]) => `update ${ref} ${oid}`);
   const message = `git-ctx: ${opts.message.split('\n')[0]}`;
+  // In a session of its own, as compareAndSwapRef runs git (git/refs.ts): a signal to this process's
+  // group must not kill it between taking the branch's lock and renaming it into place.
   const transaction = (withBranch: string | null, old: string | null) =>
-    git.run(['update-ref', '-m', message, '--stdin'], { input: `${[...lines, ...(withBranch ? [`update ${store.ref} ${withBranch} ${old ?? store.zeroOid}`] : [])].join('\n')}\n`, okStatus: [0, 1, 128] });
+    git.run(['update-ref', '-m', message, '--stdin'], { input: `${[...lines, ...(withBranch ? [`update ${store.ref} ${withBranch} ${old ?? store.zeroOid}`] : [])].join('\n')}\n`, okStatus: [0, 1, 128], detached: true });
   if (from === next && !lines.length) return next;
   if ((await transaction(from === next ? null : next, from)).status === 0) {
     store.guard.landed(next, from);
