@@ -3,10 +3,11 @@
  * concurrent sessions in several worktrees and clones claim exactly once, --after and waves, stale
  * claims taken over, the discovery relay in the brief, and bad input that changes nothing.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addWorktree, contextTip, ctx, ENV, fsck, git, makeRepo, userState } from './helpers/repo.js';
+import { addWorktree, BIN, contextTip, ctx, ENV, fsck, git, makeRepo, userState } from './helpers/repo.js';
 import { cli, cliOk } from './helpers/cli.js';
 import { cloneOf, makeRemote, withCtx } from './helpers/remote.js';
 import { realDeps } from './helpers/real-deps.js';
@@ -43,8 +44,16 @@ async function addTasks(repo: string, n: number, extra: string[] = [], session =
   return (await cliOk(repo, ['task', 'add', '--from-file', file, ...extra, '--json'], { ...as(session), ...opts })).json.ids;
 }
 
-/** A session that claims the next task and finishes it, until nothing is left for it (a process of its own). */
-async function worker(cwd: string, session: string, opts: { check?: (id: string) => void } = {}): Promise<{ claimed: string[]; errors: string[] }> {
+/**
+ * A session that claims the next task and finishes it, until nothing is left for it. Half the sessions
+ * start a process per command, as a shell does; the other half are one process that stays, as the MCP
+ * server does (test/helpers/session-worker.ts runs the same commands through the command line in it).
+ */
+function worker(cwd: string, session: string, stays: boolean): Promise<{ claimed: string[]; errors: string[] }> {
+  return stays ? stayingSession(cwd, session) : processPerCommand(cwd, session);
+}
+
+async function processPerCommand(cwd: string, session: string): Promise<{ claimed: string[]; errors: string[] }> {
   const claimed: string[] = [];
   const errors: string[] = [];
   for (let i = 0; i < 200; i++) {
@@ -57,12 +66,27 @@ async function worker(cwd: string, session: string, opts: { check?: (id: string)
     if (!r.json.claimed.length) break;
     for (const t of r.json.claimed) {
       claimed.push(t.id);
-      opts.check?.(t.id);
       const d = await ctx(cwd, ['task', 'done', t.id, '-m', `${t.title} finished by ${session}`, '--json'], as(session));
       if (d.code !== 0) errors.push(`done ${t.id}: ${d.code} ${d.stderr}`);
     }
   }
   return { claimed, errors };
+}
+
+function stayingSession(cwd: string, session: string): Promise<{ claimed: string[]; errors: string[] }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(inject('workerDir'), 'session-worker.cjs'), cwd, BIN], { cwd, env: { ...ENV, ...as(session).env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (err += b));
+    child.on('close', (code) => {
+      const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { claimed?: string; error?: string });
+      const errors = lines.flatMap((l) => (l.error ? [l.error] : []));
+      if (code !== 0) errors.push(`session process exited ${code}: ${err}`);
+      resolve({ claimed: lines.flatMap((l) => (l.claimed ? [l.claimed] : [])), errors });
+    });
+  });
 }
 
 describe('tasks', () => {
@@ -132,7 +156,7 @@ describe('tasks', () => {
     const ids = await addTasks(repo, 50);
     expect(ids).toHaveLength(50);
     const sessions = Array.from({ length: 8 }, (_, i) => ({ cwd: trees[i % 4]!, session: `s${i}` }));
-    const runs = await Promise.all(sessions.map((s) => worker(s.cwd, s.session)));
+    const runs = await Promise.all(sessions.map((s, i) => worker(s.cwd, s.session, i % 2 === 1)));
     for (const r of runs) expect(r.errors).toEqual([]);
     const all = runs.flatMap((r) => r.claimed);
     expect(all.sort()).toEqual([...ids].sort()); // every task, none twice
@@ -147,8 +171,10 @@ describe('tasks', () => {
       const s = settleTask(f);
       expect(s.chain.map((x) => [x.op, x.session])).toEqual([['claim', owner.get(id)], ['done', owner.get(id)]]);
     }
-    // More than one session got work: the queue was shared.
+    // More than one session got work, of both kinds: the queue was shared.
     expect(runs.filter((r) => r.claimed.length).length).toBeGreaterThan(1);
+    expect(runs.filter((r, i) => r.claimed.length && i % 2 === 1).length).toBeGreaterThan(0);
+    expect(runs.filter((r, i) => r.claimed.length && i % 2 === 0).length).toBeGreaterThan(0);
     expect((await cliOk(repo, ['task', 'list', '--json'])).json.counts).toEqual({ open: 0, claimed: 0, done: 50, ready: 0 });
     fsck(repo);
   }, 300_000);
@@ -167,7 +193,7 @@ describe('tasks', () => {
       layers.push(layer);
     }
     const after = new Map(layers.slice(1).flatMap((layer, l) => layer.map((id, i) => [id, [layers[l]![i]!, layers[l]![(i + 1) % 4]!]] as const)));
-    const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => worker(trees[i % 4]!, `o${i}`)));
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => worker(trees[i % 4]!, `o${i}`, i % 2 === 1)));
     for (const r of runs) expect(r.errors).toEqual([]);
     expect(runs.flatMap((r) => r.claimed).sort()).toEqual(layers.flat().sort());
     // The commit that landed each claim already held the done steps of the tasks it waits for.
@@ -334,7 +360,7 @@ describe('tasks', () => {
     await cliOk(clones[0]!, ['sync']);
     await cliOk(clones[1]!, ['pull']); // the third clone has not even seen the tasks yet
     const sessions = Array.from({ length: 6 }, (_, i) => ({ cwd: clones[i % 3]!, session: `${'abc'[i % 3]}${i}` }));
-    const runs = await Promise.all(sessions.map((s) => worker(s.cwd, s.session)));
+    const runs = await Promise.all(sessions.map((s, i) => worker(s.cwd, s.session, i % 2 === 1)));
     expect(runs.flatMap((r) => r.errors)).toEqual([]);
     expect(runs.flatMap((r) => r.claimed).sort()).toEqual([...ids].sort());
     const owner = new Map(runs.flatMap((r, i) => r.claimed.map((id) => [id, sessions[i]!.session] as const)));

@@ -8,12 +8,9 @@
  * bytes, a removed cwd, the exit grace, EPIPE), concurrency between processes, kills, git and agent
  * hooks (`hook`, `agent-hook`, which end their process on a deadline) and `mcp` (the process's streams).
  */
-import { spawn } from 'node:child_process';
-import { main } from '../../src/cli/main.js';
-import { probeFor } from '../../src/git/probe.js';
 import type { Deps } from '../../src/deps.js';
 import { BIN, ENV, type CliResult } from './repo.js';
-import { realDeps } from './real-deps.js';
+import { runCli } from './cli-run.js';
 
 /** Commands whose subject is their process: they run only through ctx(). */
 const PROCESS_ONLY = new Set(['hook', 'agent-hook', 'mcp']);
@@ -28,29 +25,7 @@ export interface InProcessOptions {
 /** Run `git-ctx ARGS...` in `cwd` in this process; the same result as ctx() gives. */
 export async function cli(cwd: string, args: string[], opts: InProcessOptions = {}): Promise<CliResult> {
   if (PROCESS_ONLY.has(args[0] ?? '')) throw new Error(`git-ctx ${args[0]} runs only as a process: use ctx()`);
-  const env = { ...ENV, ...opts.env };
-  let stdout = '';
-  let stderr = '';
-  // As bin.ts: a detached run of the real CLI outlives the command (background work after a deadline).
-  const spawnDetached = (more: readonly string[], dir: string) => {
-    spawn(process.execPath, [BIN, ...more], { cwd: dir, detached: true, stdio: 'ignore', env }).on('error', () => {}).unref();
-  };
-  const deps = realDeps(cwd, env, { stderr: (s) => void (stderr += s), spawnDetached, ...opts.deps });
-  // A pipe that was closed with this in it (ctx() always pipes stdin, empty unless told).
-  const input = typeof opts.input === 'string' ? Buffer.from(opts.input) : (opts.input ?? Buffer.alloc(0));
-  const probe = probeFor(args, cwd, env);
-  const code = await main(args, {
-    deps,
-    stdout: (s) => void (stdout += s),
-    stdoutIsTTY: false,
-    writeOut: (text) => Promise.resolve(void (stdout += text)),
-    readStdin: (maxBytes = Infinity) => Promise.resolve(input.length > maxBytes ? input.subarray(0, maxBytes + 1) : input),
-    probe,
-    startedAt: Date.now(),
-    spawnDetached,
-  });
-  // As bin.ts: a command that never opened the store leaves the early object reader to close here.
-  if (probe && !probe.taken) probe.cat?.stdin.end();
+  const { code, stdout, stderr } = await runCli({ cwd, args, env: { ...ENV, ...opts.env }, input: opts.input, deps: opts.deps, bin: BIN });
   let json: unknown = undefined;
   if (args.includes('--json')) {
     try {
