@@ -15,12 +15,12 @@ const QUICK = [
 const quick = process.env.GIT_CTX_QUICK === '1';
 
 /**
- * The files that take longest on 2 cores (15 s and more each, mostly real processes at once), longest
+ * The files that take longest on 2 cores (7 s and more each, mostly real processes at once), longest
  * first. They start first: a long file that starts last runs on alone while the other worker idles.
  * (Without a list vitest orders a fresh clone's files by size; with its cache of a previous run, by
  * duration. A file missing here only starts later.)
  */
-const LONGEST = ['tasks', 'crash', 'sync-clones', 'crash-commands', 'concurrency', 'sync', 'agent-hooks', 'sync-servers', 'hooks', 'sync-compat', 'claims-remote', 'lean-write', 'mcp', 'pickup'].map((f) => `/test/${f}.test.ts`);
+const LONGEST = ['crash', 'concurrency', 'crash-commands', 'tasks', 'agent-hooks', 'hooks', 'sync', 'sync-servers', 'sync-clones', 'mcp', 'ref-lock', 'index-checks', 'lean-write', 'claims-remote', 'sync-compat'].map((f) => `/test/${f}.test.ts`);
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
