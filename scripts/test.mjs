@@ -1,11 +1,15 @@
 // `npm test`: the lint and every test at once. The lint (ESLint, dependency-cruiser) is ~12 s of CPU
-// that fits in the waits of the tests on 2 cores, where before them it added its whole time. The
-// build comes first (the tests run the real bundle). Fails when either fails; the lint's report is
-// printed after the tests', whole. Arguments go to vitest (`npm test -- test/foo.test.ts`).
+// that fits in the waits of the tests on 2 cores, where before them it added its whole time. Fails
+// when either fails; the lint's report is printed after the tests', whole. Arguments go to vitest
+// (`npm test -- test/foo.test.ts`). The unit tests' global set-up builds the bundle they run; a
+// checkout that has none yet is built here first (the e2e set-up may look for it before).
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
-const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+if (!existsSync('dist/bin.cjs')) {
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const lint = new Promise((resolve) => {
