@@ -1,15 +1,12 @@
 // `npm test`: the lint and every test at once. The lint (ESLint, dependency-cruiser) is ~12 s of CPU
-// that fits in the waits of the tests on 2 cores, where before them it added its whole time. Fails
+// that fits in the waits of the tests on 2 cores, where before them it added its whole time. The
+// build comes first (the tests run the real bundle; their global set-up is told it is done). Fails
 // when either fails; the lint's report is printed after the tests', whole. Arguments go to vitest
-// (`npm test -- test/foo.test.ts`). The unit tests' global set-up builds the bundle they run; a
-// checkout that has none yet is built here first (the e2e set-up may look for it before).
+// (`npm test -- test/foo.test.ts`).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
-if (!existsSync('dist/bin.cjs')) {
-  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
-}
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const lint = new Promise((resolve) => {
@@ -21,7 +18,7 @@ const lint = new Promise((resolve) => {
   child.on('close', (code) => resolve({ code: code ?? 1, out }));
 });
 const tests = new Promise((resolve) => {
-  const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, GIT_CTX_TEST_BUILT: '1' } });
   child.on('error', () => resolve(1));
   child.on('close', (code) => resolve(code ?? 1));
 });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 export default function setup({ provide }: { provide: (key: string, value: string) => void }) {
-  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  // `npm test` (scripts/test.mjs) has just built it.
+  if (process.env.GIT_CTX_TEST_BUILT !== '1') execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'git-ctx-test-bin-'));
   buildSync({
     entryPoints: { 'add-worker': 'test/helpers/add-worker.ts', 'sync-worker': 'test/helpers/sync-worker.ts', 'claim-worker': 'test/helpers/claim-worker.ts', 'session-worker': 'test/helpers/session-worker.ts' },
