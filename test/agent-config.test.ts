@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { editBlock, editHooks, editMcpJson, editTomlTable } from '../src/hooks/agent-config.js';
 import { AGENTS_MD, hookSpecs } from '../src/hooks/agent-install.js';
 import { HOOK_TIMEOUT_S } from '../src/core/agents/agent-events.js';
-import { ctx, ctxOk, git, makeRepo, userState } from './helpers/repo.js';
+import { git, makeRepo, userState } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 
 const CLAUDE_SETTINGS = `{
   "$schema": "https://json.schemastore.org/claude-code-settings.json",
@@ -234,7 +235,7 @@ describe('git ctx init --agent', () => {
     git(repo, ['commit', '-q', '-m', 'agent settings']);
     const before = userState(repo);
 
-    const dry = await ctxOk(repo, ['init', '--agent', 'claude', '--dry-run']);
+    const dry = await cliOk(repo, ['init', '--agent', 'claude', '--dry-run']);
     expect(dry.stdout).toContain('--- a/.claude/settings.json\n+++ b/.claude/settings.json');
     expect(dry.stdout).toMatch(/^\+ +"command": "git-ctx agent-hook claude SessionStart",$/m);
     expect(dry.stdout).toMatch(/^\+ +"git-ctx": \{$/m);
@@ -242,16 +243,16 @@ describe('git ctx init --agent', () => {
     expect(userState(repo)).toEqual(before);
     expect(git(repo, ['for-each-ref', 'refs/heads/context'])).toBe(''); // not even the branch
 
-    const first = await ctxOk(repo, ['init', '--agent', 'claude', '--json']);
+    const first = await cliOk(repo, ['init', '--agent', 'claude', '--json']);
     expect(first.json.agent.files.map((f: any) => [f.path, f.action])).toEqual([['.claude/settings.json', 'update'], ['.mcp.json', 'update']]);
     const settings = readFileSync(join(repo, '.claude/settings.json'), 'utf8');
     const mcp = readFileSync(join(repo, '.mcp.json'), 'utf8');
-    const second = await ctxOk(repo, ['init', '--agent', 'claude', '--json']);
+    const second = await cliOk(repo, ['init', '--agent', 'claude', '--json']);
     expect(second.json.agent.files.map((f: any) => f.action)).toEqual(['unchanged', 'unchanged']);
     expect(readFileSync(join(repo, '.claude/settings.json'), 'utf8')).toBe(settings);
     expect(readFileSync(join(repo, '.mcp.json'), 'utf8')).toBe(mcp);
 
-    await ctxOk(repo, ['init', '--agent', 'claude', '--uninstall']);
+    await cliOk(repo, ['init', '--agent', 'claude', '--uninstall']);
     expect(readFileSync(join(repo, '.claude/settings.json'), 'utf8')).toBe(CLAUDE_SETTINGS);
     expect(readFileSync(join(repo, '.mcp.json'), 'utf8')).toBe(MCP_JSON);
     expect(git(repo, ['status', '--porcelain'])).toBe('');
@@ -261,14 +262,14 @@ describe('git ctx init --agent', () => {
     const repo = makeRepo();
     mkdirSync(join(repo, '.codex'));
     writeFileSync(join(repo, '.codex/config.toml'), CODEX_TOML);
-    const r = await ctxOk(repo, ['init', '--agent', 'codex', '--json']);
+    const r = await cliOk(repo, ['init', '--agent', 'codex', '--json']);
     expect(r.json.agent.files.map((f: any) => [f.path, f.action])).toEqual([['.codex/hooks.json', 'create'], ['.codex/config.toml', 'update'], ['AGENTS.md', 'create']]);
     const hooks = JSON.parse(readFileSync(join(repo, '.codex/hooks.json'), 'utf8'));
     expect(hooks.hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: 'git-ctx agent-hook codex SessionEnd', timeout: 3 }] }]);
     expect(readFileSync(join(repo, 'AGENTS.md'), 'utf8')).toBe(`<!-- >>> git-ctx >>> -->\n${AGENTS_MD}<!-- <<< git-ctx <<< -->\n`);
     tomlParses(readFileSync(join(repo, '.codex/config.toml'), 'utf8'));
 
-    await ctxOk(repo, ['init', '--agent', 'codex', '--uninstall']);
+    await cliOk(repo, ['init', '--agent', 'codex', '--uninstall']);
     expect(readFileSync(join(repo, '.codex/config.toml'), 'utf8')).toBe(CODEX_TOML);
     expect(existsSync(join(repo, '.codex/hooks.json'))).toBe(false);
     expect(existsSync(join(repo, 'AGENTS.md'))).toBe(false);
@@ -276,13 +277,13 @@ describe('git ctx init --agent', () => {
 
   it('refuses an unknown agent, a settings file that is not JSON, and --dry-run without --agent', async () => {
     const repo = makeRepo();
-    expect((await ctx(repo, ['init', '--agent', 'cursor', '--json'])).json.error.code).toBe('E_AGENT');
+    expect((await cli(repo, ['init', '--agent', 'cursor', '--json'])).json.error.code).toBe('E_AGENT');
     mkdirSync(join(repo, '.claude'));
     writeFileSync(join(repo, '.claude/settings.json'), '{ "model": "opus", }}');
-    const bad = await ctx(repo, ['init', '--agent', 'claude', '--json']);
+    const bad = await cli(repo, ['init', '--agent', 'claude', '--json']);
     expect([bad.code, bad.json.error.code]).toEqual([2, 'E_AGENT_CONFIG']);
     expect(readFileSync(join(repo, '.claude/settings.json'), 'utf8')).toBe('{ "model": "opus", }}');
     expect(existsSync(join(repo, '.mcp.json'))).toBe(false);
-    expect((await ctx(repo, ['init', '--dry-run'])).code).toBe(2);
+    expect((await cli(repo, ['init', '--dry-run'])).code).toBe(2);
   });
 });

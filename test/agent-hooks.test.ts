@@ -10,7 +10,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { BIN, ENV, addWorktree, ctx, ctxOk, git, makeRepo, tempDir, writeFiles, type CliResult } from './helpers/repo.js';
+import { BIN, ENV, addWorktree, ctx, git, makeRepo, tempDir, writeFiles, type CliResult } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { seed } from '../bench/lib/seed.js';
 
 const elsewhere = tempDir('git-ctx-not-a-repo-');
@@ -59,16 +60,27 @@ async function waitFor<T>(what: string, f: () => T | Promise<T>, ms = 60_000): P
   }
 }
 
+/** Whether a process whose command line holds `text` is running. */
+function runningWith(text: string): boolean {
+  return readdirSync('/proc').some((pid) => {
+    try {
+      return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false; // gone
+    }
+  });
+}
+
 /** How many entries of a kind are on the branch; none while there is no branch (exit 3). */
 const count = async (repo: string, kind: string) => {
-  const r = await ctx(repo, ['log', '-n', '0', '-k', kind, '--json']);
+  const r = await cli(repo, ['log', '-n', '0', '-k', kind, '--json']);
   if (r.code === 3) return 0;
   if (r.code !== 0) throw new Error(`git-ctx log exited ${r.code}: ${r.stderr}`);
   return r.json.entries.length;
 };
 const stateFile = (repo: string, client: string, session: string) => join(repo, '.git/ctx/agents', client, `${session}.json`);
 /** The messages a session has not read, as `git ctx inbox` run in the agent's shell sees them. */
-const unread = async (repo: string, agentSession: string) => (await ctxOk(repo, ['inbox', '--json'], { env: { CLAUDE_CODE_SESSION_ID: agentSession } })).json.messages.map((m: any) => m.title);
+const unread = async (repo: string, agentSession: string) => (await cliOk(repo, ['inbox', '--json'], { env: { CLAUDE_CODE_SESSION_ID: agentSession } })).json.messages.map((m: any) => m.title);
 
 /** A background run a hook handed its work to is done: its hand-over is no longer in the state file. */
 async function backgroundDone(repo: string, client: string, session: string): Promise<void> {
@@ -90,13 +102,13 @@ describe('agent hooks', () => {
   beforeAll(async () => {
     repo = makeRepo({ files: { 'src/a.ts': 'export function a() {\n  return 1;\n}\n' } });
     other = addWorktree(repo, 'wb', 'fix');
-    await ctxOk(other, ['add', '-k', 'decision', '-t', 'Hand-written lexer', '-m', 'Error messages matter more than speed.', '--agent', 'codex']);
-    await ctxOk(other, ['handoff', '-m', 'Lexer half done', '--agent', 'codex']);
-    await ctxOk(other, ['send', 'build is red, do not merge', '--agent', 'codex']);
+    await cliOk(other, ['add', '-k', 'decision', '-t', 'Hand-written lexer', '-m', 'Error messages matter more than speed.', '--agent', 'codex']);
+    await cliOk(other, ['handoff', '-m', 'Lexer half done', '--agent', 'codex']);
+    await cliOk(other, ['send', 'build is red, do not merge', '--agent', 'codex']);
   });
 
   it('SessionStart: the brief of the agent session, as additionalContext, for the project named on stdin', async () => {
-    const expected = (await ctxOk(repo, ['brief', '--agent', 'claude'], { env: { CLAUDE_CODE_SESSION_ID: 'sess-1' } })).stdout;
+    const expected = (await cliOk(repo, ['brief', '--agent', 'claude'], { env: { CLAUDE_CODE_SESSION_ID: 'sess-1' } })).stdout;
     const r = await hook('claude', 'SessionStart', claudeInput('SessionStart', repo, 'sess-1'));
     const context = contextOf(r, 'SessionStart');
     expect(r.stderr).toBe('');
@@ -116,7 +128,7 @@ describe('agent hooks', () => {
   it('UserPromptSubmit: nothing when nothing is new; each new message and conflict once', async () => {
     silent(await hook('claude', 'UserPromptSubmit', claudeInput('UserPromptSubmit', repo, 'sess-1')));
 
-    await ctxOk(other, ['send', '--to', `${basename(repo)}:main`, 'your test is flaky', '--agent', 'codex']);
+    await cliOk(other, ['send', '--to', `${basename(repo)}:main`, 'your test is flaky', '--agent', 'codex']);
     const msg = contextOf(await hook('claude', 'UserPromptSubmit', claudeInput('UserPromptSubmit', repo, 'sess-1')), 'UserPromptSubmit');
     expect(msg).toMatch(/^git-ctx: new since your last prompt\./);
     expect(msg).toContain('## New messages (1)');
@@ -127,7 +139,7 @@ describe('agent hooks', () => {
     // Both worktrees change the same lines: a conflict, from the last scan (`git ctx conflicts` just made one).
     writeFiles(repo, { 'src/a.ts': 'export function a() {\n  return 2;\n}\n' });
     writeFiles(other, { 'src/a.ts': 'export function a() {\n  return 3;\n}\n' });
-    expect((await ctxOk(repo, ['conflicts', '--json'])).json.overlaps.length).toBeGreaterThan(0);
+    expect((await cliOk(repo, ['conflicts', '--json'])).json.overlaps.length).toBeGreaterThan(0);
     const conflict = contextOf(await hook('claude', 'UserPromptSubmit', claudeInput('UserPromptSubmit', repo, 'sess-1')), 'UserPromptSubmit');
     expect(conflict).toMatch(/^- src\/a\.ts: (merge conflict|hunk overlap|symbol overlap|file overlap) with wb:fix@[0-9a-f]{6}/m);
     expect(conflict).not.toContain('your test is flaky');
@@ -141,7 +153,7 @@ describe('agent hooks', () => {
   it('UserPromptSubmit never shows again what arrived before the session saw the context (the brief left some out)', async () => {
     const r = makeRepo();
     const w = addWorktree(r, 'wc', 'c');
-    for (let i = 0; i < 12; i++) await ctxOk(w, ['send', `old message ${i}: ${'words '.repeat(60)}`, '--agent', 'codex']);
+    for (let i = 0; i < 12; i++) await cliOk(w, ['send', `old message ${i}: ${'words '.repeat(60)}`, '--agent', 'codex']);
     // A small brief shows a few messages whole, lists some and counts the rest.
     const small = contextOf(await ctx(elsewhere, ['agent-hook', 'claude', 'SessionStart', '--budget', '300'], { input: JSON.stringify(claudeInput('SessionStart', r, 'p2')) }), 'SessionStart');
     expect(small).toContain('old message 11');
@@ -150,7 +162,7 @@ describe('agent hooks', () => {
     silent(await hook('claude', 'UserPromptSubmit', claudeInput('UserPromptSubmit', r, 'p2')));
     silent(await hook('claude', 'UserPromptSubmit', claudeInput('UserPromptSubmit', r, 'p2')));
     // A new one does, once.
-    await ctxOk(w, ['send', 'a fresh one', '--agent', 'codex']);
+    await cliOk(w, ['send', 'a fresh one', '--agent', 'codex']);
     const fresh = contextOf(await hook('claude', 'UserPromptSubmit', claudeInput('UserPromptSubmit', r, 'p2')), 'UserPromptSubmit');
     expect(fresh).toContain('a fresh one');
     expect(fresh).not.toContain('old message');
@@ -160,7 +172,7 @@ describe('agent hooks', () => {
   it('a message is marked read only once the hook wrote it out in full: a hook whose output could not be delivered leaves it unread', async () => {
     const r = makeRepo();
     const w = addWorktree(r, 'wd', 'd');
-    await ctxOk(w, ['send', 'deploy is frozen until Monday', '--agent', 'codex']);
+    await cliOk(w, ['send', 'deploy is frozen until Monday', '--agent', 'codex']);
     // The agent went away (its end of the pipe is closed) before the hook wrote its answer.
     const child = spawn(process.execPath, [BIN, 'agent-hook', 'claude', 'SessionStart'], { cwd: elsewhere, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdout.destroy();
@@ -177,7 +189,7 @@ describe('agent hooks', () => {
     const r = makeRepo();
     const w = addWorktree(r, 'we', 'e');
     contextOf(await hook('claude', 'SessionStart', claudeInput('SessionStart', r, 'pend')), 'SessionStart');
-    const id = (await ctxOk(w, ['send', 'second', '--agent', 'codex', '--json'])).json.id;
+    const id = (await cliOk(w, ['send', 'second', '--agent', 'codex', '--json'])).json.id;
     // As if a hook had shown it and been stopped after recording that, before its receipt landed.
     const f = stateFile(r, 'claude', 'pend');
     const state = JSON.parse(readFileSync(f, 'utf8'));
@@ -191,11 +203,11 @@ describe('agent hooks', () => {
   it('resume and compaction get what arrived since, not the whole brief again', async () => {
     const r = makeRepo();
     const w = addWorktree(r, 'wf', 'f');
-    await ctxOk(w, ['add', '-k', 'decision', '-t', 'Use tabs', '-m', 'Tabs, always.', '--agent', 'codex']);
+    await cliOk(w, ['add', '-k', 'decision', '-t', 'Use tabs', '-m', 'Tabs, always.', '--agent', 'codex']);
     contextOf(await hook('claude', 'SessionStart', claudeInput('SessionStart', r, 'res')), 'SessionStart');
     silent(await hook('claude', 'SessionStart', claudeInput('SessionStart', r, 'res', { source: 'resume' })));
-    await ctxOk(w, ['send', 'rebased main, pull first', '--agent', 'codex']);
-    await ctxOk(w, ['add', '-k', 'decision', '-t', 'Drop Node 18', '-m', 'Node 20 only.', '--agent', 'codex']);
+    await cliOk(w, ['send', 'rebased main, pull first', '--agent', 'codex']);
+    await cliOk(w, ['add', '-k', 'decision', '-t', 'Drop Node 18', '-m', 'Node 20 only.', '--agent', 'codex']);
     const delta = contextOf(await hook('claude', 'SessionStart', claudeInput('SessionStart', r, 'res', { source: 'compact' })), 'SessionStart');
     expect(delta).toMatch(/^git-ctx: since you last saw the shared context \(session compacted\)/);
     expect(delta).not.toContain('# Brief for session');
@@ -219,7 +231,7 @@ describe('agent hooks', () => {
     git(repo, ['commit', '-q', '-m', 'b: a second module']);
     silent(await hook('claude', 'SessionEnd', claudeInput('SessionEnd', repo, 'sess-work')));
     await waitFor('the handoff', async () => (await count(repo, 'handoff')) === before + 1);
-    const handoffs = (await ctxOk(repo, ['log', '-k', 'handoff', '-n', '1', '--json'])).json.entries;
+    const handoffs = (await cliOk(repo, ['log', '-k', 'handoff', '-n', '1', '--json'])).json.entries;
     expect(handoffs[0]).toMatchObject({ agent: 'claude', to: 'all' });
     expect(handoffs[0].session).toMatch(/^claude-[0-9a-f]{12}$/);
     await backgroundDone(repo, 'claude', 'sess-work');
@@ -233,9 +245,11 @@ describe('agent hooks', () => {
 
   it('no handoff for a session whose SessionStart never ran (nothing says what it did)', async () => {
     const r = makeRepo();
-    await ctxOk(r, ['init']);
+    await cliOk(r, ['init']);
     silent(await hook('claude', 'SessionEnd', claudeInput('SessionEnd', r, 'never-started')));
-    await new Promise((res) => setTimeout(res, 2500));
+    // A background run, had the hook started one, is running by now (spawn returns once it runs) and
+    // names the session in its arguments: once none does, whatever it would write is written.
+    await waitFor('no background run of the session', () => !runningWith('never-started'));
     expect(await count(r, 'handoff')).toBe(0);
   });
 
@@ -269,7 +283,7 @@ describe('agent hooks', () => {
     writeFiles(repo, { 'src/c.ts': 'export const c = 3;\n' });
     silent(await hook('claude', 'PreCompact', claudeInput('PreCompact', repo, 'sess-1')));
     await waitFor('the context entry', async () => (await count(repo, 'context')) === contexts + 1);
-    expect((await ctxOk(repo, ['log', '-k', 'context', '-n', '1', '--json'])).json.entries[0]).toMatchObject({ agent: 'claude', refs: ['src/c.ts'] });
+    expect((await cliOk(repo, ['log', '-k', 'context', '-n', '1', '--json'])).json.entries[0]).toMatchObject({ agent: 'claude', refs: ['src/c.ts'] });
     await backgroundDone(repo, 'claude', 'sess-1');
     rmSync(join(repo, 'src/c.ts'));
   });
@@ -294,7 +308,7 @@ describe('agent hooks', () => {
     await backgroundDone(r, 'codex', sid);
     expect(await count(r, 'handoff')).toBe(2);
     // Only the newer one waits for the next session.
-    const waiting = (await ctxOk(r, ['pickup', '--peek', '--json', '--session', 'next'])).json.handoffs;
+    const waiting = (await cliOk(r, ['pickup', '--peek', '--json', '--session', 'next'])).json.handoffs;
     expect(waiting).toHaveLength(1);
     expect(waiting[0].body).toContain('two.txt');
     expect(readdirSync(join(r, '.git/ctx/agents/codex'))).toEqual([`${sid}.json`]);
@@ -321,11 +335,11 @@ describe('agent hooks under load', () => {
 
   it('with both cores busy, every brief is delivered and every handoff lands', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['init']);
+    await cliOk(repo, ['init']);
     await seed(repo, { count: 3000 });
-    await ctxOk(repo, ['brief']); // the index, as after any earlier command
+    await cliOk(repo, ['brief']); // the index, as after any earlier command
     const w = addWorktree(repo, 'wl', 'l');
-    await ctxOk(w, ['send', 'a message for everyone', '--agent', 'codex']);
+    await cliOk(w, ['send', 'a message for everyone', '--agent', 'codex']);
     stop = busy();
     const sessions = Array.from({ length: 6 }, (_, i) => `load-${i}`);
     for (const s of sessions) {
@@ -342,12 +356,13 @@ describe('agent hooks under load', () => {
 describe('agent hooks on a store whose index is cold', () => {
   it('cut the brief at their time, say so, and leave the index to a background run', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['init']);
+    await cliOk(repo, ['init']);
     await seed(repo, { count: 8_000 });
     rmSync(join(repo, '.git/ctx/cache'), { recursive: true, force: true });
     const r = await hook('claude', 'SessionStart', claudeInput('SessionStart', repo, 'cold'), { GIT_CTX_HOOK_CONTENT_MS: '300' });
     expect(contextOf(r, 'SessionStart')).toMatch(/still being indexed \(first use\)/);
-    expect(r.stderr).toMatch(/^git-ctx: SessionStart hook: the context index is still being built/);
+    // A line of its own (a fast machine indexes 5,000 entries within the 300 ms, and says so first).
+    expect(r.stderr).toMatch(/^git-ctx: SessionStart hook: the context index is still being built/m);
     await waitFor('the index', () => existsSync(join(repo, '.git/ctx/cache/context/v10/head.json')));
     await waitFor('the index builder to finish', () => !existsSync(join(repo, '.git/ctx/tmp/index-warm')));
     // Warm now: the next SessionStart answers with the brief in time.
@@ -360,7 +375,7 @@ describe('titles', () => {
   it('a title taken from a long first line is cut at a word, not inside one', async () => {
     const repo = makeRepo();
     const line = 'Refactored the configuration loader so that environment overrides apply before defaults are merged';
-    const e = (await ctxOk(repo, ['handoff', '-m', line, '--json'])).json.entry;
+    const e = (await cliOk(repo, ['handoff', '-m', line, '--json'])).json.entry;
     expect(e.title.endsWith('…')).toBe(true);
     expect(line.startsWith(e.title.slice(0, -1))).toBe(true);
     expect(line[e.title.length - 1]).toBe(' ');

@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, contextTip, ctx, ctxOk, ENV, fsck, git, makeRepo } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { checkBody, checkLabel, checkTitle, checkWho, checkRef } from '../src/model/validate.js';
 import { safe } from '../src/model/text.js';
 import { CtxError } from '../src/errors.js';
@@ -67,12 +68,13 @@ const refusals: [string, Refusal][] = [
 ];
 
 describe('refused input changes nothing', () => {
-  // One repository for the whole table (each case is one process): a case that wrote anything would
-  // show as a moved tip or new objects, whichever case ran before it.
+  // One repository for the whole table: a case that wrote anything would show as a moved tip or new
+  // objects, whichever case ran before it. Input on stdin goes through a process (bin.ts reads it, and
+  // stops reading an endless one); the rest runs in this one.
   let repo = '';
   beforeAll(async () => {
     repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'existing']);
+    await cliOk(repo, ['add', '-m', 'existing']);
   });
 
   it.each(refusals)('%s: exit 2, one line, the branch and the objects unchanged', async (_name, c) => {
@@ -84,7 +86,7 @@ describe('refused input changes nothing', () => {
     const tip = contextTip(repo);
     const objects = git(repo, ['count-objects']);
     try {
-      const r = await ctx(repo, [c.args[0]!, '--json', ...c.args.slice(1)], { input: c.input });
+      const r = await (c.input === undefined ? cli : ctx)(repo, [c.args[0]!, '--json', ...c.args.slice(1)], { input: c.input });
       expect(r.code).toBe(2);
       expect(r.json.error.code).toBe(c.code);
       const lines = r.stderr.split('\n').filter(Boolean);
@@ -106,7 +108,7 @@ describe('arguments that are not UTF-8', () => {
 
   it('are refused (exit 2, E_ENCODING, nothing written), as the same bytes are through -F', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'existing']);
+    await cliOk(repo, ['add', '-m', 'existing']);
     const tip = contextTip(repo);
     const objects = git(repo, ['count-objects']);
     for (const bytes of ['caf\\351', 'a\\300\\257b', 'cut \\342\\202']) {
@@ -138,13 +140,13 @@ describe('accepted input is kept intact and printed safely', () => {
     expect(add.json.entry).toMatchObject({ title, body, topic: 'יומן', tags: ['émoji🎉', 'عربي'] });
     const blob = execFileSync('git', ['cat-file', 'blob', `context:${add.json.entry.path}`], { cwd: repo, env: ENV });
     expect(blob.subarray(blob.length - Buffer.byteLength(body)).equals(Buffer.from(body))).toBe(true);
-    const show = await ctxOk(repo, ['show', add.json.id]);
+    const show = await cliOk(repo, ['show', add.json.id]);
     expect(show.stdout).toContain(title);
     expect(show.stdout).toContain('שלום עולם');
     expect(show.stdout).toContain('👨‍👩‍👧');
-    const fromBody = await ctxOk(repo, ['add', '--json', '-F', '-'], { input: body });
+    const fromBody = await cliOk(repo, ['add', '--json', '-F', '-'], { input: body });
     expect(fromBody.json.entry.title).toBe('first line'); // no stray \r from the CRLF
-    expect((await ctxOk(repo, ['search', '--json', 'עולם'])).json.total).toBe(2);
+    expect((await cliOk(repo, ['search', '--json', 'עולם'])).json.total).toBe(2);
     fsck(repo);
   });
 
@@ -152,28 +154,28 @@ describe('accepted input is kept intact and printed safely', () => {
     const repo = makeRepo();
     const title = `invoice ${RLO}fdp.exe`;
     const body = `access ${RLO}level = "user"\u2066 // admin only\u2069\nC1 \u009b31m red\n`;
-    const add = await ctxOk(repo, ['add', '--json', '-t', title, '-m', body, '--agent', `a${RLO}b`]);
+    const add = await cliOk(repo, ['add', '--json', '-t', title, '-m', body, '--agent', `a${RLO}b`]);
     expect(add.json.entry).toMatchObject({ title, body });
     for (const args of [['show', add.json.id], ['log'], ['search', 'invoice']]) {
-      const r = await ctxOk(repo, args);
+      const r = await cliOk(repo, args);
       expect(r.stdout).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u0080-\u009f\u001b]/);
       expect(r.stdout).toContain('\\u202e');
     }
-    const show = await ctxOk(repo, ['show', add.json.id]);
+    const show = await cliOk(repo, ['show', add.json.id]);
     expect(show.stdout).toContain('\\x9b31m');
     expect(show.stdout).toContain('\\u2066');
     // Errors that quote input neutralise it too.
-    const bad = await ctx(repo, ['add', '-m', 'x', '-k', `note${RLO}`]);
+    const bad = await cli(repo, ['add', '-m', 'x', '-k', `note${RLO}`]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('note\\u202e');
   });
 
   it('treats option-looking and path-looking names as text: nothing becomes an option or a path', async () => {
     const repo = makeRepo();
-    const r = await ctxOk(repo, ['add', '--json', '-m', 'b', '--to', '--upload-pack=x', '--session', '../../../etc/passwd', '--agent', '-rf']);
+    const r = await cliOk(repo, ['add', '--json', '-m', 'b', '--to', '--upload-pack=x', '--session', '../../../etc/passwd', '--agent', '-rf']);
     expect(r.json.entry).toMatchObject({ to: '--upload-pack=x', session: '../../../etc/passwd', agent: '-rf' });
-    expect((await ctxOk(repo, ['log', '--json', '--session', '../../../etc/passwd'])).json.entries).toHaveLength(1);
-    expect((await ctxOk(repo, ['log', '--json', '--agent', '-rf'])).json.entries).toHaveLength(1);
+    expect((await cliOk(repo, ['log', '--json', '--session', '../../../etc/passwd'])).json.entries).toHaveLength(1);
+    expect((await cliOk(repo, ['log', '--json', '--agent', '-rf'])).json.entries).toHaveLength(1);
     // The only paths on the branch are the entry and the branch's own files.
     const paths = git(repo, ['ls-tree', '-r', '--name-only', 'context']).split('\n');
     expect(paths).toEqual(['.ctx-format', 'README.md', r.json.entry.path]);
@@ -182,8 +184,8 @@ describe('accepted input is kept intact and printed safely', () => {
   it("reads ctx.maxBodyBytes with git's units (1k is 1024 bytes)", async () => {
     const repo = makeRepo();
     git(repo, ['config', 'ctx.maxBodyBytes', '1k']);
-    await ctxOk(repo, ['add', '-m', 'y'.repeat(1024)]);
-    const over = await ctx(repo, ['add', '--json', '-m', 'y'.repeat(1025)]);
+    await cliOk(repo, ['add', '-m', 'y'.repeat(1024)]);
+    const over = await cli(repo, ['add', '--json', '-m', 'y'.repeat(1025)]);
     expect(over.code).toBe(2);
     expect(over.json.error.code).toBe('E_TOO_LARGE');
   });

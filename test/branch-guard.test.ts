@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contextTip, ctx, ctxOk, ENV, entryPaths, git, makeRepo, tempDir } from './helpers/repo.js';
+import { contextTip, ctxOk, ENV, entryPaths, git, makeRepo, tempDir } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { cloneOf, makeRemote } from './helpers/remote.js';
 import { branchNameProblem } from '../src/git/branch-files.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
@@ -30,7 +31,7 @@ function snapshot(repo: string, fetched = false): string {
 
 async function refused(repo: string, args: string[], code: string, exit = 2, fetched = false): Promise<string> {
   const before = snapshot(repo, fetched);
-  const r = await ctx(repo, [...args, '--json']);
+  const r = await cli(repo, [...args, '--json']);
   expect(r.code, r.stderr).toBe(exit);
   expect(r.json?.error?.code, r.stderr).toBe(code);
   expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(2); // one line and a hint
@@ -110,7 +111,7 @@ describe('the branch is not the user\'s', () => {
 
   it('the context branch reset onto the code history after git-ctx knew it: refused at the next write', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'one']);
+    await cliOk(repo, ['add', '-m', 'one']);
     git(repo, ['branch', '-f', 'context', 'main']);
     await refused(repo, ['add', '-m', 'two'], 'E_NOT_CONTEXT_BRANCH');
   });
@@ -119,7 +120,7 @@ describe('the branch is not the user\'s', () => {
 describe('a branch a worktree uses', () => {
   it('checked out, being rebased, being bisected in a linked worktree: refused as git refuses to move it', async () => {
     const repo = makeRepo();
-    for (const n of ['one', 'two', 'three', 'four', 'five']) await ctxOk(repo, ['add', '-m', n]);
+    for (const n of ['one', 'two', 'three', 'four', 'five']) await cliOk(repo, ['add', '-m', n]);
     const wt = join(tempDir(), 'on-context');
     git(repo, ['worktree', 'add', '-q', wt, 'context']);
     const gitRefuses = () => spawnSync('git', ['branch', '-f', 'context', 'context~1'], { cwd: repo, env: ENV }).status !== 0;
@@ -143,13 +144,13 @@ describe('a branch a worktree uses', () => {
 
     // Once the worktree is gone, writes go on.
     git(repo, ['worktree', 'remove', '--force', wt]);
-    await ctxOk(repo, ['add', '-m', 'six']);
+    await cliOk(repo, ['add', '-m', 'six']);
     expect(entryPaths(repo)).toHaveLength(6);
   });
 
   it('a long-lived writer (the MCP server\'s store) checks on every write, not once', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'one']);
+    await cliOk(repo, ['add', '-m', 'one']);
     const c = await openCtx(realDeps(repo, ENV));
     try {
       c.store.keepRefUpdater('test');
@@ -179,7 +180,7 @@ describe('an ambiguous branch name', () => {
 
   it.each(cases)('%s: refused, as git warns', async (_name, make) => {
     const repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'one']);
+    await cliOk(repo, ['add', '-m', 'one']);
     make(repo);
     expect(spawnSync('git', ['rev-parse', 'context'], { cwd: repo, env: ENV, encoding: 'utf8' }).stderr).toContain("refname 'context' is ambiguous");
     const said = await refused(repo, ['add', '-m', 'x'], 'E_BRANCH_AMBIGUOUS');
@@ -188,11 +189,11 @@ describe('an ambiguous branch name', () => {
 
   it('a remote named context without a HEAD is no ambiguity (git agrees): writes go on', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'one']);
+    await cliOk(repo, ['add', '-m', 'one']);
     git(repo, ['update-ref', 'refs/remotes/context/main', 'main']);
     git(repo, ['pack-refs', '--all']);
     expect(spawnSync('git', ['rev-parse', 'context'], { cwd: repo, env: ENV, encoding: 'utf8' }).stderr).toBe('');
-    await ctxOk(repo, ['add', '-m', 'two']);
+    await cliOk(repo, ['add', '-m', 'two']);
   });
 });
 
@@ -206,22 +207,22 @@ describe('.ctx-format', () => {
 
   it('a newer format is not written to (exit 3), and still read', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'one']);
+    await cliOk(repo, ['add', '-m', 'one']);
     newerFormat(repo, '3');
     const said = await refused(repo, ['add', '-m', 'x'], 'E_FORMAT_NEWER', 3);
     expect(said).toContain('has format 3; this git-ctx writes format 2');
-    const log = await ctxOk(repo, ['log', '--json']);
+    const log = await cliOk(repo, ['log', '--json']);
     expect(log.json.entries).toHaveLength(1);
   });
 
   it('a remote of a newer format is not merged in', async () => {
     const remote = makeRemote();
     const [a, b] = [cloneOf(remote), cloneOf(remote)];
-    await ctxOk(a, ['add', '-m', 'a']);
-    await ctxOk(a, ['push']);
+    await cliOk(a, ['add', '-m', 'a']);
+    await cliOk(a, ['push']);
     newerFormat(a, '3');
     git(a, ['push', '-q', 'origin', 'context']);
-    await ctxOk(b, ['add', '-m', 'b']);
+    await cliOk(b, ['add', '-m', 'b']);
     const tip = contextTip(b);
     await refused(b, ['pull'], 'E_FORMAT_NEWER', 3, true);
     expect(contextTip(b)).toBe(tip);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addWorktree, contextTip, ctx, ctxOk, ENV, git, makeRepo } from './helpers/repo.js';
+import { addWorktree, contextTip, ENV, git, makeRepo } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { realDeps } from './helpers/real-deps.js';
 import { openCtx, closeCtx, type Ctx } from '../src/core/context.js';
 import { readEntries } from '../src/core/read.js';
@@ -30,9 +31,9 @@ describe('brief', () => {
       closeCtx(c);
     }
     for (const budget of [100, 130, 400, 700, 2000, 6000]) {
-      const plain = await ctxOk(repo, ['brief', '--budget', String(budget)], as('reader'));
+      const plain = await cliOk(repo, ['brief', '--budget', String(budget)], as('reader'));
       expect(tokens(plain.stdout), `budget ${budget}`).toBeLessThanOrEqual(budget);
-      const json = await ctxOk(repo, ['brief', '--budget', String(budget), '--json'], as('reader'));
+      const json = await cliOk(repo, ['brief', '--budget', String(budget), '--json'], as('reader'));
       expect(json.json.tokens).toBe(tokens(plain.stdout));
       const handoffs = section(json.json, 'handoffs');
       expect(handoffs.items.map((i: any) => i.id).sort()).toEqual([...ids].sort());
@@ -44,38 +45,38 @@ describe('brief', () => {
       if (budget >= 2000) expect(handoffs.items.filter((i: any) => i.shown === 'full').length).toBeGreaterThan(0);
     }
     // The order of priority: handoffs, then messages, then decisions, then notes.
-    const text = (await ctxOk(repo, ['brief', '--budget', '6000'], as('reader'))).stdout;
+    const text = (await cliOk(repo, ['brief', '--budget', '6000'], as('reader'))).stdout;
     const at = (s: string) => text.indexOf(s);
     expect(at('## Handoffs waiting')).toBeLessThan(at('## Unread messages'));
     expect(at('## Unread messages')).toBeLessThan(at('## Active decisions'));
     expect(at('## Active decisions')).toBeLessThan(at('## Recent notes'));
     expect(text).toMatch(/by Test User \(session someone-else\), \d{4}-\d\d-\d\d \d\d:\d\d UTC, to all\n````text\nping ```/);
-    const bad = await ctx(repo, ['brief', '--budget', '50', '--json']);
+    const bad = await cli(repo, ['brief', '--budget', '50', '--json']);
     expect(bad.code).toBe(2);
     expect(bad.json.error.code).toBe('E_BUDGET');
   }, 60_000);
 
   it('supersede: a superseded decision leaves the brief but stays searchable', async () => {
     const repo = makeRepo();
-    const d1 = (await ctxOk(repo, ['add', '-k', 'decision', '-t', 'Use tabs', '-m', 'tabs everywhere'])).stdout.trim();
-    const d2 = (await ctxOk(repo, ['add', '-k', 'decision', '-t', 'Use spaces', '-m', 'spaces after all', '--supersedes', d1.slice(0, 12), '--json'])).json.entry;
+    const d1 = (await cliOk(repo, ['add', '-k', 'decision', '-t', 'Use tabs', '-m', 'tabs everywhere'])).stdout.trim();
+    const d2 = (await cliOk(repo, ['add', '-k', 'decision', '-t', 'Use spaces', '-m', 'spaces after all', '--supersedes', d1.slice(0, 12), '--json'])).json.entry;
     expect(d2.supersedes).toEqual([d1]);
-    const d3 = (await ctxOk(repo, ['add', '-k', 'decision', '-t', 'Two spaces', '-m', 'two', '--supersedes', d2.id])).stdout.trim();
-    const brief = await ctxOk(repo, ['brief', '--json']);
+    const d3 = (await cliOk(repo, ['add', '-k', 'decision', '-t', 'Two spaces', '-m', 'two', '--supersedes', d2.id])).stdout.trim();
+    const brief = await cliOk(repo, ['brief', '--json']);
     const decisions = section(brief.json, 'decisions').items;
     expect(decisions.map((d: any) => d.id)).toEqual([d3]);
     expect(decisions[0].detail).toBe(`supersedes ${d2.id}`);
-    expect((await ctxOk(repo, ['search', 'tabs', '--json'])).json.hits.map((h: any) => h.entry.id)).toEqual([d1]);
-    expect((await ctxOk(repo, ['log', '-k', 'decision', '--json'])).json.entries).toHaveLength(3);
+    expect((await cliOk(repo, ['search', 'tabs', '--json'])).json.hits.map((h: any) => h.entry.id)).toEqual([d1]);
+    expect((await cliOk(repo, ['log', '-k', 'decision', '--json'])).json.entries).toHaveLength(3);
 
-    const note = (await ctxOk(repo, ['add', '-m', 'a note'])).stdout.trim();
+    const note = (await cliOk(repo, ['add', '-m', 'a note'])).stdout.trim();
     const tip = contextTip(repo);
     for (const [args, code, err] of [
       [['add', '-m', 'x', '--supersedes', d1], 2, 'E_SUPERSEDES'],
       [['add', '-k', 'decision', '-m', 'x', '--supersedes', note], 2, 'E_SUPERSEDES'],
       [['add', '-k', 'decision', '-m', 'x', '--supersedes', '0000000000zzzzzz'], 3, 'E_NOT_FOUND'],
     ] as const) {
-      const r = await ctx(repo, [...args, '--json']);
+      const r = await cli(repo, [...args, '--json']);
       expect(r.code).toBe(code);
       expect(r.json.error.code).toBe(err);
     }
@@ -85,18 +86,18 @@ describe('brief', () => {
   it('shows postmortems about files this worktree changes, and says who wrote each item and when', async () => {
     const repo = makeRepo({ files: { 'src/a.ts': 'a\n', 'docs/b.md': 'b\n' } });
     const wt = addWorktree(repo, 'feat');
-    await ctxOk(repo, ['add', '-k', 'postmortem', '-t', 'Pool outage', '-m', 'the pool leaked', '--ref', 'src']);
-    await ctxOk(repo, ['add', '-k', 'postmortem', '-t', 'Docs outage', '-m', 'docs broke', '--ref', 'docs/b.md']);
+    await cliOk(repo, ['add', '-k', 'postmortem', '-t', 'Pool outage', '-m', 'the pool leaked', '--ref', 'src']);
+    await cliOk(repo, ['add', '-k', 'postmortem', '-t', 'Docs outage', '-m', 'docs broke', '--ref', 'docs/b.md']);
     writeFileSync(join(wt, 'src/a.ts'), 'changed\n');
-    const inWt = await ctxOk(wt, ['brief', '--json'], as('feat-session', 'codex'));
+    const inWt = await cliOk(wt, ['brief', '--json'], as('feat-session', 'codex'));
     const pm = section(inWt.json, 'postmortems').items;
     expect(pm.map((p: any) => p.title)).toEqual(['Pool outage']);
     expect(pm[0]).toMatchObject({ detail: 'about src', agent: 'Test User', shown: 'full' });
-    expect(section((await ctxOk(repo, ['brief', '--json'])).json, 'postmortems').items).toEqual([]);
+    expect(section((await cliOk(repo, ['brief', '--json'])).json, 'postmortems').items).toEqual([]);
     // Committed changes count too.
     git(wt, ['commit', '-qam', 'change a']);
-    expect(section((await ctxOk(wt, ['brief', '--json'])).json, 'postmortems').items).toHaveLength(1);
-    const text = (await ctxOk(wt, ['brief'], as('feat-session', 'codex'))).stdout;
+    expect(section((await cliOk(wt, ['brief', '--json'])).json, 'postmortems').items).toHaveLength(1);
+    const text = (await cliOk(wt, ['brief'], as('feat-session', 'codex'))).stdout;
     expect(text).toMatch(/^# Brief for session feat-session \(agent codex\), /);
     expect(text).toMatch(/### postmortem [0-9a-z]{26}: Pool outage\nby Test User \(session [^)]+\), \d{4}-\d\d-\d\d \d\d:\d\d UTC\nabout src\n```text\nthe pool leaked\n```/);
   });
@@ -107,16 +108,16 @@ describe('brief', () => {
     const [w1, w2] = [addWorktree(repo, 'w1'), addWorktree(repo, 'w2')];
     writeFileSync(join(w1, 'notes.txt'), `${lines.replace('line 5', 'five, by w1')}\n`);
     writeFileSync(join(w2, 'notes.txt'), `${lines.replace('line 5', 'five, by w2')}\n`);
-    const r = await ctxOk(w1, ['brief', '--json']);
+    const r = await cliOk(w1, ['brief', '--json']);
     const items = section(r.json, 'conflicts').items;
     expect(items.length).toBeGreaterThan(0);
     expect(items[0]).toMatchObject({ kind: 'conflict', shown: 'index' });
     expect(items[0].line).toMatch(/^notes\.txt: .* with w2:w2/);
-    const text = (await ctxOk(w1, ['brief'])).stdout;
+    const text = (await cliOk(w1, ['brief'])).stdout;
     expect(text).toContain('## Conflicts with other sessions');
     expect(text).toContain(`- ${items[0].line}`);
     // Nothing for a worktree that changes nothing.
-    expect(section((await ctxOk(repo, ['brief', '--json'])).json, 'conflicts').items).toEqual([]);
+    expect(section((await cliOk(repo, ['brief', '--json'])).json, 'conflicts').items).toEqual([]);
   });
 
   it('reads entries only as far as the layout reaches, and lays them out as if it had read them all', async () => {
@@ -153,9 +154,9 @@ describe('brief', () => {
 
   it('prints only its header where there is no context yet', async () => {
     const repo = makeRepo();
-    const r = await ctxOk(repo, ['brief', '--json']);
+    const r = await cliOk(repo, ['brief', '--json']);
     expect(r.json.sections).toEqual([expect.objectContaining({ key: 'conflicts', items: [] })]);
-    expect((await ctxOk(repo, ['brief'])).stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    expect((await cliOk(repo, ['brief'])).stdout.split('\n').filter(Boolean)).toHaveLength(2);
     expect(contextTip(repo)).toBeNull();
   });
 });
@@ -202,7 +203,7 @@ describe('the index by kind', () => {
       await addEntry(c, { kind: 'decision', body: 'replaces the first', supersedes: [decision.id] });
       await check();
       // Appends by another process: the cached index lags and is brought up to date by a kind read.
-      for (const kind of ['decision', 'note', 'handoff']) await ctxOk(wt, ['add', '-k', kind, '-m', `later ${kind}`]);
+      for (const kind of ['decision', 'note', 'handoff']) await cliOk(wt, ['add', '-k', kind, '-m', `later ${kind}`]);
       const tip = (await c.store.tip())!;
       expect((await c.index.summaries(tip, ['decision'])).size).toBe(3);
       await check();
@@ -290,21 +291,21 @@ describe('the index by kind', () => {
 
   it('ignores an index of the version before, rebuilds once, and removes its files', async () => {
     const repo = makeRepo();
-    for (const kind of KINDS) await ctxOk(repo, ['add', '-k', kind, '-m', `a ${kind}`]);
+    for (const kind of KINDS) await cliOk(repo, ['add', '-k', kind, '-m', `a ${kind}`]);
     // What version 8 left in the branch's folder: a head and its generation of logs.
     const old = join(repo, '.git/ctx/cache/context');
     mkdirSync(old, { recursive: true });
     const v8 = ['head.json', 'meta.3.jsonl', 'text.3.jsonl', 'kind.3.note.jsonl', 'pick.3.note.jsonl', 'pick.3.note.2.jsonl', 'search.3.txt', 'removed.3.txt'];
     for (const f of v8) writeFileSync(join(old, f), '{"version":8,"tip":"0000000000000000000000000000000000000000"}\n');
-    const first = await ctxOk(repo, ['log', '-k', 'decision', '--json']);
+    const first = await cliOk(repo, ['log', '-k', 'decision', '--json']);
     expect(first.json.entries).toHaveLength(1);
     expect(readdirSync(old)).toEqual(['v10']);
-    expect((await ctxOk(repo, ['brief', '--json'])).stderr).toBe('');
+    expect((await cliOk(repo, ['brief', '--json'])).stderr).toBe('');
   });
 
   it('counts a version a merge kept next to an entry as the same entry', async () => {
     const repo = makeRepo();
-    const h = (await ctxOk(repo, ['handoff', '-m', 'original', '--json'])).json.entry;
+    const h = (await cliOk(repo, ['handoff', '-m', 'original', '--json'])).json.entry;
     const c = await openCtx(realDeps(repo, ENV));
     try {
       await c.store.commit({ add: [{ path: h.path.replace('.md', '~0a1b2c.md'), content: git(repo, ['show', `context:${h.path}`]).replace('original', 'other side') }], message: 'merge', author: { name: 't', email: 't@example.com' } });
@@ -313,9 +314,9 @@ describe('the index by kind', () => {
     } finally {
       closeCtx(c);
     }
-    const peek = await ctxOk(repo, ['pickup', '--peek', '--json']);
+    const peek = await cliOk(repo, ['pickup', '--peek', '--json']);
     expect(peek.json.handoffs.map((e: any) => [e.id, e.path])).toEqual([[h.id, h.path]]);
-    expect((await ctxOk(repo, ['pickup', '--json'])).json.handoffs).toHaveLength(1);
-    expect((await ctxOk(repo, ['pickup', '--peek', '--json'])).json.handoffs).toEqual([]);
+    expect((await cliOk(repo, ['pickup', '--json'])).json.handoffs).toHaveLength(1);
+    expect((await cliOk(repo, ['pickup', '--peek', '--json'])).json.handoffs).toEqual([]);
   });
 });

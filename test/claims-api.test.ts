@@ -9,7 +9,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ENV, addWorktree, ctxOk, git, makeRepo } from './helpers/repo.js';
+import { ENV, addWorktree, git, makeRepo } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 import { cloneOf, makeRemote, withCtx } from './helpers/remote.js';
 import { ITEM, PATH, act, author, bytes, holderAt, type Action, type Held, type TestClaim } from './helpers/test-claims.js';
 import { claimRoundTrip, type ClaimRound } from '../src/core/sync/claim-round-trip.js';
@@ -69,7 +70,7 @@ describe('who holds an item (model/claims.ts claimHolder)', () => {
 describe('claims on one machine (no remote): the branch decides', () => {
   it('claimed once across worktrees; of several takeovers at once exactly one lands; a stale takeover, and a release by another, do nothing', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'the context branch exists: claims are made on its tip']);
+    await cliOk(repo, ['add', '-m', 'the context branch exists: claims are made on its tip']);
     const wts = [repo, addWorktree(repo, 'w1'), addWorktree(repo, 'w2')];
     const first = await Promise.all(wts.flatMap((w, i) => [actApart(w, `s${i}a`, 'claim'), actApart(w, `s${i}b`, 'claim')]));
     expect(first.filter((r) => r.written.length)).toHaveLength(1);
@@ -94,7 +95,7 @@ describe('claims on one machine (no remote): the branch decides', () => {
 
   it('a takeover of a claim that changed hands meanwhile loses (the file no longer holds what it read)', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'the context branch exists']);
+    await cliOk(repo, ['add', '-m', 'the context branch exists']);
     expect((await act(repo, 'owner', 'claim', { env: ENV })).written).toEqual([PATH]);
     const read = await withCtx(repo, async (c) => (await holderAt(c, await c.store.tip()))!);
     await act(repo, 'quick', 'take over', { env: ENV });

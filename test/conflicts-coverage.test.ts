@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addWorktree, ctxOk, makeRepo } from './helpers/repo.js';
+import { addWorktree, makeRepo } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 import { realMerge, stateCommit } from './helpers/worktree-state.js';
 
 function edit(wt: string, path: string, fn: (text: string) => string): void {
@@ -16,7 +17,7 @@ function edit(wt: string, path: string, fn: (text: string) => string): void {
 
 /** The overlap on `path` between the two worktrees, as `conflicts --json` from `wa` reports it. */
 async function overlapOn(wa: string, path: string): Promise<any> {
-  const json = (await ctxOk(wa, ['conflicts', '--json', '--mine'])).json;
+  const json = (await cliOk(wa, ['conflicts', '--json', '--mine'])).json;
   return json.overlaps.find((o: any) => o.path === path) ?? null;
 }
 
@@ -134,7 +135,7 @@ describe('a function deleted on one side', () => {
     edit(wa, 'tools/util.py', (t) => t.replace('def mean(items):\n    return sum(items) / len(items)\n\n\n', ''));
     edit(wb, 'tools/util.py', (t) => t.replace('return sum(items) / len(items)', 'return sum(items) / max(1, len(items))'));
     edit(wc, 'tools/util.py', (t) => t.replace('def test_count', 'def median(items):\n    return sorted(items)[len(items) // 2]\n\n\ndef test_count'));
-    const json = (await ctxOk(wa, ['conflicts', '--json', '--mine'])).json;
+    const json = (await cliOk(wa, ['conflicts', '--json', '--mine'])).json;
     const key = (wt: string) => json.sessions.find((s: any) => s.worktree === wt).key;
     const withSide = (wt: string) => json.overlaps.find((o: any) => o.path === 'tools/util.py' && (o.a.key === key(wt) || o.b.key === key(wt)));
     // Deleted vs edited: the same function, and a real conflict (modify/delete of its lines).

@@ -12,6 +12,7 @@ import { chmodSync, existsSync, readFileSync, realpathSync, writeFileSync } from
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { addWorktree, BIN, ctx, ctxOk, ENV, git, makeRepo, tempDir } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { frozenState, realMerge, stateCommit } from './helpers/worktree-state.js';
 import { sessionKey } from '../src/conflicts/wip.js';
 
@@ -160,16 +161,16 @@ describe('the size of the answer', () => {
       // Files 4 and 5 conflict; the others are edited far apart.
       writeFileSync(join(wb, `f${i}.txt`), i >= 4 ? 'B\nb\nc\nd\ne\n' : 'a\nb\nc\nd\nE\n');
     }
-    const all = await ctxOk(wa, ['conflicts', '--json']);
+    const all = await cliOk(wa, ['conflicts', '--json']);
     expect(all.json.overlaps).toHaveLength(6);
     expect(all.json.more).toBe(0);
-    const capped = await ctxOk(wa, ['conflicts', '--json', '--limit', '2']);
+    const capped = await cliOk(wa, ['conflicts', '--json', '--limit', '2']);
     expect(capped.json.overlaps.map((o: any) => [o.path, o.level])).toEqual([
       ['f4.txt', 'merge'],
       ['f5.txt', 'merge'],
     ]);
     expect(capped.json.more).toBe(4);
-    expect((await ctxOk(wa, ['conflicts', '--limit', '2'])).stdout).toMatch(/4 more not examined \(over the limit: --limit N, 0 for none\)/);
-    expect((await ctx(wa, ['conflicts', '--limit', 'x'])).code).toBe(2);
+    expect((await cliOk(wa, ['conflicts', '--limit', '2'])).stdout).toMatch(/4 more not examined \(over the limit: --limit N, 0 for none\)/);
+    expect((await cli(wa, ['conflicts', '--limit', 'x'])).code).toBe(2);
   });
 });

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addWorktree, ctx, ctxOk, ENV, git, makeRepo, tempDir } from './helpers/repo.js';
+import { addWorktree, ENV, git, makeRepo, tempDir } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { cloneOf, makeRemote } from './helpers/remote.js';
 import { realMerge, stateCommit } from './helpers/worktree-state.js';
 import { execFileSync } from 'node:child_process';
@@ -26,7 +27,7 @@ const place = (id: string) => id.replace(/@[0-9a-f]{6}$/, '');
 const sessionsOf = (o: any) => [place(o.a.session), place(o.b.session)];
 
 async function overlaps(dir: string, args: string[] = []): Promise<any> {
-  return (await ctxOk(dir, ['conflicts', '--json', ...args])).json;
+  return (await cliOk(dir, ['conflicts', '--json', ...args])).json;
 }
 
 describe('identical edits', () => {
@@ -41,8 +42,8 @@ describe('identical edits', () => {
       editLine(wt, 'notes.txt', 11, 'the same fix on every side');
       editLine(wt, 'notes.txt', line, `own edit of line ${line}`);
     }
-    await ctxOk(b, ['push']);
-    await ctxOk(a, ['pull']);
+    await cliOk(b, ['push']);
+    await cliOk(a, ['pull']);
     const json = await overlaps(a);
     const local = json.overlaps.find((o: any) => o.path === 'notes.txt' && sessionsOf(o).includes('a2:a2'));
     const remote = json.overlaps.find((o: any) => o.path === 'notes.txt' && sessionsOf(o).includes('b:main'));
@@ -70,8 +71,8 @@ describe('the same fix in one function', () => {
       const text = readFileSync(join(wt, 'tools/stats.py'), 'utf8');
       writeFileSync(join(wt, 'tools/stats.py'), text.replace('total = 0', 'total = 0.0').replace(own, `${own}  # own`));
     }
-    await ctxOk(b, ['push']);
-    await ctxOk(a, ['pull']);
+    await cliOk(b, ['push']);
+    await cliOk(a, ['pull']);
     const find = (json: any, session: string) => json.overlaps.find((o: any) => o.path === 'tools/stats.py' && sessionsOf(o).includes(session));
     let json = await overlaps(a);
     for (const o of [find(json, 'a2:a2'), find(json, 'b:main')]) {
@@ -152,7 +153,7 @@ describe('zero-padded modes', () => {
     expect(git(wt, ['status', '--porcelain'])).toBe('');
     const json = await overlaps(wt);
     expect(json.sessions.find((s: any) => s.worktree === wt)).toMatchObject({ dirty: false, snapshot: commit });
-    const pub = await ctxOk(wt, ['publish', '--json']);
+    const pub = await cliOk(wt, ['publish', '--json']);
     expect(pub.json.snapshot).toBe(commit);
   });
 });
@@ -175,7 +176,7 @@ describe('publish', () => {
     editLine(dir, 'notes.txt', 3, 'committed on feature');
     git(dir, ['commit', '-q', '-am', 'feature work']);
     editLine(dir, 'notes.txt', 20, 'not committed');
-    const pub = await ctxOk(dir, ['publish', '--json']);
+    const pub = await cliOk(dir, ['publish', '--json']);
     expect(pub.json).toMatchObject({ baseRef: 'refs/remotes/origin/trunk', base: git(dir, ['rev-parse', 'origin/trunk']), files: 1 });
     expect(pub.json.record.files[0].hunks).toEqual([
       [3, 1, 3, 1],
@@ -187,9 +188,9 @@ describe('publish', () => {
     const dir = join(tempDir(), 'fresh');
     git(tempDir(), ['init', '-q', dir]);
     writeFileSync(join(dir, 'a.txt'), 'a\n');
-    const r = await ctx(dir, ['publish', '--json']);
+    const r = await cli(dir, ['publish', '--json']);
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ commit: null, unchanged: true, files: 0, reason: 'no commits yet' });
-    expect((await ctx(dir, ['publish'])).stdout).toMatch(/Nothing to publish before the first commit/);
+    expect((await cli(dir, ['publish'])).stdout).toMatch(/Nothing to publish before the first commit/);
   });
 });

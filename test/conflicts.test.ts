@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addWorktree, BIN, ctx, ctxOk, ENV, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
+import { addWorktree, BIN, ctx, ENV, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { frozenState, realMerge, stateCommit } from './helpers/worktree-state.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
 import { currentConflicts, describeOverlap } from '../src/core/conflicts/conflicts.js';
@@ -67,7 +68,7 @@ function setup(): { repo: string; wa: string; wb: string } {
 /** Run `conflicts --json` and check that no worktree's index, status, HEAD or stash moved. */
 async function scan(cwd: string, worktrees: string[], args: string[] = []): Promise<any> {
   const before = worktrees.map(frozenState);
-  const r = await ctxOk(cwd, ['conflicts', '--json', ...args]);
+  const r = await cliOk(cwd, ['conflicts', '--json', ...args]);
   expect(worktrees.map(frozenState)).toEqual(before);
   expect(r.json.schemaVersion).toBe(1);
   return r.json;
@@ -146,9 +147,9 @@ describe('conflicts between linked worktrees', () => {
     // Filters and exit codes.
     const hunk = await scan(repo, [repo, wa, wb], ['--level', 'hunk']);
     expect(hunk.overlaps.map((o: any) => o.path)).toEqual(['tools/count.py']);
-    expect((await ctxOk(repo, ['conflicts', '--level', 'symbol', '--json'])).json.overlaps.map((o: any) => o.path).sort()).toEqual(['src/parser.ts', 'tools/count.py']);
-    expect((await ctx(repo, ['conflicts', '--level', 'nope'])).code).toBe(2);
-    const text = await ctx(repo, ['conflicts', '--exit-code']);
+    expect((await cliOk(repo, ['conflicts', '--level', 'symbol', '--json'])).json.overlaps.map((o: any) => o.path).sort()).toEqual(['src/parser.ts', 'tools/count.py']);
+    expect((await cli(repo, ['conflicts', '--level', 'nope'])).code).toBe(2);
+    const text = await cli(repo, ['conflicts', '--exit-code']);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^ID\s+PAIR\s+PATH\s+LEVEL\s+LINES\s+SYMBOLS/);
     expect(text.stdout).toContain(byPath['tools/count.py'].id);
@@ -200,7 +201,7 @@ describe('conflicts between linked worktrees', () => {
     // Renamed and edited on the same line the other side edited: a conflict, found through the rename.
     expect(byPath['src/parser.ts']).toMatchObject({ level: 'merge', lines: [[12, 12]], symbols: ['Parser.lex'] });
     expect(byPath['src/parser.ts'].a.path).toBe('src/parse.ts');
-    const text = await ctxOk(wa, ['conflicts']);
+    const text = await cliOk(wa, ['conflicts']);
     expect(text.stdout).toContain('notes.txt -> docs/notes.md');
     expect(expectMergeTruth(repo, json, [repo, wa, wb])).toBe(1);
   });
@@ -215,12 +216,12 @@ describe('conflicts between linked worktrees', () => {
     expect(first.overlaps).toHaveLength(2);
     const id = first.overlaps.find((o: any) => o.path === 'tools/count.py').id;
 
-    const ack = await ctxOk(wb, ['conflicts', 'ack', id.slice(0, 6), '--json']);
+    const ack = await cliOk(wb, ['conflicts', 'ack', id.slice(0, 6), '--json']);
     expect(ack.json.acked).toEqual([expect.objectContaining({ id, path: 'tools/count.py', already: false })]);
     const ackFiles = git(repo, ['ls-tree', '-r', '--name-only', 'context', '--', `state/acks/${id}`]).split('\n');
     expect(ackFiles).toHaveLength(1);
     expect(JSON.parse(git(repo, ['show', `context:${ackFiles[0]}`]))).toMatchObject({ overlap: id, path: 'tools/count.py', session: expect.stringMatching(/^wb:wb@[0-9a-f]{6}$/) });
-    expect((await ctxOk(wb, ['conflicts', 'ack', id, '--json'])).json.acked[0].already).toBe(true);
+    expect((await cliOk(wb, ['conflicts', 'ack', id, '--json'])).json.acked[0].already).toBe(true);
 
     const silenced = await scan(wa, [repo, wa, wb], ['--all']);
     expect(silenced.overlaps.map((o: any) => [o.path, o.acked])).toEqual([
@@ -228,7 +229,7 @@ describe('conflicts between linked worktrees', () => {
       ['notes.txt', false],
     ]);
     expect(silenced.silenced).toBe(1);
-    const quiet = await ctx(wa, ['conflicts', '--level', 'hunk', '--exit-code']);
+    const quiet = await cli(wa, ['conflicts', '--level', 'hunk', '--exit-code']);
     expect(quiet.code).toBe(0);
     expect(quiet.stdout).toMatch(/No overlapping edits between 3 sessions at level hunk or above; 1 acknowledged/);
 
@@ -237,12 +238,12 @@ describe('conflicts between linked worktrees', () => {
     const again = await scan(wa, [repo, wa, wb]);
     expect(again.overlaps.find((o: any) => o.id === id)).toMatchObject({ acked: false, level: 'merge' });
     expect(again.silenced).toBe(0);
-    expect((await ctx(wa, ['conflicts', '--level', 'hunk', '--exit-code'])).code).toBe(1);
+    expect((await cli(wa, ['conflicts', '--level', 'hunk', '--exit-code'])).code).toBe(1);
 
-    const missing = await ctx(wa, ['conflicts', 'ack', 'abcdef', '--json']);
+    const missing = await cli(wa, ['conflicts', 'ack', 'abcdef', '--json']);
     expect(missing.code).toBe(3);
     expect(missing.json.error.code).toBe('E_NO_OVERLAP');
-    expect((await ctx(wa, ['conflicts', 'ack', 'not-an-id'])).code).toBe(2);
+    expect((await cli(wa, ['conflicts', 'ack', 'not-an-id'])).code).toBe(2);
     expect(fsck(repo)).toBe('');
   });
 });
@@ -313,10 +314,10 @@ describe('sessions on other machines, through the context branch', () => {
     editLine(here, 'tools/count.py', 2, '    total = 1');
     editLine(here, 'notes.txt', 2, 'line 2 (here)');
 
-    const pub = await ctxOk(there, ['publish', '--json']);
+    const pub = await cliOk(there, ['publish', '--json']);
     expect(pub.json).toMatchObject({ unchanged: false, files: 2, baseRef: 'refs/remotes/origin/main', snapshotRef: null });
     expect(pub.json.path).toMatch(/^state\/wip\/there-[0-9a-f]{10}\/[0-9a-z]{26}\.json$/);
-    expect((await ctxOk(there, ['publish', '--json'])).json.unchanged).toBe(true);
+    expect((await cliOk(there, ['publish', '--json'])).json.unchanged).toBe(true);
     // Sync's transport, by hand: the context branch through the bare remote.
     git(there, ['push', '-q', bare, 'context']);
     git(here, ['fetch', '-q', bare, 'context:context']);
@@ -337,7 +338,7 @@ describe('sessions on other machines, through the context branch', () => {
     // With ctx.publish.snapshots, the snapshot commit goes along (sync pushes refs/ctx/wip/*): real merge.
     git(there, ['config', 'ctx.publish.snapshots', 'true']);
     editLine(there, 'notes.txt', 26, 'line 26 (there)');
-    const pub2 = await ctxOk(there, ['publish', '--json']);
+    const pub2 = await cliOk(there, ['publish', '--json']);
     expect(pub2.json.snapshotRef).toMatch(/^refs\/ctx\/wip\/there-/);
     expect(git(there, ['ls-tree', '--name-only', 'context', `state/wip/${pub2.json.key}/`]).split('\n')).toHaveLength(1); // older record removed
     git(there, ['push', '-q', bare, 'context', 'refs/ctx/wip/*:refs/ctx/wip/*']);
@@ -356,7 +357,7 @@ describe('sessions on other machines, through the context branch', () => {
     git(there, ['config', 'ctx.publish.snapshots', 'false']);
     git(there, ['checkout', '-q', '-b', 'there-work']);
     git(there, ['commit', '-q', '-a', '-m', 'there']);
-    const pub3 = await ctxOk(there, ['publish', '--json']);
+    const pub3 = await cliOk(there, ['publish', '--json']);
     expect(pub3.json.snapshot).toBe(git(there, ['rev-parse', 'HEAD']));
     git(there, ['push', '-q', bare, 'context', 'there-work']);
     git(here, ['fetch', '-q', bare, 'context:context', 'there-work']);
@@ -366,7 +367,7 @@ describe('sessions on other machines, through the context branch', () => {
     expect(realMerge(here, stateCommit(here, here), pub3.json.snapshot)).toEqual({ clean: false, conflicted: ['tools/count.py'] });
 
     // This clone's own records never count as another machine's.
-    await ctxOk(here, ['publish']);
+    await cliOk(here, ['publish']);
     expect((await scan(here, [here, here2])).sessions.filter((s: any) => s.origin === 'published')).toHaveLength(1);
   });
 });
@@ -386,7 +387,7 @@ describe('the brief seam', () => {
       expect(cached).toMatchObject({ fromCache: true, complete: true });
       expect(cached.overlaps.map((o) => o.id)).toEqual(fresh.overlaps.map((o) => o.id));
       // An ack (from any worktree) drops the cached scans: the brief does not show it again.
-      await ctxOk(wb, ['conflicts', 'ack', fresh.overlaps[0]!.id]);
+      await cliOk(wb, ['conflicts', 'ack', fresh.overlaps[0]!.id]);
       expect(await currentConflicts(c, { maxAgeMs: 60_000, timeoutMs: 20_000 })).toMatchObject({ fromCache: false, overlaps: [] });
     } finally {
       closeCtx(c);

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ctxOk, git, makeRepo, writeFiles } from './helpers/repo.js';
+import { git, makeRepo, writeFiles } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 
 const LOGS = fileURLToPath(new URL('../fixtures/test-logs/', import.meta.url));
 const as = { env: { GIT_CTX_SESSION: 'sess-1', GIT_CTX_AGENT: 'claude' } };
@@ -35,9 +36,9 @@ describe('automatic handoff content', () => {
     git(repo, ['checkout', '-q', '-b', 'feature']);
     writeFiles(repo, { 'src/store.ts': STORE.replace('fetch(key', 'get(key') });
     git(repo, ['commit', '-qam', 'rename fetch to get']);
-    await ctxOk(repo, ['add', '-m', 'The store keeps keys trimmed'], as);
-    await ctxOk(repo, ['add', '-k', 'decision', '-m', 'Keys are case-insensitive'], as);
-    await ctxOk(repo, ['add', '-m', 'Written by someone else'], { env: { GIT_CTX_SESSION: 'other' } });
+    await cliOk(repo, ['add', '-m', 'The store keeps keys trimmed'], as);
+    await cliOk(repo, ['add', '-k', 'decision', '-m', 'Keys are case-insensitive'], as);
+    await cliOk(repo, ['add', '-m', 'Written by someone else'], { env: { GIT_CTX_SESSION: 'other' } });
     // Uncommitted: clear() removed (unstaged), a new file staged, a file deleted.
     writeFiles(repo, { 'src/store.ts': readFileSync(join(repo, 'src/store.ts'), 'utf8').replace("\n  clear(): void {\n    console.log('clear');\n  }\n", ''), 'src/util.ts': 'export function trim(s: string): string {\n  return s.trim();\n}\n' });
     git(repo, ['add', 'src/util.ts']);
@@ -50,7 +51,7 @@ describe('automatic handoff content', () => {
     const cut = readFileSync(join(LOGS, 'pytest.console.txt'), 'utf8');
     writeFileSync(join(repo, 'pytest.txt'), cut.slice(0, cut.indexOf('=== short test summary')));
 
-    const r = await ctxOk(repo, ['handoff', '--auto', '--json', '--test-log', 'test-results', '--test-log', join(LOGS, 'jest.json'), '--test-log', 'pytest.txt'], as);
+    const r = await cliOk(repo, ['handoff', '--auto', '--json', '--test-log', 'test-results', '--test-log', join(LOGS, 'jest.json'), '--test-log', 'pytest.txt'], as);
     const body: string = r.json.entry.body;
     expect(r.json.auto).toMatchObject({ symbolFiles: 2, notes: 1, decisions: 1 });
     // Symbols changed since the branch left main, committed and not.
@@ -80,7 +81,7 @@ describe('automatic handoff content', () => {
         : `<testcase classname="calc" name="test_sum_${i}"><failure message="expected ${i} to be ${i + 1}">AssertionError: expected ${i} to be ${i + 1}</failure></testcase>`,
     ).join('');
     writeFileSync(join(repo, 'many.xml'), `<testsuite name="s">${cases}</testsuite>`);
-    const r = await ctxOk(repo, ['handoff', '--auto', '--json', '--test-log', 'many.xml'], as);
+    const r = await cliOk(repo, ['handoff', '--auto', '--json', '--test-log', 'many.xml'], as);
     const body: string = r.json.entry.body;
     expect(body).toContain('2000 failures, 2 causes:');
     expect(body).toContain('- 900 tests:\n');

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { addWorktree, contextTip, ctx, ctxOk, git, makeRepo } from './helpers/repo.js';
+import { addWorktree, contextTip, git, makeRepo } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 
 const as = (session: string, agent = 'claude') => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });
 const indexHash = (gitDir: string) => createHash('sha1').update(readFileSync(join(gitDir, 'index'))).digest('hex');
@@ -11,7 +12,7 @@ const sections = (body: string) => body.match(/^## .*/gm);
 describe('handoff', () => {
   it('writes five sections from flags, a document file or stdin, for all or for one addressee', async () => {
     const repo = makeRepo();
-    const flags = await ctxOk(repo, ['handoff', '--json', '-m', 'Parser half done', '--todo', 'error recovery', '--todo', 'tests', '--decision', 'hand-written parser', '--to', 'codex']);
+    const flags = await cliOk(repo, ['handoff', '--json', '-m', 'Parser half done', '--todo', 'error recovery', '--todo', 'tests', '--decision', 'hand-written parser', '--to', 'codex']);
     expect(flags.json.entry).toMatchObject({ kind: 'handoff', title: 'Parser half done', to: 'codex' });
     const body = flags.json.entry.body;
     expect(sections(body)).toEqual(['## Summary', '## What changed', '## What still needs work', '## Key decisions', '## Active context']);
@@ -20,17 +21,17 @@ describe('handoff', () => {
     expect(body).toContain('## Active context\n\n_Nothing recorded._\n');
 
     writeFileSync(join(repo, 'handoff.md'), 'Where I stopped.\n\n## What changed\n- lexer rewritten\n\n## Active context\n- flaky test in ci\n');
-    const file = await ctxOk(repo, ['handoff', '-F', 'handoff.md', '--json']);
+    const file = await cliOk(repo, ['handoff', '-F', 'handoff.md', '--json']);
     expect(file.json.entry).toMatchObject({ title: 'Where I stopped.', to: 'all' });
     expect(file.json.entry.body).toContain('## What changed\n\n- lexer rewritten\n');
-    const stdin = await ctxOk(repo, ['handoff', '--json'], { input: '# Summary\nfrom a pipe\n' });
+    const stdin = await cliOk(repo, ['handoff', '--json'], { input: '# Summary\nfrom a pipe\n' });
     expect(stdin.json.entry.body).toMatch(/^## Summary\n\nfrom a pipe\n/);
 
     const tip = contextTip(repo);
-    const empty = await ctx(repo, ['handoff', '--json', '-m', '  ']);
+    const empty = await cli(repo, ['handoff', '--json', '-m', '  ']);
     expect(empty.code).toBe(2);
     expect(empty.json.error.code).toBe('E_EMPTY');
-    const missingLog = await ctx(repo, ['handoff', '--json', '-m', 'x', '--test-log', 'no-such.xml']);
+    const missingLog = await cli(repo, ['handoff', '--json', '-m', 'x', '--test-log', 'no-such.xml']);
     expect(missingLog.json.error.code).toBe('E_FILE');
     expect(contextTip(repo)).toBe(tip);
   });
@@ -56,7 +57,7 @@ describe('handoff', () => {
     writeFileSync(join(wt, 'ci.xml'), '<testsuite name="math" tests="2" failures="1"><testcase classname="math" name="adds"/><testcase classname="math" name="divides" file="math.test.ts" line="7"><failure message="expected 2 to be 3">AssertionError: expected 2 to be 3</failure></testcase></testsuite>\n');
     writeFileSync(join(wt, 'notes.log'), 'just some text\n');
 
-    const r = await ctxOk(wt, ['handoff', '--auto', '-m', 'Lexer in progress', '--test-log', 'ci.xml', '--test-log', 'notes.log', '--json'], as('feat-1'));
+    const r = await cliOk(wt, ['handoff', '--auto', '-m', 'Lexer in progress', '--test-log', 'ci.xml', '--test-log', 'notes.log', '--json'], as('feat-1'));
     expect(indexHash(gitDir)).toBe(before);
     const body: string = r.json.entry.body;
     expect(r.json.auto).toMatchObject({ since: { kind: 'base' }, commits: 2, filesChanged: 2, uncommitted: 5, todos: 3 });
@@ -76,9 +77,9 @@ describe('handoff', () => {
     expect(r.json.entry.refs).toEqual(expect.arrayContaining(['src/a.ts', 'src/new.ts', 'src/b.ts', 'notes.txt']));
 
     // The next handoff of the same session starts where this one ended, and lists its decisions.
-    await ctxOk(wt, ['add', '-k', 'decision', '-m', 'Tokens are interned'], as('feat-1'));
+    await cliOk(wt, ['add', '-k', 'decision', '-m', 'Tokens are interned'], as('feat-1'));
     git(wt, ['commit', '-qm', 'stage staged.ts']);
-    const next = await ctxOk(wt, ['handoff', '--auto', '--json'], as('feat-1'));
+    const next = await cliOk(wt, ['handoff', '--auto', '--json'], as('feat-1'));
     expect(next.json.auto.since).toMatchObject({ kind: 'handoff', commit: r.json.entry.head });
     expect(next.json.auto.commits).toBe(1);
     expect(next.json.entry.body).toContain(`Since your previous handoff ${r.json.id}`);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, ENV, addWorktree, contextTip, ctxOk, git, makeRepo, tempDir } from './helpers/repo.js';
+import { BIN, ENV, addWorktree, contextTip, git, makeRepo, tempDir } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 import { add, cloneOf, makeRemote } from './helpers/remote.js';
 import { stopBackground, withBackground } from './helpers/hook-runs.js';
 import { RUNNER_NAME, block, withBlock, withoutBlock } from '../src/hooks/scripts.js';
@@ -67,14 +68,14 @@ describe('git ctx init --hooks', () => {
   it('installs into .githooks with core.hooksPath; user pushes also push the context; user hooks still run, once', async () => {
     const { remote, repo, log } = await setup();
     const before = snapshot(join(repo, '.git', 'hooks'));
-    const r = await ctxOk(repo, ['init', '--hooks', '--json'], { env: withPath(REAL) });
+    const r = await cliOk(repo, ['init', '--hooks', '--json'], { env: withPath(REAL) });
     expect(r.json.hooks).toMatchObject({ dir: join(repo, '.githooks'), hooksPath: join(repo, '.githooks'), installed: ['pre-push', 'pre-commit', 'post-merge', 'post-rewrite'], forwarded: [], chained: [] });
     expect(config(repo, 'core.hooksPath')).toBe(join(repo, '.githooks'));
     const installed = snapshot(join(repo, '.githooks'));
     expect(Object.keys(installed)).toEqual(['git-ctx-run', 'post-merge', 'post-rewrite', 'pre-commit', 'pre-push']);
 
     // Idempotent: the same files, the same config.
-    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    await cliOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
     expect(snapshot(join(repo, '.githooks'))).toEqual(installed);
     expect(config(repo, 'ctx.hooksChain')).toBe(join(repo, '.git', 'hooks'));
 
@@ -99,7 +100,7 @@ describe('git ctx init --hooks', () => {
   it('pulls the context after `git pull` and `git pull --rebase`, not after a local merge', async () => {
     const { remote, repo } = await setup();
     const other = cloneOf(remote);
-    for (const r of [repo, other]) await ctxOk(r, ['init', '--hooks'], { env: withPath(REAL) });
+    for (const r of [repo, other]) await cliOk(r, ['init', '--hooks'], { env: withPath(REAL) });
     expect(userGit(repo, ['push', '-q', 'origin', 'main']).code).toBe(0);
 
     const publish = async (text: string) => {
@@ -126,7 +127,7 @@ describe('git ctx init --hooks', () => {
 
   it('never fails or hangs the user push: git-ctx failing, hanging, missing, or the context push refused', async () => {
     const { remote, repo } = await setup();
-    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    await cliOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
     git(repo, ['config', 'ctx.hookTimeout', '1']);
     const push = (bin: string | null, n: number) => {
       git(repo, ['commit', '-q', '--allow-empty', '-m', `c${n}`]);
@@ -165,12 +166,12 @@ describe('git ctx init --hooks', () => {
     chmodSync(join(repo, 'team-hooks', 'pre-push'), 0o750);
     const before = snapshot(join(repo, 'team-hooks'));
 
-    const r = await ctxOk(repo, ['init', '--hooks', '--json'], { env: withPath(REAL) });
+    const r = await cliOk(repo, ['init', '--hooks', '--json'], { env: withPath(REAL) });
     expect(r.json.hooks).toMatchObject({ dir: join(repo, 'team-hooks'), hooksPath: null, installed: ['pre-commit', 'post-rewrite'], chained: ['pre-push'], forwarded: [] });
     expect(r.stderr).toMatch(/post-merge is not a shell script/);
     expect(config(repo, 'core.hooksPath')).toBe('team-hooks');
     const once = snapshot(join(repo, 'team-hooks'));
-    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    await cliOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
     expect(snapshot(join(repo, 'team-hooks'))).toEqual(once);
     expect(readFileSync(join(repo, 'team-hooks', 'pre-push'), 'utf8').split(block('pre-push'))).toHaveLength(2);
 
@@ -178,7 +179,7 @@ describe('git ctx init --hooks', () => {
     expect(readFileSync(log, 'utf8')).toContain('team pre-push origin');
     expect(contextTip(remote)).toBe(contextTip(repo));
 
-    const u = await ctxOk(repo, ['init', '--hooks', '--uninstall', '--json']);
+    const u = await cliOk(repo, ['init', '--hooks', '--uninstall', '--json']);
     expect(u.json.hooks.removed).toEqual([RUNNER_NAME, 'post-rewrite', 'pre-commit', 'pre-push']);
     expect(snapshot(join(repo, 'team-hooks'))).toEqual(before);
     expect(config(repo, 'core.hooksPath')).toBe('team-hooks');
@@ -186,8 +187,8 @@ describe('git ctx init --hooks', () => {
 
   it('uninstall from .githooks puts back the hooks git used before', async () => {
     const { remote, repo, log } = await setup();
-    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
-    await ctxOk(repo, ['init', '--hooks', '--uninstall']);
+    await cliOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    await cliOk(repo, ['init', '--hooks', '--uninstall']);
     expect(existsSync(join(repo, '.githooks'))).toBe(false);
     for (const key of ['core.hooksPath', 'ctx.hooksChain', 'ctx.hooksPathSet']) expect(config(repo, key)).toBeNull();
     expect(userGit(repo, ['push', '-q', 'origin', 'main']).code).toBe(0);
@@ -220,7 +221,7 @@ describe('the pre-commit hook (init --hooks)', () => {
     const log = join(tempDir(), 'hook.log');
     userHook(join(repo, '.git', 'hooks', 'pre-commit'), `#!/bin/sh\necho "user pre-commit" >> "${log}"\n`);
     const [wa, wb] = [addWorktree(repo, 'wa'), addWorktree(repo, 'wb')];
-    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    await cliOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
     editLine(wb, 'tools/count.py', 2, '    total = 2'); // uncommitted, in the other session
     const tmp = tempDir('git-ctx-hook-tmp-'); // where the runner keeps its temporary files
     const userGit = (cwd: string, args: string[], bin: string | null = REAL) => userGitIn(cwd, args, bin, { TMPDIR: tmp });
@@ -286,9 +287,9 @@ describe('the pre-commit hook (init --hooks)', () => {
 
     // Installing again changes nothing; uninstalling leaves the user's hooks as they were.
     const installed = snapshot(join(repo, '.githooks'));
-    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    await cliOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
     expect(snapshot(join(repo, '.githooks'))).toEqual(installed);
-    await ctxOk(repo, ['init', '--hooks', '--uninstall']);
+    await cliOk(repo, ['init', '--hooks', '--uninstall']);
     expect(existsSync(join(repo, '.githooks'))).toBe(false);
     expect(config(repo, 'core.hooksPath')).toBeNull();
     editLine(wa, 'README.md', 1, '# after');
@@ -320,7 +321,7 @@ s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
 describe('git hooks and a remote that never answers', () => {
   it('pre-push: the user push waits about a second, the context push goes on in the background', async () => {
     const { remote, repo } = await setup();
-    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    await cliOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
     const silent = await silentServer();
     try {
       // git pushes to the push URL (the real remote); git-ctx fetches from the URL first: it never answers.
@@ -344,7 +345,7 @@ describe('git hooks and a remote that never answers', () => {
 
   it('a background run that failed is told once, by the next hook', async () => {
     const { remote, repo } = await setup();
-    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    await cliOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
     const hangsUp = await silentServer(2500); // silent past the hook's second, then hangs up
     try {
       git(repo, ['remote', 'set-url', 'origin', hangsUp.url]);
@@ -373,7 +374,7 @@ describe('git hooks and a remote that never answers', () => {
     const other = cloneOf(remote);
     git(other, ['commit', '-q', '--allow-empty', '-m', 'upstream work']);
     git(other, ['push', '-q', 'origin', 'main']);
-    await ctxOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
+    await cliOk(repo, ['init', '--hooks'], { env: withPath(REAL) });
     const silent = await silentServer();
     try {
       git(repo, ['config', 'ctx.remote', silent.url]);

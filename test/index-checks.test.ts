@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { cleanEnv, ctxOk, makeRepo, tempDir } from './helpers/repo.js';
+import { cleanEnv, makeRepo, tempDir } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 import { realDeps } from './helpers/real-deps.js';
 import { closeCtx, openCtx } from '../src/core/context.js';
 import { logEntries } from '../src/core/entries/log.js';
@@ -82,11 +83,11 @@ describe('the derived index proves itself', () => {
 
   it('answers every command as if it had no cache, whichever file is damaged and however', async () => {
     const repo = makeRepo();
-    const add = (args: string[]) => ctxOk(repo, ['add', ...args], { env: ENV });
+    const add = (args: string[]) => cliOk(repo, ['add', ...args], { env: ENV });
     await add(['-k', 'decision', '-t', 'Use CAS', '-m', 'compare and swap', '--topic', 'storage', '--tag', 'storage']);
     for (let i = 0; i < 4; i++) await add(['-m', `walrus ${i}: ${'the walrus said '.repeat(20)}`, '--tag', i % 2 ? 'storage' : 'net', '--agent', i % 2 ? 'codex' : 'claude']);
-    await ctxOk(repo, ['handoff', '-m', 'walrus handoff: finish the parser', '--to', 'all'], { env: ENV });
-    await ctxOk(repo, ['send', '--to', 'all', 'ping about the walrus'], { env: { ...ENV, GIT_CTX_SESSION: 'other:main' } });
+    await cliOk(repo, ['handoff', '-m', 'walrus handoff: finish the parser', '--to', 'all'], { env: ENV });
+    await cliOk(repo, ['send', '--to', 'all', 'ping about the walrus'], { env: { ...ENV, GIT_CTX_SESSION: 'other:main' } });
     await add(['-k', 'postmortem', '-m', 'the cache lied', '--ref', 'README.md']);
     await add(['-k', 'context', '-m', 'where things stand', '--agent', 'codex']);
     const d1 = (await add(['-k', 'decision', '-t', 'Use tabs', '-m', 'tabs'])).stdout.trim();
@@ -96,7 +97,7 @@ describe('the derived index proves itself', () => {
     // The index of the branch (the conflict scans' cache beside it is another's, and not checked here).
     const cache = join(repo, '.git/ctx/cache/context');
     // A head.json of an earlier tip, to put back later; then the index moves on.
-    await ctxOk(repo, ['log', '-k', 'decision'], { env: ENV });
+    await cliOk(repo, ['log', '-k', 'decision'], { env: ENV });
     const olderHeads = new Map(filesUnder(cache).filter((f) => kindOf(f).startsWith('head')).map((f) => [f, readFileSync(join(cache, f))]));
     for (let i = 0; i < 3; i++) await add(['-k', i === 1 ? 'decision' : 'note', '-m', `walrus later ${i}`]);
     await answers(repo); // the index at the tip, every file of it written

@@ -10,6 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { BIN, ENV, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { GitRunner } from '../src/git/run.js';
 import { RefUpdater } from '../src/git/refs.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
@@ -82,23 +83,23 @@ describe('git ctx mcp', () => {
     expect(add.json.entry).toMatchObject({ id, kind: 'decision', title: 'Keep the v1 parser', agent: 'claude', topic: 'api', refs: ['src/a.ts'] });
 
     const show = await server.call('ctx_read', { id: id.slice(0, 14) });
-    expect(cliShape(show.json)).toEqual(strip((await ctxOk(repo, ['show', id, '--json'])).json));
+    expect(cliShape(show.json)).toEqual(strip((await cliOk(repo, ['show', id, '--json'])).json));
     const log = await server.call('ctx_read', { kind: 'decision' });
-    expect(cliShape(log.json)).toEqual(strip((await ctxOk(repo, ['log', '-k', 'decision', '--json'])).json));
+    expect(cliShape(log.json)).toEqual(strip((await cliOk(repo, ['log', '-k', 'decision', '--json'])).json));
     const search = await server.call('ctx_read', { query: 'parser', limit: 5 });
-    expect(cliShape(search.json)).toEqual(strip((await ctxOk(repo, ['search', 'parser', '-n', '5', '--json'])).json));
+    expect(cliShape(search.json)).toEqual(strip((await cliOk(repo, ['search', 'parser', '-n', '5', '--json'])).json));
     expect(search.json.total).toBe(1);
   });
 
   it('picks up a handoff another process wrote after the server started, exactly once', async () => {
-    const written = (await ctxOk(repo, ['handoff', '-m', 'Parser half done; tests next', '--agent', 'codex', '--session', 'other:main', '--json'])).json;
+    const written = (await cliOk(repo, ['handoff', '-m', 'Parser half done; tests next', '--agent', 'codex', '--session', 'other:main', '--json'])).json;
     const peek = await server.call('ctx_pickup', { peek: true });
     expect(peek.json.handoffs.map((h: any) => h.id)).toEqual([written.id]);
     const first = await server.call('ctx_pickup');
     expect(first.json.handoffs.map((h: any) => h.id)).toEqual([written.id]);
     expect(first.json.commit).toMatch(/^[0-9a-f]{40}$/);
     expect((await server.call('ctx_pickup')).json.handoffs).toEqual([]);
-    expect((await ctxOk(repo, ['pickup', '--peek', '--json'])).json.handoffs).toEqual([]);
+    expect((await cliOk(repo, ['pickup', '--peek', '--json'])).json.handoffs).toEqual([]);
   });
 
   it('records the HEAD and branch of the moment, and settings changed since it started', async () => {
@@ -140,12 +141,12 @@ describe('git ctx mcp', () => {
       expect({ name, args, isError: r.isError, code: r.json.error?.code }).toEqual({ name, args, isError: true, code });
     }
     // The same failure through the CLI carries the same code.
-    expect((await ctx(repo, ['add', '-k', 'bogus', '-m', 'x', '--json'])).json.error.code).toBe('E_KIND');
+    expect((await cli(repo, ['add', '-k', 'bogus', '-m', 'x', '--json'])).json.error.code).toBe('E_KIND');
     expect((await server.call('ctx_messages', { text: 'still here' })).isError).toBe(false);
   });
 
   it('sends and reads messages, briefs, and regenerates', async () => {
-    await ctxOk(repo, ['send', '--to', 'all', 'build is red', '--session', 'other:main']);
+    await cliOk(repo, ['send', '--to', 'all', 'build is red', '--session', 'other:main']);
     const inbox = await server.call('ctx_messages', { markRead: true });
     expect(inbox.json.messages.map((m: any) => m.title)).toContain('build is red');
     expect(inbox.json.marked).toHaveLength(inbox.json.messages.length);
@@ -173,7 +174,7 @@ describe('git ctx mcp with other writers', () => {
       const results = await Promise.all(writes);
       expect(results.filter((r: any) => r.isError)).toEqual([]);
       expect(entryPaths(repo)).toHaveLength(2 * n + 4);
-      const agents = (await ctxOk(repo, ['log', '-n', '0', '--json'])).json.entries.map((e: any) => e.agent);
+      const agents = (await cliOk(repo, ['log', '-n', '0', '--json'])).json.entries.map((e: any) => e.agent);
       expect(agents.filter((x: string) => x === 'claude')).toHaveLength(n);
       expect(agents.filter((x: string) => x === 'codex')).toHaveLength(n);
       fsck(repo);
@@ -292,8 +293,8 @@ describe('git ctx mcp: bounded, well-formed results', () => {
   });
 
   it('a body too long for one result comes in parts that add up to it', async () => {
-    const id = (await ctxOk(repo, ['log', '-k', 'message', '-n', '1', '--json'])).json.entries[0].id;
-    const whole = (await ctxOk(repo, ['show', id, '--json'])).json.entry.body as string;
+    const id = (await cliOk(repo, ['log', '-k', 'message', '-n', '1', '--json'])).json.entries[0].id;
+    const whole = (await cliOk(repo, ['show', id, '--json'])).json.entry.body as string;
     let body = '';
     let cursor: string | undefined;
     for (let i = 0; i < 50; i++) {
@@ -319,7 +320,7 @@ describe('git ctx mcp: bounded, well-formed results', () => {
     expect(r.json.marked).toHaveLength(3);
     const again = await server.call('ctx_messages', { limit: 3 });
     expect(again.json.messages.map((m: any) => m.id)).not.toContain(r.json.marked[0]);
-    const unread = (await ctxOk(repo, ['inbox', '--json'])).json.messages.map((m: any) => m.id);
+    const unread = (await cliOk(repo, ['inbox', '--json'])).json.messages.map((m: any) => m.id);
     for (const id of r.json.marked) expect(unread).not.toContain(id);
   });
 
@@ -386,7 +387,7 @@ describe('git ctx mcp: protocol versions', () => {
 describe('git ctx mcp: one call never holds up another', () => {
   it('a pickup waiting on a remote that never answers does not stall a quick read', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'something to read']);
+    await cliOk(repo, ['add', '-m', 'something to read']);
     // A remote that accepts connections and never says a word.
     const sockets: Socket[] = [];
     const silentServer = createServer((s) => sockets.push(s));

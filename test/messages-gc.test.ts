@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addWorktree, contextTip, ctx, ctxOk, ENV, fsck, git, makeRepo } from './helpers/repo.js';
+import { addWorktree, contextTip, ctx, ENV, fsck, git, makeRepo } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 import { realDeps } from './helpers/real-deps.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
 import { addEntry } from '../src/core/entries/add.js';
@@ -18,38 +19,38 @@ const tree = (repo: string, dir: string) => {
 describe('send and inbox', () => {
   it('delivers to a session, an agent or all, with per-session read receipts', async () => {
     const repo = makeRepo();
-    const all = (await ctxOk(repo, ['send', 'build is red, do not merge'], as('s-a'))).stdout.trim();
-    const toCodex = (await ctxOk(repo, ['send', '--to', 'codex', 'codex: rebase please'], as('s-a'))).stdout.trim();
-    const toB = (await ctxOk(repo, ['send', '--to', 's-b', '--json'], { ...as('s-a'), input: 'just for b\nsecond line' })).json.entry;
+    const all = (await cliOk(repo, ['send', 'build is red, do not merge'], as('s-a'))).stdout.trim();
+    const toCodex = (await cliOk(repo, ['send', '--to', 'codex', 'codex: rebase please'], as('s-a'))).stdout.trim();
+    const toB = (await cliOk(repo, ['send', '--to', 's-b', '--json'], { ...as('s-a'), input: 'just for b\nsecond line' })).json.entry;
     expect(toB).toMatchObject({ kind: 'message', to: 's-b', title: 'just for b', body: 'just for b\nsecond line' });
 
-    expect(ids(await ctxOk(repo, ['inbox', '--json'], as('s-b')))).toEqual([all, toB.id]);
-    expect(ids(await ctxOk(repo, ['inbox', '--json'], as('s-c', 'codex')))).toEqual([all, toCodex]);
-    expect(ids(await ctxOk(repo, ['inbox', '--json'], as('s-a')))).toEqual([]); // its own broadcast is not news to the sender
+    expect(ids(await cliOk(repo, ['inbox', '--json'], as('s-b')))).toEqual([all, toB.id]);
+    expect(ids(await cliOk(repo, ['inbox', '--json'], as('s-c', 'codex')))).toEqual([all, toCodex]);
+    expect(ids(await cliOk(repo, ['inbox', '--json'], as('s-a')))).toEqual([]); // its own broadcast is not news to the sender
 
     const tip = contextTip(repo);
-    const marked = await ctxOk(repo, ['inbox', '--mark-read', '--json'], as('s-b'));
+    const marked = await cliOk(repo, ['inbox', '--mark-read', '--json'], as('s-b'));
     expect(marked.json.marked).toEqual([all, toB.id]);
     expect(marked.json.messages.every((m: any) => m.read === false)).toBe(true);
     expect(git(repo, ['rev-list', '--count', `${tip}..context`])).toBe('1');
     expect(tree(repo, 'state/read').sort()).toEqual([receiptPath('s-b', all), receiptPath('s-b', toB.id)].sort());
     expect(JSON.parse(git(repo, ['show', `context:${receiptPath('s-b', all)}`]))).toMatchObject({ message: all, reader: 's-b', agent: 'claude' });
 
-    expect(ids(await ctxOk(repo, ['inbox', '--json'], as('s-b')))).toEqual([]);
-    const everything = await ctxOk(repo, ['inbox', '--all', '--json'], as('s-b'));
+    expect(ids(await cliOk(repo, ['inbox', '--json'], as('s-b')))).toEqual([]);
+    const everything = await cliOk(repo, ['inbox', '--all', '--json'], as('s-b'));
     expect(everything.json.messages.map((m: any) => [m.id, m.read])).toEqual([[all, true], [toB.id, true]]);
     // Another session of the same agent has read nothing yet.
-    expect(ids(await ctxOk(repo, ['inbox', '--json'], as('s-d')))).toEqual([all]);
-    const human = await ctxOk(repo, ['inbox'], as('s-d'));
+    expect(ids(await cliOk(repo, ['inbox', '--json'], as('s-d')))).toEqual([all]);
+    const human = await cliOk(repo, ['inbox'], as('s-d'));
     expect(human.stdout).toMatch(/^### message [0-9a-z]{26}: build is red, do not merge\nby claude \(session s-a\), .* UTC, to all\n```text\nbuild is red, do not merge\n```/);
-    const none = await ctxOk(repo, ['inbox', '--mark-read', '--json'], as('s-b'));
+    const none = await cliOk(repo, ['inbox', '--mark-read', '--json'], as('s-b'));
     expect(none.json.commit).toBeNull();
   });
 
   it('read receipts of several sessions marking at once all land (they commute)', async () => {
     const repo = makeRepo();
     const wt = addWorktree(repo, 'r1');
-    const id = (await ctxOk(repo, ['send', 'hello all'], as('sender'))).stdout.trim();
+    const id = (await cliOk(repo, ['send', 'hello all'], as('sender'))).stdout.trim();
     const readers = ['r-0', 'r-1', 'r-2', 'r-3'];
     const runs = await Promise.all(readers.map((s, i) => ctx(i % 2 ? wt : repo, ['inbox', '--mark-read', '--json'], as(s))));
     for (const r of runs) expect(r.json.marked).toEqual([id]);
@@ -60,20 +61,20 @@ describe('send and inbox', () => {
   it('read receipts merge across clones, also when one session read a message on both', async () => {
     const remote = makeRemote();
     const [a, b] = [cloneOf(remote), cloneOf(remote)];
-    await ctxOk(a, ['init', '--remote', 'origin']);
-    const id = (await ctxOk(a, ['send', 'release freeze at noon'], as('sender'))).stdout.trim();
-    await ctxOk(a, ['push']);
-    await ctxOk(b, ['init', '--remote', 'origin']);
-    await ctxOk(a, ['inbox', '--mark-read'], as('r-a'));
-    await ctxOk(b, ['inbox', '--mark-read'], as('r-b'));
-    await ctxOk(a, ['inbox', '--mark-read'], as('both'));
-    await ctxOk(b, ['inbox', '--mark-read'], as('both'));
-    for (const c of [a, b, a]) await ctxOk(c, ['sync']);
+    await cliOk(a, ['init', '--remote', 'origin']);
+    const id = (await cliOk(a, ['send', 'release freeze at noon'], as('sender'))).stdout.trim();
+    await cliOk(a, ['push']);
+    await cliOk(b, ['init', '--remote', 'origin']);
+    await cliOk(a, ['inbox', '--mark-read'], as('r-a'));
+    await cliOk(b, ['inbox', '--mark-read'], as('r-b'));
+    await cliOk(a, ['inbox', '--mark-read'], as('both'));
+    await cliOk(b, ['inbox', '--mark-read'], as('both'));
+    for (const c of [a, b, a]) await cliOk(c, ['sync']);
     const receipts = tree(a, 'state/read');
     expect(receipts.filter((p) => !p.includes('~')).sort()).toEqual(['r-a', 'r-b', 'both'].map((s) => receiptPath(s, id)).sort());
     expect(receipts.filter((p) => p.startsWith(`${receiptPath('both', id)}~`))).toHaveLength(1); // kept both versions
-    for (const c of [a, b]) for (const s of ['r-a', 'r-b', 'both']) expect(ids(await ctxOk(c, ['inbox', '--json'], as(s)))).toEqual([]);
-    expect(ids(await ctxOk(b, ['inbox', '--json'], as('r-c')))).toEqual([id]);
+    for (const c of [a, b]) for (const s of ['r-a', 'r-b', 'both']) expect(ids(await cliOk(c, ['inbox', '--json'], as(s)))).toEqual([]);
+    expect(ids(await cliOk(b, ['inbox', '--json'], as('r-c')))).toEqual([id]);
   }, 60_000);
 });
 
@@ -124,9 +125,9 @@ describe('gc', () => {
     closeCtx(c2);
 
     const tip = contextTip(repo);
-    const dry = await ctxOk(repo, ['gc', '--dry-run', '--json']);
+    const dry = await cliOk(repo, ['gc', '--dry-run', '--json']);
     expect(contextTip(repo)).toBe(tip);
-    const r = await ctxOk(repo, ['gc', '--older-than', '7d', '--json']);
+    const r = await cliOk(repo, ['gc', '--older-than', '7d', '--json']);
     expect(r.json.removed.map((x: any) => x.title).sort()).toEqual(['broadcastAllRead', 'consumed', 'toB']);
     expect(dry.json.removed).toEqual(r.json.removed);
     expect(r.json.stateFiles.sort()).toEqual(
@@ -135,15 +136,15 @@ describe('gc', () => {
     expect(r.json.kept).toEqual({ unconsumed: 1, unread: 2, recent: 2 });
     // One commit, on top of the tip; the removed files are still in history.
     expect(git(repo, ['rev-list', '--count', `${tip}..context`])).toBe('1');
-    const titles = (await ctxOk(repo, ['log', '-n', '0', '--json'])).json.entries.map((e: any) => e.title).sort();
+    const titles = (await cliOk(repo, ['log', '-n', '0', '--json'])).json.entries.map((e: any) => e.title).sort();
     expect(titles).toEqual(['a note from s-c', 'broadcastPartlyRead', 'consumedLate', 'recent', 'toBUnread', 'unconsumedOld']);
     for (const x of r.json.removed) expect(git(repo, ['show', `${tip}:${x.paths[0]}`])).toContain(x.title);
     expect(tree(repo, 'state/consumed').sort()).toEqual([claimPath(made.consumedLate!), claimPath(made.recent!)].sort());
     // Still waiting and still unread.
-    expect((await ctxOk(repo, ['pickup', '--peek', '--for', 'nobody', '--json'])).json.handoffs.map((h: any) => h.title)).toEqual(['unconsumedOld']);
-    expect(ids(await ctxOk(repo, ['inbox', '--json'], as('s-x')))).toEqual([made.toBUnread, made.broadcastPartlyRead]);
+    expect((await cliOk(repo, ['pickup', '--peek', '--for', 'nobody', '--json'])).json.handoffs.map((h: any) => h.title)).toEqual(['unconsumedOld']);
+    expect(ids(await cliOk(repo, ['inbox', '--json'], as('s-x')))).toEqual([made.toBUnread, made.broadcastPartlyRead]);
     // Nothing more to do: no empty commit.
-    const again = await ctxOk(repo, ['gc', '--json']);
+    const again = await cliOk(repo, ['gc', '--json']);
     expect(again.json.commit).toBeNull();
     expect(git(repo, ['rev-list', '--count', `${tip}..context`])).toBe('1');
     fsck(repo);
@@ -154,17 +155,17 @@ describe('sessions', () => {
   it('lists linked worktrees and the sessions seen recently, with branch, last activity and last write', async () => {
     const repo = makeRepo();
     const wt = addWorktree(repo, 'feat-x');
-    await ctxOk(wt, ['add', '-m', 'parser notes'], as('feat-x:feat-x', 'codex'));
-    await ctxOk(repo, ['send', 'hi'], as('main-session'));
-    await ctxOk(repo, ['inbox', '--mark-read'], as('feat-x:feat-x', 'codex'));
-    const r = await ctxOk(repo, ['sessions', '--json']);
+    await cliOk(wt, ['add', '-m', 'parser notes'], as('feat-x:feat-x', 'codex'));
+    await cliOk(repo, ['send', 'hi'], as('main-session'));
+    await cliOk(repo, ['inbox', '--mark-read'], as('feat-x:feat-x', 'codex'));
+    const r = await cliOk(repo, ['sessions', '--json']);
     expect(r.json.worktrees.map((w: any) => [w.path, w.branch])).toEqual([[repo, 'main'], [wt, 'feat-x']]);
     expect(r.json.worktrees[1].sessions).toEqual(['feat-x:feat-x']);
     expect(r.json.sessions.map((s: any) => s.session)).toEqual(['feat-x:feat-x', 'main-session']);
     expect(r.json.sessions[0]).toMatchObject({ agent: 'codex', worktree: wt, branch: 'feat-x', lastWrite: 'inbox: read 1 message', lastEntry: { kind: 'note', title: 'parser notes' } });
     expect(Date.parse(r.json.sessions[0].lastActivity)).toBeGreaterThan(Date.now() - 120_000);
-    expect((await ctxOk(repo, ['sessions', '--since', '2000-01-02', '--json'])).json.sessions).toHaveLength(2);
-    const human = await ctxOk(repo, ['sessions']);
+    expect((await cliOk(repo, ['sessions', '--since', '2000-01-02', '--json'])).json.sessions).toHaveLength(2);
+    const human = await cliOk(repo, ['sessions']);
     expect(human.stdout).toContain(`  ${wt}  feat-x  `);
   });
 });

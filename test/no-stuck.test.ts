@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, ENV, ctxOk, git, makeRepo, tempDir } from './helpers/repo.js';
+import { BIN, ENV, git, makeRepo, tempDir } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 import { CatFile, readObjects } from '../src/git/cat-file.js';
 import { GitRunner } from '../src/git/run.js';
 
@@ -55,6 +56,12 @@ function gitProcessesIn(dir: string): string[] {
   return out;
 }
 
+/** The git processes still in `dir` once those that are ending have had 200 ms to go. */
+async function gitProcessesLeft(dir: string): Promise<string[]> {
+  for (const until = Date.now() + 200; gitProcessesIn(dir).length && Date.now() < until; ) await new Promise((res) => setTimeout(res, 20));
+  return gitProcessesIn(dir);
+}
+
 /** A directory with a `git` that runs the real one, except `cat-file --batch` (not --buffer), which runs `catFile`. */
 function gitWrapper(catFile: string): string {
   const dir = tempDir('git-ctx-wrap-');
@@ -74,9 +81,9 @@ exec "${REAL_GIT}" "$@"
 
 async function storeWithEntries(): Promise<string> {
   const repo = makeRepo();
-  for (const m of ['one', 'two', 'three']) await ctxOk(repo, ['add', '-m', m]);
-  await ctxOk(repo, ['handoff', '-m', 'for the next session']);
-  await ctxOk(repo, ['add', '-k', 'decision', '-m', 'a decision']);
+  for (const m of ['one', 'two', 'three']) await cliOk(repo, ['add', '-m', m]);
+  await cliOk(repo, ['handoff', '-m', 'for the next session']);
+  await cliOk(repo, ['add', '-k', 'decision', '-m', 'a decision']);
   return repo;
 }
 
@@ -91,8 +98,7 @@ describe('no command is left running after an internal error', () => {
     expect(r.code).toBe(1);
     expect(r.ms).toBeLessThan(5000);
     expect(r.stderr).toMatch(/^git-ctx: git ls-tree .*failed: .*\n/);
-    await new Promise((res) => setTimeout(res, 200));
-    expect(gitProcessesIn(repo)).toEqual([]);
+    expect(await gitProcessesLeft(repo)).toEqual([]);
   });
 
   it('a git cat-file that dies after its first answer fails the command (exit 1), with nothing left running', async () => {
@@ -106,8 +112,7 @@ describe('no command is left running after an internal error', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^git-ctx: git cat-file --batch failed: /);
     }
-    await new Promise((res) => setTimeout(res, 200));
-    expect(gitProcessesIn(repo)).toEqual([]);
+    expect(await gitProcessesLeft(repo)).toEqual([]);
   });
 
   it('an object reader that stops answering fails its reads after the stall bound, and its git is stopped', async () => {
@@ -121,8 +126,7 @@ describe('no command is left running after an internal error', () => {
     expect(Date.now() - t0).toBeLessThan(3000);
     await expect(cat.read('HEAD')).rejects.toMatchObject({ code: 'E_GIT' });
     cat.close();
-    await new Promise((res) => setTimeout(res, 200));
-    expect(gitProcessesIn(repo)).toEqual([]);
+    expect(await gitProcessesLeft(repo)).toEqual([]);
   });
 
   it('a closed object reader refuses reads instead of starting git again', async () => {
@@ -132,8 +136,7 @@ describe('no command is left running after an internal error', () => {
     cat.close();
     await expect(cat.read('HEAD')).rejects.toMatchObject({ code: 'E_GIT', message: expect.stringContaining('closed') });
     expect(cat.running).toBe(false);
-    await new Promise((res) => setTimeout(res, 200));
-    expect(gitProcessesIn(repo)).toEqual([]);
+    expect(await gitProcessesLeft(repo)).toEqual([]);
   });
 
   it('a reader of many objects that throws rejects its promise (no uncaught error), and its git ends', async () => {
@@ -143,7 +146,6 @@ describe('no command is left running after an internal error', () => {
       throw new Error('malformed entry');
     });
     await expect(read).rejects.toThrow('malformed entry');
-    await new Promise((res) => setTimeout(res, 200));
-    expect(gitProcessesIn(repo)).toEqual([]);
+    expect(await gitProcessesLeft(repo)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addWorktree, ctx, ctxOk, ENV, fsck, git, makeRepo } from './helpers/repo.js';
+import { addWorktree, ctx, ENV, fsck, git, makeRepo } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 import { realDeps } from './helpers/real-deps.js';
 import { openCtx, closeCtx, type Ctx } from '../src/core/context.js';
 import { addEntry } from '../src/core/entries/add.js';
@@ -58,7 +59,7 @@ describe('pickup', () => {
       expect(claim.session).toBe(delivered.get(h.id));
     }
     // Nothing is left to pick up, and the checkouts were not touched.
-    const again = await ctxOk(trees[1]!, ['pickup', '--json'], as('s-9', 'agent-0'));
+    const again = await cliOk(trees[1]!, ['pickup', '--json'], as('s-9', 'agent-0'));
     expect(again.json.handoffs).toEqual([]);
     expect(again.json.commit).toBeNull();
     for (const t of trees) expect(git(t, ['status', '--porcelain'])).toBe('');
@@ -67,21 +68,21 @@ describe('pickup', () => {
 
   it('--peek marks nothing; --for picks up what another session or agent was sent', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['handoff', '-m', 'for codex', '--to', 'codex']);
-    await ctxOk(repo, ['handoff', '-m', 'for everyone']);
-    const peek = await ctxOk(repo, ['pickup', '--peek', '--json'], as('s-1', 'claude'));
+    await cliOk(repo, ['handoff', '-m', 'for codex', '--to', 'codex']);
+    await cliOk(repo, ['handoff', '-m', 'for everyone']);
+    const peek = await cliOk(repo, ['pickup', '--peek', '--json'], as('s-1', 'claude'));
     expect(peek.json.handoffs.map((h: any) => h.title)).toEqual(['for everyone']);
     expect(claimFilesOn(repo)).toEqual([]);
-    const forCodex = await ctxOk(repo, ['pickup', '--for', 'codex', '--json'], as('s-1', 'claude'));
+    const forCodex = await cliOk(repo, ['pickup', '--for', 'codex', '--json'], as('s-1', 'claude'));
     expect(forCodex.json.handoffs.map((h: any) => h.title).sort()).toEqual(['for codex', 'for everyone']);
     expect(claimFilesOn(repo)).toHaveLength(2);
-    const human = await ctxOk(repo, ['pickup'], as('s-2', 'codex'));
+    const human = await cliOk(repo, ['pickup'], as('s-2', 'codex'));
     expect(human.stdout).toMatch(/^No handoffs waiting for s-2\./);
   });
 
   it('claims several paths in one commit, dropping those already taken', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['init']);
+    await cliOk(repo, ['init']);
     await withCore(repo, async (c) => {
       const author = { name: 't', email: 't@example.com' };
       const paths = Array.from({ length: 10 }, (_, i) => `state/test/${i}`);
@@ -98,8 +99,8 @@ describe('pickup', () => {
 
   it('after a merge that kept two claims, the later claimer is told in its brief who won', async () => {
     const repo = makeRepo();
-    const id = (await ctxOk(repo, ['handoff', '-m', 'contested work', '--json'])).json.id;
-    const mine = await ctxOk(repo, ['pickup', '--json'], as('wt-a:feat', 'claude'));
+    const id = (await cliOk(repo, ['handoff', '-m', 'contested work', '--json'])).json.id;
+    const mine = await cliOk(repo, ['pickup', '--json'], as('wt-a:feat', 'claude'));
     expect(mine.json.handoffs.map((h: any) => h.id)).toEqual([id]);
     // What a merge with another clone keeps when both sides claimed offline: a second version of the path.
     await withCore(repo, (c) =>
@@ -109,29 +110,29 @@ describe('pickup', () => {
         author: { name: 't', email: 't@example.com' },
       }),
     );
-    const loser = await ctxOk(repo, ['brief', '--json'], as('wt-a:feat', 'claude'));
+    const loser = await cliOk(repo, ['brief', '--json'], as('wt-a:feat', 'claude'));
     const lost = loser.json.sections.find((s: any) => s.key === 'lost');
     expect(lost.items).toHaveLength(1);
     expect(lost.items[0]).toMatchObject({ id, session: 'laptop:feat', shown: 'index' });
-    const text = (await ctxOk(repo, ['brief'], as('wt-a:feat', 'claude'))).stdout;
+    const text = (await cliOk(repo, ['brief'], as('wt-a:feat', 'claude'))).stdout;
     expect(text).toContain(`handoff ${id} you picked up was claimed first by session laptop:feat`);
-    const winner = await ctxOk(repo, ['brief', '--json'], as('laptop:feat', 'codex'));
+    const winner = await cliOk(repo, ['brief', '--json'], as('laptop:feat', 'codex'));
     expect(winner.json.sections.find((s: any) => s.key === 'lost').items).toEqual([]);
     // Still consumed for everyone: nobody else is offered it.
-    expect((await ctxOk(repo, ['pickup', '--peek', '--json'], as('third', 'x'))).json.handoffs).toEqual([]);
+    expect((await cliOk(repo, ['pickup', '--peek', '--json'], as('third', 'x'))).json.handoffs).toEqual([]);
   });
 
   it('two clones and a bare remote: 8 processes pick up from 20 handoffs, each delivered exactly once, decided by the remote', async () => {
     const remote = makeRemote();
     const [a, b] = [cloneOf(remote), cloneOf(remote)];
-    await ctxOk(a, ['init', '--remote', 'origin']);
+    await cliOk(a, ['init', '--remote', 'origin']);
     const ids = await withCore(a, async (c) => {
       const out: string[] = [];
       for (let i = 0; i < 20; i++) out.push((await addEntry(c, { kind: 'handoff', title: `remote handoff ${i}`, body: `item ${i}`, to: i % 2 ? 'all' : 'agent-0', session: 'writer', agent: 'writer' })).entry.id);
       return out;
     });
-    await ctxOk(a, ['push']);
-    await ctxOk(b, ['init', '--remote', 'origin']);
+    await cliOk(a, ['push']);
+    await cliOk(b, ['init', '--remote', 'origin']);
     const procs = Array.from({ length: 8 }, (_, i) => ({ cwd: i % 2 ? b : a, session: `clone-${i % 2 ? 'b' : 'a'}:s${i}`, agent: `agent-${i % 3 === 0 ? 0 : 1}` }));
     const runs = await Promise.all(procs.map((p) => ctx(p.cwd, ['pickup', '--json'], as(p.session, p.agent))));
     const delivered = new Map<string, string>();
@@ -146,7 +147,7 @@ describe('pickup', () => {
     });
     expect(new Set(delivered.keys())).toEqual(new Set(ids));
     // Both clones, once synced, agree: one claim per handoff, naming the session it was delivered to.
-    for (const c of [a, b]) await ctxOk(c, ['sync']);
+    for (const c of [a, b]) await cliOk(c, ['sync']);
     expect(git(a, ['rev-parse', 'context^{tree}'])).toBe(git(b, ['rev-parse', 'context^{tree}']));
     expect(claimFilesOn(a)).toHaveLength(20);
     for (const id of ids) expect(JSON.parse(git(a, ['show', `context:${claimPath(id)}`])).session).toBe(delivered.get(id));
@@ -156,9 +157,9 @@ describe('pickup', () => {
 
   it('offline: with the remote out of reach, claims are made on this machine and say so', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['handoff', '-m', 'work while the network is down']);
+    await cliOk(repo, ['handoff', '-m', 'work while the network is down']);
     git(repo, ['config', 'ctx.remote', '/nonexistent/remote.git']);
-    const r = await ctxOk(repo, ['pickup', '--json'], as('offline-session', 'claude'));
+    const r = await cliOk(repo, ['pickup', '--json'], as('offline-session', 'claude'));
     expect(r.json).toMatchObject({ decidedBy: 'local', offline: expect.stringMatching(/^E_REMOTE/) });
     expect(r.json.handoffs).toHaveLength(1);
     expect(r.stderr).toMatch(/claimed on this machine only/);

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ENV, contextTip, ctxOk, fsck, git, tempDir } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 import { cloneOf, makeRemote } from './helpers/remote.js';
 import { withBackground } from './helpers/hook-runs.js';
 
@@ -29,7 +30,7 @@ function world(): { bare: string; a: string; b: string } {
 
 /** `conflicts --json` in `dir`: the overlaps with the published session `id`, by path. */
 async function overlapsWith(dir: string, id: string): Promise<Record<string, any>> {
-  const json = (await ctxOk(dir, ['conflicts', '--json'])).json;
+  const json = (await cliOk(dir, ['conflicts', '--json'])).json;
   const other = json.sessions.find((s: any) => s.origin === 'published' && s.id.replace(/@[0-9a-f]{6}$/, '') === id);
   expect(other, `a published session ${id}`).toBeDefined();
   const mine = json.overlaps.filter((o: any) => o.a.key === other.key || o.b.key === other.key);
@@ -44,7 +45,7 @@ describe('push publishes the work in progress', () => {
     editLine(a, 'tools/count.py', 2, '    total = 1'); // uncommitted on machine a
     editLine(b, 'tools/count.py', 2, '    total = 2'); // uncommitted on machine b
 
-    const first = await ctxOk(a, ['push', '--json']);
+    const first = await cliOk(a, ['push', '--json']);
     expect(first.json.published).toMatchObject({ files: 1, snapshotRef: null, snapshotPushed: false });
     expect(first.json.published.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(first.json.warnings).toEqual([]);
@@ -53,14 +54,14 @@ describe('push publishes the work in progress', () => {
 
     // Pushing again with the same work: no publish commit, nothing to push.
     const tip = contextTip(a);
-    const again = await ctxOk(a, ['push', '--json']);
+    const again = await cliOk(a, ['push', '--json']);
     expect(again.json.published).toMatchObject({ commit: null, path: first.json.published.path });
     expect(again.json.sent).toBe(0);
     expect(contextTip(a)).toBe(tip);
     expect(contextTip(bare)).toBe(tip);
 
     // A pull alone publishes nothing.
-    const pulled = await ctxOk(b, ['pull', '--json']);
+    const pulled = await cliOk(b, ['pull', '--json']);
     expect(pulled.json.published).toBeNull();
     expect(wipFiles(b)).toEqual([first.json.published.path]);
     const seen = await overlapsWith(b, 'a:main');
@@ -71,17 +72,17 @@ describe('push publishes the work in progress', () => {
 
     // ctx.publish.snapshots: the snapshot commit goes along, and b's conflicts see the real merge.
     git(a, ['config', 'ctx.publish.snapshots', 'true']);
-    const snap = await ctxOk(a, ['push', '--json']);
+    const snap = await cliOk(a, ['push', '--json']);
     const key = snap.json.published.snapshotRef.slice('refs/ctx/wip/'.length);
     expect(snap.json.published).toMatchObject({ commit: null, snapshotRef: `refs/ctx/wip/${key}`, snapshotPushed: true });
     expect(git(bare, ['rev-parse', `refs/ctx/wip/${key}`])).toBe(snap.json.published.snapshot);
     expect(git(a, ['rev-parse', `refs/ctx/remote-wip/origin/${key}`])).toBe(snap.json.published.snapshot);
     // Unchanged: neither a commit nor a second snapshot push.
-    const still = await ctxOk(a, ['push', '--json']);
+    const still = await cliOk(a, ['push', '--json']);
     expect(still.json.published).toMatchObject({ commit: null, snapshotPushed: false });
     expect(contextTip(a)).toBe(tip);
 
-    await ctxOk(b, ['pull']);
+    await cliOk(b, ['pull']);
     expect(git(b, ['rev-parse', `refs/ctx/remote-wip/origin/${key}`])).toBe(snap.json.published.snapshot);
     const merged = await overlapsWith(b, 'a:main');
     expect(merged['tools/count.py']).toMatchObject({ level: 'merge', levels: ['file', 'symbol', 'hunk', 'merge'], merge: 'conflict', conflict: 'content' });
@@ -89,12 +90,12 @@ describe('push publishes the work in progress', () => {
     // The work changes: a new record replaces the old one, and a new snapshot replaces the old ref.
     editLine(a, 'notes.txt', 10, 'line 10 (a)');
     editLine(b, 'notes.txt', 20, 'line 20 (b)');
-    const changed = await ctxOk(a, ['push', '--json']);
+    const changed = await cliOk(a, ['push', '--json']);
     expect(changed.json.published).toMatchObject({ files: 2, snapshotPushed: true });
     expect(changed.json.published.snapshot).not.toBe(snap.json.published.snapshot);
     expect(git(bare, ['rev-parse', `refs/ctx/wip/${key}`])).toBe(changed.json.published.snapshot);
     expect(wipFiles(bare)).toEqual([changed.json.published.path]);
-    await ctxOk(b, ['pull']);
+    await cliOk(b, ['pull']);
     const both = await overlapsWith(b, 'a:main');
     expect(both['notes.txt']).toMatchObject({ level: 'file', merge: 'clean' });
     expect(both['tools/count.py'].merge).toBe('conflict');
@@ -113,8 +114,8 @@ describe('push publishes the work in progress', () => {
       // Past its second, the hook's push goes on in the background: what it did is read once it ended.
       return withBackground(a, t0, r.stderr);
     };
-    await ctxOk(a, ['add', '-m', 'a context entry']); // the hook pushes a context that exists
-    await ctxOk(a, ['init', '--hooks']);
+    await cliOk(a, ['add', '-m', 'a context entry']); // the hook pushes a context that exists
+    await cliOk(a, ['init', '--hooks']);
 
     editLine(a, 'tools/count.py', 4, '        total += 2 * item'); // uncommitted
     editLine(b, 'tools/count.py', 4, '        total -= item');
@@ -129,7 +130,7 @@ describe('push publishes the work in progress', () => {
     expect(record).toMatchObject({ session: expect.stringMatching(/^a:feature@[0-9a-f]{6}$/), branch: 'feature' });
     expect(record.files.map((f: any) => f.path).filter((p: string) => !p.startsWith('.githooks/')).sort()).toEqual(['new.txt', 'tools/count.py']);
 
-    await ctxOk(b, ['pull']);
+    await cliOk(b, ['pull']);
     const seen = await overlapsWith(b, 'a:feature');
     expect(seen['tools/count.py']).toMatchObject({ level: 'hunk', lines: [[4, 4]], symbols: ['count'], merge: null });
 
@@ -146,7 +147,7 @@ describe('push publishes the work in progress', () => {
     userPush(['feature']);
     const refs = git(bare, ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/ctx/wip/']).split('\n').filter(Boolean);
     expect(refs).toHaveLength(1);
-    await ctxOk(b, ['pull']);
+    await cliOk(b, ['pull']);
     const merged = await overlapsWith(b, 'a:feature');
     expect(merged['tools/count.py']).toMatchObject({ level: 'merge', merge: 'conflict' });
     expect(contextTip(a)).not.toBe(tip); // HEAD moved, so the record did too
@@ -172,13 +173,13 @@ describe('push publishes the work in progress', () => {
 
   it('a publish that fails is a warning: the push still happens', async () => {
     const { bare, a } = world();
-    await ctxOk(a, ['add', '-m', 'entry']);
+    await cliOk(a, ['add', '-m', 'entry']);
     editLine(a, 'tools/count.py', 2, '    total = 1');
     git(a, ['config', 'ctx.publish.snapshots', 'true']);
     // The remote refuses the snapshot refs (a server hook): the context still goes.
     writeFileSync(join(bare, 'hooks', 'update'), '#!/bin/sh\ncase "$1" in refs/ctx/wip/*) echo "no snapshots here" >&2; exit 1 ;; esac\nexit 0\n');
     chmodSync(join(bare, 'hooks', 'update'), 0o755);
-    const r = await ctxOk(a, ['push', '--json']);
+    const r = await cliOk(a, ['push', '--json']);
     expect(contextTip(bare)).toBe(contextTip(a));
     expect(r.json.published).toMatchObject({ snapshotPushed: false });
     expect(r.json.warnings).toHaveLength(1);
@@ -186,10 +187,10 @@ describe('push publishes the work in progress', () => {
     expect(r.stderr).toMatch(/git-ctx: warning: snapshot not pushed/);
     // A publish that cannot run (here: its scratch directory is taken by a file): no record, a
     // warning, and the push lands.
-    await ctxOk(a, ['add', '-m', 'second entry']);
+    await cliOk(a, ['add', '-m', 'second entry']);
     rmSync(join(a, '.git', 'ctx', 'tmp'), { recursive: true, force: true });
     writeFileSync(join(a, '.git', 'ctx', 'tmp'), 'in the way');
-    const broken = await ctxOk(a, ['push', '--json']);
+    const broken = await cliOk(a, ['push', '--json']);
     expect(broken.json.published).toBeNull();
     expect(broken.json.warnings[0]).toMatch(/^work in progress not published: /);
     expect(broken.json.sent).toBe(1);

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contextTip, ctxOk, git, makeRepo, writeFiles } from './helpers/repo.js';
+import { contextTip, git, makeRepo, writeFiles } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 import { makeSamples } from './helpers/secret-samples.js';
 
 describe('racy-clean reads', () => {
@@ -23,7 +24,7 @@ describe('racy-clean reads', () => {
       utimesSync(join(repo, 'a.txt'), t, t);
       utimesSync(join(repo, '.git', 'index'), t, t);
       expect(git(repo, ['-c', 'core.trustctime=false', 'status', '--porcelain'], { env: { GIT_OPTIONAL_LOCKS: '0' } })).toBe(' M a.txt');
-      const r = await ctxOk(repo, ['regenerate', '--json', '--dry-run']);
+      const r = await cliOk(repo, ['regenerate', '--json', '--dry-run']);
       expect(r.json.uncommitted.unstaged.map((f: { path: string }) => f.path)).toEqual(['a.txt']);
       expect(r.json.range.uncommitted).toBe(true);
     }
@@ -36,26 +37,26 @@ describe('idempotent regenerate', () => {
     git(repo, ['checkout', '-q', '-b', 'feature']);
     writeFiles(repo, { 'src/a.ts': 'export function a() {\n  return 2;\n}\n', 'notes.md': 'wip\n' });
     const as = { env: { GIT_CTX_SESSION: 's-1' } };
-    const first = await ctxOk(repo, ['regenerate', '--json'], as);
+    const first = await cliOk(repo, ['regenerate', '--json'], as);
     expect(first.json).toMatchObject({ written: true, nothingNew: false });
     const tip = contextTip(repo);
     for (let i = 0; i < 2; i++) {
-      const again = await ctxOk(repo, ['regenerate', '--json'], as);
+      const again = await cliOk(repo, ['regenerate', '--json'], as);
       expect(again.json).toMatchObject({ written: false, nothingNew: true, id: null });
       expect(contextTip(repo)).toBe(tip);
     }
     // Another session has said nothing yet.
-    expect((await ctxOk(repo, ['regenerate', '--json'], { env: { GIT_CTX_SESSION: 's-2' } })).json.written).toBe(true);
+    expect((await cliOk(repo, ['regenerate', '--json'], { env: { GIT_CTX_SESSION: 's-2' } })).json.written).toBe(true);
     // Something new: an edit of a file already changed, a new untracked file, a commit.
     writeFiles(repo, { 'src/a.ts': 'export function a() {\n  return 3;\n}\n' });
-    expect((await ctxOk(repo, ['regenerate', '--json'], as)).json.written).toBe(true);
-    expect((await ctxOk(repo, ['regenerate', '--json'], as)).json.nothingNew).toBe(true);
+    expect((await cliOk(repo, ['regenerate', '--json'], as)).json.written).toBe(true);
+    expect((await cliOk(repo, ['regenerate', '--json'], as)).json.nothingNew).toBe(true);
     writeFiles(repo, { 'more.md': 'x\n' });
-    expect((await ctxOk(repo, ['regenerate', '--json'], as)).json.written).toBe(true);
+    expect((await cliOk(repo, ['regenerate', '--json'], as)).json.written).toBe(true);
     git(repo, ['add', '-A']);
     git(repo, ['commit', '-qm', 'all of it']);
-    expect((await ctxOk(repo, ['regenerate', '--json'], as)).json).toMatchObject({ written: true, range: { commits: 1, uncommitted: false } });
-    expect((await ctxOk(repo, ['regenerate', '--json'], as)).json.nothingNew).toBe(true);
+    expect((await cliOk(repo, ['regenerate', '--json'], as)).json).toMatchObject({ written: true, range: { commits: 1, uncommitted: false } });
+    expect((await cliOk(repo, ['regenerate', '--json'], as)).json.nothingNew).toBe(true);
   });
 });
 
@@ -64,12 +65,12 @@ describe('logs that are not understood', () => {
     const repo = makeRepo({ files: { 'a.txt': 'a\n' } });
     writeFileSync(join(repo, 'page.html'), '<!DOCTYPE html><html><body>Tests: 3 failed</body></html>\n');
     writeFileSync(join(repo, 'notes.log'), 'all good, I think\n');
-    const r = await ctxOk(repo, ['regenerate', '--json', '--dry-run', '--test-log', 'page.html']);
+    const r = await cliOk(repo, ['regenerate', '--json', '--dry-run', '--test-log', 'page.html']);
     expect(r.json.tests).toEqual({ reports: [], unreadable: [{ path: 'page.html', reason: expect.stringMatching(/^page\.html is not a test report: an HTML page/) }] });
     expect(r.json.title).toMatch(/test logs not read$/);
     expect(r.json.body).toContain('**No test log could be read** (1 log)');
     expect(r.json.body).not.toMatch(/0 passed, 0 failed/);
-    const forced = await ctxOk(repo, ['regenerate', '--json', '--dry-run', '--format', 'pytest', '--test-log', 'notes.log']);
+    const forced = await cliOk(repo, ['regenerate', '--json', '--dry-run', '--format', 'pytest', '--test-log', 'notes.log']);
     expect(forced.json.tests.unreadable).toEqual([{ path: 'notes.log', reason: expect.stringMatching(/^not understood as pytest-console: no pytest summary line/) }]);
     expect(forced.json.body).not.toMatch(/0 passed, 0 failed/);
   });
@@ -87,8 +88,8 @@ describe('dry run', () => {
     git(repo, ['checkout', '-q', '-b', 'feature']);
     git(repo, ['commit', '-q', '--allow-empty', '-m', `Deploy: ${token.text}`]);
     key.values.push(...token.values);
-    const dry = await ctxOk(repo, ['regenerate', '--dry-run', '--test-log', 'junit.xml']);
-    const json = await ctxOk(repo, ['regenerate', '--dry-run', '--json', '--test-log', 'junit.xml']);
+    const dry = await cliOk(repo, ['regenerate', '--dry-run', '--test-log', 'junit.xml']);
+    const json = await cliOk(repo, ['regenerate', '--dry-run', '--json', '--test-log', 'junit.xml']);
     for (const v of key.values) {
       expect(dry.stdout).not.toContain(v);
       // The JSON's facts quote the commits as git has them; the entry's title and body are screened.
@@ -96,7 +97,7 @@ describe('dry run', () => {
       expect(JSON.stringify(json.json.tests)).not.toContain(v);
     }
     expect(dry.stdout).toContain('[REDACTED:');
-    const written = await ctxOk(repo, ['regenerate', '--json', '--test-log', 'junit.xml']);
+    const written = await cliOk(repo, ['regenerate', '--json', '--test-log', 'junit.xml']);
     expect(written.json.body).toBe(json.json.body.replace(/^(.*)$/m, '$1'));
     expect(readFileSync(log, 'utf8')).toContain(key.values[0]);
     expect(git(repo, ['log', '-1', '--format=%s', 'feature'])).toContain(token.values[0]);

@@ -3,7 +3,8 @@
  * ones are listed, a deletion belongs to what it deleted, a doc comment to what it documents.
  */
 import { describe, expect, it } from 'vitest';
-import { ctxOk, git, makeRepo, writeFiles } from './helpers/repo.js';
+import { git, makeRepo, writeFiles } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 
 const STORE = `/** A key-value store. */
 export class Store {
@@ -48,7 +49,7 @@ type Sym = { path: string; oldPath?: string; symbols: { change: string; qualifie
 const changes = (symbols: Sym[]) => Object.fromEntries(symbols.map((f) => [f.path, f.symbols.map((s) => `${s.change} ${s.kind} ${s.qualifiedName}${s.from ? ` from ${s.from}` : ''}`)]));
 
 async function regen(repo: string): Promise<{ symbols: Sym[]; body: string }> {
-  const r = await ctxOk(repo, ['regenerate', '--json', '--dry-run']);
+  const r = await cliOk(repo, ['regenerate', '--json', '--dry-run']);
   return r.json;
 }
 

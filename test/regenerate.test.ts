@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, utimesSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addWorktree, contextTip, ctx, ctxOk, fsck, git, makeRepo, tempDir, userState, writeFiles } from './helpers/repo.js';
+import { addWorktree, contextTip, fsck, git, makeRepo, tempDir, userState, writeFiles } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { compressRefs, renderBody, type RegenerateFacts } from '../src/regenerate/render.js';
 import { parseHunks, parseRawNumstat, unquotePath } from '../src/regenerate/git.js';
 
@@ -83,7 +84,7 @@ describe('regenerate on a real repository', () => {
     utimesSync(join(repo, 'README.md'), future, future);
     const indexBefore = indexHash(repo);
 
-    const r = await ctxOk(repo, ['regenerate', '--json', '--agent', 'claude', '--session', 's1']);
+    const r = await cliOk(repo, ['regenerate', '--json', '--agent', 'claude', '--session', 's1']);
     expect(indexHash(repo)).toBe(indexBefore);
     const j = r.json;
     const head = git(repo, ['rev-parse', 'HEAD']);
@@ -125,7 +126,7 @@ describe('regenerate on a real repository', () => {
     expect(e.body).toContain('4 files changed, +3 −2 (1 added, 1 renamed, 1 binary)');
     expect(e.body).toContain('1 staged, 1 unstaged, 2 untracked');
     expect(e.title).toBe('Regenerated: feature, 3 commits, 4 files, 4 uncommitted');
-    const byRef = await ctxOk(repo, ['log', '--json', '--ref', 'src/parser.py']);
+    const byRef = await cliOk(repo, ['log', '--json', '--ref', 'src/parser.py']);
     expect(byRef.json.entries.map((x: any) => x.id)).toEqual([e.id]);
     const file = git(repo, ['show', `context:${e.path}`]);
     expect(file).toContain(`regenerate: {"base":"${main}","head":"${head}","commits":3,"uncommitted":true,"state":"${j.range.state}"}`);
@@ -141,46 +142,46 @@ describe('regenerate on a real repository', () => {
     const { repo, main } = featureRepo();
     git(repo, ['add', '-A']);
     git(repo, ['commit', '-q', '-m', 'Commit the rest']);
-    const first = await ctxOk(repo, ['regenerate', '--json']);
+    const first = await cliOk(repo, ['regenerate', '--json']);
     expect(first.json.range).toMatchObject({ base: main, commits: 4, uncommitted: false });
     const firstHead = first.json.range.head;
 
     writeFiles(repo, { 'src/store.ts': readFileSync(join(repo, 'src/store.ts'), 'utf8').replace('return n + 1;', 'return n + 2;') });
     git(repo, ['commit', '-q', '-am', 'Bump helper']);
-    const second = await ctxOk(repo, ['regenerate', '--json']);
+    const second = await cliOk(repo, ['regenerate', '--json']);
     expect(second.json.range).toMatchObject({ base: firstHead, commits: 1 });
     expect(second.json.body).toContain('from the previous regenerate (');
     expect(second.json.commits.map((c: any) => c.subject)).toEqual(['Bump helper']);
     expect(second.json.symbols).toEqual([{ path: 'src/store.ts', symbols: [expect.objectContaining({ qualifiedName: 'helper', kind: 'function' })] }]);
 
     const tip = contextTip(repo);
-    const third = await ctxOk(repo, ['regenerate', '--json']);
+    const third = await cliOk(repo, ['regenerate', '--json']);
     expect(third.json).toMatchObject({ written: false, nothingNew: true, id: null });
     expect(contextTip(repo)).toBe(tip);
-    const human = await ctxOk(repo, ['regenerate']);
+    const human = await cliOk(repo, ['regenerate']);
     expect(human.stdout).toMatch(/^nothing new since the previous regenerate/);
 
     // Another session has no previous point: it starts from the fork point again.
-    const other = await ctxOk(repo, ['regenerate', '--json', '--session', 'someone-else', '--dry-run']);
+    const other = await cliOk(repo, ['regenerate', '--json', '--session', 'someone-else', '--dry-run']);
     expect(other.json.range).toMatchObject({ base: main, commits: 5 });
     // --since overrides both.
-    const since = await ctxOk(repo, ['regenerate', '--json', '--dry-run', '--since', 'HEAD~2']);
+    const since = await cliOk(repo, ['regenerate', '--json', '--dry-run', '--since', 'HEAD~2']);
     expect(since.json.range.commits).toBe(2);
     expect(since.json.body).toContain('from --since HEAD~2');
   });
 
   it('--dry-run prints the entry and writes nothing; bad input writes nothing and exits 2', async () => {
     const { repo } = featureRepo();
-    const dry = await ctxOk(repo, ['regenerate', '--dry-run']);
+    const dry = await cliOk(repo, ['regenerate', '--dry-run']);
     expect(dry.stdout).toMatch(/^# Regenerated: feature, 3 commits/);
     expect(dry.stdout).toContain('\n## Symbols\n');
     expect(contextTip(repo)).toBeNull();
-    const badRev = await ctx(repo, ['regenerate', '--since', 'no-such-rev', '--json']);
+    const badRev = await cli(repo, ['regenerate', '--since', 'no-such-rev', '--json']);
     expect(badRev.code).toBe(2);
     expect(badRev.json.error.code).toBe('E_REV');
-    const missing = await ctx(repo, ['regenerate', '--test-log', 'nope.xml', '--json']);
+    const missing = await cli(repo, ['regenerate', '--test-log', 'nope.xml', '--json']);
     expect([missing.code, missing.json.error.code]).toEqual([2, 'E_FILE']);
-    const format = await ctx(repo, ['regenerate', '--test-log', join(LOGS, 'tap.tap'), '--format', 'yaml', '--json']);
+    const format = await cli(repo, ['regenerate', '--test-log', join(LOGS, 'tap.tap'), '--format', 'yaml', '--json']);
     expect([format.code, format.json.error.code]).toEqual([2, 'E_TEST_LOG_FORMAT']);
     expect(contextTip(repo)).toBeNull();
   });
@@ -198,7 +199,7 @@ describe('regenerate on a real repository', () => {
       <testcase classname="app" name="ok"/></testsuite></testsuites>`);
     const garbage = join(tempDir(), 'garbage.log');
     writeFileSync(garbage, 'not a test log\n');
-    const r = await ctxOk(repo, ['regenerate', '--json', '--dry-run', '--test-log', junit, '--test-log', join(LOGS, 'go-test.json'), '--test-log', join(LOGS, 'surefire'), '--test-log', garbage]);
+    const r = await cliOk(repo, ['regenerate', '--json', '--dry-run', '--test-log', junit, '--test-log', join(LOGS, 'go-test.json'), '--test-log', join(LOGS, 'surefire'), '--test-log', garbage]);
     const reports = r.json.tests.reports;
     expect(reports.map((x: any) => [x.format, x.totals.passed, x.totals.failed, x.totals.skipped])).toEqual([
       ['junit', 1, 2, 0],
@@ -232,7 +233,7 @@ describe('regenerate on a real repository', () => {
     git(repo, ['add', '-A']);
     git(repo, ['commit', '-q', '-m', 'Add 360 files']);
     for (let i = 0; i < 30; i++) git(repo, ['commit', '-q', '--allow-empty', '-m', `Empty commit ${i} with a subject long enough to weigh on the size ${'x'.repeat(60)}`]);
-    const r = await ctxOk(repo, ['regenerate', '--json']);
+    const r = await cliOk(repo, ['regenerate', '--json']);
     expect(r.json.range.commits).toBe(31);
     expect(r.json.files).toHaveLength(360);
     const body: string = r.json.entry.body;
@@ -243,7 +244,7 @@ describe('regenerate on a real repository', () => {
     // Biggest changes first: file59 of some directory (60 lines) leads the list.
     expect(body).toMatch(/## Files\n\n[^\n]+\n\n- `dir\d\/file59\.txt` \+60 −0/);
     expect(r.json.entry.refs).toEqual(['dir0', 'dir1', 'dir2', 'dir3', 'dir4', 'dir5']);
-    const found = await ctxOk(repo, ['log', '--json', '--ref', 'dir3/file7.txt']);
+    const found = await cliOk(repo, ['log', '--json', '--ref', 'dir3/file7.txt']);
     expect(found.json.entries).toHaveLength(1);
   });
 
@@ -255,7 +256,7 @@ describe('regenerate on a real repository', () => {
     writeFileSync(outside, 'export function secretName() {}\n');
     symlinkSync(outside, join(empty, 'link.ts'));
     git(empty, ['add', 'a.ts']);
-    const r = await ctxOk(empty, ['regenerate', '--json', '--dry-run']);
+    const r = await cliOk(empty, ['regenerate', '--json', '--dry-run']);
     expect(r.json.range).toEqual({ base: null, head: null, commits: 0, uncommitted: true, state: expect.any(String) });
     expect(r.json.uncommitted.staged.map((f: any) => [f.path, f.status])).toEqual([['a.ts', 'added']]);
     expect(r.json.uncommitted.untracked.sort()).toEqual(['b.txt', 'link.ts']);
@@ -270,14 +271,14 @@ describe('regenerate on a real repository', () => {
     writeFiles(wt, { 'go/builder.go': readFileSync(join(wt, 'go/builder.go'), 'utf8').replace('func Reset() {}', 'func Reset() { println() }') });
     const wtGitDir = git(wt, ['rev-parse', '--absolute-git-dir']);
     const before = indexHash(wt, wtGitDir);
-    const side = await ctxOk(wt, ['regenerate', '--json']);
+    const side = await cliOk(wt, ['regenerate', '--json']);
     expect(indexHash(wt, wtGitDir)).toBe(before);
     expect(side.json.entry.branch).toBe('side');
     expect(side.json.range.base).toBe(main);
     expect(side.json.uncommitted.unstaged.map((f: any) => f.path)).toEqual(['go/builder.go']);
     expect(side.json.symbols.find((s: any) => s.path === 'go/builder.go').symbols.map((s: any) => s.qualifiedName)).toEqual(['Builder.Write', 'Reset']);
     // The entry is on the one context branch every worktree shares.
-    expect((await ctxOk(repo, ['show', side.json.id, '--json'])).json.entry.worktree).toBe(wt);
+    expect((await cliOk(repo, ['show', side.json.id, '--json'])).json.entry.worktree).toBe(wt);
   });
 
   it('measures a branch against init.defaultBranch before main, master and trunk', async () => {
@@ -292,9 +293,9 @@ describe('regenerate on a real repository', () => {
     git(repo, ['add', '-A']);
     git(repo, ['commit', '-q', '-m', 'feature only']);
     const develop = git(repo, ['rev-parse', 'develop']);
-    expect((await ctxOk(repo, ['regenerate', '--json', '--dry-run'])).json.range).toMatchObject({ commits: 1 });
+    expect((await cliOk(repo, ['regenerate', '--json', '--dry-run'])).json.range).toMatchObject({ commits: 1 });
     git(repo, ['config', 'init.defaultBranch', 'develop']);
-    expect((await ctxOk(repo, ['regenerate', '--json', '--dry-run'])).json.range).toMatchObject({ base: develop, commits: 2 });
+    expect((await cliOk(repo, ['regenerate', '--json', '--dry-run'])).json.range).toMatchObject({ base: develop, commits: 2 });
   });
 
   it('measures a clone against its upstream', async () => {
@@ -305,7 +306,7 @@ describe('regenerate on a real repository', () => {
     git(clone, ['config', 'user.email', 'test@example.com']);
     writeFiles(clone, { 'a.ts': 'export function a() {\n  return 2;\n}\n' });
     git(clone, ['commit', '-q', '-am', 'Local change']);
-    const r = await ctxOk(clone, ['regenerate', '--json', '--dry-run']);
+    const r = await cliOk(clone, ['regenerate', '--json', '--dry-run']);
     expect(r.json.range).toMatchObject({ base: git(origin, ['rev-parse', 'HEAD']), commits: 1 });
     expect(r.json.body).toContain('from the merge-base with origin/main');
   });

@@ -11,7 +11,8 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { BIN, ENV, ctx, ctxOk, git, makeRepo, writeFiles } from './helpers/repo.js';
+import { BIN, ENV, git, makeRepo, writeFiles } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { Gen, rng } from './helpers/secret-samples.js';
 
 /** Everything git holds, as git hands it out, and every other file under .git. */
@@ -77,7 +78,7 @@ describe('a title taken from a long first line is screened before it is cut', ()
     const secrets: Record<string, string> = {};
     const ids: string[] = [];
     const run = async (name: string, args: string[], input?: string) => {
-      const r = await ctxOk(repo, [...args, '--json'], input === undefined ? {} : { input });
+      const r = await cliOk(repo, [...args, '--json'], input === undefined ? {} : { input });
       ids.push(r.json.id ?? r.json.entry?.id);
       return r;
     };
@@ -98,7 +99,7 @@ describe('a title taken from a long first line is screened before it is cut', ()
     expect(leaked(repo, secrets)).toEqual([]);
     const subjects = git(repo, ['log', '--format=%s', 'context']);
     expect(subjects).toContain('[REDACTED:');
-    const scan = await ctx(repo, ['scan', '--json']);
+    const scan = await cli(repo, ['scan', '--json']);
     expect(scan.json).toMatchObject({ clean: true, findings: [] });
   });
 });
@@ -115,7 +116,7 @@ describe('test-log failure text is screened whole before its first lines are tak
       const config = JSON.stringify({ host: 'deploy.example.com', key: `${inline.block}\n` });
       writeFiles(repo, { 'junit.xml': junitWith(`AssertionError: key rejected for ${config}\n${key.block}\nretried with ${t}\n    at Object.<anonymous> (keys.test.js:3:9)`) });
       const args = command === 'regenerate' ? ['regenerate', '--test-log', 'junit.xml', '--json'] : ['handoff', '-m', 'keys are broken', '--test-log', 'junit.xml', '--json'];
-      const r = await ctxOk(repo, args);
+      const r = await cliOk(repo, args);
       const secrets = Object.fromEntries([...key.secretLines.map((l, i) => [`key line ${i + 1}`, l]), ...inline.secretLines.map((l, i) => [`inline key line ${i + 1}`, l]), ['token', t]]);
       expect(leaked(repo, secrets)).toEqual([]);
       // The failure is still there, the key redacted whole.
@@ -136,7 +137,7 @@ describe('what is printed is screened like what is written', () => {
     git(repo, ['add', 'app.js']);
     git(repo, ['commit', '-q', '-m', `use ${t} for the release upload`]);
     for (const extra of [['--dry-run'], ['--dry-run', '--json']]) {
-      const r = await ctxOk(repo, ['regenerate', '--since', 'HEAD~1', '--test-log', 'junit.xml', ...extra]);
+      const r = await cliOk(repo, ['regenerate', '--since', 'HEAD~1', '--test-log', 'junit.xml', ...extra]);
       for (const s of [t, ...key.secretLines]) for (const p of pieces(s)) expect(r.stdout).not.toContain(p);
       expect(r.stdout).toContain('[REDACTED:github-pat]');
     }
@@ -149,14 +150,14 @@ describe('scan finds partial leaks too', () => {
     const t = token();
     // What an older version stored: the first line cut to 79 characters before redaction.
     const cut = `${longLine(t).slice(0, 79)}…`;
-    const old = await ctxOk(repo, ['add', '--json', '--allow-secrets', '-t', cut, '-m', 'see title']);
-    await ctxOk(repo, ['add', '-m', 'a clean entry']);
-    const scan = await ctx(repo, ['scan', '--json']);
+    const old = await cliOk(repo, ['add', '--json', '--allow-secrets', '-t', cut, '-m', 'see title']);
+    await cliOk(repo, ['add', '-m', 'a clean entry']);
+    const scan = await cli(repo, ['scan', '--json']);
     expect(scan.code).toBe(1);
     const blob = scan.json.findings.find((f: any) => f.object === 'blob');
     expect(blob).toMatchObject({ id: old.json.id });
     expect(blob.secrets).toContainEqual(expect.objectContaining({ kind: 'github-pat', partial: true }));
-    const human = await ctx(repo, ['scan']);
+    const human = await cli(repo, ['scan']);
     expect(human.stdout).toContain('part of a github-pat');
     expect(human.stdout + human.stderr).not.toContain(t.slice(4, 20));
   });
@@ -166,7 +167,7 @@ describe('every write path', () => {
   it('title, tag, ref, topic and the MCP server\'s ctx_add: no piece of a secret in any object', async () => {
     const repo = makeRepo();
     const secrets = { title: token(), tag: `glpat-${g.b64url(20)}`, ref: `npm_${g.alnum(36)}`, topic: `xoxb-${g.digits(11)}-${g.digits(13)}-${g.alnum(24)}`, body: `sk_live_${g.alnum(30)}` };
-    const r = await ctxOk(repo, ['add', '--json', '-t', `release blocked by ${secrets.title}`, '--tag', secrets.tag, '--ref', `config/${secrets.ref}.env`, '--topic', secrets.topic, '-m', `STRIPE_KEY=${secrets.body}`]);
+    const r = await cliOk(repo, ['add', '--json', '-t', `release blocked by ${secrets.title}`, '--tag', secrets.tag, '--ref', `config/${secrets.ref}.env`, '--topic', secrets.topic, '-m', `STRIPE_KEY=${secrets.body}`]);
     expect(new Set(r.json.redactions.map((x: any) => x.field))).toEqual(new Set(['title', 'tags[0]', 'refs[0]', 'topic', 'body']));
 
     const mcpSecrets = { text: `AKIA${g.pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`, title: token(), tag: `hf_${g.letters(34)}` };
@@ -179,6 +180,6 @@ describe('every write path', () => {
       await client.close();
     }
     expect(leaked(repo, { ...secrets, ...Object.fromEntries(Object.entries(mcpSecrets).map(([k, v]) => [`mcp ${k}`, v])) })).toEqual([]);
-    expect((await ctx(repo, ['scan', '--json'])).json.clean).toBe(true);
+    expect((await cli(repo, ['scan', '--json'])).json.clean).toBe(true);
   });
 });

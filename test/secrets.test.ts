@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contextTip, ctx, ctxOk, ENV, entryPaths, fsck, git, makeRepo } from './helpers/repo.js';
+import { contextTip, ENV, entryPaths, fsck, git, makeRepo } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { falsePositiveBulk, falsePositiveCorpus, makeSamples, type SecretSample } from './helpers/secret-samples.js';
 import { findSecrets, redactText, SECRET_KINDS } from '../src/model/secrets.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
@@ -86,7 +87,7 @@ describe('secrets never reach an object', () => {
       const labels = group.map((k) => byKind.get(k)!.flatMap((s) => s.values).find((v) => fit(v, 100) && findSecrets(v).length > 0)).filter((v) => v !== undefined);
       for (const label of labels) args.push('--tag', label);
       if (labels[0]) args.push('--topic', labels[0]);
-      const r = await ctxOk(repo, args, { input: list.map((s) => s.text).join('\n\n') });
+      const r = await cliOk(repo, args, { input: list.map((s) => s.text).join('\n\n') });
       return { group, list, r };
     });
     const values = samples.flatMap((s) => s.values);
@@ -107,7 +108,7 @@ describe('secrets never reach an object', () => {
     expect(entryPaths(repo)).toHaveLength(groups.length);
     fsck(repo);
     // The history is clean as far as the audit can tell, too.
-    const scan = await ctx(repo, ['scan', '--json']);
+    const scan = await cli(repo, ['scan', '--json']);
     expect(scan.code).toBe(0);
     expect(scan.json).toMatchObject({ clean: true, findings: [], scanned: { commits: groups.length + 1 } });
   }, 180_000);
@@ -122,11 +123,11 @@ describe('secrets never reach an object', () => {
   it('leaves ordinary code, SHAs, UUIDs, hashes, base64 images and entry ids untouched', async () => {
     const repo = makeRepo();
     const ids: string[] = [];
-    for (let i = 0; i < 2; i++) ids.push((await ctxOk(repo, ['add', '-m', `entry ${i}`])).stdout.trim());
+    for (let i = 0; i < 2; i++) ids.push((await cliOk(repo, ['add', '-m', `entry ${i}`])).stdout.trim());
     const corpus = falsePositiveCorpus(ids);
     expect(corpus.filter((t) => findSecrets(t).length)).toEqual([]);
     const body = corpus.join('\n\n');
-    const r = await ctxOk(repo, ['add', '--json', '-t', 'ordinary text', '-F', '-'], { input: body });
+    const r = await cliOk(repo, ['add', '--json', '-t', 'ordinary text', '-F', '-'], { input: body });
     expect(r.json.redactions).toEqual([]);
     expect(r.json.entry.body).toBe(body);
     expect(r.stderr).toBe('');
@@ -135,24 +136,24 @@ describe('secrets never reach an object', () => {
 
   it('--allow-secrets stores the text as given and says so; scan then names the entry and exits 1', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['add', '-m', 'a clean entry first']);
+    await cliOk(repo, ['add', '-m', 'a clean entry first']);
     const s = byKind.get('github-pat')![0]!;
     const pem = byKind.get('private-key')![0]!;
-    const kept = await ctxOk(repo, ['add', '--json', '--allow-secrets', '-t', `kept on purpose ${s.values[0]}`, '-m', s.text, '-m', pem.text]);
+    const kept = await cliOk(repo, ['add', '--json', '--allow-secrets', '-t', `kept on purpose ${s.values[0]}`, '-m', s.text, '-m', pem.text]);
     expect(kept.json.redactions).toEqual([]);
     expect(kept.json.secretsKept.map((x: any) => `${x.field}:${x.kind}`)).toEqual(['title:github-pat', 'body:github-pat', 'body:private-key']);
     expect(kept.stderr).toMatch(/warning: stored a possible secret \(github-pat\) in body at line 1, column \d+ as given/);
     expect(git(repo, ['show', `context:${kept.json.entry.path}`])).toContain(s.values[0]);
-    await ctxOk(repo, ['add', '-m', 'a clean entry after']);
+    await cliOk(repo, ['add', '-m', 'a clean entry after']);
 
-    const scan = await ctx(repo, ['scan', '--json']);
+    const scan = await cli(repo, ['scan', '--json']);
     expect(scan.code).toBe(1);
     expect(scan.json.clean).toBe(false);
     const blob = scan.json.findings.find((f: any) => f.object === 'blob');
     expect(blob).toMatchObject({ id: kept.json.id, path: kept.json.entry.path, commit: kept.json.entry.commit });
     expect(blob.secrets.map((x: any) => x.kind)).toEqual(['github-pat', 'github-pat', 'private-key']); // title, body, body
     expect(scan.json.findings.filter((f: any) => f.object === 'commit')).toHaveLength(1); // the title is in the subject
-    const human = await ctx(repo, ['scan']);
+    const human = await cli(repo, ['scan']);
     expect(human.code).toBe(1);
     expect(human.stdout).toContain(kept.json.entry.path);
     expect(human.stdout).toContain(kept.json.id.slice(0, 13));
@@ -162,7 +163,7 @@ describe('secrets never reach an object', () => {
 
   it('scan of a repository without the branch is clean and reads nothing', async () => {
     const repo = makeRepo();
-    const r = await ctx(repo, ['scan', '--json']);
+    const r = await cli(repo, ['scan', '--json']);
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ clean: true, tip: null, scanned: { commits: 0, blobs: 0 } });
     expect(contextTip(repo)).toBeNull();
@@ -175,7 +176,7 @@ describe('the store screens every change (the net under every writer)', () => {
 
   it('redacts raw files, the message and the identity; a plain header value that starts with a marker still reads', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['init']);
+    await cliOk(repo, ['init']);
     const c = await openCtx(realDeps(repo));
     try {
       const token = s('slack-bot-token').values[0]!;
@@ -195,7 +196,7 @@ describe('the store screens every change (the net under every writer)', () => {
       expect(objects.includes(token) || objects.includes(key)).toBe(false);
       const raw = execFileSync('git', ['show', 'context:state/raw.bin'], { cwd: repo, env: ENV });
       expect([...raw.subarray(0, 2)]).toEqual([0xff, 0xfe]); // the bytes around the secret are kept
-      const shown = await ctxOk(repo, ['show', id, '--json']);
+      const shown = await cliOk(repo, ['show', id, '--json']);
       expect(shown.json.entry.title).toBe('[REDACTED:aws-access-token] leaked');
       expect(shown.json.entry.body).toBe('body [REDACTED:slack-bot-token]\n');
     } finally {
@@ -205,7 +206,7 @@ describe('the store screens every change (the net under every writer)', () => {
 
   it('refuses a path that holds a secret, writing nothing; allowSecrets stores everything as given', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['init']);
+    await cliOk(repo, ['init']);
     const tip = contextTip(repo);
     const c = await openCtx(realDeps(repo));
     try {
@@ -229,7 +230,7 @@ describe('every writing command redacts, and takes --allow-secrets', () => {
   it('send, handoff and regenerate redact by default and store as given with --allow-secrets', async () => {
     const repo = makeRepo();
     const token = makeSamples().find((x) => x.kind === 'github-pat')!.values[0]!;
-    const bodyOf = async (args: string[]) => (await ctxOk(repo, ['show', (await ctxOk(repo, args)).stdout.trim().split('\n').pop()!.trim(), '--json'])).json.entry.body as string;
+    const bodyOf = async (args: string[]) => (await cliOk(repo, ['show', (await cliOk(repo, args)).stdout.trim().split('\n').pop()!.trim(), '--json'])).json.entry.body as string;
     for (const allow of [false, true]) {
       const flag = allow ? ['--allow-secrets'] : [];
       const sent = await bodyOf(['send', ...flag, `the token is ${token}`]);
@@ -240,7 +241,7 @@ describe('every writing command redacts, and takes --allow-secrets', () => {
       }
     }
     writeFileSync(join(repo, 'notes.txt'), `token=${token}\n`);
-    const dry = await ctxOk(repo, ['regenerate', '--json']);
+    const dry = await cliOk(repo, ['regenerate', '--json']);
     expect(JSON.stringify(dry.json)).not.toContain(token);
   });
 });

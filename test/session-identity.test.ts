@@ -8,10 +8,11 @@ import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { BIN, ENV, ctxOk, git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
+import { BIN, ENV, git, makeRepo, tempDir, writeFiles } from './helpers/repo.js';
+import { cliOk } from './helpers/cli.js';
 import { agentSessionId, placeSessionId } from '../src/model/session-id.js';
 
-const inbox = async (cwd: string, env: Record<string, string> = {}) => (await ctxOk(cwd, ['inbox', '--json'], { env })).json;
+const inbox = async (cwd: string, env: Record<string, string> = {}) => (await cliOk(cwd, ['inbox', '--json'], { env })).json;
 const titles = async (cwd: string, env: Record<string, string> = {}) => (await inbox(cwd, env)).messages.map((m: any) => m.title);
 
 /** A bare remote with one commit on main, and `n` clones of it, each in a folder named `proj` of its own. */
@@ -64,9 +65,9 @@ describe('session ids', () => {
 
   it('in detached HEAD, a message read stays read after the next commit', async () => {
     const repo = makeRepo();
-    await ctxOk(repo, ['send', 'ship it', '--session', 'someone-else']);
+    await cliOk(repo, ['send', 'ship it', '--session', 'someone-else']);
     git(repo, ['checkout', '-q', '--detach']);
-    await ctxOk(repo, ['inbox', '--mark-read']);
+    await cliOk(repo, ['inbox', '--mark-read']);
     expect(await titles(repo)).toEqual([]);
     writeFiles(repo, { 'f.txt': 'one\n' });
     git(repo, ['add', '-A']);
@@ -77,17 +78,17 @@ describe('session ids', () => {
   it('two clones with the same folder name and branch: a message to all from one reaches the other, and neither one\'s reading hides it from the other', async () => {
     const { dirs } = clones(2);
     const [a, b] = dirs as [string, string];
-    await ctxOk(a, ['init', '--remote', 'origin']);
-    await ctxOk(b, ['init', '--remote', 'origin']);
+    await cliOk(a, ['init', '--remote', 'origin']);
+    await cliOk(b, ['init', '--remote', 'origin']);
     expect(basename(a)).toBe(basename(b));
-    await ctxOk(a, ['send', 'from a to all']);
-    await ctxOk(a, ['sync']);
-    await ctxOk(b, ['sync']);
+    await cliOk(a, ['send', 'from a to all']);
+    await cliOk(a, ['sync']);
+    await cliOk(b, ['sync']);
     expect(await titles(b)).toEqual(['from a to all']);
-    await ctxOk(b, ['send', 'from b to all']);
-    await ctxOk(b, ['inbox', '--mark-read']);
-    await ctxOk(b, ['sync']);
-    await ctxOk(a, ['sync']);
+    await cliOk(b, ['send', 'from b to all']);
+    await cliOk(b, ['inbox', '--mark-read']);
+    await cliOk(b, ['sync']);
+    await cliOk(a, ['sync']);
     // b's receipt is b's: a still has b's message to read, and its own is not news to it.
     expect(await titles(a)).toEqual(['from b to all']);
     expect(await titles(b)).toEqual([]);
@@ -125,17 +126,17 @@ describe('session ids', () => {
   it('messages to the earlier name `<folder>:<branch>` still arrive, and receipts written under it before the upgrade still count', async () => {
     const repo = makeRepo();
     const label = `${basename(repo)}:main`;
-    await ctxOk(repo, ['send', '--to', label, 'to the old name', '--session', 'elsewhere']);
-    await ctxOk(repo, ['send', 'read before the upgrade', '--session', 'elsewhere']);
+    await cliOk(repo, ['send', '--to', label, 'to the old name', '--session', 'elsewhere']);
+    await cliOk(repo, ['send', 'read before the upgrade', '--session', 'elsewhere']);
     // A receipt as the previous version wrote it (its session was the bare label).
-    await ctxOk(repo, ['inbox', '--mark-read', '--session', label]);
+    await cliOk(repo, ['inbox', '--mark-read', '--session', label]);
     expect(await titles(repo)).toEqual([]);
     // After the upgrade, such a receipt no longer speaks for this clone (another machine may share the label).
-    await ctxOk(repo, ['send', 'after the upgrade', '--session', 'elsewhere']);
-    await ctxOk(repo, ['inbox', '--mark-read', '--session', label]);
+    await cliOk(repo, ['send', 'after the upgrade', '--session', 'elsewhere']);
+    await cliOk(repo, ['inbox', '--mark-read', '--session', label]);
     expect(await titles(repo)).toEqual(['after the upgrade']);
     // An agent session in this worktree is reached by the old name too.
-    await ctxOk(repo, ['send', '--to', label, 'for whoever works here', '--session', 'elsewhere']);
+    await cliOk(repo, ['send', '--to', label, 'for whoever works here', '--session', 'elsewhere']);
     expect(await titles(repo, { CLAUDE_CODE_SESSION_ID: 'z9' })).toContain('for whoever works here');
   });
 });

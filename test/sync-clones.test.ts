@@ -9,6 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { add, cloneOf, startDaemon, withCtx, type Daemon } from './helpers/remote.js';
 import { realDeps } from './helpers/real-deps.js';
 import { openCtx, closeCtx } from '../src/core/context.js';
@@ -148,7 +149,7 @@ describe('a failed sync changes nothing local', () => {
     await add(a, 'kept here');
     writeFileSync(join(a, 'README.md'), '# changed, so that push has work in progress to publish\n');
     const tip = contextTip(a);
-    const r = await ctx(a, ['sync', '--json']);
+    const r = await cli(a, ['sync', '--json']);
     expect(r.code).toBe(5);
     expect(r.json.error.code).toBe('E_REMOTE_REJECTED');
     expect(r.json.error.message).toMatch(/pre-receive hook declined.*context writes are frozen until Monday/);
@@ -159,7 +160,7 @@ describe('a failed sync changes nothing local', () => {
     // Nothing listens on the port any more: git's "Connection refused" is in the message.
     const gone = await startDaemon(join(root, 'first.git'));
     await gone.stop();
-    const refused = await ctx(a, ['push', gone.url.replace(/first\.git$/, 'frozen.git'), '--json']);
+    const refused = await cli(a, ['push', gone.url.replace(/first\.git$/, 'frozen.git'), '--json']);
     expect(refused.code).toBe(5);
     expect(refused.json.error.code).toBe('E_REMOTE_UNREACHABLE');
     expect(refused.json.error.message).toMatch(/Connection refused/);
@@ -173,7 +174,7 @@ describe('what another clone ref holds is checked before it is merged', () => {
     const remote = bare(name);
     const [a, b] = [cloneOf(remote.path, [], 'a'), cloneOf(remote.path, [], 'b')];
     await add(a, 'from a');
-    await ctxOk(a, ['sync']);
+    await cliOk(a, ['sync']);
     await add(b, 'from b');
     git(a, ['push', '-q', 'origin', `${commit(a)}:refs/ctx/clones/context/01m94foreignclone00000000`]);
     return { b, tipB: contextTip(b) };
@@ -187,7 +188,7 @@ describe('what another clone ref holds is checked before it is merged', () => {
       return git(a, ['commit-tree', tree, '-p', 'context', '-m', 'format: 3']);
     });
     for (const args of [['sync'], ['pull']]) {
-      const r = await ctx(b, [...args, '--json']);
+      const r = await cli(b, [...args, '--json']);
       expect(r.code, r.stderr).toBe(3);
       expect(r.json.error.code).toBe('E_FORMAT_NEWER');
       expect(contextTip(b)).toBe(tipB);
@@ -200,7 +201,7 @@ describe('what another clone ref holds is checked before it is merged', () => {
       return git(a, ['commit-tree', git(a, ['mktree'], { input: `100644 blob ${readme}\tREADME.md\n` }), '-m', 'other root']);
     });
     for (const args of [['sync'], ['pull']]) {
-      const r = await ctx(b, [...args, '--json']);
+      const r = await cli(b, [...args, '--json']);
       expect(r.code, r.stderr).toBe(2);
       expect(r.json.error.code).toBe('E_NOT_CONTEXT_BRANCH');
       expect(contextTip(b)).toBe(tipB);
@@ -216,7 +217,7 @@ describe('a remote that takes only branches', () => {
     const [a, b] = [cloneOf(remote.path, [], 'a'), cloneOf(remote.path, [], 'b')];
     for (const c of [a, b]) git(c, ['config', 'ctx.remote', 'origin']);
     await add(a, 'from a');
-    const first = await ctxOk(a, ['sync', '--json']);
+    const first = await cliOk(a, ['sync', '--json']);
     expect(first.json).toMatchObject({ layout: 'branch', cloneRef: null, sent: 1 });
     expect(first.json.warnings).toEqual([expect.stringMatching(/refuses git-ctx's refs outside refs\/heads\/ \(.*only branches on this server\).*shared branch/)]);
     expect(first.stderr).toMatch(/git-ctx: warning: origin refuses git-ctx's refs outside refs\/heads\//);
@@ -224,16 +225,16 @@ describe('a remote that takes only branches', () => {
     expect(ids(remote.path)).toEqual(ids(a));
 
     await add(b, 'from b');
-    expect((await ctxOk(b, ['sync', '--json'])).json).toMatchObject({ layout: 'branch', received: 1, sent: 1 });
+    expect((await cliOk(b, ['sync', '--json'])).json).toMatchObject({ layout: 'branch', received: 1, sent: 1 });
     // Remembered: the next sync goes straight to the branch, and says so.
-    const again = await ctxOk(a, ['sync', '--json']);
+    const again = await cliOk(a, ['sync', '--json']);
     expect(again.json).toMatchObject({ layout: 'branch', received: 1, attempts: 1 });
     expect(again.json.warnings).toHaveLength(1);
     expect(ids(a).sort()).toEqual(ids(b).sort());
 
     // Claims are decided by the shared branch's compare-and-swap.
-    const handoff = (await ctxOk(a, ['handoff', '-m', 'for whoever comes next', '--json'])).json.id;
-    await ctxOk(a, ['sync']);
+    const handoff = (await cliOk(a, ['handoff', '-m', 'for whoever comes next', '--json'])).json.id;
+    await cliOk(a, ['sync']);
     const [pa, pb] = await Promise.all([ctx(a, ['pickup', '--json'], { env: { GIT_CTX_SESSION: 'sa' } }), ctx(b, ['pickup', '--json'], { env: { GIT_CTX_SESSION: 'sb' } })]);
     const got = [pa, pb].flatMap((p) => p.json.handoffs.map((h: any) => h.id));
     expect(got).toEqual([handoff]);
@@ -248,8 +249,8 @@ describe('a remote whose history was rewritten', () => {
     const [a, b] = [cloneOf(remote.path, [], 'a'), cloneOf(remote.path, [], 'b')];
     const leaked = (await withCtx(a, (c) => addEntry(c, { title: 'leaked', body: 'the staging password is hunter2-but-longer' }))).entry;
     const kept = (await withCtx(a, (c) => addEntry(c, { title: 'kept', body: 'a decision that stays' }))).entry;
-    await ctxOk(a, ['sync']);
-    await ctxOk(b, ['sync']);
+    await cliOk(a, ['sync']);
+    await cliOk(b, ['sync']);
     expect(ids(b).sort()).toEqual([leaked.id, kept.id].sort());
     const leakedPath = entryPaths(b).find((p) => p.includes(leaked.id))!;
     const leakedBlob = git(b, ['rev-parse', `context:${leakedPath}`]);
@@ -266,7 +267,7 @@ describe('a remote whose history was rewritten', () => {
     const mine = (await withCtx(b, (c) => addEntry(c, { title: 'only on b', body: 'written before the purge reached b' }))).entry;
     const tip = contextTip(b);
     for (const verb of ['sync', 'pull', 'sync']) {
-      const r = await ctx(b, [verb, '--json']);
+      const r = await cli(b, [verb, '--json']);
       expect(r.code, verb).toBe(5);
       expect(r.json.error.code).toBe('E_REMOTE_REWRITTEN');
       expect(r.json.error.data.removed).toEqual([leaked.id]);
@@ -276,17 +277,17 @@ describe('a remote whose history was rewritten', () => {
     expect(git(remote.path, ['rev-list', '--objects', '--all'])).not.toContain(leakedBlob);
 
     // Adopting: the purged entry goes, what only b had stays, and the old history is not pushed back.
-    const adopted = await ctxOk(b, ['sync', '--adopt-rewrite', '--json']);
+    const adopted = await cliOk(b, ['sync', '--adopt-rewrite', '--json']);
     expect(adopted.json.rewrite).toEqual({ choice: 'adopt', removed: [leaked.id], changed: [] });
     expect(ids(b).sort()).toEqual([kept.id, mine.id].sort());
     expect(git(remote.path, ['rev-list', '--objects', '--all'])).not.toContain(leakedBlob);
     expect(ids(remote.path).sort()).toEqual([kept.id, mine.id].sort());
 
     // a, which also had it, is stopped the same way, adopts, and the two agree.
-    expect((await ctx(a, ['sync', '--json'])).json.error.code).toBe('E_REMOTE_REWRITTEN');
-    const human = await ctxOk(a, ['sync', '--adopt-rewrite']);
+    expect((await cli(a, ['sync', '--json'])).json.error.code).toBe('E_REMOTE_REWRITTEN');
+    const human = await cliOk(a, ['sync', '--adopt-rewrite']);
     expect(human.stdout).toMatch(/^Adopted the rewritten history of origin: removed 1 entry it had removed; what only this clone had is kept\./);
-    await ctxOk(b, ['sync']);
+    await cliOk(b, ['sync']);
     expect(ids(a).sort()).toEqual([kept.id, mine.id].sort());
     expect(git(a, ['rev-parse', 'context^{tree}'])).toBe(git(b, ['rev-parse', 'context^{tree}']));
     expect(git(remote.path, ['rev-list', '--objects', '--all'])).not.toContain(leakedBlob);
@@ -315,19 +316,19 @@ describe('gc on the remote', () => {
     await inThePast(a, async (x) => (await import('../src/core/sync/sync.js')).syncContext(x, { action: 'sync' }));
     const picked = await inThePast(b, (x) => pickup(x, { session: 'b-session' }));
     expect(picked).toMatchObject({ decidedBy: 'remote', handoffs: [expect.objectContaining({ id: h.id })] });
-    await ctxOk(a, ['sync']);
-    await ctxOk(b, ['sync']);
+    await cliOk(a, ['sync']);
+    await cliOk(b, ['sync']);
     const before = remoteRefs(remote.path);
     expect(before.filter((r) => r.startsWith('refs/ctx/clones/'))).toHaveLength(3);
     expect(before.filter((r) => r.startsWith('refs/ctx/claims/'))).toEqual([`refs/ctx/claims/context/${h.id}`]);
 
     // Silent: no new history of its own for longer than the window. Only a's own ref, the clone
     // running gc, is never folded; b and c wrote nothing since two hours ago.
-    const dry = await ctxOk(a, ['gc', '--older-than', '1h', '--dry-run', '--json']);
+    const dry = await cliOk(a, ['gc', '--older-than', '1h', '--dry-run', '--json']);
     expect(dry.json.remote.clones).toHaveLength(2);
-    expect((await ctxOk(a, ['gc', '--older-than', '1h', '--dry-run'])).stdout).toMatch(/Would fold into origin's branch and remove the refs of 2 silent clones and 1 old claim\./);
+    expect((await cliOk(a, ['gc', '--older-than', '1h', '--dry-run'])).stdout).toMatch(/Would fold into origin's branch and remove the refs of 2 silent clones and 1 old claim\./);
     expect(remoteRefs(remote.path)).toEqual(before);
-    const r = await ctxOk(a, ['gc', '--older-than', '1h', '--json']);
+    const r = await cliOk(a, ['gc', '--older-than', '1h', '--json']);
     expect(r.json.remote).toMatchObject({ claims: [h.id], kept: [], clones: dry.json.remote.clones });
     const after = remoteRefs(remote.path);
     expect(after.filter((x) => x.startsWith('refs/ctx/claims/'))).toEqual([]);
@@ -339,13 +340,13 @@ describe('gc on the remote', () => {
     // The quiet clone comes back: no rewrite is seen, its ref is pushed again, nothing lost; the
     // handoff is not offered again anywhere.
     await add(c, 'back again');
-    const back = await ctxOk(c, ['sync', '--json']);
+    const back = await cliOk(c, ['sync', '--json']);
     expect(back.json.cloneRef).toMatch(/^refs\/ctx\/clones\/context\//);
     expect(remoteRefs(remote.path).filter((x) => x.startsWith('refs/ctx/clones/'))).toHaveLength(2);
-    for (const x of [a, b]) await ctxOk(x, ['sync']);
+    for (const x of [a, b]) await cliOk(x, ['sync']);
     expect(remoteRefs(remote.path).filter((x) => x.startsWith('refs/ctx/clones/'))).toHaveLength(3);
-    await ctxOk(c, ['sync']);
+    await cliOk(c, ['sync']);
     expect(ids(c).sort()).toEqual(ids(a).sort());
-    expect((await ctxOk(c, ['pickup', '--json'])).json.handoffs).toEqual([]);
+    expect((await cliOk(c, ['pickup', '--json'])).json.handoffs).toEqual([]);
   }, 120_000);
 });

@@ -2,7 +2,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENV, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, userState } from './helpers/repo.js';
+import { ENV, contextTip, entryPaths, fsck, git, makeRepo, userState } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { add, cloneOf, init, makeRemote, run, startDaemon, withCtx } from './helpers/remote.js';
 import { addEntry } from '../src/core/entries/add.js';
 import { syncContext } from '../src/core/sync/sync.js';
@@ -39,21 +40,21 @@ describe('push, pull, sync with a bare remote', () => {
     const before = { a: userState(a), b: userState(b) };
     await add(a, 'first from a');
     await add(a, 'second from a');
-    const pushed = await ctxOk(a, ['push', '--json']);
+    const pushed = await cliOk(a, ['push', '--json']);
     expect(pushed.json).toMatchObject({ schemaVersion: 1, action: 'push', remote: 'origin', branch: 'context', sent: 2, received: 0, createdRemote: true, remoteBefore: null, attempts: 1 });
     expect(pushed.json.remoteTip).toBe(contextTip(a));
     expect(git(remote, ['rev-parse', 'context'])).toBe(contextTip(a));
 
-    const pulled = await ctxOk(b, ['pull', '--json']);
+    const pulled = await cliOk(b, ['pull', '--json']);
     expect(pulled.json).toMatchObject({ action: 'pull', received: 2, sent: 0, merge: 'created', localBefore: null });
     await add(b, 'from b');
-    const synced = await ctxOk(b, ['sync', '--json']);
+    const synced = await cliOk(b, ['sync', '--json']);
     expect(synced.json).toMatchObject({ action: 'sync', received: 0, sent: 1, merge: 'up-to-date' });
-    const back = await ctxOk(a, ['pull']);
+    const back = await cliOk(a, ['pull']);
     expect(back.stdout).toMatch(/Received 1 entry from origin/);
     expect(ids(a).sort()).toEqual(ids(b).sort());
     expect(ids(a)).toHaveLength(3);
-    const again = await ctxOk(a, ['sync', '--json']);
+    const again = await cliOk(a, ['sync', '--json']);
     expect(again.json).toMatchObject({ received: 0, sent: 0 });
 
     // Only the context branch and refs/ctx/ moved: not refs/remotes/*, HEAD, index, worktree, stash.
@@ -98,14 +99,14 @@ describe('push, pull, sync with a bare remote', () => {
     const root = git(b, ['commit-tree', rootTree, '-m', 'other root'], { env: { GIT_AUTHOR_DATE: '2023-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2023-01-01T00:00:00Z' } });
     git(b, ['push', '-q', '--force', 'origin', `${root}:refs/heads/context`]);
     const tip = contextTip(a);
-    const r = await ctx(a, ['sync', '--json']);
+    const r = await cli(a, ['sync', '--json']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.json.error.code).toBe('E_NOT_CONTEXT_BRANCH');
     expect(r.stderr).toContain('shares no history with the local context branch');
     expect(contextTip(a)).toBe(tip);
     expect(ids(a)).toHaveLength(1);
     // A clone with no context branch yet does not take it in either.
-    const c = await ctx(b, ['pull', '--json']);
+    const c = await cli(b, ['pull', '--json']);
     expect(c.json.error.code).toBe('E_NOT_CONTEXT_BRANCH');
     expect(contextTip(b)).toBeNull();
   });
@@ -119,7 +120,7 @@ describe('push, pull, sync with a bare remote', () => {
     await withCtx(a, (c) => c.store.commit({ add: [], remove: [drop], message: 'gc: drop one\n', author: { name: 'gc', email: 'gc@example.com' } }));
     await add(b, 'new on b');
     await run(a, 'push');
-    const r = await ctxOk(b, ['sync', '--json']);
+    const r = await cliOk(b, ['sync', '--json']);
     expect(r.json).toMatchObject({ merge: 'merge', sent: 1 });
     await run(a, 'pull');
     for (const c of [a, b]) {
@@ -137,7 +138,7 @@ describe('push, pull, sync with a bare remote', () => {
     await write(a, 'a');
     await write(b, 'b');
     await run(a, 'push');
-    const r = await ctxOk(b, ['sync', '--json']);
+    const r = await cliOk(b, ['sync', '--json']);
     await run(a, 'pull');
     expect(tree(a)).toBe(tree(b));
     const files = git(a, ['ls-tree', '-r', '--name-only', 'context', '--', 'state']).split('\n');
@@ -157,13 +158,13 @@ describe('failures', () => {
     const tip = contextTip(a);
     git(a, ['remote', 'set-url', 'origin', join(remote, 'gone.git')]);
     for (const cmd of ['push', 'pull', 'sync']) {
-      const r = await ctx(a, [cmd, '--json']);
+      const r = await cli(a, [cmd, '--json']);
       expect(r.code).toBe(5);
       expect(r.json.error.code).toBe('E_REMOTE_UNREACHABLE');
       expect(r.json.error.message).toMatch(/does not appear to be a git repository/);
       expect(r.stderr.split('\n').filter(Boolean).map((l) => l.split(':')[0])).toEqual(['git-ctx', 'hint']);
     }
-    const direct = await ctx(a, ['push', '/nonexistent/remote.git']);
+    const direct = await cli(a, ['push', '/nonexistent/remote.git']);
     expect(direct.code).toBe(5);
     expect(contextTip(a)).toBe(tip);
     expect(ids(a)).toHaveLength(1);
@@ -178,7 +179,7 @@ describe('failures', () => {
     const a = cloneOf(remote);
     await add(a, 'kept locally');
     const tip = contextTip(a);
-    const r = await ctx(a, ['push', '--json']);
+    const r = await cli(a, ['push', '--json']);
     expect(r.code).toBe(5);
     expect(r.json.error.code).toBe('E_REMOTE_REJECTED');
     expect(r.json.error.message).toMatch(/pre-receive hook declined.*context is protected here/);
@@ -231,18 +232,18 @@ describe('transport', () => {
       const a = cloneOf(remote);
       const b = cloneOf(remote);
       await add(a, 'over the wire');
-      const pushed = await ctxOk(a, ['push', daemon.url, '--json']);
+      const pushed = await cliOk(a, ['push', daemon.url, '--json']);
       expect(pushed.json).toMatchObject({ sent: 1, createdRemote: true, remote: daemon.url });
       expect(git(remote, ['rev-parse', 'context'])).toBe(contextTip(a));
       git(b, ['config', 'ctx.remote', daemon.url]);
-      const pulled = await ctxOk(b, ['pull', '--json']);
+      const pulled = await cliOk(b, ['pull', '--json']);
       expect(pulled.json).toMatchObject({ received: 1, remote: daemon.url });
       expect(ids(b)).toEqual(ids(a));
     } finally {
       await daemon.stop();
     }
     const a = cloneOf(remote);
-    const r = await ctx(a, ['push', daemon.url, '--json']);
+    const r = await cli(a, ['push', daemon.url, '--json']);
     expect(r.code).toBe(5);
     expect(r.json.error.code).toBe('E_REMOTE_UNREACHABLE');
   });
@@ -253,10 +254,10 @@ describe('transport', () => {
     const a = cloneOf(remote);
     git(a, ['remote', 'rename', 'origin', 'upstream']);
     await add(a, 'x');
-    expect((await ctxOk(a, ['push', '--json'])).json.remote).toBe('upstream');
+    expect((await cliOk(a, ['push', '--json'])).json.remote).toBe('upstream');
     git(a, ['remote', 'add', 'mirror', other]);
     git(a, ['config', 'ctx.remote', 'mirror']);
-    expect((await ctxOk(a, ['push', '--json'])).json.remote).toBe('mirror');
+    expect((await cliOk(a, ['push', '--json'])).json.remote).toBe('mirror');
     expect(contextTip(other)).toBe(contextTip(a));
   });
 
@@ -306,7 +307,7 @@ describe('transport', () => {
     await add(full, 'from full');
     await run(full, 'push');
     await add(shallow, 'from shallow');
-    const r = await ctxOk(shallow, ['sync', '--json']);
+    const r = await cliOk(shallow, ['sync', '--json']);
     expect(r.json).toMatchObject({ deepened: true, sent: 1, received: 1, merge: 'merge' });
     expect(entryPaths(shallow)).not.toContain(gone);
     expect(readFileSync(join(shallow, '.git', 'shallow'), 'utf8').trim()).toBe(git(shallow, ['rev-parse', 'origin/main']));
@@ -314,7 +315,7 @@ describe('transport', () => {
     await run(full, 'pull');
     expect(tree(full)).toBe(tree(shallow));
     expect(ids(full)).toHaveLength(5);
-    expect((await ctxOk(shallow, ['sync', '--json'])).json.deepened).toBe(false);
+    expect((await cliOk(shallow, ['sync', '--json'])).json.deepened).toBe(false);
     fsck(shallow);
   });
 });
@@ -327,17 +328,17 @@ describe('init --remote', () => {
     await run(a, 'push');
     const b = cloneOf(remote);
     git(b, ['remote', 'rename', 'origin', 'team']);
-    const r = await ctxOk(b, ['init', '--remote', 'team', '--json']);
+    const r = await cliOk(b, ['init', '--remote', 'team', '--json']);
     expect(r.json).toMatchObject({ created: false, tip: contextTip(a), remote: { remote: 'team', merge: 'created', received: 1 } });
     expect(git(b, ['config', 'ctx.remote'])).toBe('team');
-    const again = await ctxOk(b, ['init', '--remote', 'team', '--json']);
+    const again = await cliOk(b, ['init', '--remote', 'team', '--json']);
     expect(again.json).toMatchObject({ created: false, tip: contextTip(a), remote: { merge: 'up-to-date', received: 0 } });
   });
 
   it('creates the branch locally when the remote has none, and says how to publish it', async () => {
     const remote = makeRemote();
     const a = cloneOf(remote);
-    const r = await ctxOk(a, ['init', '--remote', 'origin']);
+    const r = await cliOk(a, ['init', '--remote', 'origin']);
     expect(r.stdout).toMatch(/git ctx push origin/);
     expect(contextTip(a)).not.toBeNull();
     expect(contextTip(remote)).toBeNull();

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { addWorktree, BIN, ctx, ctxOk, ENV, fsck, git, makeRepo } from './helpers/repo.js';
+import { addWorktree, BIN, ctx, ENV, fsck, git, makeRepo } from './helpers/repo.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { withCtx } from './helpers/remote.js';
 import { addEntry } from '../src/core/entries/add.js';
 import { claimPath } from '../src/model/state.js';
@@ -41,7 +42,7 @@ describe('ctx_task', () => {
       expect(list.json.tasks.map((t: any) => [t.id, t.ready])).toEqual([[id, true], [b.json.ids[0], false]]);
       expect(list.chars).toBeLessThan(8_100);
       // The CLI says the same of the same tasks (bodies aside, which MCP cuts).
-      const cli = await ctxOk(repo, ['task', 'list', '--json'], as('mcp-1'));
+      const cli = await cliOk(repo, ['task', 'list', '--json'], as('mcp-1'));
       expect(list.json.tasks.map((t: any) => ({ ...t, body: undefined, bodyChars: undefined, bodyTruncated: undefined }))).toEqual(cli.json.tasks.map((t: any) => ({ ...t, body: undefined })));
 
       const claim = await s.call('ctx_task', { action: 'claim' });
@@ -97,21 +98,21 @@ describe('pickup by one', () => {
       (await addEntry(c, { kind: 'handoff', title: 'first', body: '## Summary\n\none\n', to: 'someone-else' })).entry.id,
       (await addEntry(c, { kind: 'handoff', title: 'second', body: '## Summary\n\ntwo\n' })).entry.id,
     ]);
-    const note = (await ctxOk(repo, ['add', '-m', 'a note'])).stdout.trim();
-    expect((await ctxOk(repo, ['pickup', '--peek', h1!.slice(0, 12), '--json'], as('a'))).json.handoffs.map((h: any) => h.id)).toEqual([h1]);
-    const one = await ctxOk(repo, ['pickup', h1!.slice(0, 12), '--json'], as('a'));
+    const note = (await cliOk(repo, ['add', '-m', 'a note'])).stdout.trim();
+    expect((await cliOk(repo, ['pickup', '--peek', h1!.slice(0, 12), '--json'], as('a'))).json.handoffs.map((h: any) => h.id)).toEqual([h1]);
+    const one = await cliOk(repo, ['pickup', h1!.slice(0, 12), '--json'], as('a'));
     expect(one.json.handoffs.map((h: any) => h.id)).toEqual([h1]);
     expect(JSON.parse(git(repo, ['show', `context:${claimPath(h1!)}`])).session).toBe('a');
-    const again = await ctxOk(repo, ['pickup', h1!, '--json'], as('b'));
+    const again = await cliOk(repo, ['pickup', h1!, '--json'], as('b'));
     expect(again.json).toMatchObject({ handoffs: [], claimedElsewhere: [{ id: h1, by: { session: 'a' } }] });
     // h2 still waits.
-    expect((await ctxOk(repo, ['pickup', '--peek', '--json'], as('b'))).json.handoffs.map((h: any) => h.id)).toEqual([h2]);
+    expect((await cliOk(repo, ['pickup', '--peek', '--json'], as('b'))).json.handoffs.map((h: any) => h.id)).toEqual([h2]);
     for (const [args, code, err] of [
       [['pickup', '01zzzzzzzzzzzzzzzzzzzzzzzz'], 3, 'E_NOT_FOUND'],
       [['pickup', note], 3, 'E_NOT_A_HANDOFF'],
       [['pickup', '--limit', '0'], 2, 'E_USAGE'],
     ] as const) {
-      const r = await ctx(repo, [...args, '--json'], as('b'));
+      const r = await cli(repo, [...args, '--json'], as('b'));
       expect([r.code, r.json.error.code]).toEqual([code, err]);
     }
     const s = await mcp(repo, 'c');

@@ -31,7 +31,7 @@ export function scenarioTests(client: ClientName): void {
       }, SCENARIO_MS);
       afterAll(async () => {
         await s?.server.close();
-        s?.ws.remove();
+        await s?.ws.remove();
       });
       const check = (name: string, fn: () => void) => {
         const known = KNOWN_DEFECTS[`${client}/${cond}/${name}`];

@@ -192,7 +192,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<Scenario> {
       // The caller gets no scenario to clean up after.
       writeFileSync(join(logDir, 'requests.txt'), digest(server.requests));
       await server.close();
-      ws.remove();
+      await ws.remove();
     }
   }
 }

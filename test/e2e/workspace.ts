@@ -5,7 +5,7 @@
  * and their own process groups, CPU load, and a reader of the context branch that uses git alone.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,8 @@ export interface Workspace {
   git(cwd: string, args: string[]): string;
   /** Run git-ctx as the user does (`git ctx ...` through git, which finds git-ctx on PATH). */
   ctx(cwd: string, args: string[]): string;
-  remove(): void;
+  /** Remove it all, once the runs hooks left in the background have ended (or, after a bound, been stopped). */
+  remove(): Promise<void>;
 }
 
 export function makeWorkspace(opts: { proxy: string; keep?: boolean }): Workspace {
@@ -80,11 +81,14 @@ export function makeWorkspace(opts: { proxy: string; keep?: boolean }): Workspac
     env,
     git,
     ctx: (cwd, args) => git(cwd, ['ctx', ...args]),
-    remove: () => {
+    remove: async () => {
       if (opts.keep) return;
+      // A detached run a hook started (the handoff after the last prompt) may still be writing under
+      // .git: removing the directory under it fails (ENOTEMPTY) as long as it runs.
+      for (const until = Date.now() + 15_000; processesIn(root).length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+      for (const pid of processesIn(root)) killPid(pid);
       try {
-        // A detached run a hook started (a handoff) may still be writing under .git: retry, then leave it.
-        rmSync(root, { recursive: true, force: true, maxRetries: 8, retryDelay: 250 }); // node waits 250 ms more each retry: 9 s in all
+        rmSync(root, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
       } catch {
         /* a temporary directory left behind, nothing else */
       }
@@ -99,6 +103,30 @@ export interface RunResult {
   stderr: string;
   ms: number;
   timedOut: boolean;
+}
+
+/** Processes (other than this one) whose command line names `dir`, or that run in it. */
+function processesIn(dir: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`) || readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) out.push(pid);
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return out;
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
 }
 
 /** Kill a process group (the child was spawned detached, so it leads one), ignoring one already gone. */

@@ -11,9 +11,9 @@
  * Each trial may include survivors: processes never killed, which must succeed; they start right
  * after the previous trial's crash and run beside this trial's victims, so they are the "next
  * command" that no stale lock may stop. Kill instants are drawn from a window calibrated per lane
- * and per process slot on one uncut trial (from start to the end of that slot's process), so that
- * kills land in every phase of a command, a quick pull beside a slow push, on a fast machine and a
- * loaded one alike. A trial may first `prepare` the world in process (entries to push, handoffs to
+ * and per process slot on one uncut trial (from start to the end of that slot's process), scaled by
+ * the pace the survivors show trial by trial, so that kills land in every phase of a command, a
+ * quick pull beside a slow push, on a fast machine and a loaded one alike, and as the load changes. A trial may first `prepare` the world in process (entries to push, handoffs to
  * pick up); what it writes counts as acknowledged.
  *
  * Half of the kills hit only the node process (its git children run on, orphaned, as after an OOM
@@ -171,6 +171,7 @@ export async function runCrashTrials<W>(scenario: CrashScenario<W>, opts: CrashO
         for (const o of uncut) acked.push(...scenario.acknowledged(o.stdout, o.proc));
         windows = uncut.map((o) => [5, Math.max(10, Math.ceil(o.ms))]);
       }
+      const calibrated = opts.killWindowMs ? [] : windows;
       const widest = windows.reduce((a, b) => (b[1] > a[1] ? b : a));
       report.windows.push(widest);
       for (let t = 0; t < opts.trials; t++) {
@@ -195,6 +196,14 @@ export async function runCrashTrials<W>(scenario: CrashScenario<W>, opts: CrashO
           const ids = scenario.acknowledged(o.stdout, o.proc); // what was printed is a promise, killed or not
           acked.push(...ids);
           report.acknowledged += ids.length;
+        }
+        // The machine's pace changes as other work starts and stops: windows calibrated under a load
+        // that is gone would outlast every victim (none killed), and the reverse. The survivors, never
+        // cut, measure the pace now against their own calibration run; every window follows it.
+        const paces = outcomes.flatMap((o, i) => (o.proc.survivor && o.code === 0 && o.ms && calibrated[i] ? [o.ms / calibrated[i]![1]] : []));
+        if (paces.length) {
+          const pace = paces.reduce((a, b) => a + b) / paces.length;
+          windows = calibrated.map(([lo, hi]) => [lo, Math.max(10, Math.ceil(hi * pace))]);
         }
         let facts: Record<string, number>;
         try {

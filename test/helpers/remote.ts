@@ -3,7 +3,8 @@
  * (`git daemon` on 127.0.0.1, started and stopped by the test).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ENV, git, makeRepo, tempDir } from './repo.js';
 import { realDeps } from './real-deps.js';
@@ -39,39 +40,69 @@ export function freePort(): Promise<number> {
   });
 }
 
-function accepting(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
 export interface Daemon {
   url: string;
   port: number;
   stop(): Promise<void>;
 }
 
+/**
+ * Whether process `pid` listens on 127.0.0.1:`port` (the socket in /proc/net/tcp is one of its files).
+ * A port is free when chosen, but another program on the machine may take it before git binds it:
+ * then something answers on it that is not the daemon started here.
+ */
+function listensOn(pid: number, port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[1] === local && f[3] === '0A') // LISTEN
+    .map((f) => `socket:[${f[9]}]`);
+  if (!inodes.length) return false;
+  const holds = (p: string): boolean => {
+    try {
+      // `git daemon` runs git-daemon as its child: the process or one under it.
+      if (readdirSync(`/proc/${p}/fd`).some((fd) => inodes.includes(readlinkSyncOr(`/proc/${p}/fd/${fd}`)))) return true;
+      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ').filter(Boolean).some(holds);
+    } catch {
+      return false; // gone
+    }
+  };
+  return holds(String(pid));
+}
+
+function readlinkSyncOr(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
+
 /** `git daemon` serving the directory of `bare` (pushes allowed) on 127.0.0.1 only. */
 export async function startDaemon(bare: string): Promise<Daemon> {
-  const port = await freePort();
   const base = dirname(bare);
-  const child: ChildProcess = spawn(
-    'git',
-    ['daemon', '--reuseaddr', '--export-all', '--enable=receive-pack', '--informative-errors', `--base-path=${base}`, '--listen=127.0.0.1', `--port=${port}`, base],
-    { env: ENV, stdio: 'ignore' },
-  );
-  for (let i = 0; i < 200 && !(await accepting(port)); i++) await new Promise((r) => setTimeout(r, 25));
+  let port = 0;
+  let child: ChildProcess | undefined;
+  // Another port when git could not bind the one chosen (taken meanwhile): git exits.
+  for (let attempt = 0; attempt < 5 && !child; attempt++) {
+    port = await freePort();
+    const c: ChildProcess = spawn(
+      'git',
+      ['daemon', '--reuseaddr', '--export-all', '--enable=receive-pack', '--informative-errors', `--base-path=${base}`, '--listen=127.0.0.1', `--port=${port}`, base],
+      { env: ENV, stdio: 'ignore' },
+    );
+    for (let i = 0; i < 200 && c.exitCode === null && c.signalCode === null && !listensOn(c.pid!, port); i++) await new Promise((r) => setTimeout(r, 25));
+    if (listensOn(c.pid!, port)) child = c;
+    else c.kill('SIGKILL');
+  }
+  if (!child) throw new Error(`git daemon did not listen on 127.0.0.1 (five ports tried, the last ${port})`);
   return {
     url: `git://127.0.0.1:${port}/${basename(bare)}`,
     port,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.on('exit', () => resolve());
         child.kill('SIGTERM');
       }),

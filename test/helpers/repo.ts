@@ -31,6 +31,9 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   for (const [k, v] of Object.entries(process.env)) {
     // An agent's session variables (tests may run inside Claude Code or Codex) would name every session.
     if (v === undefined || k.startsWith('GIT_') || k === 'NO_COLOR' || k === 'CLAUDE_CODE_SESSION_ID' || k === 'CODEX_THREAD_ID') continue;
+    // A machine's extra TLS roots: Node 20 reads the whole file at every start (~40 ms of CPU for a
+    // distribution's bundle), and git-ctx never speaks TLS itself (git does, with its own settings).
+    if (k === 'NODE_EXTRA_CA_CERTS') continue;
     env[k] = v;
   }
   const home = tempDir('git-ctx-home-');
