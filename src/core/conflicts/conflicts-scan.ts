@@ -114,6 +114,8 @@ export interface ScanInput {
   indexFile?: string;
   /** Stop at this time (ms since the epoch) with what is known so far, marked partial. */
   deadline?: number;
+  /** The time limit as the user gave it (ms), for the words of a scan it stopped: the deadline counts from before the scan. */
+  limitMs?: number;
   /** Published work in progress older than this (ms) is ignored. */
   staleMs?: number;
   /** Work out hunks and symbols for at most this many overlaps (default DEFAULT_LIMIT; 0: no limit). */
@@ -274,7 +276,7 @@ export class Scanner {
       if (!this.missing.length) this.gaveUp('comparing the sessions');
     }
     overlaps.sort((x, y) => LEVELS.indexOf(y.level) - LEVELS.indexOf(x.level) || x.a.session.localeCompare(y.a.session) || x.b.session.localeCompare(y.b.session) || x.path.localeCompare(y.path));
-    if (this.missing.length) this.warnings.push(`stopped at the ${this.input.deadline! - this.t0} ms time limit (not done: ${this.missing.join(', ')}); what is listed is what was known by then`);
+    if (this.missing.length) this.warnings.push(`stopped at the ${this.input.limitMs ?? this.input.deadline! - this.t0} ms time limit (not done: ${this.missing.join(', ')}); what is listed is what was known by then`);
     ms.total = ctx.deps.now() - this.t0;
     return {
       sessions: sides.map((s) => s.info),

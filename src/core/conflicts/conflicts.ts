@@ -76,6 +76,7 @@ export async function findConflicts(ctx: Ctx, input: ConflictsInput = {}): Promi
     staged: input.staged,
     indexFile: input.indexFile,
     deadline: input.timeoutMs === undefined ? undefined : ctx.deps.now() + input.timeoutMs,
+    limitMs: input.timeoutMs,
     staleMs: staleMs(ctx),
     limit: input.limit,
   });
