@@ -56,6 +56,15 @@ describe('ids', () => {
     expect(newId(5, rnd(1))).not.toBe(newId(5, rnd(2)));
   });
 
+  it('made one after another in one millisecond, sort in the order they were made (even with the same random bytes)', () => {
+    const ids = Array.from({ length: 40 }, (_, i) => newId(7, rnd(i % 3 ? 200 : 10)));
+    expect(new Set(ids).size).toBe(40);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids) expect(idTime(id)).toBe(7);
+    // The random part all z: the next is drawn afresh (still that millisecond).
+    expect(idTime(newId(9, rnd(255)))).toBe(9);
+  });
+
   it.each([
     ['01JD8X', '01jd8x'],
     ['01jd8xO', '01jd8x0'],

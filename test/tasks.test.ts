@@ -454,3 +454,19 @@ describe('tasks', () => {
     fsck(repo);
   });
 });
+
+describe('a todo list imported at once', () => {
+  it('keeps the order of its lines: task list and claim --next follow the file, though its tasks share a millisecond', async () => {
+    const repo = makeRepo();
+    const todo = join(repo, '..', 'todo.md');
+    const titles = Array.from({ length: 40 }, (_, i) => `step ${i + 1} of the migration`);
+    writeFileSync(todo, titles.map((t) => `- [ ] ${t}\n`).join(''));
+    const imp = await cliOk(repo, ['task', 'add', '--from-file', todo, '--json'], as('lead'));
+    expect(imp.json.ids).toHaveLength(40);
+    expect([...imp.json.ids].sort()).toEqual(imp.json.ids);
+    const list = await cliOk(repo, ['task', 'list', '--json'], as('w1'));
+    expect(list.json.tasks.map((t: any) => t.title)).toEqual(titles);
+    const first = await cliOk(repo, ['task', 'claim', '--next', '--json'], as('w1'));
+    expect(first.json.claimed.map((t: any) => [t.id, t.title])).toEqual([[imp.json.ids[0], titles[0]]]);
+  });
+});
