@@ -466,7 +466,8 @@ describe('a todo list imported at once', () => {
     expect([...imp.json.ids].sort()).toEqual(imp.json.ids);
     const list = await cliOk(repo, ['task', 'list', '--json'], as('w1'));
     expect(list.json.tasks.map((t: any) => t.title)).toEqual(titles);
+    // claim --next takes one of the first eight ready tasks (at random, so that claimers spread out).
     const first = await cliOk(repo, ['task', 'claim', '--next', '--json'], as('w1'));
-    expect(first.json.claimed.map((t: any) => [t.id, t.title])).toEqual([[imp.json.ids[0], titles[0]]]);
+    expect(titles.slice(0, 8)).toContain(first.json.claimed[0].title);
   });
 });
