@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ctx, fsck, git } from './helpers/repo.js';
 import { cliOk } from './helpers/cli.js';
-import { cloneOf, makeRemote, withCtx } from './helpers/remote.js';
+import { cloneOf, deliveredOnceByRemote, makeRemote, withCtx } from './helpers/remote.js';
 import { addEntry } from '../src/core/entries/add.js';
 import { claimPath } from '../src/model/state.js';
 import { agentSessionId } from '../src/model/session-id.js';
@@ -29,16 +29,7 @@ describe('claims through the remote', () => {
     await cliOk(clones[1]!, ['pull']);
     const sessions = Array.from({ length: 8 }, (_, i) => ({ cwd: clones[i % 4]!, session: `${'abcd'[i % 4]}:s${i}` }));
     const runs = await Promise.all(sessions.map((s) => ctx(s.cwd, ['pickup', '--json'], as(s.session))));
-    const delivered = new Map<string, string>();
-    runs.forEach((r, i) => {
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.json.offline, r.stderr).toBeNull();
-      if (r.json.handoffs.length) expect(r.json.decidedBy).toBe('remote');
-      for (const h of r.json.handoffs) {
-        expect(delivered.has(h.id), `${h.id} delivered twice`).toBe(false);
-        delivered.set(h.id, sessions[i]!.session);
-      }
-    });
+    const delivered = deliveredOnceByRemote(runs, sessions.map((x) => x.session));
     expect([...delivered.keys()].sort()).toEqual([...handoffs].sort());
     // The remote holds one claim ref per handoff; every clone, once synced, names the same session.
     expect(claimRefs(remote)).toHaveLength(20);
@@ -70,16 +61,8 @@ describe('claims through the remote', () => {
     ]);
     expect(new Set(agents.map((a) => a.session)).size).toBe(8);
     const runs = await Promise.all(agents.map((a) => ctx(a.cwd, ['pickup', '--json'], { env: a.env })));
-    const delivered = new Map<string, string>();
-    runs.forEach((r, i) => {
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.json.session).toBe(agents[i]!.session);
-      expect(r.json.offline, r.stderr).toBeNull();
-      for (const h of r.json.handoffs) {
-        expect(delivered.has(h.id), `${h.id} delivered twice`).toBe(false);
-        delivered.set(h.id, agents[i]!.session);
-      }
-    });
+    const delivered = deliveredOnceByRemote(runs, agents.map((a) => a.session));
+    runs.forEach((r, i) => expect(r.json.session).toBe(agents[i]!.session));
     expect([...delivered.keys()].sort()).toEqual([...handoffs].sort());
     expect(claimRefs(remote)).toHaveLength(12);
     for (const c of clones) await cliOk(c, ['sync']);

@@ -7,7 +7,7 @@ import { addEntry } from '../src/core/entries/add.js';
 import { claimPath, serializeClaim } from '../src/model/state.js';
 import { addressedTo } from '../src/model/address.js';
 import { commitCreateOnly } from '../src/store/state.js';
-import { cloneOf, makeRemote } from './helpers/remote.js';
+import { cloneOf, deliveredOnceByRemote, makeRemote } from './helpers/remote.js';
 
 const as = (session: string, agent: string) => ({ env: { GIT_CTX_SESSION: session, GIT_CTX_AGENT: agent } });
 
@@ -135,16 +135,7 @@ describe('pickup', () => {
     await cliOk(b, ['init', '--remote', 'origin']);
     const procs = Array.from({ length: 8 }, (_, i) => ({ cwd: i % 2 ? b : a, session: `clone-${i % 2 ? 'b' : 'a'}:s${i}`, agent: `agent-${i % 3 === 0 ? 0 : 1}` }));
     const runs = await Promise.all(procs.map((p) => ctx(p.cwd, ['pickup', '--json'], as(p.session, p.agent))));
-    const delivered = new Map<string, string>();
-    runs.forEach((r, i) => {
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.json.offline, r.stderr).toBeNull();
-      if (r.json.handoffs.length) expect(r.json.decidedBy).toBe('remote');
-      for (const h of r.json.handoffs) {
-        expect(delivered.has(h.id), `${h.id} delivered twice`).toBe(false);
-        delivered.set(h.id, procs[i]!.session);
-      }
-    });
+    const delivered = deliveredOnceByRemote(runs, procs.map((x) => x.session));
     expect(new Set(delivered.keys())).toEqual(new Set(ids));
     // Both clones, once synced, agree: one claim per handoff, naming the session it was delivered to.
     for (const c of [a, b]) await cliOk(c, ['sync']);

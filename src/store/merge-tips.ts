@@ -80,8 +80,9 @@ function flush(store: Store, tree: string | null): string | null {
   const { pending } = memo(store);
   const content = tree ? pending.get(tree) : undefined;
   if (!content) return tree;
-  for (const item of parseTree(content, store.repo.objectFormat)) if (item.mode === '40000') flush(store, item.oid);
-  store.writeTree(parseTree(content, store.repo.objectFormat));
+  const items = parseTree(content, store.repo.objectFormat);
+  for (const item of items) if (item.mode === '40000') flush(store, item.oid);
+  store.writeTree(items);
   pending.delete(tree!);
   return tree;
 }

@@ -9,7 +9,7 @@
  * hooks (`hook`, `agent-hook`, which end their process on a deadline) and `mcp` (the process's streams).
  */
 import type { Deps } from '../../src/deps.js';
-import { BIN, ENV, type CliResult } from './repo.js';
+import { BIN, ENV, cliResult, exitedOk, type CliResult } from './repo.js';
 import { runCli } from './cli-run.js';
 
 /** Commands whose subject is their process: they run only through ctx(). */
@@ -26,20 +26,10 @@ export interface InProcessOptions {
 export async function cli(cwd: string, args: string[], opts: InProcessOptions = {}): Promise<CliResult> {
   if (PROCESS_ONLY.has(args[0] ?? '')) throw new Error(`git-ctx ${args[0]} runs only as a process: use ctx()`);
   const { code, stdout, stderr } = await runCli({ cwd, args, env: { ...ENV, ...opts.env }, input: opts.input, deps: opts.deps, bin: BIN });
-  let json: unknown = undefined;
-  if (args.includes('--json')) {
-    try {
-      json = JSON.parse(stdout);
-    } catch {
-      json = undefined;
-    }
-  }
-  return { code, stdout, stderr, json };
+  return cliResult(args, code, stdout, stderr);
 }
 
 /** Like cli(), but fails the test unless the command exits 0. */
 export async function cliOk(cwd: string, args: string[], opts: InProcessOptions = {}): Promise<CliResult> {
-  const r = await cli(cwd, args, opts);
-  if (r.code !== 0) throw new Error(`git-ctx ${args.join(' ')} exited ${r.code}\n${r.stderr}`);
-  return r;
+  return exitedOk(args, await cli(cwd, args, opts));
 }

@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ENV, git, makeRepo, tempDir } from './repo.js';
+import { expect } from 'vitest';
+import { ENV, git, makeRepo, tempDir, type CliResult } from './repo.js';
 import { realDeps } from './real-deps.js';
 import { openCtx, closeCtx, type Ctx } from '../../src/core/context.js';
 import { addEntry } from '../../src/core/entries/add.js';
@@ -124,3 +125,22 @@ export async function withCtx<T>(dir: string, fn: (c: Ctx) => Promise<T>): Promi
 export const add = (dir: string, body: string) => withCtx(dir, (c) => addEntry(c, { body }));
 export const run = (dir: string, action: 'push' | 'pull' | 'sync') => withCtx(dir, (c) => syncContext(c, { action }));
 export const init = (dir: string) => withCtx(dir, (c) => c.store.ensureBranch());
+
+/**
+ * What concurrent `pickup --json` runs delivered, by handoff id -> the session it went to; fails the
+ * test when a run failed, fell back to offline, was decided by anything but the remote, or when a
+ * handoff went to two sessions.
+ */
+export function deliveredOnceByRemote(runs: readonly CliResult[], sessions: readonly string[]): Map<string, string> {
+  const delivered = new Map<string, string>();
+  runs.forEach((r, i) => {
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.offline, r.stderr).toBeNull();
+    if (r.json.handoffs.length) expect(r.json.decidedBy).toBe('remote');
+    for (const h of r.json.handoffs) {
+      expect(delivered.has(h.id), `${h.id} delivered twice`).toBe(false);
+      delivered.set(h.id, sessions[i]!);
+    }
+  });
+  return delivered;
+}

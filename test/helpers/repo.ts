@@ -106,6 +106,25 @@ export interface CliResult {
   json: any;
 }
 
+/** A command's result: stdout parsed as JSON when --json was passed (undefined when it is not JSON). */
+export function cliResult(args: readonly string[], code: number, stdout: string, stderr: string): CliResult {
+  let json: unknown = undefined;
+  if (args.includes('--json')) {
+    try {
+      json = JSON.parse(stdout);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { code, stdout, stderr, json };
+}
+
+/** `r`, unless the command did not exit 0: then the test fails with its stderr. */
+export function exitedOk(args: readonly string[], r: CliResult): CliResult {
+  if (r.code !== 0) throw new Error(`git-ctx ${args.join(' ')} exited ${r.code}\n${r.stderr}`);
+  return r;
+}
+
 /** Run the built git-ctx CLI as a separate process. */
 export function ctx(cwd: string, args: string[], opts: { env?: Record<string, string>; input?: string | Buffer } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
@@ -115,18 +134,7 @@ export function ctx(cwd: string, args: string[], opts: { env?: Record<string, st
     child.stdout.on('data', (b) => out.push(b));
     child.stderr.on('data', (b) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => {
-      const stdout = Buffer.concat(out).toString('utf8');
-      let json: unknown = undefined;
-      if (args.includes('--json')) {
-        try {
-          json = JSON.parse(stdout);
-        } catch {
-          json = undefined;
-        }
-      }
-      resolvePromise({ code: code ?? -1, stdout, stderr: Buffer.concat(err).toString('utf8'), json });
-    });
+    child.on('close', (code) => resolvePromise(cliResult(args, code ?? -1, Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'))));
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
@@ -134,9 +142,7 @@ export function ctx(cwd: string, args: string[], opts: { env?: Record<string, st
 
 /** Like ctx(), but fails the test unless the command exits 0. */
 export async function ctxOk(cwd: string, args: string[], opts: { env?: Record<string, string>; input?: string | Buffer } = {}): Promise<CliResult> {
-  const r = await ctx(cwd, args, opts);
-  if (r.code !== 0) throw new Error(`git-ctx ${args.join(' ')} exited ${r.code}\n${r.stderr}`);
-  return r;
+  return exitedOk(args, await ctx(cwd, args, opts));
 }
 
 /**
