@@ -11,6 +11,20 @@ import { generate } from './secret-rules.mjs';
 // (JavaScript regular expressions, bundled below: nothing is parsed or translated at run time).
 generate();
 
+// commander loads child_process as it starts (~4 ms: it brings net and streams) for subcommands that
+// are programs of their own, which git-ctx has none of; a common `add` starts no process at all. Its
+// child_process is loaded when first used instead.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] });",
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -23,6 +37,7 @@ const common = {
   // has no module loader for a real import().
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
+  plugins: [lazyChildProcess],
 };
 
 await build({

@@ -7,7 +7,7 @@
  */
 import { currentDir, opensRepository, probeFor, takeHandedOverProbe } from './git/probe.js';
 import { readFileSync } from 'node:fs';
-import { stopChildren } from './git/spawn.js';
+import { childProcess, stopChildren } from './git/spawn.js';
 
 /**
  * How long the process may stay after its command has finished. Nothing legitimate is left by then
@@ -38,7 +38,7 @@ if (cwd === null && opensRepository(argv)) {
 const probe = takeHandedOverProbe() ?? (cwd === null ? undefined : probeFor(argv, cwd, process.env, process.getuid?.(), String(process.pid)));
 
 void (async () => {
-  const [{ hostname }, { spawn }, { main }, { progress }, { nodeCrypto }, { processAlive }] = await Promise.all([import('node:os'), import('node:child_process'), import('./cli/main.js'), import('./cli/progress.js'), import('./builtins.js'), import('./deps.js')]);
+  const [{ hostname }, { main }, { progress }, { nodeCrypto }, { processAlive }] = await Promise.all([import('node:os'), import('./cli/main.js'), import('./cli/progress.js'), import('./builtins.js'), import('./deps.js')]);
   type Deps = import('./deps.js').Deps;
   const reporters = new Map<string, ReturnType<typeof progress>>();
 
@@ -64,7 +64,8 @@ void (async () => {
     processAlive,
     spawnDetached(args, dir) {
       // A run that cannot start (no memory, arguments too long) is lost work, never a crash of this one.
-      spawn(process.execPath, [process.argv[1]!, ...args], { cwd: dir, detached: true, stdio: 'ignore', env: process.env })
+      childProcess()
+        .spawn(process.execPath, [process.argv[1]!, ...args], { cwd: dir, detached: true, stdio: 'ignore', env: process.env })
         .on('error', () => {})
         .unref();
     },

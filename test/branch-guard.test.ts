@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contextTip, ctxOk, ENV, entryPaths, git, makeRepo, tempDir } from './helpers/repo.js';
 import { cli, cliOk } from './helpers/cli.js';
@@ -237,6 +237,7 @@ function countingGit(): { env: Record<string, string>; verbs: () => string[] } {
   writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> "${log}"\nexec "${real}" "$@"\n`);
   chmodSync(join(bin, 'git'), 0o755);
   const verbs = () => {
+    if (!existsSync(log)) return [];
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     rmSync(log);
     return lines.map((l) => l.replace(/^-c core\.hooksPath=\/dev\/null /, '').replace(/^(-c \S+ )+/, '').split(' ')[0]!).sort();
@@ -252,14 +253,14 @@ describe('what the checks cost', () => {
     verbs();
     for (const n of ['two', 'three']) {
       await ctxOk(repo, ['add', '-m', n], { env });
-      expect(verbs()).toEqual(['update-ref']);
+      expect(verbs()).toEqual([]);
     }
     // Without what it remembered (a fresh clone, a removed .git/ctx): proven by git once, then remembered.
     rmSync(join(repo, '.git', 'ctx', 'checked'), { recursive: true });
     await ctxOk(repo, ['add', '-m', 'four'], { env });
-    expect(verbs()).toEqual(['rev-list', 'update-ref']);
+    expect(verbs()).toEqual(['rev-list']);
     await ctxOk(repo, ['add', '-m', 'five'], { env });
-    expect(verbs()).toEqual(['update-ref']);
+    expect(verbs()).toEqual([]);
   });
 
   it('a sync that merged other clones\' histories leaves its tip proven: the next add walks nothing, and the sync asks git no rev-list', async () => {
@@ -285,7 +286,7 @@ describe('what the checks cost', () => {
     expect(synced).not.toContain('diff-tree');
     expect(git(a, ['rev-list', '--parents', '-n1', 'context']).split(' ').length).toBeGreaterThan(1);
     await ctxOk(a, ['add', '-m', 'after the sync'], { env });
-    expect(verbs()).toEqual(['update-ref']);
+    expect(verbs()).toEqual([]);
     expect(entryPaths(a)).toHaveLength(7);
   });
 });

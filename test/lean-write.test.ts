@@ -1,12 +1,12 @@
 /**
  * The lean write path: an `add` finds the repository and reads its settings from git's files, and
- * starts one git, the `update-ref` that moves the branch. Checked against real git: git finds the same
+ * moves the branch with git's lock-file protocol in process: it starts no git at all. Checked against real git: git finds the same
  * repository and settings, reads what was written (rev-parse, reflog, fsck), with refs loose, packed or
  * both, while git packs refs and collects garbage under eight writers; what is unusual goes to git.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, addWorktree, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
 import { realDeps } from './helpers/real-deps.js';
@@ -15,6 +15,7 @@ import { discoverRepo } from '../src/git/repo.js';
 import { readConfig } from '../src/git/config.js';
 import { GitRunner } from '../src/git/run.js';
 import { compareAndSwapRef, RefUpdater } from '../src/git/refs.js';
+import { RefFileWriter, refHoldersDir, removeDeadHolders, removeDeadRefLock } from '../src/git/ref-files.js';
 import { closeCtx, openCtx } from '../src/core/context.js';
 
 const uid = process.getuid!();
@@ -116,21 +117,22 @@ describe('finding the repository from git\'s files', () => {
 });
 
 describe('an add', () => {
-  it('starts one git process: the update of the branch (no rev-parse, no config)', async () => {
+  it('starts no git process (no rev-parse, no config, no update-ref)', async () => {
     const repo = makeRepo();
     await ctxOk(repo, ['add', '-m', 'first']);
     const counting = countingGit();
     mkdirSync(join(repo, 'sub'));
     await ctxOk(join(repo, 'sub'), ['add', '-m', 'second'], { env: counting.env });
     const runs = counting.runs();
-    expect(runs, runs.join('\n')).toHaveLength(1);
-    expect(runs[0]).toContain('update-ref');
+    expect(runs, runs.join('\n')).toHaveLength(0);
     // In a linked worktree, and with the branch only in packed-refs, likewise.
     const wt = addWorktree(repo, 'w2');
     git(repo, ['pack-refs', '--all', '--prune']);
     await ctxOk(wt, ['add', '-m', 'third'], { env: counting.env });
-    expect(counting.runs()).toHaveLength(2);
+    expect(counting.runs()).toHaveLength(0);
     expect(entryPaths(repo)).toHaveLength(3);
+    expect(git(repo, ['reflog', 'show', '-1', '--format=%gs', 'context'])).toBe('git-ctx: note: third');
+    fsck(repo);
   });
 
   it('reads the settings git reads: quoting, case, the worktree\'s own config, global files, the command line\'s', async () => {
@@ -146,7 +148,7 @@ describe('an add', () => {
     await ctxOk(wt, ['add', '-m', 'first']);
     const counting = countingGit();
     const added = await ctxOk(wt, ['add', '--json', '-m', 'second'], { env: { ...env, ...counting.env } });
-    expect(counting.runs(), counting.runs().join('\n')).toHaveLength(1);
+    expect(counting.runs(), counting.runs().join('\n')).toHaveLength(0);
     // What git itself says, for the same worktree and environment.
     const asGit = (key: string) => git(wt, ['config', key], { env });
     expect(asGit('user.name')).toBe('Quoted "Name"   continued');
@@ -170,7 +172,7 @@ describe('an add', () => {
     const counting = countingGit();
     await ctxOk(repo, ['add', '-m', 'through an include'], { env: counting.env });
     const runs = counting.runs();
-    expect(runs.map((r) => r.split(' ')[2])).toEqual(['config', 'update-ref']);
+    expect(runs.map((r) => r.split(' ')[2])).toEqual(['config']);
     expect(git(repo, ['log', '-1', '--format=%an', 'context'])).toBe('Included Name');
   });
 
@@ -182,7 +184,7 @@ describe('an add', () => {
     await ctxOk(repo, ['add', '-m', 'first'], { env });
     const counting = countingGit();
     await ctxOk(repo, ['add', '-m', 'learns'], { env: { ...env, ...counting.env } });
-    expect(counting.runs().map((r) => r.split(' ')[2])).toEqual(expect.arrayContaining(['config', 'update-ref']));
+    expect(counting.runs().map((r) => r.split(' ')[2])).toEqual(expect.arrayContaining(['config']));
     const learned = JSON.parse(readFileSync(join(home, '.cache', 'git-ctx', 'git-system-config.json'), 'utf8'));
     const system = Object.values(learned as Record<string, { system: string }>)[0]!.system;
     // git's own answer: the file it names, or the one it cannot find.
@@ -190,7 +192,7 @@ describe('an add', () => {
     expect(`${shown.stdout}${shown.stderr}`).toContain(system);
     const before = counting.runs().length;
     await ctxOk(repo, ['add', '-m', 'learned'], { env: { ...env, ...counting.env } });
-    expect(counting.runs().slice(before).map((r) => r.split(' ')[2])).toEqual(['update-ref']);
+    expect(counting.runs().slice(before)).toEqual([]);
   });
 
   it('a git whose system file names nothing is asked once, then left to read the settings itself', async () => {
@@ -206,10 +208,10 @@ describe('an add', () => {
     const env = { HOME: tempDir('git-ctx-home-'), GIT_CONFIG_NOSYSTEM: '', PATH: `${dir}:${ENV.PATH}` };
     const verbs = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((r) => r.split(' ')[2]);
     await ctxOk(repo, ['add', '-m', 'asks'], { env });
-    expect(verbs().sort()).toEqual(['config', 'config', 'update-ref']);
+    expect(verbs().sort()).toEqual(['config', 'config']);
     writeFileSync(log, '');
     await ctxOk(repo, ['add', '-m', 'does not ask again'], { env });
-    expect(verbs()).toEqual(['config', 'update-ref']);
+    expect(verbs()).toEqual(['config']);
   });
 });
 
@@ -260,7 +262,6 @@ describe('moving the branch', () => {
     await ctxOk(repo, ['add', '-m', 'kept: the reflog exists']);
     expect(git(repo, ['reflog', 'show', '--format=%gs', 'context']).split('\n')[0]).toBe('git-ctx: note: kept: the reflog exists');
     git(repo, ['reflog', 'delete', '--rewrite', 'context@{0}']);
-    const { rmSync } = await import('node:fs');
     rmSync(logFile);
     await ctxOk(repo, ['add', '-m', 'not logged']);
     expect(existsSync(logFile)).toBe(false);
@@ -274,9 +275,13 @@ describe('moving the branch', () => {
     const tip = contextTip(repo)!;
     const parent = git(repo, ['rev-parse', 'context~1']);
     const runner = new GitRunner(repo, ENV);
+    const writer = RefFileWriter.open(join(repo, '.git'), await readConfig(runner), realDeps(repo))!;
+    expect(writer).not.toBeNull();
     const update = { ref: 'refs/heads/context', zeroOid: '0'.repeat(40), message: 'x' };
     expect(await compareAndSwapRef(runner, { ...update, newOid: parent, oldOid: parent })).toEqual({ ok: false, reason: 'moved' });
+    expect(writer.cas({ ...update, newOid: parent, oldOid: parent })).toEqual({ ok: false, reason: 'moved' });
     expect(contextTip(repo)).toBe(tip);
+    expect(readdirSync(refHoldersDir(join(repo, '.git')))).toEqual([]);
     const lock = join(repo, '.git', 'refs', 'heads', 'context.lock');
     expect(existsSync(lock)).toBe(false);
     // git holds the lock (an update-ref transaction kept open after prepare).
@@ -288,6 +293,7 @@ describe('moving the branch', () => {
     for (let i = 0; i < 500 && !out.includes('prepare: ok'); i++) await new Promise((r) => setTimeout(r, 10));
     expect(out).toContain('prepare: ok');
     expect(await compareAndSwapRef(runner, { ...update, newOid: parent, oldOid: tip })).toEqual({ ok: false, reason: 'locked', lockFile: lock });
+    expect(writer.cas({ ...update, newOid: parent, oldOid: tip })).toEqual({ ok: false, reason: 'locked', lockFile: lock });
     expect(existsSync(lock)).toBe(true);
     // The long-lived update-ref of the MCP server, likewise.
     const updater = new RefUpdater(new GitRunner(repo, ENV), 'test');
@@ -301,6 +307,66 @@ describe('moving the branch', () => {
     await closed;
     expect(out).toContain('commit: ok');
     expect(contextTip(repo)).toBe(parent);
+    // Creating a ref is left to git (it checks names that conflict with other refs).
+    expect(writer.cas({ ...update, ref: 'refs/heads/new', newOid: tip, oldOid: null })).toBeNull();
+  });
+
+  it('a lock whose writer was killed holding it is taken over at once; git\'s, a live one\'s or another host\'s never', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'a']);
+    await ctxOk(repo, ['add', '-m', 'b']);
+    const tip = contextTip(repo)!;
+    const parent = git(repo, ['rev-parse', 'context~1']);
+    const commonDir = join(repo, '.git');
+    const lock = join(commonDir, 'refs', 'heads', 'context.lock');
+    const deps = realDeps(repo);
+    // A real writer stops inside the lock window (tests/helpers/ref-lock-worker.ts).
+    const worker = spawn(process.execPath, [join(inject('workerDir'), 'ref-lock-worker.cjs'), repo, 'refs/heads/context', parent, tip], { cwd: repo, env: ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => worker.on('exit', r));
+    let out = '';
+    worker.stdout.on('data', (b) => (out += b));
+    for (let i = 0; i < 1000 && !out.includes('holding'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(out).toContain('holding');
+    expect(existsSync(lock)).toBe(true);
+    // Alive: its lock stands.
+    expect(removeDeadRefLock(commonDir, lock, deps)).toBe(false);
+    expect(removeDeadHolders(commonDir, lock, deps)).toBe(0);
+    expect(existsSync(lock)).toBe(true);
+    worker.kill('SIGKILL');
+    await exited;
+    expect(existsSync(lock)).toBe(true);
+    // The next add takes the dead writer's lock over, without waiting for it.
+    const t0 = Date.now();
+    await ctxOk(repo, ['add', '-m', 'after the killed writer']);
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(existsSync(lock)).toBe(false);
+    expect(git(repo, ['log', '-1', '--format=%s', 'context'])).toBe('note: after the killed writer');
+    expect(git(repo, ['rev-parse', 'context~1'])).toBe(tip);
+    expect(readdirSync(refHoldersDir(commonDir))).toEqual([]);
+    fsck(repo);
+
+    // A lock git holds (no holder file) and one whose holder is of another host stand.
+    writeFileSync(lock, `${tip}\n`);
+    expect(removeDeadRefLock(commonDir, lock, deps)).toBe(false);
+    rmSync(lock);
+    const dead = spawnSync('true').pid!;
+    const holder = (host: string) => join(refHoldersDir(commonDir), `${dead}-00ff@${encodeURIComponent(host)}`);
+    writeFileSync(holder('elsewhere.example'), `${tip}\n`);
+    linkSync(holder('elsewhere.example'), lock);
+    expect(removeDeadRefLock(commonDir, lock, deps)).toBe(false);
+    expect(removeDeadHolders(commonDir, lock, deps)).toBe(0);
+    expect(existsSync(lock)).toBe(true);
+    rmSync(lock);
+    rmSync(holder('elsewhere.example'));
+    // One this host's dead process left linked to the lock: gc removes both.
+    writeFileSync(holder(deps.hostname), `${tip}\n`);
+    linkSync(holder(deps.hostname), lock);
+    // Its holder file, left behind by one killed after it renamed the lock onto the ref: removed too.
+    writeFileSync(join(refHoldersDir(commonDir), `${dead}-ab@${encodeURIComponent(deps.hostname)}`), `${tip}\n`);
+    await ctxOk(repo, ['gc']);
+    expect(existsSync(lock)).toBe(false);
+    expect(readdirSync(refHoldersDir(commonDir))).toEqual([]);
+    expect(git(repo, ['log', '-1', '--format=%s', 'context'])).toBe('note: after the killed writer');
   });
 
   it('eight writers while git packs refs and collects garbage in a loop: nothing lost, fsck clean', async () => {

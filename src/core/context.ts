@@ -9,6 +9,7 @@ import type { Deps } from '../deps.js';
 import { discoverRepo, locatedRepo, type Repo } from '../git/repo.js';
 import { locateRepo, objectFormatOf, repoSettingsProblem } from '../git/locate.js';
 import { readConfig, type GitConfig } from '../git/config.js';
+import { RefFileWriter } from '../git/ref-files.js';
 import { configFromEntries } from '../git/config-files.js';
 import { GitRunner } from '../git/run.js';
 import { CatFile } from '../git/cat-file.js';
@@ -96,7 +97,7 @@ export async function openCtx(deps: Deps, early?: RepoProbe): Promise<Ctx> {
     cat.close();
     throw new UsageError(`ctx.branch is not a name git-ctx can use: ${branch} (${problem})`, { code: 'E_CONFIG', hint: 'unset git config ctx.branch (the default is context) or choose another name' });
   }
-  const store = new Store(repo, deps, branch, cat, { bare: config.get('core.bare') === 'true', packedRefs: !repoSettingsProblem(config) });
+  const store = new Store(repo, deps, branch, cat, { bare: config.get('core.bare') === 'true', packedRefs: !repoSettingsProblem(config), refFiles: RefFileWriter.open(repo.commonDir, config, deps) });
   return { deps, repo, config, store, index: new IndexCache(store) };
 }
 

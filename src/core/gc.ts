@@ -82,6 +82,7 @@ export async function gc(ctx: Ctx, input: GcInput): Promise<GcResult> {
   if (cutoff > ctx.deps.now()) throw new UsageError(`--older-than: ${input.olderThan} is in the future`, { code: 'E_WHEN', hint: 'the window counts back from now: 7d, 36h, or a past date' });
   const result: GcResult = { cutoff: new Date(cutoff).toISOString(), dryRun: !!input.dryRun, removed: [], stateFiles: [], kept: { unconsumed: 0, unread: 0, recent: 0 }, commit: null, remote: null, warnings: [] };
   await localGc(ctx, input, who, cutoff, result);
+  if (!input.dryRun) ctx.store.tidyRefLocks();
   // The remote's clone and claim refs (core/sync/remote-gc.ts): a failure there is a warning.
   if (ctx.config.get('ctx.remote')) {
     try {

@@ -19,10 +19,10 @@ export const discoveryArgs = ['rev-parse', '--path-format=absolute', '--git-dir'
 /**
  * git-ctx's settings, the identity, the user's settings that bound or route network commands (sync
  * must not override them), and git's settings that decide whether the repository may be found
- * and the branch read from git's files (./locate.ts); with the scope of each, since
+ * and the branch read and moved from git's files (./locate.ts, ./ref-files.ts); with the scope of each, since
  * git reads the repository format from the repository's own config only.
  */
-export const configArgs = ['config', '-z', '--show-scope', '--get-regexp', '^(ctx\\.|user\\.|init\\.defaultbranch$|core\\.(bare|worktree|repositoryformatversion|sshcommand)$|extensions\\.|http\\..*lowspeed(limit|time)$|remote\\..*\\.receivepack$)'];
+export const configArgs = ['config', '-z', '--show-scope', '--get-regexp', '^(ctx\\.|user\\.|committer\\.|init\\.defaultbranch$|core\\.(bare|worktree|repositoryformatversion|logallrefupdates|fsync|sharedrepository|sshcommand)$|extensions\\.|http\\..*lowspeed(limit|time)$|remote\\..*\\.receivepack$)'];
 /** configArgs' pattern, as git applies it (POSIX, where `.` matches any byte: `s`) to the files' keys. */
 const CONFIG_KEYS = new RegExp(configArgs[configArgs.length - 1]!, 's');
 

@@ -9,8 +9,19 @@
  * `core.hooksPath=/dev/null`, so that moving the context ref does not fire the user's
  * `reference-transaction` hook.
  */
-import { execFileSync, spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcess, ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+let loaded: typeof import('node:child_process') | undefined;
+/**
+ * Node's child_process, loaded on first use: loading it costs ~4 ms (it brings net and streams), and
+ * a common `add` starts no process at all.
+ */
+export function childProcess(): typeof import('node:child_process') {
+  // Built-ins resolve the same from anywhere: node's own path is absolute in every build.
+  return (loaded ??= createRequire(process.execPath)('node:child_process') as typeof import('node:child_process'));
+}
 
 export interface RunResult {
   stdout: Buffer;
@@ -107,7 +118,7 @@ export function stopChildren(): number {
 
 /** Start a long-lived git whose three streams the caller drives. */
 export function spawnGit(cwd: string, env: Record<string, string>, argv: readonly string[], opts: { detached?: boolean } = {}): ChildProcessWithoutNullStreams {
-  return track(spawn('git', argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached }), opts.detached);
+  return track(childProcess().spawn('git', argv, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached }), opts.detached);
 }
 
 /**
@@ -119,7 +130,7 @@ export function runGit(cwd: string, env: Record<string, string>, argv: readonly 
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = track(spawn('git', argv, { cwd, env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: opts.detached }), opts.detached);
+      child = track(childProcess().spawn('git', argv, { cwd, env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: opts.detached }), opts.detached);
     } catch (e) {
       reject(new Error(`cannot run git: ${(e as Error).message}`));
       return;
@@ -209,7 +220,7 @@ export function processTree(pid: number): number[] {
     }
   } catch {
     try {
-      for (const line of execFileSync('ps', ['-A', '-o', 'pid=', '-o', 'ppid='], { encoding: 'utf8', timeout: 2000 }).split('\n')) {
+      for (const line of childProcess().execFileSync('ps', ['-A', '-o', 'pid=', '-o', 'ppid='], { encoding: 'utf8', timeout: 2000 }).split('\n')) {
         const [child, parent] = line.trim().split(/\s+/).map(Number);
         link(child!, parent!);
       }

@@ -4,7 +4,8 @@
  * Writes (storage invariant 3): blobs are written first, outside any lock; then, holding the advisory
  * writer lock, the writer reads the branch tip, rebuilds only the trees on the paths it touches (an
  * append rewrites six small trees, whatever the size of the store), writes a commit whose parent is
- * that tip, and moves the branch by compare-and-swap under git's lock on the ref (`git update-ref <ref> <new> <old>`). If the CAS loses, the commit
+ * that tip, and moves the branch by compare-and-swap under git's lock on the ref (in process with git's
+ * lock-file protocol, ../git/ref-files.ts, else `git update-ref <ref> <new> <old>`). If the CAS loses, the commit
  * is rebuilt on the new tip and tried again, so no write is ever lost. Concurrent writers land together
  * (./group-commit.ts decides who lands what; this file builds the commits and moves the branch).
  * Nothing here touches the user's index, HEAD, working tree or any other ref.
@@ -19,6 +20,7 @@ import { CatFile, type GitObject } from '../git/cat-file.js';
 import { ObjectWriter, formatCommit, formatTree, hashObject, parseCommitHeader, parseTree, readLooseObject, readLooseRef, sortTreeItems, type CommitFields, type TreeItem } from '../git/objects.js';
 import { compareAndSwapRef, RefLockWatch, RefUpdater } from '../git/refs.js';
 import { readPackedRef } from '../git/locate.js';
+import { removeDeadHolders, type RefFileWriter } from '../git/ref-files.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { BranchGuard } from './branch-guard.js';
 import { CommitQueue, type PreparedChange } from './queue.js';
@@ -101,8 +103,10 @@ export class Store {
   /** Parsed trees by id, oldest first (see readTree). */
   private readonly trees = new Map<string, TreeItem[]>();
   private updater: RefUpdater | null = null;
-  /** Moves the branch from git's files, without starting git (null: git moves it). */
+  /** The branch may be read from git's files, packed-refs included. */
   private readonly packedRefs: boolean;
+  /** Moves the branch in process with git's lock-file protocol (null: git moves it). */
+  private readonly refFiles: RefFileWriter | null;
 
   /** What every write checks first: that the branch is git-ctx's own, unused by any worktree, of a format it writes. */
   readonly guard: BranchGuard;
@@ -110,15 +114,17 @@ export class Store {
   /**
    * `opts.bare`: the repository is bare (core.bare): its HEAD is no worktree's. `opts.packedRefs`: the
    * branch may be read from git's files, packed-refs included (a files backend, git/locate.ts).
+   * `opts.refFiles`: moves the branch in process when the repository allows it (git/ref-files.ts).
    */
   constructor(
     readonly repo: Repo,
     readonly deps: Deps,
     readonly branch: string,
     cat?: CatFile,
-    opts: { bare?: boolean; packedRefs?: boolean } = {},
+    opts: { bare?: boolean; packedRefs?: boolean; refFiles?: RefFileWriter | null } = {},
   ) {
     this.packedRefs = opts.packedRefs ?? false;
+    this.refFiles = opts.refFiles ?? null;
     this.ref = `refs/heads/${branch}`;
     this.cat = cat ?? new CatFile(repo.git);
     this.writer = new ObjectWriter(repo.objectsDir, repo.objectFormat);
@@ -134,6 +140,11 @@ export class Store {
   /** Directory for git-ctx's private per-repository files (locks, caches), shared by all worktrees. */
   get privateDir(): string {
     return join(this.repo.commonDir, 'ctx');
+  }
+
+  /** Remove what writers killed while they held the branch's lock left behind (git/ref-files.ts). */
+  tidyRefLocks(): number {
+    return removeDeadHolders(this.repo.commonDir, join(this.repo.commonDir, `${this.ref}.lock`), this.deps);
   }
 
   /** The branch tip (see tipCommit). */
@@ -351,12 +362,13 @@ export class Store {
       build: (change, current) => this.buildOn(change, current),
       move: ({ newOid, oldOid, subject }) => {
         const update = { ref: this.ref, newOid, oldOid, zeroOid: this.zeroOid };
-        // Through git: the long-lived update-ref of a process that writes often, else one update-ref.
-        // Not in process with git's lock-file protocol: git's lock would then live in this process, and one
-        // killed while holding it (SIGKILL of an agent) leaves a lock that no later writer can tell
-        // from a live git's, so every write waits and fails until someone removes it. A separate git
-        // finishes its update, and removes its lock, whatever happens to this process.
-        return this.updater ? this.updater.cas(update) : compareAndSwapRef(this.repo.git, { ...update, message: `git-ctx: ${subject}` });
+        const message = `git-ctx: ${subject}`;
+        // In process where git's files allow it (no process at all: git/ref-files.ts, whose locks a
+        // later writer can tell from git's when this process is killed holding one); else the
+        // long-lived update-ref of a process that writes often, else one update-ref.
+        const done = this.refFiles?.cas({ ...update, message });
+        if (done) return Promise.resolve(done);
+        return this.updater ? this.updater.cas(update) : compareAndSwapRef(this.repo.git, { ...update, message });
       },
       moved: (newOid, oldOid) => this.guard.landed(newOid, oldOid),
       lock: (stop) => this.writerLock(stop),
@@ -479,8 +491,8 @@ export class Store {
   }
 
   /**
-   * For a process that writes many times (the MCP server): move the branch through one long-lived
-   * `git update-ref --stdin` (a transaction per write, the same compare-and-swap) instead of starting
+   * For a process that writes many times (the MCP server), where the branch cannot move in process:
+   * move it through one long-lived `git update-ref --stdin` (a transaction per write, the same compare-and-swap) instead of starting
    * git for every write. Its reflog entries all read `git-ctx: <label>`. Closed with the store.
    */
   keepRefUpdater(label: string): void {

@@ -13,7 +13,7 @@ export default function setup({ provide }: { provide: (key: string, value: strin
   if (process.env.GIT_CTX_TEST_BUILT !== '1') execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'git-ctx-test-bin-'));
   buildSync({
-    entryPoints: { 'add-worker': 'test/helpers/add-worker.ts', 'sync-worker': 'test/helpers/sync-worker.ts', 'claim-worker': 'test/helpers/claim-worker.ts', 'session-worker': 'test/helpers/session-worker.ts' },
+    entryPoints: { 'add-worker': 'test/helpers/add-worker.ts', 'sync-worker': 'test/helpers/sync-worker.ts', 'claim-worker': 'test/helpers/claim-worker.ts', 'session-worker': 'test/helpers/session-worker.ts', 'ref-lock-worker': 'test/helpers/ref-lock-worker.ts' },
     outdir: dir,
     outExtension: { '.js': '.cjs' },
     bundle: true,
