@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Store benchmarks: `add` against `node -e 0` and against the floor of any Node appender
+// Store benchmarks: `add` against `node -e 0` and against the floor of a Node appender through update-ref
 // (lib/add-floor.cjs) at 0 / 10k / 100k entries, `log` and `search` at 100k,
 // and 16 concurrent writers x 100 adds, as CLI processes and as long-lived MCP servers, beside the same
 // number of `node -e 0` processes (lost entries, latency, branch moves), and beside a SQLite

@@ -9,7 +9,7 @@
 //
 // Usage: npm run build && node bench/sync-storm.mjs [clones,...=8,16,32] [rounds=3] [--bin other/dist/bin.cjs] [--base before/dist/bin.cjs]
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,10 +39,11 @@ const git = (cwd, a) => execFileSync('git', a, { cwd, env, encoding: 'utf8', std
 // wall clock hides; GNU time reports it where it is installed.
 const TIME = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0 ? '/usr/bin/time' : null;
 
-function run(cmd, a, cwd) {
+function run(cmd, a, cwd, extraEnv = {}) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = TIME ? spawn(TIME, ['-f', 'cpu %U %S', cmd, ...a], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(cmd, a, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const e = { ...env, ...extraEnv };
+    const child = TIME ? spawn(TIME, ['-f', 'cpu %U %S', cmd, ...a], { cwd, env: e, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(cmd, a, { cwd, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => (out += b));
@@ -144,24 +145,42 @@ async function quiet(clones, ids, bin) {
  * The same loop with plain git: a commit on a ref of one's own (untimed, as the storm's add), fetch
  * every clone's ref, push one's own (timed, as the storm's sync). With `node`, the add and the sync
  * each also start `node -e 0` first, as many Node starts as the storm makes: the floor of any tool
- * written for Node, on a machine whose cores every clone shares.
+ * written for Node, on a machine whose cores every clone shares. With `entries`, each commit carries
+ * what a git-ctx entry is made of (a file of its own under entries/YYYY/MM/DD/HH/, on top of every
+ * earlier one: a blob and six trees, on top of the clone's own earlier commits), not an empty tree:
+ * the floor of any design that keeps a note a file in a dated tree and exchanges it through refs of
+ * each clone's own, as git-ctx does.
  */
-async function floor(clones, node = false) {
+async function floor(clones, { node = false, entries = false } = {}) {
   const times = [];
   const cpu = [];
   let failed = 0;
   await Promise.all(
     clones.map(async (c, i) => {
       let parent = null;
+      const index = { GIT_INDEX_FILE: join(c, '.git', `floor-index-${process.pid}`) };
       for (let r = 0; r < ROUNDS; r++) {
         if (node) await run(process.execPath, ['-e', '0'], c);
-        const tree = (await run('git', ['mktree'], c)).out.trim();
+        let tree;
+        if (entries) {
+          const file = join(c, '.git', `floor-note-${i}-${r}`);
+          writeFileSync(file, `---\nid: floor-${i}-${r}\nkind: note\n---\nclone ${i} round ${r} ${Date.now()}\n`);
+          const blob = (await run('git', ['hash-object', '-w', file], c)).out.trim();
+          const d = new Date().toISOString();
+          const path = `entries/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${d.slice(11, 13)}/floor-${i}-${r}-${process.pid}.md`;
+          await run('git', ['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], c, index);
+          tree = (await run('git', ['write-tree'], c, index)).out.trim();
+        } else {
+          tree = (await run('git', ['mktree'], c)).out.trim();
+        }
         const commit = (await run('git', ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', `floor ${i} ${r}`], c)).out.trim();
         parent = commit;
         const t0 = performance.now();
         const nd = node ? await run(process.execPath, ['-e', '0'], c) : { cpu: 0 };
-        const fe = await run('git', ['fetch', '-q', 'origin', '+refs/floor/*:refs/floor-remote/*'], c);
-        const pu = await run('git', ['push', '-q', 'origin', `${commit}:refs/floor/c${i}`], c);
+        // Refs of this floor's own: each floor starts its clones' histories anew.
+        const refs = `floor-${node ? 'node-' : ''}${entries ? 'entries' : 'empty'}`;
+        const fe = await run('git', ['fetch', '-q', 'origin', `+refs/${refs}/*:refs/${refs}-remote/*`], c);
+        const pu = await run('git', ['push', '-q', 'origin', `${commit}:refs/${refs}/c${i}`], c);
         times.push(performance.now() - t0);
         cpu.push(nd.cpu + fe.cpu + pu.cpu);
         if (fe.code !== 0 || pu.code !== 0) failed++;
@@ -174,8 +193,11 @@ async function floor(clones, node = false) {
 console.log(`# sync storm: ${ROUNDS} rounds of add + sync per clone, all clones at once (file:// remote)`);
 if (caBundle) console.log(`NODE_EXTRA_CA_CERTS (${caBundle}) is unset for every process of this run.`);
 console.log(`binary: ${BIN}${BASE ? ` (and, stormed right after it on fresh clones, ${BASE})` : ''}; load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
-console.log('| clones | binary | syncs | failed | sync p50 | sync p99 | floor p50 | floor p99 | p99 / floor p99 | node + floor p50 | node + floor p99 | node + floor p99 / floor p99 | p99 / node + floor p99 | CPU ms per sync / floor / node + floor (p50) | every entry everywhere after one quiet round | `node -e 0` p50 (p99) meanwhile |');
-console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+console.log('Floors, each the same clones and rounds after the storms: plain git fetching every clone\'s ref and pushing its own, of empty commits ("empty") and of');
+console.log('commits that carry what an entry is made of ("entries": a blob and six trees each); "node +": a `node -e 0` before each, as a Node tool starts.\n');
+console.log('| clones | binary | syncs | failed | sync p50 | sync p99 | CPU ms per sync (p50) | every entry everywhere after one quiet round | `node -e 0` p50 (p99) meanwhile |');
+console.log('|---:|---|---:|---:|---:|---:|---:|---|---:|');
+const floorRows = [];
 for (const n of COUNTS) {
   const s = sampler();
   const runs = [];
@@ -185,13 +207,23 @@ for (const n of COUNTS) {
     const q = await quiet(clones, st.ids, bin);
     runs.push({ label, clones, st, q });
   }
-  const fl = await floor(runs[0].clones);
-  const nf = await floor(runs[0].clones, true);
+  const floors = [];
+  for (const [name, opts] of [['empty', {}], ['node + empty', { node: true }], ['entries', { entries: true }], ['node + entries', { node: true, entries: true }]]) floors.push({ name, ...(await floor(runs[0].clones, opts)) });
   await s.stop();
   for (const { label, clones, st, q } of runs) {
     const why = st.failed ? ` (${[...st.reasons].map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
     const everywhere = q.complete === clones.length && !q.failed ? `yes, ${st.ids.length} entries in all ${n} clones (round: ${f(q.ms)})` : `no: ${q.complete} of ${n} complete, ${q.failed} quiet syncs failed`;
-    console.log(`| ${n} | ${label} | ${st.syncs.length} | ${st.failed}${why} | ${f(pct(st.syncs, 50))} | ${f(pct(st.syncs, 99))} | ${f(pct(fl.times, 50))} | ${f(pct(fl.times, 99))} | ${(pct(st.syncs, 99) / pct(fl.times, 99)).toFixed(2)} | ${f(pct(nf.times, 50))} | ${f(pct(nf.times, 99))} | ${(pct(nf.times, 99) / pct(fl.times, 99)).toFixed(2)} | ${(pct(st.syncs, 99) / pct(nf.times, 99)).toFixed(2)} | ${Math.round(pct(st.cpu, 50))} / ${Math.round(pct(fl.cpu, 50))} / ${Math.round(pct(nf.cpu, 50))} | ${everywhere} | ${f(pct(s.times, 50))} (${f(pct(s.times, 99))}) |`);
+    console.log(`| ${n} | ${label} | ${st.syncs.length} | ${st.failed}${why} | ${f(pct(st.syncs, 50))} | ${f(pct(st.syncs, 99))} | ${Math.round(pct(st.cpu, 50))} | ${everywhere} | ${f(pct(s.times, 50))} (${f(pct(s.times, 99))}) |`);
+  }
+  floorRows.push({ n, runs, floors });
+}
+console.log('\n| clones | floor | failed | p50 | p99 | CPU ms (p50) | p99 / empty p99 | sync p99 / this p99 (this build' + (BASE ? ', base' : '') + ') |');
+console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
+for (const { n, runs, floors } of floorRows) {
+  const empty = pct(floors[0].times, 99);
+  for (const fl of floors) {
+    const p99 = pct(fl.times, 99);
+    console.log(`| ${n} | ${fl.name} | ${fl.failed} | ${f(pct(fl.times, 50))} | ${f(p99)} | ${Math.round(pct(fl.cpu, 50))} | ${(p99 / empty).toFixed(2)} | ${runs.map((r) => (pct(r.st.syncs, 99) / p99).toFixed(2)).join(', ')} |`);
   }
 }
 console.log(`\nload average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
