@@ -321,7 +321,7 @@ describe('moving the branch', () => {
     const lock = join(commonDir, 'refs', 'heads', 'context.lock');
     const deps = realDeps(repo);
     // A real writer stops inside the lock window (tests/helpers/ref-lock-worker.ts).
-    const worker = spawn(process.execPath, [join(inject('workerDir'), 'ref-lock-worker.cjs'), repo, 'refs/heads/context', parent, tip], { cwd: repo, env: ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+    const worker = spawn(process.execPath, [join(inject('workerDir'), 'ref-lock-worker.cjs'), 'hold', repo, 'refs/heads/context', parent, tip], { cwd: repo, env: ENV, stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise((r) => worker.on('exit', r));
     let out = '';
     worker.stdout.on('data', (b) => (out += b));
@@ -335,15 +335,19 @@ describe('moving the branch', () => {
     worker.kill('SIGKILL');
     await exited;
     expect(existsSync(lock)).toBe(true);
-    // The next add takes the dead writer's lock over, without waiting for it.
+    // The next writers take the dead writer's lock over without waiting for it: six at once, one of
+    // which removes it (they race to claim it) while the others take the branch's lock in turn.
     const t0 = Date.now();
-    await ctxOk(repo, ['add', '-m', 'after the killed writer']);
-    expect(Date.now() - t0).toBeLessThan(4000);
+    const adds = await Promise.all(Array.from({ length: 6 }, (_, i) => ctx(repo, ['add', '-m', `after the killed writer ${i}`])));
+    expect(adds.map((r) => r.code), adds.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Date.now() - t0).toBeLessThan(4500);
     expect(existsSync(lock)).toBe(false);
-    expect(git(repo, ['log', '-1', '--format=%s', 'context'])).toBe('note: after the killed writer');
-    expect(git(repo, ['rev-parse', 'context~1'])).toBe(tip);
+    expect(entryPaths(repo)).toHaveLength(8);
+    expect(git(repo, ['log', '--format=%s', 'context', '-6']).split('\n').sort()).toEqual(Array.from({ length: 6 }, (_, i) => `note: after the killed writer ${i}`));
+    expect(git(repo, ['rev-parse', 'context~6'])).toBe(tip);
     expect(readdirSync(refHoldersDir(commonDir))).toEqual([]);
     fsck(repo);
+    await ctxOk(repo, ['add', '-m', 'after the killed writer']);
 
     // A lock git holds (no holder file) and one whose holder is of another host stand.
     writeFileSync(lock, `${tip}\n`);
@@ -367,6 +371,45 @@ describe('moving the branch', () => {
     expect(existsSync(lock)).toBe(false);
     expect(readdirSync(refHoldersDir(commonDir))).toEqual([]);
     expect(git(repo, ['log', '-1', '--format=%s', 'context'])).toBe('note: after the killed writer');
+  });
+
+  it('eight writers that find a dead writer\'s lock at once: one claims and removes it, exactly one moves the branch, to its own value', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'a']);
+    const tip = contextTip(repo)!;
+    const commonDir = join(repo, '.git');
+    const lock = join(commonDir, 'refs', 'heads', 'context.lock');
+    const tree = git(repo, ['rev-parse', `${tip}^{tree}`]);
+    for (let round = 0; round < 6; round++) {
+      const from = contextTip(repo)!;
+      // A lock as a writer killed inside its window leaves it: linked to its holder file.
+      const dead = spawnSync('true').pid!;
+      const holder = join(refHoldersDir(commonDir), `${dead}-0${round}@${encodeURIComponent(realDeps(repo).hostname)}`);
+      mkdirSync(refHoldersDir(commonDir), { recursive: true });
+      writeFileSync(holder, `${from}\n`);
+      linkSync(holder, lock);
+      const commits = Array.from({ length: 8 }, (_, i) => git(repo, ['commit-tree', tree, '-p', from, '-m', `racer ${round}.${i}`]));
+      const start = String(Date.now() + 600);
+      const outcomes = await Promise.all(
+        commits.map(
+          (c) =>
+            new Promise<{ newOid: string; outcome: { ok: boolean; reason?: string } | null }>((resolve, reject) => {
+              const w = spawn(process.execPath, [join(inject('workerDir'), 'ref-lock-worker.cjs'), 'race', repo, 'refs/heads/context', c, from, start], { cwd: repo, env: ENV });
+              let out = '';
+              w.stdout.on('data', (b) => (out += b));
+              w.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker exited ${code}`))));
+            }),
+        ),
+      );
+      const won = outcomes.filter((o) => o.outcome?.ok);
+      expect(won, JSON.stringify(outcomes)).toHaveLength(1);
+      expect(outcomes.filter((o) => !o.outcome?.ok).every((o) => o.outcome?.reason === 'moved')).toBe(true);
+      expect(contextTip(repo)).toBe(won[0]!.newOid);
+      expect(existsSync(lock)).toBe(false);
+      expect(readdirSync(refHoldersDir(commonDir))).toEqual([]);
+    }
+    expect(git(repo, ['reflog', 'show', '--format=%gs', 'context']).split('\n').slice(0, 3).every((m) => m.startsWith('race '))).toBe(true);
+    fsck(repo);
   });
 
   it('eight writers while git packs refs and collects garbage in a loop: nothing lost, fsck clean', async () => {

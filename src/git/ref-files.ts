@@ -15,8 +15,8 @@
  * (`<common dir>/ctx/ref-locks/<pid>-<random>@<host>`), and the lock is a hard link to it (link(2)
  * fails when the lock exists: the same exclusive creation). A later writer that finds the lock, and
  * finds the holder file that is the same file (same inode) with a process of this host that is gone,
- * knows the lock was a dead git-ctx's: it renames the lock away (atomic: whatever it moved is its own
- * to remove) and takes it. A lock of git's, or of a live process, or of another host, is never
+ * knows the lock was a dead git-ctx's: it claims the holder file (renames it: only one writer can) and
+ * removes the lock, then takes it. A lock of git's, or of a live process, or of another host, is never
  * touched: the caller waits, then reports it (./refs.ts REF_LOCK_WAIT_MS).
  *
  * Every step from 1 to the rename is synchronous: no other code of this process runs while the lock is
@@ -267,17 +267,18 @@ export function removeDeadRefLock(commonDir: string, lockFile: string, deps: Pic
     }
     if (st.ino !== lock.ino || st.dev !== lock.dev) continue;
     if (who.hostname !== deps.hostname || who.pid === deps.pid || deps.processAlive(who.pid)) return false;
-    // Renamed away first: whatever the rename moved is this process's alone to remove, even a lock
-    // another process took in between (its holder then fails to rename it onto the ref: a lost
-    // compare-and-swap for it, never a wrong ref).
-    const away = join(dir, `stale-${holderName(deps.pid, deps.hostname, deps.random(6))}`);
+    // The dead holder's file is claimed first, by renaming it: one recoverer alone can, and as only
+    // its holder or the one that claims it ever removes a lock, the lock is still the dead one when
+    // the claimant removes it (removing by name what was stat'ed before could remove a live lock that
+    // another recoverer's removal let a third writer take in between).
+    const claim = join(dir, `stale-${holderName(deps.pid, deps.hostname, deps.random(6))}`);
     try {
-      renameSync(lockFile, away);
+      renameSync(join(dir, name), claim);
     } catch (e) {
-      return errCode(e) === 'ENOENT';
+      return errCode(e) === 'ENOENT'; // claimed by another: the lock is gone, or going
     }
-    unlinkQuietly(away);
-    unlinkQuietly(join(dir, name));
+    unlinkQuietly(lockFile);
+    unlinkQuietly(claim);
     return true;
   }
   return false;
