@@ -6,7 +6,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, addWorktree, contextTip, ctx, ctxOk, entryPaths, fsck, git, makeRepo, tempDir } from './helpers/repo.js';
 import { realDeps } from './helpers/real-deps.js';
@@ -251,6 +251,31 @@ describe('moving the branch', () => {
     } finally {
       closeCtx(c);
     }
+    fsck(repo);
+  });
+
+  it('leaves the move to git where hard links cannot be made, and syncs the lock when core.fsync asks for references', async () => {
+    const repo = makeRepo();
+    await ctxOk(repo, ['add', '-m', 'first']);
+    // The holder files on another file system (tmpfs): link(2) fails with EXDEV, git moves the branch.
+    const elsewhere = mkdtempSync(join('/dev/shm', 'git-ctx-holders-'));
+    expect(statSync(elsewhere).dev, 'a file system other than the repository\'s').not.toBe(statSync(repo).dev);
+    try {
+      symlinkSync(elsewhere, refHoldersDir(join(repo, '.git')));
+      const counting = countingGit();
+      await ctxOk(repo, ['add', '-m', 'through git'], { env: counting.env });
+      expect(counting.runs().map((r) => r.split(' ')[2])).toEqual(['update-ref']);
+      expect(readdirSync(elsewhere)).toEqual([]);
+      rmSync(refHoldersDir(join(repo, '.git')));
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+    git(repo, ['config', 'core.fsync', 'reference']);
+    const counting = countingGit();
+    await ctxOk(repo, ['add', '-m', 'synced'], { env: counting.env });
+    expect(counting.runs()).toEqual([]);
+    expect(git(repo, ['reflog', 'show', '--format=%gs', 'context']).split('\n').slice(0, 3)).toEqual(['git-ctx: note: synced', 'git-ctx: note: through git', 'git-ctx: note: first']);
+    expect(entryPaths(repo)).toHaveLength(3);
     fsck(repo);
   });
 
