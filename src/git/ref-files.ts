@@ -38,7 +38,6 @@ export interface RefFileUpdate {
   newOid: string;
   /** null: the ref must not exist (left to git). */
   oldOid: string | null;
-  zeroOid: string;
   message: string;
 }
 
@@ -163,7 +162,7 @@ export class RefFileWriter {
       if (current === undefined) return null;
       if (current !== u.oldOid) return { ok: false, reason: 'moved' };
       try {
-        this.log(u);
+        this.log(u, current);
       } catch {
         return null; // a reflog that cannot be written: git reports why
       }
@@ -212,11 +211,11 @@ export class RefFileWriter {
   }
 
   /** Append the reflog line, as git does before it renames the lock. */
-  private log(u: RefFileUpdate): void {
+  private log(u: RefFileUpdate, oldOid: string): void {
     const file = join(this.commonDir, 'logs', u.ref);
     const ms = this.deps.now();
     const msg = reflogMessage(u.message);
-    const line = `${u.oldOid ?? u.zeroOid} ${u.newOid} ${this.committer.name} <${this.committer.email}> ${Math.floor(ms / 1000)} ${tzOffset(ms)}${msg ? `\t${msg}` : ''}\n`;
+    const line = `${oldOid} ${u.newOid} ${this.committer.name} <${this.committer.email}> ${Math.floor(ms / 1000)} ${tzOffset(ms)}${msg ? `\t${msg}` : ''}\n`;
     let fd: number;
     try {
       fd = openSync(file, constants.O_WRONLY | constants.O_APPEND);

@@ -17,15 +17,19 @@ import { checkRef, checkLabel } from '../../model/validate.js';
 import { UsageError } from '../../errors.js';
 import { safe } from '../../model/text.js';
 
-export interface LogInput {
-  /** 0 or undefined: no limit. */
-  limit?: number;
+/** What an entry may be selected by, as given and as matched. */
+interface EntryFields {
   kind?: string;
   agent?: string;
   session?: string;
   topic?: string;
   tag?: string;
   ref?: string;
+}
+
+export interface LogInput extends EntryFields {
+  /** 0 or undefined: no limit. */
+  limit?: number;
   since?: string;
   until?: string;
   /**
@@ -43,13 +47,7 @@ export interface LogResult {
   more: boolean;
 }
 
-export interface EntryFilter {
-  kind?: string;
-  agent?: string;
-  session?: string;
-  topic?: string;
-  tag?: string;
-  ref?: string;
+export interface EntryFilter extends EntryFields {
   sinceMs?: number;
   untilMs?: number;
 }
